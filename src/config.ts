@@ -1,0 +1,99 @@
+/** Environment → typed configuration. A bad value raises ConfigError naming the variable. */
+
+export type Role = "all" | "web" | "worker";
+export type FederationMode = "open" | "blocklist" | "allowlist";
+export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+
+export interface Config {
+  origin: URL;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  role: Role;
+  allowPrivateAddress: boolean;
+  federationMode: FederationMode;
+  tls: { cert: string; key: string } | undefined;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(name, `must be one of ${allowed.join(", ")} (got "${value}")`);
+}
+
+function bool(env: Env, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new ConfigError(name, `must be true or false (got "${value}")`);
+}
+
+function port(env: Env): number {
+  const value = env.PORT;
+  if (value === undefined || value === "") return 3000;
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new ConfigError("PORT", `must be a port number from 1 to 65535 (got "${value}")`);
+  }
+  return Number(value);
+}
+
+function origin(env: Env, p: number): URL {
+  const value = env.PLEIN_ORIGIN;
+  if (value === undefined || value === "") return new URL(`http://localhost:${p}`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError("PLEIN_ORIGIN", `must be an http(s) origin such as https://samen.example.nl (got "${value}")`);
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.pathname !== "/" || url.search || url.hash
+    || url.username || url.password) {
+    throw new ConfigError("PLEIN_ORIGIN", `must be an http(s) origin without path, such as https://samen.example.nl (got "${value}")`);
+  }
+  return new URL(url.origin);
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const value = env.DATABASE_URL;
+  if (value === undefined || value === "") return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) {
+    throw new ConfigError("DATABASE_URL", "must be a postgres:// URL, or unset for the embedded database");
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const p = port(env);
+  const cert = env.PLEIN_TLS_CERT || undefined;
+  const key = env.PLEIN_TLS_KEY || undefined;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError(cert ? "PLEIN_TLS_KEY" : "PLEIN_TLS_CERT", "PLEIN_TLS_CERT and PLEIN_TLS_KEY must be set together");
+  }
+  const host = env.HOST || "127.0.0.1";
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError("HOST", `must be a host name or address (got "${host}")`);
+  return {
+    origin: origin(env, p),
+    port: p,
+    host,
+    databaseUrl: databaseUrl(env),
+    dataDir: env.PLEIN_DATA_DIR || "./data",
+    role: oneOf(env, "PLEIN_ROLE", ["all", "web", "worker"] as const, "all"),
+    allowPrivateAddress: bool(env, "PLEIN_ALLOW_PRIVATE_ADDRESS"),
+    federationMode: oneOf(env, "PLEIN_FEDERATION_MODE", ["open", "blocklist", "allowlist"] as const, "blocklist"),
+    tls: cert && key ? { cert, key } : undefined,
+    logLevel: oneOf(env, "LOG_LEVEL", ["trace", "debug", "info", "warning", "error", "fatal"] as const, "info"),
+  };
+}

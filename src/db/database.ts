@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.ts";
+import { SerializedPGliteDialect } from "./pglite-dialect.ts";
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  driver: "pg" | "pglite";
+  /** PGlite only: the underlying instance (for dumps in tests). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+// int8 (ids, counts) as strings on both drivers: JavaScript numbers lose precision past 2^53.
+const INT8 = 20;
+pg.types.setTypeParser(INT8, (v: string) => v);
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  /** PGlite: start from a dump (tests copy a migrated template this way). */
+  loadDataDir?: Blob;
+  /** pg: schema to use (tests give each file its own). */
+  searchPath?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, driver: "pg", close: () => db.destroy() };
+  }
+  if (options.dataDir && options.dataDir !== "memory://") mkdirSync(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    ...(options.dataDir && options.dataDir !== "memory://" ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    parsers: { [INT8]: (v: string) => v },
+  });
+  const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect({ pglite }) });
+  return { db, driver: "pglite", pglite, close: () => db.destroy() };
+}

@@ -1,0 +1,213 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Timestamps are read as Date and may be written as Date or ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type JsonValue = unknown;
+type Json = ColumnType<JsonValue, string, string>;
+
+/** Fedify KvStore entries. `key` is the JSON encoding of the KvKey array. */
+export interface KvEntriesTable {
+  key: string;
+  value: Json;
+  expires_at: Timestamp | null;
+}
+
+/** Fedify MessageQueue messages (and our own background jobs). */
+export interface QueueMessagesTable {
+  id: Generated<string>;
+  queue: string;
+  payload: Json;
+  ordering_key: string | null;
+  available_at: Timestamp;
+  locked_until: Timestamp | null;
+  locked_by: string | null;
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+}
+
+/** Key pairs of local actors (instance, users, groups), stored as JWK. */
+export interface ActorKeysTable {
+  actor_id: string;
+  algorithm: "RSASSA-PKCS1-v1_5" | "Ed25519";
+  private_jwk: Json;
+  public_jwk: Json;
+  created_at: Generated<Timestamp>;
+}
+
+export type ActorType = "Person" | "Group" | "Application" | "Service" | "Organization";
+
+/** Every actor we know, local or remote. Local ones have `local = true`. */
+export interface ActorsTable {
+  id: Generated<string>;
+  iri: string;
+  type: ActorType;
+  username: string;
+  /** host[:port] of the actor's origin; the handle is username@domain */
+  domain: string;
+  local: boolean;
+  display_name: Generated<string>;
+  summary_html: Generated<string>;
+  avatar_url: string | null;
+  header_url: string | null;
+  url: string | null;
+  inbox_url: string | null;
+  shared_inbox_url: string | null;
+  outbox_url: string | null;
+  followers_url: string | null;
+  following_url: string | null;
+  featured_url: string | null;
+  manually_approves_followers: Generated<boolean>;
+  bot: Generated<boolean>;
+  fields: Generated<Json>;
+  followers_count: Generated<number>;
+  following_count: Generated<number>;
+  posts_count: Generated<number>;
+  fetched_at: Timestamp | null;
+  gone_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** Credentials of local users; one row per local Person actor. */
+export interface UsersTable {
+  actor_id: string;
+  email: string;
+  password_hash: string;
+  admin: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+}
+
+/** Bearer tokens for the Mastodon client API; only a SHA-256 digest is stored. */
+export interface AccessTokensTable {
+  id: Generated<string>;
+  token_digest: string;
+  actor_id: string;
+  scopes: string;
+  application_id: string | null;
+  created_at: Generated<Timestamp>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export type FollowState = "pending" | "accepted";
+
+export interface FollowsTable {
+  id: Generated<string>;
+  follower_id: string;
+  followee_id: string;
+  state: FollowState;
+  /** id of the Follow activity (ours or theirs) */
+  activity_iri: string;
+  created_at: Generated<Timestamp>;
+}
+
+export type Visibility = "public" | "unlisted" | "followers" | "direct" | "instance" | "group";
+export type ObjectType = "Note" | "Article" | "Page" | "Event" | "Document" | "Question";
+
+export interface PostsTable {
+  id: Generated<string>;
+  iri: string;
+  url: string | null;
+  actor_id: string;
+  local: boolean;
+  type: ObjectType;
+  visibility: Visibility;
+  /** a boost: this row is the Announce; the boosted post is reblog_of_id */
+  reblog_of_id: string | null;
+  in_reply_to_id: string | null;
+  in_reply_to_iri: string | null;
+  name: string | null;
+  summary: string | null;
+  sensitive: Generated<boolean>;
+  content_html: Generated<string>;
+  /** source text of a local post, for editing */
+  content_source: string | null;
+  language: string | null;
+  /** type-specific fields (event times and location, question answer, ...) */
+  extra: Generated<Json>;
+  replies_count: Generated<number>;
+  likes_count: Generated<number>;
+  reblogs_count: Generated<number>;
+  published_at: Timestamp;
+  edited_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface PostMentionsTable {
+  post_id: string;
+  actor_id: string;
+}
+
+export interface PostTagsTable {
+  post_id: string;
+  tag: string;
+}
+
+export interface PostAttachmentsTable {
+  id: Generated<string>;
+  post_id: string;
+  position: number;
+  url: string;
+  media_type: string | null;
+  description: string | null;
+  width: number | null;
+  height: number | null;
+  blurhash: string | null;
+}
+
+export interface LikesTable {
+  id: Generated<string>;
+  actor_id: string;
+  post_id: string;
+  activity_iri: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface BlocksTable {
+  actor_id: string;
+  target_id: string;
+  activity_iri: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ReportsTable {
+  id: Generated<string>;
+  reporter_id: string;
+  target_id: string | null;
+  post_ids: Generated<Json>;
+  comment: Generated<string>;
+  activity_iri: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+/** Inbound activity ids already processed (idempotent inbox). */
+export interface ProcessedActivitiesTable {
+  activity_iri: string;
+  processed_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  kv_entries: KvEntriesTable;
+  queue_messages: QueueMessagesTable;
+  actors: ActorsTable;
+  actor_keys: ActorKeysTable;
+  users: UsersTable;
+  access_tokens: AccessTokensTable;
+  follows: FollowsTable;
+  posts: PostsTable;
+  post_mentions: PostMentionsTable;
+  post_tags: PostTagsTable;
+  post_attachments: PostAttachmentsTable;
+  likes: LikesTable;
+  blocks: BlocksTable;
+  reports: ReportsTable;
+  processed_activities: ProcessedActivitiesTable;
+}
+
+export type Actor = Selectable<ActorsTable>;
+export type NewActor = Insertable<ActorsTable>;
+export type ActorUpdate = Updateable<ActorsTable>;
+export type Post = Selectable<PostsTable>;
+export type NewPost = Insertable<PostsTable>;
+export type Follow = Selectable<FollowsTable>;
