@@ -1,0 +1,91 @@
+import type { Federation, RequestContext } from "@fedify/fedify";
+import { importJwk } from "@fedify/fedify";
+import { Application, Endpoints, Group, Image, Person, PropertyValue, Service } from "@fedify/vocab";
+import type { Actor } from "../src/db/schema.ts";
+import type { AppContext } from "./context.ts";
+import { paths } from "../src/domain/urls.ts";
+import { handleDomain } from "../src/domain/urls.ts";
+
+async function loadLocalActor(ctx: { data: AppContext }, identifier: string): Promise<Actor | undefined> {
+  return ctx.data.db.selectFrom("actors").selectAll()
+    .where("local", "=", true)
+    .where("domain", "=", handleDomain(ctx.data.config.origin))
+    .where("username", "=", identifier)
+    .where("gone_at", "is", null)
+    .executeTakeFirst();
+}
+
+function fieldsOf(actor: Actor): PropertyValue[] {
+  const raw = Array.isArray(actor.fields) ? actor.fields : [];
+  return raw.flatMap((f: unknown) => {
+    if (typeof f !== "object" || f === null) return [];
+    const { name, value } = f as { name?: unknown; value?: unknown };
+    return typeof name === "string" && typeof value === "string" ? [new PropertyValue({ name, value })] : [];
+  });
+}
+
+/** Builds the ActivityStreams document of a local actor. */
+export async function renderLocalActor(ctx: RequestContext<AppContext>, actor: Actor): Promise<Person | Group | Application | Service> {
+  const keys = await ctx.getActorKeyPairs(actor.username);
+  const common = {
+    id: ctx.getActorUri(actor.username),
+    preferredUsername: actor.username,
+    name: actor.display_name || actor.username,
+    summary: actor.summary_html || null,
+    url: actor.url ? new URL(actor.url) : null,
+    inbox: ctx.getInboxUri(actor.username),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    outbox: ctx.getOutboxUri(actor.username),
+    followers: ctx.getFollowersUri(actor.username),
+    following: ctx.getFollowingUri(actor.username),
+    featured: actor.type === "Application" ? null : ctx.getFeaturedUri(actor.username),
+    manuallyApprovesFollowers: actor.manually_approves_followers,
+    published: Temporal.Instant.from(actor.created_at.toISOString()),
+    icon: actor.avatar_url ? new Image({ url: new URL(actor.avatar_url) }) : null,
+    image: actor.header_url ? new Image({ url: new URL(actor.header_url) }) : null,
+    attachments: fieldsOf(actor),
+    publicKey: keys[0]?.cryptographicKey ?? null,
+    assertionMethods: keys.map((k) => k.multikey),
+  };
+  switch (actor.type) {
+    case "Application": return new Application(common);
+    case "Group": return new Group(common);
+    case "Service": return new Service(common);
+    default: return new Person(common);
+  }
+}
+
+export function registerActors(federation: Federation<AppContext>): void {
+  federation
+    .setActorDispatcher(paths.actor, async (ctx, identifier) => {
+      const actor = await loadLocalActor(ctx, identifier);
+      return actor ? renderLocalActor(ctx, actor) : null;
+    })
+    .mapHandle(async (ctx, username) => {
+      const actor = await ctx.data.db.selectFrom("actors").select("username")
+        .where("local", "=", true)
+        .where("domain", "=", handleDomain(ctx.data.config.origin))
+        .where((eb) => eb(eb.fn("lower", ["username"]), "=", username.toLowerCase()))
+        .where("gone_at", "is", null)
+        .executeTakeFirst();
+      return actor?.username ?? null;
+    })
+    .setKeyPairsDispatcher(async (ctx, identifier) => {
+      const rows = await ctx.data.db.selectFrom("actor_keys")
+        .innerJoin("actors", "actors.id", "actor_keys.actor_id")
+        .select(["actor_keys.algorithm", "actor_keys.private_jwk", "actor_keys.public_jwk"])
+        .where("actors.local", "=", true)
+        .where("actors.username", "=", identifier)
+        .execute();
+      // RSA first: `publicKey` takes the first pair, and RSA is what every server verifies.
+      rows.sort((a, b) => (a.algorithm === "RSASSA-PKCS1-v1_5" ? -1 : 1) - (b.algorithm === "RSASSA-PKCS1-v1_5" ? -1 : 1));
+      const pairs: CryptoKeyPair[] = [];
+      for (const row of rows) {
+        pairs.push({
+          privateKey: await importJwk(row.private_jwk as JsonWebKey, "private"),
+          publicKey: await importJwk(row.public_jwk as JsonWebKey, "public"),
+        });
+      }
+      return pairs;
+    });
+}

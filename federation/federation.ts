@@ -1,0 +1,43 @@
+import { createFederation, type Federation } from "@fedify/fedify";
+import type { Config } from "../src/config.ts";
+import type { Db } from "../src/db/database.ts";
+import { registerActors } from "./actors.ts";
+import type { AppContext } from "./context.ts";
+import { KyselyKvStore } from "./kv.ts";
+import { registerNodeInfo } from "./nodeinfo.ts";
+import { KyselyMessageQueue } from "./queue.ts";
+
+export interface PleinFederation {
+  federation: Federation<AppContext>;
+  queue: KyselyMessageQueue;
+  kv: KyselyKvStore;
+}
+
+export interface FederationOptions {
+  db: Db;
+  config: Config;
+  driver: "pg" | "pglite";
+}
+
+/** Builds the Fedify federation object from configuration; every dispatcher and listener registers here. */
+export function createPleinFederation({ db, config, driver }: FederationOptions): PleinFederation {
+  const kv = new KyselyKvStore(db);
+  const queue = new KyselyMessageQueue({
+    db,
+    queue: "fedify",
+    listenUrl: driver === "pg" ? config.databaseUrl : undefined,
+    releaseStaleLocksOnStart: driver === "pglite",
+  });
+  const federation = createFederation<AppContext>({
+    kv,
+    queue,
+    origin: config.origin.href,
+    allowPrivateAddress: config.allowPrivateAddress,
+    // Both roles build the federation object; only `all` and `worker` run the queue.
+    manuallyStartQueue: true,
+    userAgent: { software: "Plein/0.1.0", url: config.origin },
+  });
+  registerActors(federation);
+  registerNodeInfo(federation);
+  return { federation, queue, kv };
+}

@@ -1,0 +1,15 @@
+/** Errors the domain raises; each edge maps `kind` to its own status codes. */
+export type DomainErrorKind = "invalid" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "gone";
+
+export class DomainError extends Error {
+  readonly kind: DomainErrorKind;
+  constructor(kind: DomainErrorKind, message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+export const invalid = (message: string) => new DomainError("invalid", message);
+export const notFound = (message = "Record not found") => new DomainError("not_found", message);
+export const conflict = (message: string) => new DomainError("conflict", message);
+export const forbidden = (message = "This action is not allowed") => new DomainError("forbidden", message);

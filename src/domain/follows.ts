@@ -1,0 +1,143 @@
+import type { Db } from "../db/database.ts";
+import type { Actor, Follow } from "../db/schema.ts";
+import { invalid } from "./errors.ts";
+import { enqueueDelivery } from "./jobs.ts";
+import { newActivityIri } from "./urls.ts";
+
+function findFollow(db: Db, followerId: string, followeeId: string): Promise<Follow | undefined> {
+  return db.selectFrom("follows").selectAll()
+    .where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
+}
+
+/** A local account follows someone. Local targets decide at once; remote ones get a Follow. */
+export async function follow(db: Db, origin: URL, follower: Actor, followee: Actor): Promise<Follow> {
+  if (!follower.local) throw invalid("Only local accounts can follow from here");
+  if (follower.id === followee.id) throw invalid("You cannot follow yourself");
+  if (followee.gone_at) throw invalid("That account is gone");
+  return db.transaction().execute(async (trx) => {
+    const existing = await findFollow(trx, follower.id, followee.id);
+    if (existing) return existing;
+    const state = followee.local && !followee.manually_approves_followers ? "accepted" : "pending";
+    const activityIri = newActivityIri(origin, "follow");
+    const row = await trx.insertInto("follows").values({
+      follower_id: follower.id, followee_id: followee.id, state, activity_iri: activityIri,
+    }).returningAll().executeTakeFirstOrThrow();
+    if (!followee.local) {
+      await enqueueDelivery(trx, { type: "follow", followerId: follower.id, followeeId: followee.id, activityIri }, follower.id);
+    }
+    return row;
+  });
+}
+
+/** Ends a follow (or withdraws a request). */
+export async function unfollow(db: Db, follower: Actor, followee: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const existing = await trx.deleteFrom("follows")
+      .where("follower_id", "=", follower.id).where("followee_id", "=", followee.id)
+      .returningAll().executeTakeFirst();
+    if (existing && follower.local && !followee.local) {
+      await enqueueDelivery(trx, {
+        type: "follow.undo", followerId: follower.id, followeeId: followee.id, activityIri: existing.activity_iri,
+      }, follower.id);
+    }
+  });
+}
+
+/** A remote actor asks to follow a local one (inbound Follow). */
+export async function receiveFollow(db: Db, follower: Actor, followee: Actor, activityIri: string): Promise<Follow> {
+  return db.transaction().execute(async (trx) => {
+    const blocked = await trx.selectFrom("blocks").select("actor_id")
+      .where("actor_id", "=", followee.id).where("target_id", "=", follower.id).executeTakeFirst();
+    const existing = await findFollow(trx, follower.id, followee.id);
+    if (blocked) {
+      if (existing) await trx.deleteFrom("follows").where("id", "=", existing.id).execute();
+      await enqueueDelivery(trx, { type: "follow.reject", followerId: follower.id, followeeId: followee.id, activityIri }, followee.id);
+      throw invalid("Blocked");
+    }
+    let row: Follow;
+    if (existing) {
+      row = await trx.updateTable("follows").set({ activity_iri: activityIri }).where("id", "=", existing.id)
+        .returningAll().executeTakeFirstOrThrow();
+    } else {
+      row = await trx.insertInto("follows").values({
+        follower_id: follower.id, followee_id: followee.id,
+        state: followee.manually_approves_followers ? "pending" : "accepted",
+        activity_iri: activityIri,
+      }).returningAll().executeTakeFirstOrThrow();
+    }
+    if (row.state === "accepted") {
+      await enqueueDelivery(trx, { type: "follow.accept", followerId: follower.id, followeeId: followee.id, activityIri }, followee.id);
+    }
+    return row;
+  });
+}
+
+/** The followee approves a pending request. */
+export async function acceptFollowRequest(db: Db, followee: Actor, follower: Actor): Promise<Follow> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.updateTable("follows").set({ state: "accepted" })
+      .where("follower_id", "=", follower.id).where("followee_id", "=", followee.id)
+      .returningAll().executeTakeFirst();
+    if (!row) throw invalid("There is no such follow request");
+    if (!follower.local) {
+      await enqueueDelivery(trx, {
+        type: "follow.accept", followerId: follower.id, followeeId: followee.id, activityIri: row.activity_iri,
+      }, followee.id);
+    }
+    return row;
+  });
+}
+
+/** The followee declines a request, or removes a follower. */
+export async function rejectFollowRequest(db: Db, followee: Actor, follower: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.deleteFrom("follows")
+      .where("follower_id", "=", follower.id).where("followee_id", "=", followee.id)
+      .returningAll().executeTakeFirst();
+    if (row && !follower.local) {
+      await enqueueDelivery(trx, {
+        type: "follow.reject", followerId: follower.id, followeeId: followee.id, activityIri: row.activity_iri,
+      }, followee.id);
+    }
+  });
+}
+
+/** Inbound Accept of our Follow. Only the followee can accept. */
+export async function markFollowAccepted(db: Db, follower: Actor, followee: Actor): Promise<boolean> {
+  const res = await db.updateTable("follows").set({ state: "accepted" })
+    .where("follower_id", "=", follower.id).where("followee_id", "=", followee.id).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Inbound Reject / Undo Follow: the pair no longer follows. */
+export async function dropFollow(db: Db, followerId: string, followeeId: string): Promise<boolean> {
+  const res = await db.deleteFrom("follows")
+    .where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+export async function relationship(db: Db, a: Actor, b: Actor) {
+  const [out, inc, blocking, blockedBy] = await Promise.all([
+    findFollow(db, a.id, b.id), findFollow(db, b.id, a.id),
+    db.selectFrom("blocks").select("actor_id").where("actor_id", "=", a.id).where("target_id", "=", b.id).executeTakeFirst(),
+    db.selectFrom("blocks").select("actor_id").where("actor_id", "=", b.id).where("target_id", "=", a.id).executeTakeFirst(),
+  ]);
+  return {
+    following: out?.state === "accepted",
+    requested: out?.state === "pending",
+    followedBy: inc?.state === "accepted",
+    requestedBy: inc?.state === "pending",
+    blocking: blocking !== undefined,
+    blockedBy: blockedBy !== undefined,
+  };
+}
+
+export async function followCounts(db: Db, actorId: string): Promise<{ followers: number; following: number }> {
+  const [followers, following] = await Promise.all([
+    db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("followee_id", "=", actorId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
+    db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("follower_id", "=", actorId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
+  ]);
+  return { followers: Number(followers.n), following: Number(following.n) };
+}

@@ -1,0 +1,25 @@
+/** Key pairs for local actors, made with Web Crypto and kept as JWK. */
+
+export type KeyAlgorithm = "RSASSA-PKCS1-v1_5" | "Ed25519";
+
+export interface JwkPair {
+  algorithm: KeyAlgorithm;
+  privateJwk: JsonWebKey;
+  publicJwk: JsonWebKey;
+}
+
+export async function generateKeyPairJwk(algorithm: KeyAlgorithm): Promise<JwkPair> {
+  const params: RsaHashedKeyGenParams | { name: "Ed25519" } = algorithm === "Ed25519"
+    ? { name: "Ed25519" }
+    : { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+  const pair = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
+  return {
+    algorithm,
+    privateJwk: await crypto.subtle.exportKey("jwk", pair.privateKey),
+    publicJwk: await crypto.subtle.exportKey("jwk", pair.publicKey),
+  };
+}
+
+export async function generateActorKeys(): Promise<JwkPair[]> {
+  return Promise.all([generateKeyPairJwk("RSASSA-PKCS1-v1_5"), generateKeyPairJwk("Ed25519")]);
+}

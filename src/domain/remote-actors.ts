@@ -1,0 +1,90 @@
+import type { Db } from "../db/database.ts";
+import type { Actor, ActorType } from "../db/schema.ts";
+import { forbidden, invalid } from "./errors.ts";
+
+export interface RemoteActorInput {
+  iri: string;
+  type: ActorType;
+  username: string;
+  displayName: string;
+  summaryHtml: string;
+  url: string | null;
+  avatarUrl: string | null;
+  headerUrl: string | null;
+  inbox: string | null;
+  sharedInbox: string | null;
+  outbox: string | null;
+  followers: string | null;
+  following: string | null;
+  featured: string | null;
+  manuallyApprovesFollowers: boolean;
+  bot: boolean;
+  fields: Array<{ name: string; value: string }>;
+  followersCount: number | null;
+  followingCount: number | null;
+  postsCount: number | null;
+}
+
+const LIMITS = { username: 100, displayName: 500, summary: 20_000, fields: 20, fieldChars: 2_000 };
+
+/** Stores what we learned about a remote actor; the handle's domain is the IRI's host. */
+export async function upsertRemoteActor(db: Db, localHost: string, input: RemoteActorInput): Promise<Actor> {
+  const iri = new URL(input.iri);
+  if (iri.host === localHost) throw forbidden("A remote document may not claim a local actor");
+  if (!input.username || input.username.length > LIMITS.username || /[\s@]/.test(input.username)) {
+    throw invalid("Actor has no usable preferredUsername");
+  }
+  const fields = input.fields.slice(0, LIMITS.fields).map((f) => ({
+    name: f.name.slice(0, LIMITS.fieldChars), value: f.value.slice(0, LIMITS.fieldChars),
+  }));
+  const values = {
+    type: input.type,
+    username: input.username,
+    display_name: input.displayName.slice(0, LIMITS.displayName),
+    summary_html: input.summaryHtml.slice(0, LIMITS.summary),
+    url: input.url, avatar_url: input.avatarUrl, header_url: input.headerUrl,
+    inbox_url: input.inbox, shared_inbox_url: input.sharedInbox, outbox_url: input.outbox,
+    followers_url: input.followers, following_url: input.following, featured_url: input.featured,
+    manually_approves_followers: input.manuallyApprovesFollowers, bot: input.bot,
+    fields: JSON.stringify(fields),
+    followers_count: Math.max(0, Math.min(input.followersCount ?? 0, 2 ** 31 - 1)),
+    following_count: Math.max(0, Math.min(input.followingCount ?? 0, 2 ** 31 - 1)),
+    posts_count: Math.max(0, Math.min(input.postsCount ?? 0, 2 ** 31 - 1)),
+    fetched_at: new Date(),
+    updated_at: new Date(),
+    gone_at: null,
+  };
+  return db.insertInto("actors")
+    .values({ iri: iri.href, domain: iri.host, local: false, ...values })
+    .onConflict((oc) => oc.column("iri").doUpdateSet(values))
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export function findActorByIri(db: Db, iri: string): Promise<Actor | undefined> {
+  return db.selectFrom("actors").selectAll().where("iri", "=", iri).executeTakeFirst();
+}
+
+export function findActorById(db: Db, id: string): Promise<Actor | undefined> {
+  if (!/^\d{1,19}$/.test(id)) return Promise.resolve(undefined);
+  return db.selectFrom("actors").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function findActorByHandle(db: Db, username: string, domain: string): Promise<Actor | undefined> {
+  return db.selectFrom("actors").selectAll()
+    .where((eb) => eb(eb.fn("lower", ["username"]), "=", username.toLowerCase()))
+    .where((eb) => eb(eb.fn("lower", ["domain"]), "=", domain.toLowerCase()))
+    .executeTakeFirst();
+}
+
+/** The actor answered 410 (or a Delete of itself): stop delivering, drop its follows. */
+export async function markActorGone(db: Db, actorId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable("actors").set({ gone_at: new Date() }).where("id", "=", actorId).where("local", "=", false).execute();
+    await trx.deleteFrom("follows").where((eb) => eb.or([eb("follower_id", "=", actorId), eb("followee_id", "=", actorId)])).execute();
+  });
+}
+
+/** Is an actor's data older than `maxAgeMs` (and so worth refetching)? */
+export function isStale(actor: Actor, maxAgeMs = 24 * 3600 * 1000): boolean {
+  return !actor.local && (!actor.fetched_at || Date.now() - actor.fetched_at.getTime() > maxAgeMs);
+}

@@ -1,0 +1,98 @@
+import type { Db } from "../db/database.ts";
+import type { SelectQueryBuilder } from "kysely";
+import type { Database, Post } from "../db/schema.ts";
+import { visibleTo, type Viewer } from "./visibility.ts";
+
+/** Keyset page bounds on post ids (Mastodon's max_id / since_id / min_id). */
+export interface Page {
+  maxId?: string;
+  sinceId?: string;
+  minId?: string;
+  limit: number;
+}
+
+const ID = /^\d{1,19}$/;
+
+type PostQuery = SelectQueryBuilder<Database, "posts", Post>;
+
+async function run(q: PostQuery, page: Page): Promise<Post[]> {
+  let query = q;
+  if (page.maxId && ID.test(page.maxId)) query = query.where("posts.id", "<", page.maxId);
+  if (page.sinceId && ID.test(page.sinceId)) query = query.where("posts.id", ">", page.sinceId);
+  const ascending = Boolean(page.minId && ID.test(page.minId));
+  if (ascending) query = query.where("posts.id", ">", page.minId!);
+  const rows = await query.orderBy("posts.id", ascending ? "asc" : "desc").limit(page.limit).execute();
+  // min_id pages are fetched closest-first but returned newest first, like every page.
+  return ascending ? rows.reverse() : rows;
+}
+
+/** Home: own posts, posts and boosts of accounts followed, and posts that mention the viewer. */
+export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[]> {
+  const viewer: Viewer = { kind: "local", actorId };
+  const q = db.selectFrom("posts").selectAll("posts")
+    .where(visibleTo(viewer))
+    .where((eb) => eb.or([
+      eb("posts.actor_id", "=", actorId),
+      eb("posts.actor_id", "in", eb.selectFrom("follows").select("followee_id")
+        .where("follower_id", "=", actorId).where("state", "=", "accepted")),
+      eb("posts.id", "in", eb.selectFrom("post_mentions").select("post_id").where("actor_id", "=", actorId)),
+    ]));
+  return run(q, page);
+}
+
+/** An account's posts as `viewer` may see them (profile, outbox). */
+export function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {}): Promise<Post[]> {
+  let q = db.selectFrom("posts").selectAll("posts")
+    .where("posts.actor_id", "=", actorId)
+    .where(visibleTo(viewer));
+  if (options.excludeReplies) q = q.where("posts.in_reply_to_id", "is", null).where("posts.in_reply_to_iri", "is", null);
+  if (options.excludeReblogs) q = q.where("posts.reblog_of_id", "is", null);
+  return run(q, page);
+}
+
+/** Public timeline: public posts, optionally local only. */
+export function publicTimeline(db: Db, viewer: Viewer, page: Page, localOnly = false): Promise<Post[]> {
+  let q = db.selectFrom("posts").selectAll("posts")
+    .where("posts.visibility", "=", "public")
+    .where("posts.reblog_of_id", "is", null)
+    .where(visibleTo(viewer));
+  if (localOnly) q = q.where("posts.local", "=", true);
+  return run(q, page);
+}
+
+/** Direct replies to a post, visible to viewer, oldest first (replies collection). */
+export async function replies(db: Db, viewer: Viewer, postId: string, page: { afterId?: string; limit: number }): Promise<Post[]> {
+  let q = db.selectFrom("posts").selectAll("posts")
+    .where("posts.in_reply_to_id", "=", postId)
+    .where(visibleTo(viewer));
+  if (page.afterId && ID.test(page.afterId)) q = q.where("posts.id", ">", page.afterId);
+  return q.orderBy("posts.id", "asc").limit(page.limit).execute();
+}
+
+/** Thread around a post: ancestors (root first) and descendants (depth-first by id), all visible to viewer. */
+export async function context(db: Db, viewer: Viewer, post: Post): Promise<{ ancestors: Post[]; descendants: Post[] }> {
+  const ancestors: Post[] = [];
+  let parentId = post.in_reply_to_id;
+  const seen = new Set<string>([post.id]);
+  while (parentId && ancestors.length < 100 && !seen.has(parentId)) {
+    seen.add(parentId);
+    const parent = await db.selectFrom("posts").selectAll("posts").where("posts.id", "=", parentId)
+      .where(visibleTo(viewer)).executeTakeFirst();
+    if (!parent) break;
+    ancestors.unshift(parent);
+    parentId = parent.in_reply_to_id;
+  }
+  const descendants: Post[] = [];
+  let frontier = [post.id];
+  while (frontier.length && descendants.length < 500) {
+    const children = await db.selectFrom("posts").selectAll("posts")
+      .where("posts.in_reply_to_id", "in", frontier).where(visibleTo(viewer))
+      .orderBy("posts.id", "asc").limit(500).execute();
+    const fresh = children.filter((c) => !seen.has(c.id));
+    fresh.forEach((c) => seen.add(c.id));
+    descendants.push(...fresh);
+    frontier = fresh.map((c) => c.id);
+  }
+  descendants.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  return { ancestors, descendants };
+}

@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Db } from "../db/database.ts";
+import type { Actor } from "../db/schema.ts";
+import { invalid } from "./errors.ts";
+
+export const KNOWN_SCOPES = ["read", "write", "follow", "push", "admin:read", "admin:write"] as const;
+
+const digest = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Parses a space-separated scope list; unknown scopes are an error, `read:statuses` style sub-scopes allowed. */
+export function parseScopes(text: string): string[] {
+  const scopes = text.split(/\s+/).filter(Boolean);
+  if (scopes.length === 0) throw invalid("At least one scope is required");
+  for (const s of scopes) {
+    const base = s.startsWith("admin:") ? s.split(":").slice(0, 2).join(":") : s.split(":")[0]!;
+    if (!(KNOWN_SCOPES as readonly string[]).includes(base)) throw invalid(`Unknown scope "${s}"`);
+  }
+  return [...new Set(scopes)];
+}
+
+/** Issues a bearer token; only its digest is stored, so it is shown once. */
+export async function issueToken(db: Db, actor: Actor, scopes: string[], applicationId?: string): Promise<string> {
+  const token = randomBytes(32).toString("base64url");
+  await db.insertInto("access_tokens").values({
+    token_digest: digest(token),
+    actor_id: actor.id,
+    scopes: scopes.join(" "),
+    application_id: applicationId ?? null,
+  }).execute();
+  return token;
+}
+
+export interface Authenticated {
+  actor: Actor;
+  scopes: string[];
+  tokenId: string;
+}
+
+export async function authenticateToken(db: Db, token: string): Promise<Authenticated | undefined> {
+  if (token.length < 16 || token.length > 512) return undefined;
+  const row = await db.selectFrom("access_tokens")
+    .innerJoin("actors", "actors.id", "access_tokens.actor_id")
+    .selectAll("actors")
+    .select(["access_tokens.id as token_id", "access_tokens.scopes as token_scopes"])
+    .where("access_tokens.token_digest", "=", digest(token))
+    .where("access_tokens.revoked_at", "is", null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { token_id, token_scopes, ...actor } = row;
+  return { actor, scopes: token_scopes.split(" "), tokenId: token_id };
+}
+
+/** Does a granted scope list allow `needed`? `read` covers `read:statuses`. */
+export function hasScope(granted: string[], needed: string): boolean {
+  if (granted.includes(needed)) return true;
+  const base = needed.split(":")[0]!;
+  return !needed.startsWith("admin:") && granted.includes(base);
+}
+
+export async function revokeToken(db: Db, tokenId: string): Promise<void> {
+  await db.updateTable("access_tokens").set({ revoked_at: new Date() }).where("id", "=", tokenId).execute();
+}

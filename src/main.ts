@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+import { existsSync } from "node:fs";
+import { ADMIN_COMMANDS, runAdminCommand } from "./cli/admin-commands.ts";
+import { sendAdminCommand } from "./cli/admin-socket.ts";
+import { lockHolder, socketPath } from "./cli/pid-lock.ts";
+import { type Config, ConfigError, loadConfig, type Role } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { setupLogging } from "./logging.ts";
+import { DataDirLockedError, startPlein } from "./server.ts";
+import { installTemporal } from "./temporal.ts";
+
+const HELP = `plein: federated collaboration server
+
+usage: plein COMMAND [options]
+
+  serve                 run HTTP and the delivery queue (PLEIN_ROLE picks all|web|worker)
+  web                   run HTTP only
+  worker                run the delivery queue only (stops cleanly on SIGTERM)
+  migrate               apply database migrations
+  user create NAME --email E --password P [--admin] [--locked]
+                        create a local user
+  token NAME [--scopes "read write follow"]
+                        print a Mastodon API bearer token for NAME (alone on the last line)
+
+Configuration comes from the environment: PLEIN_ORIGIN, PORT, HOST, DATABASE_URL,
+PLEIN_DATA_DIR, PLEIN_ROLE, PLEIN_ALLOW_PRIVATE_ADDRESS, PLEIN_FEDERATION_MODE,
+PLEIN_TLS_CERT, PLEIN_TLS_KEY, LOG_LEVEL (see docs/CONFIGURATION.md).`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`plein: ${message}\n`);
+  process.exit(code);
+}
+
+async function runServer(config: Config, role: Role): Promise<void> {
+  let running;
+  try {
+    running = await startPlein(config, { role });
+  } catch (err) {
+    if (err instanceof DataDirLockedError) fail(`${err.message}; stop it first or use its admin commands`, 1);
+    throw err;
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`plein: ${signal} received, finishing current work...\n`);
+    await running.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+async function runAdmin(config: Config, argv: string[]): Promise<void> {
+  if (!config.databaseUrl && lockHolder(config.dataDir)) {
+    // PGlite allows one process per data directory: ask the running server to do it.
+    const socket = socketPath(config.dataDir);
+    if (!existsSync(socket)) {
+      fail(`the embedded database in ${config.dataDir} is in use by another process; try again once it has started`, 1);
+    }
+    const result = await sendAdminCommand(socket, argv);
+    process.stdout.write(result.output + "\n");
+    process.exit(result.code);
+  }
+  const { acquireLock } = await import("./cli/pid-lock.ts");
+  let release = () => {};
+  if (!config.databaseUrl) {
+    const lock = acquireLock(config.dataDir);
+    if ("heldBy" in lock) fail(`the embedded database in ${config.dataDir} is in use by process ${lock.heldBy}`, 1);
+    release = lock.release;
+  }
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const { migrateToLatest } = await import("./db/migrate.ts");
+    if (argv[0] !== "migrate") await migrateToLatest(handle.db);
+    const result = await runAdminCommand(handle.db, config, argv);
+    process.stdout.write(result.output + "\n");
+    process.exitCode = result.code;
+  } finally {
+    await handle.close();
+    release();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(HELP + "\n");
+    process.exit(command ? 0 : 2);
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  installTemporal();
+  await setupLogging(config.logLevel);
+  switch (command) {
+    case "serve": return runServer(config, config.role);
+    case "web": return runServer(config, "web");
+    case "worker": return runServer(config, "worker");
+    default:
+      if ((ADMIN_COMMANDS as readonly string[]).includes(command)) return runAdmin(config, argv);
+      fail(`unknown command "${command}" (see plein --help)`, 2);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`plein: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { Server } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { getLogger } from "@logtape/logtape";
+import type { Hono } from "hono";
+import type { AppContext } from "../federation/context.ts";
+import { createPleinFederation, type PleinFederation } from "../federation/federation.ts";
+import { createResolver } from "../federation/remote.ts";
+import { type AppEnv, createApp } from "./app.ts";
+import { runAdminCommand } from "./cli/admin-commands.ts";
+import { serveAdminSocket } from "./cli/admin-socket.ts";
+import { acquireLock, socketPath } from "./cli/pid-lock.ts";
+import type { Config, Role } from "./config.ts";
+import { type DatabaseHandle, openDatabase } from "./db/database.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import { ensureInstanceActor } from "./domain/accounts.ts";
+import { mountRouters } from "./routers.ts";
+
+const logger = getLogger(["plein", "server"]);
+
+export interface RunningPlein {
+  config: Config;
+  database: DatabaseHandle;
+  federation: PleinFederation;
+  app: Hono<AppEnv>;
+  deps: AppContext;
+  /** Stops HTTP, lets the queue finish its current messages, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  role?: Role;
+  /** An already open database (tests); otherwise opened from config. */
+  database?: DatabaseHandle;
+  /** Tests start HTTP themselves or not at all. */
+  listen?: boolean;
+}
+
+export class DataDirLockedError extends Error {}
+
+export async function startPlein(config: Config, options: StartOptions = {}): Promise<RunningPlein> {
+  const role = options.role ?? config.role;
+  const closers: Array<() => Promise<void> | void> = [];
+  let database = options.database;
+  if (!database) {
+    if (!config.databaseUrl) {
+      const lock = acquireLock(config.dataDir);
+      if ("heldBy" in lock) {
+        throw new DataDirLockedError(`The embedded database in ${config.dataDir} is in use by process ${lock.heldBy}`);
+      }
+      closers.push(lock.release);
+    }
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = database;
+    closers.unshift(() => db.close());
+  }
+  const { db, driver } = database;
+  await migrateToLatest(db);
+  await ensureInstanceActor(db, config.origin);
+
+  const fed = createPleinFederation({ db, config, driver });
+  const deps: AppContext = { db, config, resolver: createResolver(fed.federation, { db, config }) };
+  const app = createApp({ deps, federation: fed.federation, routers: mountRouters });
+
+  const queueAbort = new AbortController();
+  let queueDone: Promise<void> = Promise.resolve();
+  if (role !== "web") {
+    queueDone = fed.federation.startQueue(deps, { signal: queueAbort.signal });
+  }
+  closers.unshift(async () => {
+    queueAbort.abort();
+    await queueDone.catch((error: unknown) => logger.error("Queue stopped with {error}", { error }));
+  });
+
+  if (!config.databaseUrl && !options.database) {
+    const admin = await serveAdminSocket(socketPath(config.dataDir), (argv) => runAdminCommand(db, config, argv));
+    closers.unshift(() => new Promise<void>((resolve) => admin.close(() => resolve())));
+  }
+
+  if (role !== "worker" && options.listen !== false) {
+    const server = await listen(app, config);
+    closers.unshift(() => closeServer(server));
+    logger.info("Plein listening on {address}, public origin {origin}", {
+      address: `${config.tls ? "https" : "http"}://${config.host}:${config.port}`,
+      origin: config.origin.href,
+    });
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    database,
+    federation: fed,
+    app,
+    deps,
+    close() {
+      closed ??= (async () => {
+        for (const close of closers) await close();
+      })();
+      return closed;
+    },
+  };
+}
+
+function listen(app: Hono<AppEnv>, config: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.port,
+      ...(config.tls
+        ? {
+          createServer: createHttpsServer,
+          serverOptions: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+        }
+        : {}),
+    }, () => resolve(server));
+    (server as Server).once("error", reject);
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if ("closeAllConnections" in server) server.closeAllConnections();
+  });
+}
