@@ -1,5 +1,24 @@
 import type { Hono } from "hono";
+import { mountAccounts } from "./api/mastodon/accounts.ts";
+import { mountFollowRequests } from "./api/mastodon/follow-requests.ts";
+import { mountInstance } from "./api/mastodon/instance.ts";
+import { mountSearch } from "./api/mastodon/search.ts";
+import { mountStatuses } from "./api/mastodon/statuses.ts";
+import { mountTimelines } from "./api/mastodon/timelines.ts";
 import type { AppEnv } from "./app.ts";
+import { mountObjectFallbacks } from "../federation/objects.ts";
+import { mountPostPages } from "./web/posts.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
-export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [];
+export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
+  // Mastodon client API (src/api/mastodon), one router per resource.
+  mountInstance,
+  mountAccounts,
+  mountStatuses,
+  mountTimelines,
+  mountFollowRequests,
+  mountSearch,
+  // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
+  mountObjectFallbacks,
+  mountPostPages,
+];

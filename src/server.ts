@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import type { AppContext } from "../federation/context.ts";
 import { createPleinFederation, type PleinFederation } from "../federation/federation.ts";
 import { createResolver } from "../federation/remote.ts";
+import { createDeliveryQueue, startDeliveryWorker } from "../federation/send.ts";
 import { type AppEnv, createApp } from "./app.ts";
 import { runAdminCommand } from "./cli/admin-commands.ts";
 import { serveAdminSocket } from "./cli/admin-socket.ts";
@@ -64,9 +65,13 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   const app = createApp({ deps, federation: fed.federation, routers: mountRouters });
 
   const queueAbort = new AbortController();
-  let queueDone: Promise<void> = Promise.resolve();
+  let queueDone: Promise<unknown> = Promise.resolve();
   if (role !== "web") {
-    queueDone = fed.federation.startQueue(deps, { signal: queueAbort.signal });
+    const deliveries = createDeliveryQueue({ db, config, driver });
+    queueDone = Promise.all([
+      fed.federation.startQueue(deps, { signal: queueAbort.signal }),
+      startDeliveryWorker({ federation: fed.federation, deps, queue: deliveries }, queueAbort.signal),
+    ]);
   }
   closers.unshift(async () => {
     queueAbort.abort();

@@ -4,6 +4,9 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type JsonValue = unknown;
 type Json = ColumnType<JsonValue, string, string>;
+/** Columns with a database default: optional on insert. */
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type GeneratedJson = ColumnType<JsonValue, string | undefined, string>;
 
 /** Fedify KvStore entries. `key` is the JSON encoding of the KvKey array. */
 export interface KvEntriesTable {
@@ -22,7 +25,7 @@ export interface QueueMessagesTable {
   locked_until: Timestamp | null;
   locked_by: string | null;
   attempts: Generated<number>;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 /** Key pairs of local actors (instance, users, groups), stored as JWK. */
@@ -31,7 +34,7 @@ export interface ActorKeysTable {
   algorithm: "RSASSA-PKCS1-v1_5" | "Ed25519";
   private_jwk: Json;
   public_jwk: Json;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export type ActorType = "Person" | "Group" | "Application" | "Service" | "Organization";
@@ -58,14 +61,14 @@ export interface ActorsTable {
   featured_url: string | null;
   manually_approves_followers: Generated<boolean>;
   bot: Generated<boolean>;
-  fields: Generated<Json>;
+  fields: GeneratedJson;
   followers_count: Generated<number>;
   following_count: Generated<number>;
   posts_count: Generated<number>;
   fetched_at: Timestamp | null;
   gone_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 /** Credentials of local users; one row per local Person actor. */
@@ -74,7 +77,7 @@ export interface UsersTable {
   email: string;
   password_hash: string;
   admin: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 /** Bearer tokens for the Mastodon client API; only a SHA-256 digest is stored. */
@@ -84,7 +87,7 @@ export interface AccessTokensTable {
   actor_id: string;
   scopes: string;
   application_id: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
 }
@@ -98,7 +101,7 @@ export interface FollowsTable {
   state: FollowState;
   /** id of the Follow activity (ours or theirs) */
   activity_iri: string;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export type Visibility = "public" | "unlisted" | "followers" | "direct" | "instance" | "group";
@@ -124,14 +127,14 @@ export interface PostsTable {
   content_source: string | null;
   language: string | null;
   /** type-specific fields (event times and location, question answer, ...) */
-  extra: Generated<Json>;
+  extra: GeneratedJson;
   replies_count: Generated<number>;
   likes_count: Generated<number>;
   reblogs_count: Generated<number>;
   published_at: Timestamp;
   edited_at: Timestamp | null;
   deleted_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface PostMentionsTable {
@@ -161,30 +164,30 @@ export interface LikesTable {
   actor_id: string;
   post_id: string;
   activity_iri: string;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface BlocksTable {
   actor_id: string;
   target_id: string;
   activity_iri: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface ReportsTable {
   id: Generated<string>;
   reporter_id: string;
   target_id: string | null;
-  post_ids: Generated<Json>;
+  post_ids: GeneratedJson;
   comment: Generated<string>;
   activity_iri: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 /** Inbound activity ids already processed (idempotent inbox). */
 export interface ProcessedActivitiesTable {
   activity_iri: string;
-  processed_at: Generated<Timestamp>;
+  processed_at: GeneratedTimestamp;
 }
 
 export interface Database {

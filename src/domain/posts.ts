@@ -5,6 +5,7 @@ import { conflict, forbidden, invalid, notFound } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { newActivityIri, newObjectIri } from "./urls.ts";
 import { canView, federates, type Viewer } from "./visibility.ts";
+import { isRowId } from "./ids.ts";
 
 /** Caps that bound what one post can carry (ours and remote ones alike). */
 export const LIMITS = {
@@ -52,7 +53,7 @@ function checkLengths(p: { contentHtml: string; summary?: string | null; name?: 
 }
 
 export async function getPost(db: Db, id: string): Promise<Post | undefined> {
-  if (!/^\d{1,19}$/.test(id)) return undefined;
+  if (!isRowId(id)) return undefined;
   return db.selectFrom("posts").selectAll().where("id", "=", id).executeTakeFirst();
 }
 

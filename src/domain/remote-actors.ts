@@ -1,6 +1,7 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, ActorType } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
+import { isRowId } from "./ids.ts";
 
 export interface RemoteActorInput {
   iri: string;
@@ -65,7 +66,7 @@ export function findActorByIri(db: Db, iri: string): Promise<Actor | undefined> 
 }
 
 export function findActorById(db: Db, id: string): Promise<Actor | undefined> {
-  if (!/^\d{1,19}$/.test(id)) return Promise.resolve(undefined);
+  if (!isRowId(id)) return Promise.resolve(undefined);
   return db.selectFrom("actors").selectAll().where("id", "=", id).executeTakeFirst();
 }
 

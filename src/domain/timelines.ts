@@ -2,6 +2,7 @@ import type { Db } from "../db/database.ts";
 import type { SelectQueryBuilder } from "kysely";
 import type { Database, Post } from "../db/schema.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
+import { isRowId } from "./ids.ts";
 
 /** Keyset page bounds on post ids (Mastodon's max_id / since_id / min_id). */
 export interface Page {
@@ -11,15 +12,14 @@ export interface Page {
   limit: number;
 }
 
-const ID = /^\d{1,19}$/;
 
 type PostQuery = SelectQueryBuilder<Database, "posts", Post>;
 
 async function run(q: PostQuery, page: Page): Promise<Post[]> {
   let query = q;
-  if (page.maxId && ID.test(page.maxId)) query = query.where("posts.id", "<", page.maxId);
-  if (page.sinceId && ID.test(page.sinceId)) query = query.where("posts.id", ">", page.sinceId);
-  const ascending = Boolean(page.minId && ID.test(page.minId));
+  if (page.maxId && isRowId(page.maxId)) query = query.where("posts.id", "<", page.maxId);
+  if (page.sinceId && isRowId(page.sinceId)) query = query.where("posts.id", ">", page.sinceId);
+  const ascending = Boolean(page.minId && isRowId(page.minId));
   if (ascending) query = query.where("posts.id", ">", page.minId!);
   const rows = await query.orderBy("posts.id", ascending ? "asc" : "desc").limit(page.limit).execute();
   // min_id pages are fetched closest-first but returned newest first, like every page.
@@ -65,7 +65,7 @@ export async function replies(db: Db, viewer: Viewer, postId: string, page: { af
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.in_reply_to_id", "=", postId)
     .where(visibleTo(viewer));
-  if (page.afterId && ID.test(page.afterId)) q = q.where("posts.id", ">", page.afterId);
+  if (page.afterId && isRowId(page.afterId)) q = q.where("posts.id", ">", page.afterId);
   return q.orderBy("posts.id", "asc").limit(page.limit).execute();
 }
 

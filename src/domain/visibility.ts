@@ -136,3 +136,18 @@ export async function audience(db: Db, postId: string): Promise<AudienceMember[]
     ).execute();
   return rows.filter((r) => r.actorId !== post.actor_id);
 }
+
+/**
+ * The actors whose servers must hear about an actor itself (profile updates):
+ * its accepted followers that are not gone. Local ones read the database.
+ */
+export async function followerAudience(db: Db, actorId: string): Promise<AudienceMember[]> {
+  const rows = await db.selectFrom("follows").innerJoin("actors", "actors.id", "follows.follower_id")
+    .select(["actors.id as actorId", "actors.iri", "actors.inbox_url as inbox",
+      "actors.shared_inbox_url as sharedInbox", "actors.local"])
+    .where("follows.followee_id", "=", actorId)
+    .where("follows.state", "=", "accepted")
+    .where("actors.gone_at", "is", null)
+    .execute();
+  return rows.filter((r) => r.actorId !== actorId);
+}

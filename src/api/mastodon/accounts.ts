@@ -1,0 +1,128 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../app.ts";
+import type { Db } from "../../db/database.ts";
+import type { Actor } from "../../db/schema.ts";
+import { invalid, notFound } from "../../domain/errors.ts";
+import { follow, unfollow } from "../../domain/follows.ts";
+import { listFollowers, listFollowing, relationshipsOf } from "../../domain/relationships.ts";
+import { findActorByHandle, findActorById } from "../../domain/remote-actors.ts";
+import { actorPosts } from "../../domain/timelines.ts";
+import { handleDomain } from "../../domain/urls.ts";
+import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
+import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
+import { renderRelationship } from "./entities/relationship.ts";
+import { renderStatuses } from "./entities/status.ts";
+import { idList, optionalBoolean, optionalString, pageParams, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+
+/** Accounts the API shows: people and groups, not the instance actor. */
+function isAccount(actor: Actor | undefined): actor is Actor {
+  return actor !== undefined && !(actor.local && actor.type === "Application");
+}
+
+export async function findAccount(db: Db, id: string): Promise<Actor> {
+  const actor = await findActorById(db, id);
+  if (!isAccount(actor)) throw notFound();
+  return actor;
+}
+
+async function relationshipJson(c: ApiContext, me: Actor, target: Actor) {
+  const [rel] = await relationshipsOf(c.get("deps").db, me.id, [target.id]);
+  return c.json(renderRelationship(rel!));
+}
+
+/** At most this many ids per relationships request; the rest are ignored. */
+const MAX_RELATIONSHIPS = 80;
+
+/** /api/v1/accounts: profiles, their posts and follows, follow and unfollow. */
+export function mountAccounts(app: Hono<AppEnv>): void {
+  const r = new Hono<ApiEnv>();
+
+  r.get("/verify_credentials", requireAuth("read:accounts"), async (c) => {
+    return c.json(await renderCredentialAccount(c.get("deps"), currentAccount(c)));
+  });
+
+  r.get("/lookup", optionalAuth("read:accounts"), async (c) => {
+    const deps = c.get("deps");
+    const acct = optionalString(queryParams(c), "acct")?.trim().replace(/^@/, "").replace(/^acct:/i, "");
+    if (!acct) throw invalid("acct is required");
+    const at = acct.indexOf("@");
+    const username = at < 0 ? acct : acct.slice(0, at);
+    const domain = at < 0 ? handleDomain(deps.config.origin) : acct.slice(at + 1);
+    if (!username || !domain || domain.includes("@") || acct.length > 512) throw notFound();
+    const actor = await findActorByHandle(deps.db, username, domain);
+    if (!isAccount(actor)) throw notFound();
+    return c.json(await renderAccount(deps, actor, viewerOf(c)));
+  });
+
+  r.get("/relationships", requireAuth("read:follows"), async (c) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const ids = idList(queryParams(c), "id", MAX_RELATIONSHIPS);
+    const rels = await relationshipsOf(deps.db, me.id, ids);
+    // Only accounts that exist get an answer, like Mastodon.
+    const known = ids.length
+      ? new Set((await deps.db.selectFrom("actors").select("id").where("id", "in", ids).execute()).map((a) => a.id))
+      : new Set<string>();
+    return c.json(rels.filter((rel) => known.has(rel.actorId)).map(renderRelationship));
+  });
+
+  r.get("/:id", optionalAuth("read:accounts"), async (c) => {
+    const deps = c.get("deps");
+    return c.json(await renderAccount(deps, await findAccount(deps.db, pathId(c)), viewerOf(c)));
+  });
+
+  r.get("/:id/statuses", optionalAuth("read:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const actor = await findAccount(deps.db, pathId(c));
+    const params = queryParams(c);
+    const page = pageParams(params);
+    const excludeReplies = optionalBoolean(params, "exclude_replies") ?? false;
+    const excludeReblogs = optionalBoolean(params, "exclude_reblogs") ?? false;
+    const onlyMedia = optionalBoolean(params, "only_media") ?? false;
+    // Pinned posts do not exist yet: the pinned list is empty.
+    if (optionalBoolean(params, "pinned")) return c.json([]);
+    const posts = await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
+    setLinkHeader(c, posts.map((p) => p.id));
+    const statuses = await renderStatuses(deps, viewer, posts);
+    return c.json(onlyMedia ? statuses.filter((s) => (s.reblog ?? s).media_attachments.length > 0) : statuses);
+  });
+
+  r.get("/:id/followers", optionalAuth("read:accounts"), async (c) => {
+    const deps = c.get("deps");
+    const actor = await findAccount(deps.db, pathId(c));
+    const entries = await listFollowers(deps.db, actor.id, pageParams(queryParams(c)));
+    setLinkHeader(c, entries.map((e) => e.cursor));
+    return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c)));
+  });
+
+  r.get("/:id/following", optionalAuth("read:accounts"), async (c) => {
+    const deps = c.get("deps");
+    const actor = await findAccount(deps.db, pathId(c));
+    const entries = await listFollowing(deps.db, actor.id, pageParams(queryParams(c)));
+    setLinkHeader(c, entries.map((e) => e.cursor));
+    return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c)));
+  });
+
+  r.post("/:id/follow", requireAuth("write:follows"), async (c) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const target = await findAccount(deps.db, pathId(c));
+    const params = await readParams(c);
+    // Accepted for compatibility; every follow shows boosts and does not notify.
+    optionalBoolean(params, "reblogs");
+    optionalBoolean(params, "notify");
+    await follow(deps.db, deps.config.origin, me, target);
+    return relationshipJson(c, me, target);
+  });
+
+  r.post("/:id/unfollow", requireAuth("write:follows"), async (c) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const target = await findAccount(deps.db, pathId(c));
+    await unfollow(deps.db, me, target);
+    return relationshipJson(c, me, target);
+  });
+
+  app.route("/api/v1/accounts", r);
+}

@@ -1,0 +1,109 @@
+import { getLogger } from "@logtape/logtape";
+import type { AppContext } from "../../../federation/context.ts";
+import type { Actor, Visibility } from "../../db/schema.ts";
+import { findLocalActor } from "../../domain/accounts.ts";
+import { invalid } from "../../domain/errors.ts";
+import { LIMITS } from "../../domain/posts.ts";
+import {
+  findMentions,
+  type FormattedText,
+  formatPostText,
+  MAX_POST_CHARS,
+  type MentionRef,
+  mentionKey,
+  postTextLength,
+  type ResolvedMention,
+} from "../../domain/text.ts";
+import { handleDomain } from "../../domain/urls.ts";
+import { tagUrl } from "./entities/status.ts";
+import { oneOf, optionalBoolean, optionalId, optionalString, type Params } from "./params.ts";
+
+const logger = getLogger(["plein", "api", "compose"]);
+
+/** Mastodon's names for the scopes a client may choose. */
+const VISIBILITIES = { public: "public", unlisted: "unlisted", private: "followers", direct: "direct" } as const satisfies Record<string, Visibility>;
+const LANGUAGE = /^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{1,8}){0,3}$/;
+/** Raw input cap before any parsing (links count 23 each, so raw text may exceed 5000). */
+const MAX_RAW_CHARS = 50_000;
+const RESOLVE_CONCURRENCY = 4;
+
+export interface StatusText {
+  text: string;
+  spoilerText: string;
+  sensitive: boolean | undefined;
+  language: string | null | undefined;
+}
+
+export interface NewStatusParams extends StatusText {
+  visibility: Visibility;
+  inReplyToId: string | undefined;
+}
+
+/** Text fields shared by POST and PUT: status, spoiler_text, sensitive, language. */
+export function parseStatusText(params: Params): StatusText {
+  const text = optionalString(params, "status") ?? "";
+  const spoilerText = optionalString(params, "spoiler_text") ?? "";
+  if (text.length > MAX_RAW_CHARS || spoilerText.length > MAX_RAW_CHARS
+    || postTextLength(text) + [...spoilerText].length > MAX_POST_CHARS) {
+    throw invalid(`Validation failed: Text character limit of ${MAX_POST_CHARS} exceeded`);
+  }
+  if (text.trim() === "") throw invalid("Validation failed: Text can't be blank");
+  const mediaIds = params.media_ids;
+  if (mediaIds !== undefined && !(Array.isArray(mediaIds) && mediaIds.length === 0) && mediaIds !== "") {
+    throw invalid("Media attachments are not supported yet");
+  }
+  if (params.poll !== undefined && params.poll !== null) throw invalid("Polls are not supported yet");
+  const language = optionalString(params, "language");
+  if (language && !LANGUAGE.test(language)) throw invalid("language must be an ISO 639 language code");
+  return {
+    text,
+    spoilerText,
+    sensitive: optionalBoolean(params, "sensitive"),
+    language: language === undefined ? undefined : language === "" ? null : language.toLowerCase(),
+  };
+}
+
+export function parseNewStatus(params: Params): NewStatusParams {
+  const base = parseStatusText(params);
+  if (params.scheduled_at !== undefined && params.scheduled_at !== null && params.scheduled_at !== "") {
+    throw invalid("Scheduled posts are not supported yet");
+  }
+  const visibility = oneOf(params, "visibility", Object.keys(VISIBILITIES) as Array<keyof typeof VISIBILITIES>) ?? "public";
+  return { ...base, visibility: VISIBILITIES[visibility], inReplyToId: optionalId(params, "in_reply_to_id") };
+}
+
+/** The actor a mention stands for: local names from our table, others through the resolver. */
+async function resolveMention(deps: AppContext, ref: MentionRef): Promise<Actor | undefined> {
+  const local = handleDomain(deps.config.origin).toLowerCase();
+  try {
+    if (ref.host === null || ref.host.toLowerCase() === local) {
+      const actor = await findLocalActor(deps.db, deps.config.origin, ref.username);
+      return actor && actor.type !== "Application" ? actor : undefined;
+    }
+    const actor = await deps.resolver.resolveActor(`${ref.username}@${ref.host}`);
+    return actor && !actor.gone_at ? actor : undefined;
+  } catch (error) {
+    // An unresolvable mention stays plain text; the post is still made.
+    logger.debug("Mention {handle} not resolved: {error}", { handle: mentionKey(ref), error });
+    return undefined;
+  }
+}
+
+/** Resolves the mentions in `text` (at most LIMITS.mentions) and formats it. */
+export async function composeText(deps: AppContext, text: string): Promise<FormattedText> {
+  const refs = findMentions(text).slice(0, LIMITS.mentions);
+  const resolved = new Map<string, ResolvedMention>();
+  for (let i = 0; i < refs.length; i += RESOLVE_CONCURRENCY) {
+    const batch = refs.slice(i, i + RESOLVE_CONCURRENCY);
+    const actors = await Promise.all(batch.map((ref) => resolveMention(deps, ref)));
+    batch.forEach((ref, j) => {
+      const actor = actors[j];
+      if (actor) resolved.set(mentionKey(ref), { actorId: actor.id, url: actor.url ?? actor.iri, username: actor.username });
+    });
+  }
+  const formatted = formatPostText(text, {
+    mention: (ref) => resolved.get(mentionKey(ref)),
+    tagUrl: (tag) => tagUrl(deps.config.origin, tag),
+  });
+  return { ...formatted, tags: formatted.tags.slice(0, LIMITS.tags) };
+}

@@ -1,0 +1,177 @@
+import type { AppContext } from "../../../../federation/context.ts";
+import type { Actor } from "../../../db/schema.ts";
+import { ANONYMOUS, visibleTo, type Viewer } from "../../../domain/visibility.ts";
+
+/** https://docs.joinmastodon.org/entities/Account/ */
+export interface MastodonField {
+  name: string;
+  value: string;
+  verified_at: string | null;
+}
+
+export interface MastodonAccount {
+  id: string;
+  username: string;
+  acct: string;
+  display_name: string;
+  locked: boolean;
+  bot: boolean;
+  discoverable: boolean;
+  group: boolean;
+  created_at: string;
+  note: string;
+  url: string;
+  uri: string;
+  avatar: string;
+  avatar_static: string;
+  header: string;
+  header_static: string;
+  followers_count: number;
+  following_count: number;
+  statuses_count: number;
+  last_status_at: string | null;
+  emojis: never[];
+  fields: MastodonField[];
+}
+
+/** verify_credentials adds the account's own settings. */
+export interface MastodonCredentialAccount extends MastodonAccount {
+  source: {
+    note: string;
+    fields: MastodonField[];
+    privacy: "public" | "unlisted" | "private" | "direct";
+    sensitive: boolean;
+    language: string | null;
+    follow_requests_count: number;
+  };
+}
+
+export interface AccountCounts {
+  followers: number;
+  following: number;
+  statuses: number;
+  lastStatusAt: Date | null;
+}
+
+function fieldsOf(actor: Actor): MastodonField[] {
+  const raw = actor.fields;
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((f: unknown) => {
+    if (typeof f !== "object" || f === null) return [];
+    const { name, value } = f as Record<string, unknown>;
+    return typeof name === "string" && typeof value === "string" ? [{ name, value, verified_at: null }] : [];
+  });
+}
+
+/** The handle as Mastodon shows it: the bare name for local accounts, name@domain for remote ones. */
+export function acctOf(actor: Pick<Actor, "local" | "username" | "domain">): string {
+  return actor.local ? actor.username : `${actor.username}@${actor.domain}`;
+}
+
+/**
+ * Counts for many accounts in three queries. Local accounts are counted from
+ * our tables (accepted follows only; posts the viewer may see, so counts
+ * never reveal closed posts); remote ones report their own numbers.
+ */
+async function countsFor(deps: AppContext, viewer: Viewer, actors: Actor[]): Promise<Map<string, AccountCounts>> {
+  const { db } = deps;
+  const ids = actors.map((a) => a.id);
+  const localIds = actors.filter((a) => a.local).map((a) => a.id);
+  const counts = new Map<string, AccountCounts>();
+  for (const a of actors) {
+    counts.set(a.id, {
+      followers: a.local ? 0 : a.followers_count,
+      following: a.local ? 0 : a.following_count,
+      statuses: a.local ? 0 : a.posts_count,
+      lastStatusAt: null,
+    });
+  }
+  if (ids.length === 0) return counts;
+  const [followers, following, posts] = await Promise.all([
+    localIds.length
+      ? db.selectFrom("follows").select(["followee_id as id", (eb) => eb.fn.countAll<string>().as("n")])
+        .where("followee_id", "in", localIds).where("state", "=", "accepted").groupBy("followee_id").execute()
+      : [],
+    localIds.length
+      ? db.selectFrom("follows").select(["follower_id as id", (eb) => eb.fn.countAll<string>().as("n")])
+        .where("follower_id", "in", localIds).where("state", "=", "accepted").groupBy("follower_id").execute()
+      : [],
+    db.selectFrom("posts")
+      .select(["posts.actor_id as id", (eb) => eb.fn.countAll<string>().as("n"), (eb) => eb.fn.max("posts.published_at").as("last")])
+      .where("posts.actor_id", "in", ids).where(visibleTo(viewer)).groupBy("posts.actor_id").execute(),
+  ]);
+  for (const r of followers) counts.get(r.id)!.followers = Number(r.n);
+  for (const r of following) counts.get(r.id)!.following = Number(r.n);
+  for (const r of posts) {
+    const c = counts.get(r.id)!;
+    if (localIds.includes(r.id)) c.statuses = Number(r.n);
+    c.lastStatusAt = r.last ? new Date(r.last) : null;
+  }
+  return counts;
+}
+
+function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefined): MastodonAccount {
+  const missing = new URL("/avatars/original/missing.png", deps.config.origin).href;
+  const missingHeader = new URL("/headers/original/missing.png", deps.config.origin).href;
+  return {
+    id: actor.id,
+    username: actor.username,
+    acct: acctOf(actor),
+    display_name: actor.display_name,
+    locked: actor.manually_approves_followers,
+    bot: actor.bot || actor.type === "Service" || actor.type === "Application",
+    discoverable: true,
+    group: actor.type === "Group",
+    created_at: actor.created_at.toISOString(),
+    note: actor.summary_html,
+    url: actor.url ?? actor.iri,
+    uri: actor.iri,
+    avatar: actor.avatar_url ?? missing,
+    avatar_static: actor.avatar_url ?? missing,
+    header: actor.header_url ?? missingHeader,
+    header_static: actor.header_url ?? missingHeader,
+    followers_count: counts?.followers ?? 0,
+    following_count: counts?.following ?? 0,
+    statuses_count: counts?.statuses ?? 0,
+    last_status_at: counts?.lastStatusAt ? counts.lastStatusAt.toISOString().slice(0, 10) : null,
+    emojis: [],
+    fields: fieldsOf(actor),
+  };
+}
+
+/** Many accounts, counts batched; keyed by actor id. */
+export async function renderAccounts(deps: AppContext, actors: Actor[], viewer: Viewer = ANONYMOUS): Promise<Map<string, MastodonAccount>> {
+  const unique = [...new Map(actors.map((a) => [a.id, a])).values()];
+  const counts = await countsFor(deps, viewer, unique);
+  return new Map(unique.map((a) => [a.id, render(deps, a, counts.get(a.id))]));
+}
+
+/** A list of accounts in order. */
+export async function renderAccountList(deps: AppContext, actors: Actor[], viewer: Viewer = ANONYMOUS): Promise<MastodonAccount[]> {
+  const map = await renderAccounts(deps, actors, viewer);
+  return actors.map((a) => map.get(a.id)!);
+}
+
+export async function renderAccount(deps: AppContext, actor: Actor, viewer: Viewer = ANONYMOUS): Promise<MastodonAccount> {
+  return (await renderAccounts(deps, [actor], viewer)).get(actor.id)!;
+}
+
+export async function renderCredentialAccount(deps: AppContext, actor: Actor): Promise<MastodonCredentialAccount> {
+  const viewer: Viewer = { kind: "local", actorId: actor.id };
+  const [account, requests] = await Promise.all([
+    renderAccount(deps, actor, viewer),
+    deps.db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("followee_id", "=", actor.id).where("state", "=", "pending").executeTakeFirstOrThrow(),
+  ]);
+  return {
+    ...account,
+    source: {
+      note: actor.summary_html,
+      fields: account.fields,
+      privacy: "public",
+      sensitive: false,
+      language: null,
+      follow_requests_count: Number(requests.n),
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { InstanceStats } from "../../../domain/stats.ts";
+import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
+
+/** The Mastodon API version we answer to, and ours. */
+export const PLEIN_VERSION = "0.1.0";
+export const COMPATIBLE_VERSION = `4.3.0 (compatible; Plein ${PLEIN_VERSION})`;
+
+const statusesConfig = { max_characters: MAX_POST_CHARS, max_media_attachments: 4, characters_reserved_per_url: URL_WEIGHT };
+const mediaConfig = {
+  supported_mime_types: [] as string[],
+  image_size_limit: 0,
+  image_matrix_limit: 0,
+  video_size_limit: 0,
+  video_frame_rate_limit: 0,
+  video_matrix_limit: 0,
+};
+const pollsConfig = { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 };
+
+/** https://docs.joinmastodon.org/entities/V1_Instance/ (minimal, valid) */
+export function renderInstanceV1(origin: URL, stats: InstanceStats) {
+  return {
+    uri: origin.host,
+    title: origin.hostname,
+    short_description: "",
+    description: "",
+    email: "",
+    version: COMPATIBLE_VERSION,
+    urls: { streaming_api: `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}` },
+    stats: { user_count: stats.users, status_count: stats.posts, domain_count: stats.domains },
+    thumbnail: null,
+    languages: [] as string[],
+    registrations: false,
+    approval_required: false,
+    invites_enabled: false,
+    configuration: {
+      accounts: { max_featured_tags: 0 },
+      statuses: statusesConfig,
+      media_attachments: mediaConfig,
+      polls: pollsConfig,
+    },
+    contact_account: null,
+    rules: [] as never[],
+  };
+}
+
+/** https://docs.joinmastodon.org/entities/Instance/ (minimal, valid) */
+export function renderInstanceV2(origin: URL, stats: InstanceStats) {
+  return {
+    domain: origin.host,
+    title: origin.hostname,
+    version: COMPATIBLE_VERSION,
+    source_url: origin.href,
+    description: "",
+    usage: { users: { active_month: stats.users } },
+    thumbnail: { url: new URL("/favicon.ico", origin).href },
+    languages: [] as string[],
+    configuration: {
+      urls: { streaming: `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}` },
+      accounts: { max_featured_tags: 0, max_pinned_statuses: 0 },
+      statuses: statusesConfig,
+      media_attachments: mediaConfig,
+      polls: pollsConfig,
+      translation: { enabled: false },
+    },
+    registrations: { enabled: false, approval_required: false, message: null },
+    contact: { email: "", account: null },
+    rules: [] as never[],
+  };
+}

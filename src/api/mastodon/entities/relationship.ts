@@ -1,0 +1,40 @@
+import type { Relationship } from "../../../domain/relationships.ts";
+
+/** https://docs.joinmastodon.org/entities/Relationship/ */
+export interface MastodonRelationship {
+  id: string;
+  following: boolean;
+  showing_reblogs: boolean;
+  notifying: boolean;
+  languages: string[] | null;
+  followed_by: boolean;
+  blocking: boolean;
+  blocked_by: boolean;
+  muting: boolean;
+  muting_notifications: boolean;
+  requested: boolean;
+  requested_by: boolean;
+  domain_blocking: boolean;
+  endorsed: boolean;
+  note: string;
+}
+
+export function renderRelationship(r: Relationship): MastodonRelationship {
+  return {
+    id: r.actorId,
+    following: r.following,
+    showing_reblogs: r.following || r.requested,
+    notifying: false,
+    languages: null,
+    followed_by: r.followedBy,
+    blocking: r.blocking,
+    blocked_by: r.blockedBy,
+    muting: false,
+    muting_notifications: false,
+    requested: r.requested,
+    requested_by: r.requestedBy,
+    domain_blocking: false,
+    endorsed: false,
+    note: "",
+  };
+}

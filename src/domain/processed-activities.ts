@@ -1,0 +1,26 @@
+import type { Db } from "../db/database.ts";
+
+/**
+ * The inbox's log of activity ids it has acted on (idempotent inbox). An id is
+ * recorded only once the activity passed the origin checks, so a forged
+ * activity cannot claim the dedupe key of a real one.
+ */
+
+/** Records `activityIri`; true the first time, false if it was already recorded. */
+export async function firstTime(db: Db, activityIri: string): Promise<boolean> {
+  const row = await db.insertInto("processed_activities").values({ activity_iri: activityIri })
+    .onConflict((oc) => oc.column("activity_iri").doNothing())
+    .returning("activity_iri").executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function wasProcessed(db: Db, activityIri: string): Promise<boolean> {
+  const row = await db.selectFrom("processed_activities").select("activity_iri")
+    .where("activity_iri", "=", activityIri).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Processing failed for a reason worth retrying: let the retry through. */
+export async function forgetActivity(db: Db, activityIri: string): Promise<void> {
+  await db.deleteFrom("processed_activities").where("activity_iri", "=", activityIri).execute();
+}

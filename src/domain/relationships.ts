@@ -1,0 +1,91 @@
+import type { Db } from "../db/database.ts";
+import type { Actor, Follow } from "../db/schema.ts";
+import type { Page } from "./timelines.ts";
+import { isRowId } from "./ids.ts";
+
+/** How one account relates to another, seen from `a`. */
+export interface Relationship {
+  actorId: string;
+  following: boolean;
+  requested: boolean;
+  followedBy: boolean;
+  requestedBy: boolean;
+  blocking: boolean;
+  blockedBy: boolean;
+}
+
+/** `relationship()` of follows.ts for many accounts at once (four queries in all). */
+export async function relationshipsOf(db: Db, me: string, others: string[]): Promise<Relationship[]> {
+  const ids = [...new Set(others)];
+  if (ids.length === 0) return [];
+  const [out, inc, blocking, blockedBy] = await Promise.all([
+    db.selectFrom("follows").select(["followee_id as id", "state"])
+      .where("follower_id", "=", me).where("followee_id", "in", ids).execute(),
+    db.selectFrom("follows").select(["follower_id as id", "state"])
+      .where("followee_id", "=", me).where("follower_id", "in", ids).execute(),
+    db.selectFrom("blocks").select("target_id as id").where("actor_id", "=", me).where("target_id", "in", ids).execute(),
+    db.selectFrom("blocks").select("actor_id as id").where("target_id", "=", me).where("actor_id", "in", ids).execute(),
+  ]);
+  const outBy = new Map(out.map((r) => [r.id, r.state]));
+  const incBy = new Map(inc.map((r) => [r.id, r.state]));
+  const blockingSet = new Set(blocking.map((r) => r.id));
+  const blockedBySet = new Set(blockedBy.map((r) => r.id));
+  return ids.map((id) => ({
+    actorId: id,
+    following: outBy.get(id) === "accepted",
+    requested: outBy.get(id) === "pending",
+    followedBy: incBy.get(id) === "accepted",
+    requestedBy: incBy.get(id) === "pending",
+    blocking: blockingSet.has(id),
+    blockedBy: blockedBySet.has(id),
+  }));
+}
+
+/** An account in a follow list, with the follow row's id as the page cursor. */
+export interface FollowListEntry {
+  cursor: string;
+  actor: Actor;
+}
+
+
+type Side = { of: "followee_id" | "follower_id"; show: "follower_id" | "followee_id"; state: Follow["state"] };
+
+async function followList(db: Db, actorId: string, side: Side, page: Page): Promise<FollowListEntry[]> {
+  let q = db.selectFrom("follows")
+    .innerJoin("actors", "actors.id", `follows.${side.show}`)
+    .selectAll("actors")
+    .select("follows.id as follow_id")
+    .where(`follows.${side.of}`, "=", actorId)
+    .where("follows.state", "=", side.state)
+    .where("actors.gone_at", "is", null);
+  if (page.maxId && isRowId(page.maxId)) q = q.where("follows.id", "<", page.maxId);
+  if (page.sinceId && isRowId(page.sinceId)) q = q.where("follows.id", ">", page.sinceId);
+  const ascending = Boolean(page.minId && isRowId(page.minId));
+  if (ascending) q = q.where("follows.id", ">", page.minId!);
+  const rows = await q.orderBy("follows.id", ascending ? "asc" : "desc").limit(page.limit).execute();
+  if (ascending) rows.reverse();
+  return rows.map(({ follow_id, ...actor }) => ({ cursor: follow_id, actor }));
+}
+
+/** Accepted followers of an account, newest follow first. */
+export function listFollowers(db: Db, actorId: string, page: Page): Promise<FollowListEntry[]> {
+  return followList(db, actorId, { of: "followee_id", show: "follower_id", state: "accepted" }, page);
+}
+
+/** Accounts an account follows (accepted), newest follow first. */
+export function listFollowing(db: Db, actorId: string, page: Page): Promise<FollowListEntry[]> {
+  return followList(db, actorId, { of: "follower_id", show: "followee_id", state: "accepted" }, page);
+}
+
+/** Pending requests to follow an account, newest first. */
+export function listFollowRequests(db: Db, actorId: string, page: Page): Promise<FollowListEntry[]> {
+  return followList(db, actorId, { of: "followee_id", show: "follower_id", state: "pending" }, page);
+}
+
+/** Is there a pending request from `followerId` to `followeeId`? */
+export async function hasPendingRequest(db: Db, followerId: string, followeeId: string): Promise<boolean> {
+  const row = await db.selectFrom("follows").select("id")
+    .where("follower_id", "=", followerId).where("followee_id", "=", followeeId).where("state", "=", "pending")
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,63 @@
+import { sql } from "kysely";
+import type { Db } from "../db/database.ts";
+import type { Actor, Post } from "../db/schema.ts";
+import { visibleTo, type Viewer } from "./visibility.ts";
+
+/** LIKE pattern for "starts with `text`", wildcards escaped (backslash is LIKE's escape). */
+function prefixPattern(text: string): string {
+  return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface ActorSearch {
+  /** start of the user name (or display name) */
+  username: string;
+  /** start of the domain, when the query named one */
+  domain?: string;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Known accounts (local and remote people and groups) whose user name or
+ * display name starts with the query; local accounts first. The instance
+ * actor and gone actors are left out.
+ */
+export function searchActors(db: Db, query: ActorSearch): Promise<Actor[]> {
+  const pattern = prefixPattern(query.username);
+  let q = db.selectFrom("actors").selectAll()
+    .where("type", "!=", "Application")
+    .where("gone_at", "is", null)
+    .where((eb) => eb.or([
+      eb(eb.fn("lower", ["username"]), "like", pattern),
+      eb(eb.fn("lower", ["display_name"]), "like", pattern),
+    ]));
+  if (query.domain !== undefined) q = q.where(eb => eb(eb.fn("lower", ["domain"]), "like", prefixPattern(query.domain!)));
+  return q.orderBy("local", "desc")
+    .orderBy(sql`lower(username) = ${query.username.toLowerCase()}`, "desc")
+    .orderBy("username").orderBy("id")
+    .limit(query.limit).offset(query.offset).execute();
+}
+
+/**
+ * Hashtags starting with `prefix` that appear on at least one post the
+ * viewer may see (a tag used only in closed posts stays unknown), most used first.
+ */
+export async function searchTags(db: Db, viewer: Viewer, prefix: string, limit: number, offset: number): Promise<string[]> {
+  const rows = await db.selectFrom("post_tags")
+    .innerJoin("posts", "posts.id", "post_tags.post_id")
+    .select(["post_tags.tag", (eb) => eb.fn.countAll<string>().as("uses")])
+    .where("post_tags.tag", "like", prefixPattern(prefix))
+    .where(visibleTo(viewer))
+    .groupBy("post_tags.tag")
+    .orderBy("uses", "desc").orderBy("post_tags.tag")
+    .limit(limit).offset(offset).execute();
+  return rows.map((r) => r.tag);
+}
+
+/** A stored post by its ActivityPub id or its web URL (not checked for visibility). */
+export function findPostByUrl(db: Db, url: string): Promise<Post | undefined> {
+  return db.selectFrom("posts").selectAll()
+    .where((eb) => eb.or([eb("iri", "=", url), eb("url", "=", url)]))
+    .where("reblog_of_id", "is", null)
+    .orderBy("id").limit(1).executeTakeFirst();
+}
