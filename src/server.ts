@@ -67,7 +67,9 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   const queueAbort = new AbortController();
   let queueDone: Promise<unknown> = Promise.resolve();
   if (role !== "web") {
-    const deliveries = createDeliveryQueue({ db, config, driver });
+    // The domain enqueues deliveries inside its transactions; on PostgreSQL the
+    // commit's NOTIFY wakes the worker, PGlite has no such signal: poll briefly.
+    const deliveries = createDeliveryQueue({ db, config, driver, ...(driver === "pglite" ? { pollIntervalMs: 200 } : {}) });
     queueDone = Promise.all([
       fed.federation.startQueue(deps, { signal: queueAbort.signal }),
       startDeliveryWorker({ federation: fed.federation, deps, queue: deliveries }, queueAbort.signal),

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
+import { enqueueJob } from "../db/queue-rows.ts";
 
 /**
  * Deliveries the domain asks for. Each is inserted into the durable queue in the
@@ -24,16 +24,8 @@ export type DeliveryJob =
   | { type: "block.undo"; actorId: string; targetId: string; activityIri: string };
 
 export const DELIVERY_QUEUE = "deliveries";
-/** NOTIFY channel the queue listens on (pg); PGlite polls. */
-export const queueChannel = (queue: string) => `plein_queue_${queue}`;
 
 /** Queues a delivery inside the caller's transaction; ordered per sending actor. */
 export async function enqueueDelivery(trx: Db, job: DeliveryJob, orderingKey?: string): Promise<void> {
-  await trx.insertInto("queue_messages").values({
-    queue: DELIVERY_QUEUE,
-    payload: JSON.stringify(job),
-    ordering_key: orderingKey ?? null,
-    available_at: sql<Date>`now()`,
-  }).execute();
-  await sql`select pg_notify(${queueChannel(DELIVERY_QUEUE)}, '')`.execute(trx);
+  await enqueueJob(trx, DELIVERY_QUEUE, job, orderingKey === undefined ? {} : { orderingKey: `actor:${orderingKey}` });
 }

@@ -1,0 +1,66 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "./schema.ts";
+
+// Rows of the durable queue (`queue_messages`), written by the domain inside its
+// own transactions (transactional outbox) and by federation/queue.ts for Fedify.
+
+/**
+ * One NOTIFY channel for every queue; the payload names the schema and the
+ * queue (`<schema>:<queue>`), because channels are database-wide while
+ * queues live in a schema (tests give each file a schema of its own).
+ */
+export const NOTIFY_CHANNEL = "plein_queue";
+
+export interface EnqueueJobOptions {
+  /** Not handed out before this many milliseconds have passed (database clock). */
+  delayMs?: number;
+  /** Messages with the same key are handled one at a time, in enqueue order. */
+  orderingKey?: string;
+}
+
+/**
+ * Inserts messages for `queue` through `executor`: pass the transaction of a
+ * domain change to enqueue in the same commit (transactional outbox). A
+ * NOTIFY goes out in the same statement; PostgreSQL delivers it on commit.
+ * Returns the ids of the new rows, in order.
+ */
+export async function enqueueJobs(
+  executor: Kysely<Database> | Transaction<Database>,
+  queue: string,
+  payloads: readonly unknown[],
+  options: EnqueueJobOptions = {},
+): Promise<string[]> {
+  if (payloads.length === 0) return [];
+  const json = JSON.stringify(payloads.map((payload, i) => {
+    if (payload === undefined || typeof payload === "function" || typeof payload === "symbol") {
+      throw new TypeError(`Message ${i} cannot be stored as JSON.`);
+    }
+    return payload;
+  }));
+  const delayMs = Math.max(0, options.delayMs ?? 0);
+  const result = await sql<{ id: string }>`
+    with ins as (
+      insert into queue_messages (queue, payload, ordering_key, available_at)
+      select ${queue}, p.payload, ${options.orderingKey ?? null},
+             now() + ${delayMs}::double precision * interval '1 millisecond'
+      from jsonb_array_elements(${json}::jsonb) with ordinality as p(payload, n)
+      order by p.n
+      returning id
+    )
+    select ins.id from ins
+    cross join (select pg_notify(${NOTIFY_CHANNEL}, current_schema() || ':' || ${queue}::text)) as notified
+    order by ins.id`.execute(executor);
+  return result.rows.map((row) => row.id);
+}
+
+/** {@link enqueueJobs} for one message; returns its id. */
+export async function enqueueJob(
+  executor: Kysely<Database> | Transaction<Database>,
+  queue: string,
+  payload: unknown,
+  options: EnqueueJobOptions = {},
+): Promise<string> {
+  const [id] = await enqueueJobs(executor, queue, [payload], options);
+  return id!;
+}
+

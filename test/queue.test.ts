@@ -1,0 +1,466 @@
+import { randomUUID } from "node:crypto";
+import { testMessageQueue } from "@fedify/testing";
+import type { Kysely } from "kysely";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueJob, KyselyMessageQueue, type KyselyMessageQueueOptions } from "../federation/queue.ts";
+import type { DatabaseHandle } from "../src/db/database.ts";
+import type { Database } from "../src/db/schema.ts";
+import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "./support/db.ts";
+
+let database: TestDatabase;
+/** A second handle on the same data: its own pool on pg, the same PGlite otherwise. */
+let other: DatabaseHandle | undefined;
+let db2: Kysely<Database>;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  other = await database.openAnother?.();
+  db2 = other?.db ?? database.db;
+});
+
+afterAll(async () => {
+  await other?.close();
+  await database?.close();
+});
+
+const onPg = testDatabaseUrl !== undefined;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const newQueueName = () => `test_${randomUUID().slice(0, 8)}`;
+
+async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - started > timeoutMs) throw new Error("Timed out waiting for a condition");
+    await sleep(20);
+  }
+}
+
+function makeQueue(
+  db: Kysely<Database>,
+  queue: string,
+  options: Partial<KyselyMessageQueueOptions> = {},
+): KyselyMessageQueue {
+  return new KyselyMessageQueue({
+    db,
+    queue,
+    pollIntervalMs: 100,
+    ...(onPg ? { listenUrl: testDatabaseUrl } : { releaseStaleLocksOnStart: true }),
+    ...options,
+  });
+}
+
+async function rowsOf(queue: string) {
+  return database.db
+    .selectFrom("queue_messages")
+    .selectAll()
+    .where("queue", "=", queue)
+    .orderBy("id")
+    .execute();
+}
+
+async function countOf(queue: string): Promise<number> {
+  return (await rowsOf(queue)).length;
+}
+
+/** A promise with its resolve function. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+describe("KyselyMessageQueue", () => {
+  it("passes Fedify's message queue test suite (two instances, ordering keys)", async () => {
+    const queue = newQueueName();
+    let made = 0;
+    await testMessageQueue(
+      // On pg the second instance has its own pool, and both LISTEN for NOTIFY.
+      () => makeQueue(made++ === 0 ? database.db : db2, queue, { pollIntervalMs: 1000 }),
+      ({ controller }) => {
+        controller.abort();
+      },
+      { testOrderingKey: true },
+    );
+    expect(await countOf(queue)).toBe(0);
+  }, 120_000);
+
+  it("does not let Fedify retry natively", () => {
+    expect(makeQueue(database.db, "x").nativeRetrial).toBe(false);
+  });
+
+  it("keeps messages in the database: a new queue object (and pool) hands them out", async () => {
+    const queue = newQueueName();
+    const first = await database.openAnother?.();
+    const writer = makeQueue(first?.db ?? database.db, queue);
+    await writer.enqueue({ kind: "persisted", n: 1 });
+    await writer.enqueueMany([{ kind: "persisted", n: 2 }, { kind: "persisted", n: 3 }]);
+    await first?.close();
+    expect(await countOf(queue)).toBe(3);
+    expect(await makeQueue(database.db, queue).getDepth()).toEqual({ queued: 3, ready: 3, delayed: 0 });
+
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = makeQueue(database.db, queue).listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    await waitUntil(() => received.length >= 3);
+    controller.abort();
+    await listening;
+    expect(received).toEqual([{ kind: "persisted", n: 1 }, { kind: "persisted", n: 2 }, { kind: "persisted", n: 3 }]);
+    expect(await countOf(queue)).toBe(0);
+  });
+
+  it("hands each message to exactly one handler across listeners and processes' pools", async () => {
+    const queue = newQueueName();
+    const count = 200;
+    const seen = new Map<number, number>();
+    const handler = async (m: unknown) => {
+      const n = (m as { n: number }).n;
+      seen.set(n, (seen.get(n) ?? 0) + 1);
+      await sleep(1);
+    };
+    const controller = new AbortController();
+    const listeners = [
+      makeQueue(database.db, queue, { concurrency: 4, pollIntervalMs: 20 }).listen(handler, { signal: controller.signal }),
+      makeQueue(db2, queue, { concurrency: 4, pollIntervalMs: 20 }).listen(handler, { signal: controller.signal }),
+      makeQueue(db2, queue, { concurrency: 2, pollIntervalMs: 20 }).listen(handler, { signal: controller.signal }),
+    ];
+    await makeQueue(database.db, queue).enqueueMany(Array.from({ length: count }, (_, n) => ({ n })));
+    await waitUntil(async () => (await countOf(queue)) === 0);
+    controller.abort();
+    await Promise.all(listeners);
+    expect(seen.size).toBe(count);
+    expect([...seen.values()].every((times) => times === 1)).toBe(true);
+  });
+
+  it("handles one ordering key at a time, in order, while other keys run in parallel", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue, { concurrency: 4 });
+    // Enqueued before anyone listens: the first claim sees all of them.
+    for (let i = 1; i <= 3; i++) {
+      await mq.enqueue({ key: "A", i }, { orderingKey: "A" });
+      await mq.enqueue({ key: "B", i }, { orderingKey: "B" });
+    }
+    await mq.enqueueMany([{ key: "C", i: 1 }, { key: "C", i: 2 }, { key: "C", i: 3 }], { orderingKey: "C" });
+    await mq.enqueue({ key: null, i: 1 });
+    await mq.enqueue({ key: null, i: 2 });
+
+    const order: Record<string, number[]> = { A: [], B: [], C: [], none: [] };
+    const active = new Map<string, number>();
+    let running = 0;
+    let maxRunning = 0;
+    let sameKeyOverlap = false;
+    const controller = new AbortController();
+    const listening = mq.listen(async (m) => {
+      const { key, i } = m as { key: string | null; i: number };
+      const k = key ?? `none-${i}`;
+      if ((active.get(k) ?? 0) > 0) sameKeyOverlap = true;
+      active.set(k, (active.get(k) ?? 0) + 1);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleep(30);
+      order[key ?? "none"]!.push(i);
+      running--;
+      active.set(k, active.get(k)! - 1);
+    }, { signal: controller.signal });
+    await waitUntil(() => Object.values(order).flat().length >= 11);
+    controller.abort();
+    await listening;
+    expect(order.A).toEqual([1, 2, 3]);
+    expect(order.B).toEqual([1, 2, 3]);
+    expect(order.C).toEqual([1, 2, 3]);
+    expect(order.none!.sort()).toEqual([1, 2]);
+    expect(sameKeyOverlap).toBe(false);
+    expect(maxRunning).toBeGreaterThan(1);
+    expect(maxRunning).toBeLessThanOrEqual(4);
+  });
+
+  it("keeps later messages of a key back while an earlier one waits for its retry", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue, { retryDelayMs: () => 3_600_000 });
+    await mq.enqueue("first", { orderingKey: "K" });
+    await mq.enqueue("second", { orderingKey: "K" });
+    await mq.enqueue("unrelated");
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = mq.listen((m) => {
+      received.push(m);
+      if (m === "first" && received.filter((x) => x === "first").length === 1) throw new Error("fail once");
+    }, { signal: controller.signal });
+    await waitUntil(() => received.includes("unrelated") && received.includes("first"));
+    await waitUntil(async () => (await rowsOf(queue)).some((r) => r.payload === "first" && r.attempts === 1 && r.locked_by === null));
+    // "first" waits an hour; "second" must not overtake it.
+    await sleep(300);
+    expect(received).not.toContain("second");
+    // Fast-forward the retry.
+    await database.db.updateTable("queue_messages").set({ available_at: sql<Date>`now()` }).where("queue", "=", queue).execute();
+    await waitUntil(() => received.includes("second"));
+    controller.abort();
+    await listening;
+    expect(received.filter((m) => m !== "unrelated")).toEqual(["first", "first", "second"]);
+    expect(await countOf(queue)).toBe(0);
+  });
+
+  it("retries a message whose handler throws, later, with attempts counted", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue, { retryDelayMs: (n) => (n === 1 ? 3_600_000 : 0) });
+    const id = await enqueueJob(database.db, queue, { job: "flaky" });
+    let calls = 0;
+    const controller = new AbortController();
+    const listening = mq.listen(() => {
+      calls++;
+      if (calls === 1) throw new Error("transient failure");
+    }, { signal: controller.signal });
+    await waitUntil(() => calls === 1);
+    await waitUntil(async () => (await rowsOf(queue))[0]?.locked_by === null);
+    const [row] = await rowsOf(queue);
+    expect(row?.id).toBe(id);
+    expect(row?.attempts).toBe(1);
+    expect(row?.locked_until).toBeNull();
+    const later = await sql<{ later: boolean }>`select available_at > now() + interval '30 minutes' as later
+      from queue_messages where id = ${id}`.execute(database.db);
+    expect(later.rows[0]?.later).toBe(true);
+    expect(calls).toBe(1);
+    // Time passes.
+    await database.db.updateTable("queue_messages").set({ available_at: sql<Date>`now()` }).where("id", "=", id).execute();
+    await waitUntil(async () => (await countOf(queue)) === 0);
+    controller.abort();
+    await listening;
+    expect(calls).toBe(2);
+  });
+
+  it("drops a message after maxAttempts failures", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue, { maxAttempts: 3, retryDelayMs: () => 0 });
+    await mq.enqueue("poison");
+    let calls = 0;
+    const controller = new AbortController();
+    const listening = mq.listen(() => {
+      calls++;
+      throw new Error("always fails");
+    }, { signal: controller.signal });
+    await waitUntil(async () => (await countOf(queue)) === 0);
+    controller.abort();
+    await listening;
+    expect(calls).toBe(3);
+  });
+
+  it("honours delays (available_at)", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue);
+    await mq.enqueue("later", { delay: Temporal.Duration.from({ hours: 1 }) });
+    await mq.enqueue("now");
+    expect(await mq.getDepth()).toEqual({ queued: 2, ready: 1, delayed: 1 });
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = mq.listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    await waitUntil(() => received.length === 1);
+    await sleep(300);
+    expect(received).toEqual(["now"]);
+    await database.db.updateTable("queue_messages").set({ available_at: sql<Date>`now()` }).where("queue", "=", queue).execute();
+    await waitUntil(() => received.length === 2);
+    controller.abort();
+    await listening;
+    expect(received).toEqual(["now", "later"]);
+  });
+
+  it("hands a message whose worker died to another listener once the lease lapses", async () => {
+    const queue = newQueueName();
+    const id = await enqueueJob(database.db, queue, "orphan");
+    // A worker claimed it with a 1.5 s lease and died: nobody renews it.
+    await database.db.updateTable("queue_messages")
+      .set({
+        locked_by: "dead-worker:1",
+        locked_until: sql<Date>`now() + interval '1500 milliseconds'`,
+        attempts: 1,
+      })
+      .where("id", "=", id)
+      .execute();
+    const deadUntil = (await rowsOf(queue))[0]!.locked_until!;
+    const seen: { lockedBy: string | null; leaseHadLapsed: boolean }[] = [];
+    const controller = new AbortController();
+    const listening = makeQueue(db2, queue, { releaseStaleLocksOnStart: false, pollIntervalMs: 50 }).listen(async () => {
+      const row = await db2.selectFrom("queue_messages")
+        .select(["locked_by", sql<boolean>`now() >= ${deadUntil}`.as("lapsed")])
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      seen.push({ lockedBy: row.locked_by, leaseHadLapsed: row.lapsed });
+    }, { signal: controller.signal });
+    await waitUntil(async () => (await countOf(queue)) === 0);
+    controller.abort();
+    await listening;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.lockedBy).not.toBe("dead-worker:1");
+    expect(seen[0]!.lockedBy).not.toBeNull();
+    expect(seen[0]!.leaseHadLapsed).toBe(true);
+  });
+
+  it.skipIf(onPg)("PGlite: releases stale locks when the first listener starts", async () => {
+    const queue = newQueueName();
+    const id = await enqueueJob(database.db, queue, "stale");
+    await database.db.updateTable("queue_messages")
+      .set({ locked_by: "previous-process:1", locked_until: sql<Date>`now() + interval '1 day'` })
+      .where("id", "=", id)
+      .execute();
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = makeQueue(database.db, queue, { releaseStaleLocksOnStart: true }).listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    await waitUntil(() => received.length === 1);
+    controller.abort();
+    await listening;
+    expect(received).toEqual(["stale"]);
+  });
+
+  it("renews the lease while a slow handler runs (no second delivery)", async () => {
+    const queue = newQueueName();
+    await enqueueJob(database.db, queue, "slow");
+    const deliveries: string[] = [];
+    const controller = new AbortController();
+    const handler = (name: string) => async () => {
+      deliveries.push(name);
+      await sleep(2_000); // more than three leases
+    };
+    const options = { leaseMs: 600, pollIntervalMs: 50, releaseStaleLocksOnStart: false };
+    const listening = [
+      makeQueue(database.db, queue, options).listen(handler("one"), { signal: controller.signal }),
+      makeQueue(db2, queue, options).listen(handler("two"), { signal: controller.signal }),
+    ];
+    await waitUntil(async () => (await countOf(queue)) === 0);
+    controller.abort();
+    await Promise.all(listening);
+    expect(deliveries).toHaveLength(1);
+  });
+
+  it("on abort stops claiming and waits for the handler in flight", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue);
+    await mq.enqueue("in-flight");
+    const started = gate();
+    const release = gate();
+    let finished = false;
+    const controller = new AbortController();
+    const listening = mq.listen(async () => {
+      started.open();
+      await release.promise;
+      finished = true;
+    }, { signal: controller.signal });
+    let resolved = false;
+    void listening.then(() => {
+      resolved = true;
+    });
+    await started.promise;
+    controller.abort();
+    await mq.enqueue("after-abort");
+    await sleep(300);
+    expect(resolved).toBe(false);
+    expect((await rowsOf(queue)).map((r) => r.payload)).toEqual(["in-flight", "after-abort"]);
+    release.open();
+    await listening;
+    expect(finished).toBe(true);
+    const rows = await rowsOf(queue);
+    expect(rows.map((r) => r.payload)).toEqual(["after-abort"]);
+    expect(rows[0]!.locked_by).toBeNull();
+    expect(rows[0]!.attempts).toBe(0);
+  });
+
+  it("resolves at once when the signal is already aborted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await makeQueue(database.db, newQueueName()).listen(() => {}, { signal: controller.signal });
+  });
+
+  it("enqueueJob in a transaction: nothing on rollback, delivered after commit", async () => {
+    const queue = newQueueName();
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = makeQueue(database.db, queue).listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    await expect(db2.transaction().execute(async (trx) => {
+      await enqueueJob(trx, queue, "rolled back");
+      throw new Error("domain change failed");
+    })).rejects.toThrow("domain change failed");
+    await db2.transaction().execute(async (trx) => {
+      await enqueueJob(trx, queue, "committed", { orderingKey: "k" });
+    });
+    await waitUntil(() => received.length >= 1);
+    controller.abort();
+    await listening;
+    expect(received).toEqual(["committed"]);
+    expect(await countOf(queue)).toBe(0);
+  });
+
+  it("wakes up without polling (NOTIFY on pg, in-process on PGlite)", async () => {
+    const queue = newQueueName();
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const hour = 3_600_000;
+    const listening = makeQueue(database.db, queue, { pollIntervalMs: hour }).listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    // Once a first message got through, the listener is set up and asleep.
+    await makeQueue(database.db, queue).enqueue("ping");
+    await waitUntil(() => received.length === 1);
+    await sleep(300);
+    // On pg from another pool (only NOTIFY can wake it), on PGlite from another queue object.
+    await makeQueue(db2, queue).enqueue("pong");
+    await waitUntil(() => received.length === 2);
+    controller.abort();
+    await listening;
+    expect(received).toEqual(["ping", "pong"]);
+  });
+
+  it.skipIf(!onPg)("pg: a transactional enqueue on another pool wakes the listener on commit", async () => {
+    const queue = newQueueName();
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = makeQueue(database.db, queue, { pollIntervalMs: 3_600_000 }).listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    await makeQueue(database.db, queue).enqueue("ping");
+    await waitUntil(() => received.length === 1);
+    await sleep(300);
+    await db2.transaction().execute((trx) => enqueueJob(trx, queue, "from a transaction"));
+    await waitUntil(() => received.length === 2);
+    controller.abort();
+    await listening;
+    expect(received).toEqual(["ping", "from a transaction"]);
+  });
+
+  it.skipIf(!onPg)("pg: LISTENs again after its connection is killed", async () => {
+    const queue = newQueueName();
+    const workerId = `reconnect-${randomUUID().slice(0, 8)}`;
+    const backends = async () =>
+      (await sql<{ pid: number }>`select pid from pg_stat_activity
+        where application_name = ${`plein-listen ${workerId}`}`.execute(database.db)).rows.map((r) => r.pid);
+    const received: unknown[] = [];
+    const controller = new AbortController();
+    const listening = makeQueue(database.db, queue, { pollIntervalMs: 3_600_000, workerId }).listen((m) => {
+      received.push(m);
+    }, { signal: controller.signal });
+    await makeQueue(database.db, queue).enqueue("ping");
+    await waitUntil(() => received.length === 1);
+    const [before] = await backends();
+    expect(before).toBeDefined();
+    await sql`select pg_terminate_backend(${before})`.execute(database.db);
+    await waitUntil(async () => {
+      const now = await backends();
+      return now.length === 1 && now[0] !== before;
+    });
+    await sleep(300);
+    await makeQueue(db2, queue).enqueue("after reconnect");
+    await waitUntil(() => received.length === 2);
+    controller.abort();
+    await listening;
+    expect(received).toEqual(["ping", "after reconnect"]);
+    // Aborting closes the LISTEN connection.
+    await waitUntil(async () => (await backends()).length === 0);
+  });
+});
