@@ -5,7 +5,12 @@ import { registerActors } from "./actors.ts";
 import type { AppContext } from "./context.ts";
 import { KyselyKvStore } from "./kv.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerCollections } from "./collections.ts";
+import { withInboxIdempotence } from "./inbox/idempotency.ts";
+import { registerInbox } from "./inbox/index.ts";
+import { registerObjects } from "./objects.ts";
 import { KyselyMessageQueue } from "./queue.ts";
+import { registerDeliveryFailureHandler } from "./send.ts";
 
 export interface PleinFederation {
   federation: Federation<AppContext>;
@@ -29,7 +34,8 @@ export function createPleinFederation({ db, config, driver }: FederationOptions)
     releaseStaleLocksOnStart: driver === "pglite",
   });
   const federation = createFederation<AppContext>({
-    kv,
+    // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts).
+    kv: withInboxIdempotence(kv, db),
     queue,
     origin: config.origin.href,
     allowPrivateAddress: config.allowPrivateAddress,
@@ -39,5 +45,9 @@ export function createPleinFederation({ db, config, driver }: FederationOptions)
   });
   registerActors(federation);
   registerNodeInfo(federation);
+  registerObjects(federation);
+  registerCollections(federation);
+  registerDeliveryFailureHandler(federation);
+  registerInbox(federation);
   return { federation, queue, kv };
 }

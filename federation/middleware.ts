@@ -9,7 +9,8 @@ import type { AppContext } from "./context.ts";
  */
 export function federationMiddleware(federation: Federation<AppContext>, data: AppContext): MiddlewareHandler {
   return async (c, next) => {
-    return federation.fetch(c.req.raw, {
+    const signed = c.req.raw.headers.has("signature") || c.req.raw.headers.has("signature-input");
+    const response = await federation.fetch(c.req.raw, {
       contextData: data,
       onNotFound: async () => {
         await next();
@@ -24,5 +25,14 @@ export function federationMiddleware(federation: Federation<AppContext>, data: A
         });
       },
     });
+    const type = response.headers.get("content-type") ?? "";
+    if (/application\/(activity|ld)\+json/.test(type) && !response.headers.has("cache-control")) {
+      // What a signed request sees depends on who signed it: never share it through caches.
+      const headers = new Headers(response.headers);
+      headers.set("Cache-Control", signed ? "private, no-store" : "public, max-age=60");
+      headers.append("Vary", signed ? "Accept, Signature, Signature-Input" : "Accept");
+      return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    }
+    return response;
   };
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Federation } from "@fedify/fedify";
 import { sql } from "kysely";
 import type { AppContext } from "../federation/context.ts";
+import { inboxSignatureGuard } from "../federation/inbox/guard.ts";
 import { federationMiddleware } from "../federation/middleware.ts";
 import { limitBody } from "./http/body-limit.ts";
 import { handleError, notFoundHandler } from "./http/errors.ts";
@@ -34,6 +35,7 @@ export function createApp({ deps, federation, routers = [] }: AppOptions): Hono<
       return c.json({ status: "unavailable", error: "database unreachable" }, 503);
     }
   });
+  app.use(inboxSignatureGuard(deps.config));
   app.use(federationMiddleware(federation, deps));
   for (const mount of routers) mount(app);
   return app;

@@ -83,7 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(cert ? "PLEIN_TLS_KEY" : "PLEIN_TLS_CERT", "PLEIN_TLS_CERT and PLEIN_TLS_KEY must be set together");
   }
   const host = env.HOST || "127.0.0.1";
-  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError("HOST", `must be a host name or address (got "${host}")`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError("HOST", `must be a host name or address, IPv6 without brackets (got "${host}")`);
   return {
     origin: origin(env, p),
     port: p,

@@ -1,0 +1,298 @@
+/**
+ * Collections of local actors and posts: outbox, followers, following,
+ * featured, and the replies of each post.
+ *
+ * Paging is by keyset on row ids, never by offset: a page's cursor is the
+ * last id seen ("" for the first page), and the next page continues strictly
+ * after it, so concurrent inserts and deletes never repeat or skip an item.
+ * What depends on the requester (outbox items, replies) goes through the
+ * visibility rule with the viewer from the request signature.
+ */
+import type { Context, Federation, RequestContext } from "@fedify/fedify";
+import { type Activity, Article, Document, Event, Note, Object as APObject, Page, Question } from "@fedify/vocab";
+import type { Db } from "../src/db/database.ts";
+import type { Actor, ObjectType, Post } from "../src/db/schema.ts";
+import { actorPosts, replies } from "../src/domain/timelines.ts";
+import { handleDomain, objectPathPrefix, paths } from "../src/domain/urls.ts";
+import { visibleTo, type Viewer } from "../src/domain/visibility.ts";
+import type { AppContext } from "./context.ts";
+import { findVisibleLocalPost, objectIri } from "./objects.ts";
+import {
+  announceActivity,
+  createActivity,
+  loadPostDetails,
+  NotFederatedError,
+  renderPost,
+  repliesCollectionName,
+} from "./translate/outbound.ts";
+import { viewerFromRequest } from "./viewer.ts";
+
+/** Items per page. */
+export const PAGE_SIZE = { outbox: 20, actors: 40, replies: 20 } as const;
+
+const ID = /^\d{1,19}$/;
+
+/** A cursor we handed out: "" (first page) or a row id. Anything else is no cursor of ours. */
+function parseCursor(cursor: string): { after?: string } | null {
+  if (cursor === "") return {};
+  return ID.test(cursor) ? { after: cursor } : null;
+}
+
+function findLocalActor(ctx: Context<AppContext>, identifier: string): Promise<Actor | undefined> {
+  const { db, config } = ctx.data;
+  return db.selectFrom("actors").selectAll()
+    .where("local", "=", true)
+    .where("domain", "=", handleDomain(config.origin))
+    .where("username", "=", identifier)
+    .where("gone_at", "is", null)
+    .executeTakeFirst();
+}
+
+/** Splits `limit + 1` rows into a page and the cursor of the next one. */
+function paginate<T extends { id: string }>(rows: T[], limit: number): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return { page, nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+}
+
+/* ---------------- outbox ---------------- */
+
+async function outboxItems(ctx: RequestContext<AppContext>, actor: Actor, posts: Post[]): Promise<Activity[]> {
+  const db = ctx.data.db;
+  const own = posts.filter((p) => !p.reblog_of_id);
+  const boosts = posts.filter((p) => p.reblog_of_id);
+  const [details, originals] = await Promise.all([
+    loadPostDetails(db, own.map((p) => p.id)),
+    boosts.length === 0 ? [] : db.selectFrom("posts").innerJoin("actors", "actors.id", "posts.actor_id")
+      .select(["posts.id", "posts.iri", "actors.iri as authorIri"])
+      .where("posts.id", "in", boosts.map((b) => b.reblog_of_id!))
+      .execute(),
+  ]);
+  const originalById = new Map(originals.map((o) => [o.id, o]));
+  const items: Activity[] = [];
+  for (const post of posts) {
+    try {
+      if (post.reblog_of_id) {
+        const original = originalById.get(post.reblog_of_id);
+        if (original) items.push(announceActivity(ctx, post, actor, original, { iri: original.authorIri }));
+      } else {
+        items.push(await createActivity(ctx, post, actor, details.get(post.id)));
+      }
+    } catch (error) {
+      if (!(error instanceof NotFederatedError)) throw error;
+    }
+  }
+  return items;
+}
+
+function countVisiblePosts(db: Db, viewer: Viewer, actorId: string): Promise<number> {
+  return db.selectFrom("posts").select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("posts.actor_id", "=", actorId)
+    .where(visibleTo(viewer))
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+}
+
+/* ---------------- followers / following ---------------- */
+
+interface ActorListRow {
+  id: string;
+  iri: string;
+  inbox: string | null;
+  sharedInbox: string | null;
+}
+
+function toUrl(value: string | null): URL | null {
+  if (!value) return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Accepted follows of (`followers`) or by (`following`) an actor, newest first, keyset on follows.id. */
+function followList(db: Db, direction: "followers" | "following", actorId: string, page: { after?: string; limit?: number; baseUrl?: URL }): Promise<ActorListRow[]> {
+  const [self, other] = direction === "followers"
+    ? ["follows.followee_id", "follows.follower_id"] as const
+    : ["follows.follower_id", "follows.followee_id"] as const;
+  let q = db.selectFrom("follows").innerJoin("actors", "actors.id", other)
+    .select(["follows.id", "actors.iri", "actors.inbox_url as inbox", "actors.shared_inbox_url as sharedInbox"])
+    .where(self, "=", actorId)
+    .where("follows.state", "=", "accepted")
+    .where("actors.gone_at", "is", null);
+  if (page.after) q = q.where("follows.id", "<", page.after);
+  if (page.baseUrl) {
+    // FEP-8fcf partial followers: only actors under this origin.
+    const prefix = `${page.baseUrl.origin}/`;
+    q = q.where((eb) => eb(eb.fn("left", ["actors.iri", eb.val(prefix.length)]), "=", prefix));
+  }
+  q = q.orderBy("follows.id", "desc");
+  return (page.limit === undefined ? q : q.limit(page.limit)).execute();
+}
+
+async function countFollows(db: Db, direction: "followers" | "following", actorId: string): Promise<number> {
+  const self = direction === "followers" ? "follows.followee_id" : "follows.follower_id";
+  const other = direction === "followers" ? "follows.follower_id" : "follows.followee_id";
+  const row = await db.selectFrom("follows").innerJoin("actors", "actors.id", other)
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where(self, "=", actorId)
+    .where("follows.state", "=", "accepted")
+    .where("actors.gone_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/* ---------------- replies ---------------- */
+
+const REPLIES_PATHS = {
+  Note: "/notes/{id}/replies",
+  Article: "/articles/{id}/replies",
+  Page: "/pages/{id}/replies",
+  Event: "/events/{id}/replies",
+  Document: "/documents/{id}/replies",
+  Question: "/questions/{id}/replies",
+} as const satisfies Record<ObjectType, `${string}{id}/replies`>;
+
+const OBJECT_CLASSES = { Note, Article, Page, Event, Document, Question } as const;
+
+/** A reply by reference: a remote one is fetched from its own origin by whoever reads the collection. */
+function stub(post: Post): APObject {
+  return new OBJECT_CLASSES[post.type]({ id: new URL(post.iri) });
+}
+
+async function repliesItems(ctx: RequestContext<AppContext>, rows: Post[]): Promise<APObject[]> {
+  const db = ctx.data.db;
+  const local = rows.filter((r) => r.local);
+  const [details, authors] = await Promise.all([
+    loadPostDetails(db, local.map((r) => r.id)),
+    local.length === 0 ? [] : db.selectFrom("actors").selectAll().where("id", "in", local.map((r) => r.actor_id)).execute(),
+  ]);
+  const authorById = new Map(authors.map((a) => [a.id, a]));
+  const items: APObject[] = [];
+  for (const row of rows) {
+    const author = authorById.get(row.actor_id);
+    if (!row.local || !author) {
+      items.push(stub(row));
+      continue;
+    }
+    try {
+      items.push(await renderPost(ctx, row, author, details.get(row.id)));
+    } catch (error) {
+      if (!(error instanceof NotFederatedError)) throw error;
+    }
+  }
+  return items;
+}
+
+export function registerCollections(federation: Federation<AppContext>): void {
+  federation
+    .setOutboxDispatcher(paths.outbox, async (ctx, identifier, cursor) => {
+      const actor = await findLocalActor(ctx, identifier);
+      if (!actor) return null;
+      const parsed = parseCursor(cursor ?? "");
+      if (!parsed) return null;
+      const viewer = await viewerFromRequest(ctx);
+      const rows = await actorPosts(ctx.data.db, viewer, actor.id, {
+        ...(parsed.after ? { maxId: parsed.after } : {}),
+        limit: PAGE_SIZE.outbox + 1,
+      });
+      const { page, nextCursor } = paginate(rows, PAGE_SIZE.outbox);
+      return { items: await outboxItems(ctx, actor, page), nextCursor };
+    })
+    .setCounter(async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor ? countVisiblePosts(ctx.data.db, await viewerFromRequest(ctx), actor.id) : null;
+    })
+    .setFirstCursor(async (ctx, identifier) => ((await findLocalActor(ctx, identifier)) ? "" : null));
+
+  // Followers and following: locked accounts show their totals only (as Mastodon does).
+  federation
+    .setFollowersDispatcher(paths.followers, async (ctx, identifier, cursor, filter) => {
+      const actor = await findLocalActor(ctx, identifier);
+      if (!actor) return null;
+      if (cursor === null) {
+        // The HTTP collection of a locked account (totals only), or Fedify's own
+        // one-shot expansion of "followers" (send.ts never asks for it).
+        if (actor.manually_approves_followers) return { items: [] };
+        const all = await followList(ctx.data.db, "followers", actor.id, filter ? { baseUrl: filter } : {});
+        return { items: all.map(recipient) };
+      }
+      if (actor.manually_approves_followers) return null;
+      const parsed = parseCursor(cursor);
+      if (!parsed) return null;
+      const rows = await followList(ctx.data.db, "followers", actor.id, {
+        ...parsed, limit: PAGE_SIZE.actors + 1, ...(filter ? { baseUrl: filter } : {}),
+      });
+      const { page, nextCursor } = paginate(rows, PAGE_SIZE.actors);
+      return { items: page.map(recipient), nextCursor };
+    })
+    .setCounter(async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor ? countFollows(ctx.data.db, "followers", actor.id) : null;
+    })
+    .setFirstCursor(async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor && !actor.manually_approves_followers ? "" : null;
+    });
+
+  federation
+    .setFollowingDispatcher(paths.following, async (ctx, identifier, cursor) => {
+      const actor = await findLocalActor(ctx, identifier);
+      if (!actor) return null;
+      if (actor.manually_approves_followers) return cursor === null ? { items: [] } : null;
+      const parsed = parseCursor(cursor ?? "");
+      if (!parsed) return null;
+      const rows = await followList(ctx.data.db, "following", actor.id, { ...parsed, limit: PAGE_SIZE.actors + 1 });
+      const { page, nextCursor } = paginate(rows, PAGE_SIZE.actors);
+      return { items: page.flatMap((r) => toUrl(r.iri) ?? []), nextCursor };
+    })
+    .setCounter(async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor ? countFollows(ctx.data.db, "following", actor.id) : null;
+    })
+    .setFirstCursor(async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor && !actor.manually_approves_followers ? "" : null;
+    });
+
+  // Pinned posts do not exist yet: an empty collection for every local actor.
+  federation
+    .setFeaturedDispatcher(paths.featured, async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor ? { items: [] } : null;
+    })
+    .setCounter(async (ctx, identifier) => ((await findLocalActor(ctx, identifier)) ? 0 : null));
+
+  for (const type of Object.keys(REPLIES_PATHS) as ObjectType[]) {
+    const visibleParent = async (ctx: RequestContext<AppContext>, slug: string): Promise<Post | undefined> => {
+      const iri = objectIri(ctx.data.config.origin, type, slug);
+      if (iri === null) return undefined;
+      return findVisibleLocalPost(ctx.data.db, await viewerFromRequest(ctx), iri);
+    };
+    federation
+      .setCollectionDispatcher<APObject, "id">(repliesCollectionName(type), APObject, REPLIES_PATHS[type], async (ctx, values, cursor) => {
+        const parent = await visibleParent(ctx, values.id);
+        if (!parent) return null;
+        const parsed = parseCursor(cursor ?? "");
+        if (!parsed) return null;
+        const viewer = await viewerFromRequest(ctx);
+        const rows = await replies(ctx.data.db, viewer, parent.id, {
+          ...(parsed.after ? { afterId: parsed.after } : {}),
+          limit: PAGE_SIZE.replies + 1,
+        });
+        const { page, nextCursor } = paginate(rows, PAGE_SIZE.replies);
+        return { items: await repliesItems(ctx, page), nextCursor };
+      })
+      .setFirstCursor(async (ctx, values) => ((await visibleParent(ctx, values.id)) ? "" : null));
+  }
+}
+
+function recipient(row: ActorListRow) {
+  const sharedInbox = toUrl(row.sharedInbox);
+  return { id: new URL(row.iri), inboxId: toUrl(row.inbox), endpoints: sharedInbox ? { sharedInbox } : null };
+}
+
+/** The path prefix of each type's replies collection matches its object path (checked at start-up). */
+for (const [type, path] of Object.entries(REPLIES_PATHS) as Array<[ObjectType, string]>) {
+  if (!path.startsWith(objectPathPrefix[type])) throw new Error(`Replies path of ${type} does not match its object path`);
+}

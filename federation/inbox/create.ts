@@ -1,0 +1,38 @@
+import type { Activity, Create } from "@fedify/vocab";
+import type { Actor } from "../../src/db/schema.ts";
+import { getPostByIri } from "../../src/domain/posts.ts";
+import { fetchDocument, persistPost } from "../remote.ts";
+import { objectTypeOf } from "../translate/inbound.ts";
+import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";
+import type { Object as APObject } from "@fedify/vocab";
+
+/**
+ * The object an actor vouches for in a Create or Update: embedded with an id of
+ * the actor's origin, or (only an id given) fetched from that id. An embedded
+ * object without an id, or of another origin, is refused.
+ */
+export async function ownObject(ctx: InboxCtx, activity: Activity, actor: Actor): Promise<APObject> {
+  const embedded = await embeddedObject(activity);
+  const id = embedded ? embedded.id : activity.objectId;
+  if (!id) ignore("the object has no id");
+  if (!sameOrigin(id, actor.iri)) ignore("the object is not of the actor's origin");
+  if (embedded) return embedded;
+  return fetchDocument(ctx, id);
+}
+
+/**
+ * A remote actor publishes an object. It must be attributed to the actor. An
+ * object id we already store keeps its author and its audience: a Create that
+ * reuses a known id never changes it (the domain returns the stored post).
+ */
+export const onCreate: Handler<Create> = async (ctx, activity, actor) => {
+  const object = await ownObject(ctx, activity, actor);
+  if (!objectTypeOf(object)) ignore(`objects of type ${object.constructor.name} are not stored`);
+  if (!object.attributionIds.some((a) => a.href === actor.iri)) ignore("the object is not attributed to the actor");
+  const existing = await getPostByIri(ctx.data.db, object.id!.href);
+  if (existing) {
+    if (existing.actor_id !== actor.id) ignore("the object id belongs to another actor");
+    return;
+  }
+  await persistPost(ctx, object, actor);
+};

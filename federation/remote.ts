@@ -1,0 +1,289 @@
+import { type Context, type DocumentLoader, type Federation, FetchError, getUserAgent, UrlError } from "@fedify/fedify";
+import { type Actor as APActor, isActor, Object as APObject } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../src/config.ts";
+import type { Db } from "../src/db/database.ts";
+import type { Actor, Post } from "../src/db/schema.ts";
+import { findLocalActor } from "../src/domain/accounts.ts";
+import { DomainError } from "../src/domain/errors.ts";
+import { getPostByIri, upsertRemotePost } from "../src/domain/posts.ts";
+import {
+  findActorByHandle,
+  findActorByIri,
+  isStale,
+  markActorGone,
+  upsertRemoteActor,
+} from "../src/domain/remote-actors.ts";
+import type { Resolver } from "../src/domain/resolver.ts";
+import { handleDomain } from "../src/domain/urls.ts";
+import type { AppContext } from "./context.ts";
+import { createSafeDocumentLoader, DocumentRejectedError } from "./loader.ts";
+import { objectTypeOf, toRemoteActorInput, toRemotePostInput } from "./translate/inbound.ts";
+
+/**
+ * Remote resolution: actors and objects fetched from their origin, checked,
+ * and stored. Every fetch goes through one loader (federation/loader.ts) that
+ * signs with the instance actor's key and enforces media type, size, timeout
+ * and redirect rules; every fetched document must carry the id that was asked
+ * for (a redirect to a document with another id is refused); nothing that
+ * claims an id on our own origin is ever stored from a remote document.
+ */
+
+const logger = getLogger(["plein", "federation", "remote"]);
+
+export type FedContext = Context<AppContext>;
+
+/** The instance actor's username: the host name, like Mastodon's instance actor. */
+export function instanceIdentifier(config: Config): string {
+  return config.origin.hostname;
+}
+
+export function isLocalUrl(config: Config, url: URL): boolean {
+  return url.origin === config.origin.origin;
+}
+
+/** A document we fetched is not what was asked for, or not usable. */
+export class RemoteDocumentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RemoteDocumentError";
+  }
+}
+
+/** Errors of remote input: logged and ignored by callers, never retried. */
+export function isRemoteInputError(error: unknown): boolean {
+  return error instanceof RemoteDocumentError || error instanceof DocumentRejectedError || error instanceof FetchError
+    || error instanceof UrlError || error instanceof TypeError || error instanceof SyntaxError || error instanceof DomainError
+    || (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError"));
+}
+
+const loaders = new WeakMap<Config, Promise<DocumentLoader>>();
+
+/** The checked loader, signing as the instance actor (authorized-fetch servers require a signature). */
+export function remoteLoader(ctx: FedContext): Promise<DocumentLoader> {
+  const config = ctx.data.config;
+  let loader = loaders.get(config);
+  if (!loader) {
+    loader = (async () => {
+      const pairs = await ctx.getActorKeyPairs(instanceIdentifier(config));
+      const rsa = pairs.find((p) => p.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
+      return createSafeDocumentLoader({
+        allowPrivateAddress: config.allowPrivateAddress,
+        userAgent: getUserAgent({ software: "Plein/0.1.0", url: config.origin }),
+        signer: rsa ? { keyId: rsa.keyId, privateKey: rsa.privateKey } : undefined,
+      });
+    })();
+    loaders.set(config, loader);
+    loader.catch(() => loaders.delete(config));
+  }
+  return loader;
+}
+
+/** Loads and parses `url` without checking its id (see `fetchDocument`). */
+async function loadDocument(ctx: FedContext, url: URL): Promise<{ object: APObject; documentUrl: URL }> {
+  if (isLocalUrl(ctx.data.config, url)) throw new RemoteDocumentError(`${url.href} is local`);
+  const loader = await remoteLoader(ctx);
+  const remote = await loader(url.href);
+  const documentUrl = new URL(remote.documentUrl);
+  if (documentUrl.origin !== url.origin) {
+    throw new RemoteDocumentError(`${url.href} redirected to another origin (${documentUrl.origin})`);
+  }
+  const object = await APObject.fromJsonLd(remote.document, {
+    documentLoader: loader,
+    contextLoader: ctx.contextLoader,
+    baseUrl: documentUrl,
+  });
+  return { object, documentUrl };
+}
+
+/**
+ * Fetches the document of `url` from its origin. Its `id` must be exactly
+ * `url`: a redirect to (or a document claiming) another id is refused.
+ */
+export async function fetchDocument(ctx: FedContext, url: URL): Promise<APObject> {
+  const { object } = await loadDocument(ctx, url);
+  if (object.id?.href !== url.href) {
+    throw new RemoteDocumentError(`${url.href} answered with a document whose id is ${object.id?.href ?? "missing"}`);
+  }
+  return object;
+}
+
+/**
+ * For lookups a person types (a post's web address): if the document names
+ * another id on the same origin, fetch that id and require it to match.
+ */
+async function fetchCanonical(ctx: FedContext, url: URL): Promise<APObject> {
+  const { object } = await loadDocument(ctx, url);
+  if (object.id?.href === url.href) return object;
+  if (!object.id || object.id.origin !== url.origin) {
+    throw new RemoteDocumentError(`${url.href} names a document of another origin`);
+  }
+  return fetchDocument(ctx, object.id);
+}
+
+/**
+ * Stores an actor document fetched from its origin (never one embedded in an
+ * activity). Refuses documents that claim an id on our own origin.
+ */
+export async function persistActor(ctx: FedContext, actor: APActor): Promise<Actor> {
+  if (!actor.id) throw new RemoteDocumentError("Actor has no id");
+  if (isLocalUrl(ctx.data.config, actor.id) || actor.id.host === handleDomain(ctx.data.config.origin)) {
+    throw new RemoteDocumentError(`A remote document may not claim the local actor ${actor.id.href}`);
+  }
+  const input = await toRemoteActorInput(actor);
+  return upsertRemoteActor(ctx.data.db, handleDomain(ctx.data.config.origin), input);
+}
+
+function localActorByIri(db: Db, iri: URL): Promise<Actor | undefined> {
+  return db.selectFrom("actors").selectAll().where("iri", "=", iri.href).where("local", "=", true)
+    .where("gone_at", "is", null).executeTakeFirst();
+}
+
+/**
+ * The actor with id `iri`: local ones from the database; remote ones from the
+ * database while fresh, otherwise fetched from their origin and stored. A
+ * fetch failure falls back to a stored copy; 410 marks the actor gone.
+ */
+export async function getOrFetchActor(ctx: FedContext, iri: URL, options: { refresh?: boolean } = {}): Promise<Actor | undefined> {
+  const { db, config } = ctx.data;
+  if (isLocalUrl(config, iri)) return localActorByIri(db, iri);
+  if (iri.protocol !== "https:" && iri.protocol !== "http:") return undefined;
+  const stored = await findActorByIri(db, iri.href);
+  if (stored?.local) return undefined;
+  if (stored && !options.refresh && !stored.gone_at && !isStale(stored)) return stored;
+  try {
+    const object = await fetchDocument(ctx, iri);
+    if (!isActor(object)) throw new RemoteDocumentError(`${iri.href} is not an actor`);
+    return await persistActor(ctx, object);
+  } catch (error) {
+    if (!isRemoteInputError(error)) throw error;
+    if (error instanceof FetchError && error.response?.status === 410 && stored) {
+      await markActorGone(db, stored.id);
+      return undefined;
+    }
+    logger.info("Could not fetch actor {iri}: {error}", { iri: iri.href, error: String(error) });
+    return stored && !stored.gone_at ? stored : undefined;
+  }
+}
+
+/** A mentioned actor: stored (local or remote), or fetched if `mayFetch()` allows it. */
+export async function findOrFetchMentioned(ctx: FedContext, iri: URL, mayFetch: () => boolean = () => true): Promise<Actor | undefined> {
+  const stored = await findActorByIri(ctx.data.db, iri.href);
+  if (stored) return stored.gone_at ? undefined : stored;
+  if (isLocalUrl(ctx.data.config, iri) || !mayFetch()) return undefined;
+  return getOrFetchActor(ctx, iri);
+}
+
+/**
+ * Stores a remote object whose origin has vouched for it: either fetched from
+ * its own id, or embedded in an activity of an actor of the same origin.
+ * Its attribution must be one actor of the object's origin, who becomes the
+ * author. Returns the stored post (an existing one is never re-scoped).
+ */
+export async function persistPost(ctx: FedContext, object: APObject, expectedAuthor?: Actor): Promise<Post | undefined> {
+  if (!object.id) throw new RemoteDocumentError("Object has no id");
+  if (isLocalUrl(ctx.data.config, object.id)) throw new RemoteDocumentError("A remote document may not claim a local object");
+  if (!objectTypeOf(object)) return undefined;
+  const attributions = object.attributionIds;
+  if (attributions.length === 0) throw new RemoteDocumentError(`${object.id.href} has no attributedTo`);
+  if (attributions.some((a) => a.origin !== object.id!.origin)) {
+    throw new RemoteDocumentError(`${object.id.href} is attributed to an actor of another origin`);
+  }
+  const authorIri = expectedAuthor ? attributions.find((a) => a.href === expectedAuthor.iri) : attributions[0];
+  if (!authorIri) throw new RemoteDocumentError(`${object.id.href} is not attributed to ${expectedAuthor?.iri}`);
+  const author = expectedAuthor ?? await getOrFetchActor(ctx, authorIri);
+  if (!author || author.local) return undefined;
+  const input = await toRemotePostInput(ctx, object, author);
+  if (!input) return undefined;
+  return upsertRemotePost(ctx.data.db, author, input, "create");
+}
+
+/** Parses `alice@host`, `@alice@host`, `acct:alice@host`. */
+export function parseHandle(query: string): { username: string; domain: string } | null {
+  let q = query.trim();
+  if (q.toLowerCase().startsWith("acct:")) q = q.slice(5);
+  if (q.startsWith("@")) q = q.slice(1);
+  const at = q.indexOf("@");
+  if (at <= 0 || at !== q.lastIndexOf("@")) return null;
+  const username = q.slice(0, at);
+  const domain = q.slice(at + 1).toLowerCase();
+  if (username.length > 100 || !/^[\p{L}\p{N}_.\-~]+$/u.test(username)) return null;
+  if (domain.length > 253 || !/^[a-z0-9.\-]+(:\d{1,5})?$/.test(domain) && !/^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(domain)) return null;
+  return { username, domain };
+}
+
+export async function resolveActor(ctx: FedContext, query: string): Promise<Actor | undefined> {
+  const { db, config } = ctx.data;
+  const q = query.trim();
+  if (/^https?:\/\//i.test(q)) {
+    if (!URL.canParse(q)) return undefined;
+    const url = new URL(q);
+    if (isLocalUrl(config, url)) return localActorByIri(db, url);
+    const stored = await findActorByIri(db, url.href);
+    if (stored) return getOrFetchActor(ctx, url);
+    try {
+      // fetchCanonical returns a document whose id is the URL it was fetched from.
+      const object = await fetchCanonical(ctx, url);
+      if (!isActor(object)) return undefined;
+      return await persistActor(ctx, object);
+    } catch (error) {
+      if (!isRemoteInputError(error)) throw error;
+      logger.info("Could not resolve {query}: {error}", { query: q, error: String(error) });
+      return undefined;
+    }
+  }
+  const handle = parseHandle(q);
+  if (!handle) return undefined;
+  if (handle.domain === handleDomain(config.origin).toLowerCase()) {
+    const local = await findLocalActor(db, config.origin, handle.username);
+    return local && !local.gone_at ? local : undefined;
+  }
+  const stored = await findActorByHandle(db, handle.username, handle.domain);
+  if (stored && !stored.local && !stored.gone_at && !isStale(stored)) return stored;
+  try {
+    const loader = await remoteLoader(ctx);
+    const found = await ctx.lookupObject(`acct:${handle.username}@${handle.domain}`, {
+      documentLoader: loader,
+      contextLoader: ctx.contextLoader,
+    });
+    if (!isActor(found) || !found.id) return stored && !stored.gone_at ? stored : undefined;
+    // WebFinger only points the way: the actor document is fetched again from its id and must match it.
+    return await getOrFetchActor(ctx, found.id, { refresh: true });
+  } catch (error) {
+    if (!isRemoteInputError(error)) throw error;
+    logger.info("Could not resolve {query}: {error}", { query: q, error: String(error) });
+    return stored && !stored.gone_at ? stored : undefined;
+  }
+}
+
+export async function resolvePost(ctx: FedContext, url: string): Promise<Post | undefined> {
+  const { db, config } = ctx.data;
+  if (!URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return undefined;
+  const known = await getPostByIri(db, parsed.href);
+  if (known) return known;
+  if (isLocalUrl(config, parsed)) return undefined;
+  try {
+    const object = await fetchCanonical(ctx, parsed);
+    if (!object.id) return undefined;
+    const again = await getPostByIri(db, object.id.href);
+    if (again) return again;
+    return await persistPost(ctx, object);
+  } catch (error) {
+    if (!isRemoteInputError(error)) throw error;
+    logger.info("Could not resolve post {url}: {error}", { url, error: String(error) });
+    return undefined;
+  }
+}
+
+/** The resolver the API and the domain use (src/domain/resolver.ts). */
+export function createResolver(federation: Federation<AppContext>, deps: { db: Db; config: Config }): Resolver {
+  const resolver: Resolver = {
+    resolveActor: (query) => resolveActor(context(), query),
+    resolvePost: (url) => resolvePost(context(), url),
+  };
+  const data: AppContext = { db: deps.db, config: deps.config, resolver };
+  const context = () => federation.createContext(deps.config.origin, data);
+  return resolver;
+}

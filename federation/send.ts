@@ -1,0 +1,322 @@
+/**
+ * The delivery worker: the only place that calls `sendActivity`.
+ *
+ * Domain code queues a `DeliveryJob` (src/domain/jobs.ts) in the "deliveries"
+ * queue inside the transaction of the change that causes it. This worker takes
+ * each job, reads the rows it names, builds the activity
+ * (federation/translate/outbound.ts) and hands it with its remote recipients
+ * to Fedify, which signs it (HTTP signatures with the RSA key, an Object
+ * Integrity Proof with the Ed25519 key), queues one message per inbox in the
+ * "fedify" queue and retries with backoff. Recipients come from the domain's
+ * audience rule (src/domain/visibility.ts); local recipients need nothing,
+ * they read the same database.
+ */
+import type { Context, Federation } from "@fedify/fedify";
+import type { Activity, Recipient } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../src/config.ts";
+import type { Db } from "../src/db/database.ts";
+import type { Actor, Post } from "../src/db/schema.ts";
+import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
+import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
+import { audience, type AudienceMember, followerAudience } from "../src/domain/visibility.ts";
+import type { AppContext } from "./context.ts";
+import { KyselyMessageQueue } from "./queue.ts";
+import {
+  acceptFollowActivity,
+  announceActivity,
+  blockActivity,
+  createActivity,
+  deleteActivity,
+  followActivity,
+  likeActivity,
+  NotFederatedError,
+  rejectFollowActivity,
+  undoActivity,
+  updateActivity,
+  updateActorActivity,
+} from "./translate/outbound.ts";
+
+const logger = getLogger(["plein", "federation", "send"]);
+
+export interface DeliveryQueueOptions {
+  db: Db;
+  config: Config;
+  driver: "pg" | "pglite";
+  /** How often to look for jobs without a wake-up (default: the queue's, 1 s). */
+  pollIntervalMs?: number;
+}
+
+/** The "deliveries" queue, built like the "fedify" one (federation/federation.ts). */
+export function createDeliveryQueue({ db, config, driver, pollIntervalMs }: DeliveryQueueOptions): KyselyMessageQueue {
+  return new KyselyMessageQueue({
+    db,
+    queue: DELIVERY_QUEUE,
+    ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+    listenUrl: driver === "pg" ? config.databaseUrl : undefined,
+    releaseStaleLocksOnStart: driver === "pglite",
+  });
+}
+
+export interface DeliveryWorkerOptions {
+  federation: Federation<AppContext>;
+  deps: AppContext;
+  queue: KyselyMessageQueue;
+}
+
+/**
+ * Handles delivery jobs until `signal` aborts; resolves once the jobs in
+ * flight are done. A job whose handling throws is retried by the queue with
+ * backoff; a job whose rows are gone is dropped.
+ */
+export async function startDeliveryWorker({ federation, deps, queue }: DeliveryWorkerOptions, signal: AbortSignal): Promise<void> {
+  await queue.listen((message) => deliver(federation, deps, message), { signal });
+}
+
+/* ---------------- job parsing ---------------- */
+
+const ID = /^\d{1,19}$/;
+
+function str(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0;
+}
+
+function id(v: unknown): v is string {
+  return typeof v === "string" && ID.test(v);
+}
+
+/** The queue holds JSON written by our own domain code; still, nothing unexpected is acted on. */
+export function parseDeliveryJob(message: unknown): DeliveryJob | null {
+  if (typeof message !== "object" || message === null) return null;
+  const m = message as Record<string, unknown>;
+  switch (m.type) {
+    case "post.create":
+    case "post.update":
+    case "post.delete":
+      return id(m.postId) ? { type: m.type, postId: m.postId } : null;
+    case "follow":
+    case "follow.undo":
+    case "follow.accept":
+    case "follow.reject":
+      return id(m.followerId) && id(m.followeeId) && str(m.activityIri)
+        ? { type: m.type, followerId: m.followerId, followeeId: m.followeeId, activityIri: m.activityIri }
+        : null;
+    case "like":
+    case "like.undo":
+      return id(m.actorId) && id(m.postId) && str(m.activityIri)
+        ? { type: m.type, actorId: m.actorId, postId: m.postId, activityIri: m.activityIri }
+        : null;
+    case "announce":
+    case "announce.undo":
+      return id(m.boostId) ? { type: m.type, boostId: m.boostId } : null;
+    case "actor.update":
+      return id(m.actorId) ? { type: m.type, actorId: m.actorId } : null;
+    case "block":
+    case "block.undo":
+      return id(m.actorId) && id(m.targetId) && str(m.activityIri)
+        ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/* ---------------- recipients ---------------- */
+
+type Target = Pick<AudienceMember, "iri" | "inbox" | "sharedInbox" | "local">;
+
+function asTarget(actor: Actor): Target & { gone: boolean } {
+  return { iri: actor.iri, inbox: actor.inbox_url, sharedInbox: actor.shared_inbox_url, local: actor.local, gone: actor.gone_at !== null };
+}
+
+function parseUrl(value: string | null): URL | null {
+  if (!value) return null;
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" || u.protocol === "http:" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remote, reachable, not on our own host, each actor once. */
+export function toRecipients(config: Config, targets: ReadonlyArray<Target & { gone?: boolean }>): Recipient[] {
+  const seen = new Set<string>();
+  const result: Recipient[] = [];
+  for (const t of targets) {
+    if (t.local || t.gone) continue;
+    const actorId = parseUrl(t.iri);
+    const inboxId = parseUrl(t.inbox);
+    if (!actorId || !inboxId) continue;
+    if (actorId.host === config.origin.host || inboxId.host === config.origin.host) continue;
+    if (seen.has(actorId.href)) continue;
+    seen.add(actorId.href);
+    const sharedInbox = parseUrl(t.sharedInbox);
+    result.push({
+      id: actorId,
+      inboxId,
+      endpoints: sharedInbox && sharedInbox.host !== config.origin.host ? { sharedInbox } : null,
+    });
+  }
+  return result;
+}
+
+/* ---------------- handling ---------------- */
+
+class Drop extends Error {}
+
+function drop(reason: string): never {
+  throw new Drop(reason);
+}
+
+async function localActor(db: Db, actorId: string): Promise<Actor> {
+  const actor = await findActorById(db, actorId);
+  if (!actor) drop(`actor ${actorId} no longer exists`);
+  if (!actor.local) drop(`actor ${actorId} is not local`);
+  return actor;
+}
+
+async function anyActor(db: Db, actorId: string): Promise<Actor> {
+  return (await findActorById(db, actorId)) ?? drop(`actor ${actorId} no longer exists`);
+}
+
+async function postRow(db: Db, postId: string): Promise<Post> {
+  const post = await db.selectFrom("posts").selectAll().where("id", "=", postId).executeTakeFirst();
+  return post ?? drop(`post ${postId} no longer exists`);
+}
+
+interface Outgoing {
+  sender: Actor;
+  activity: Activity;
+  recipients: Recipient[];
+}
+
+async function build(ctx: Context<AppContext>, federation: Federation<AppContext>, deps: AppContext, job: DeliveryJob): Promise<Outgoing> {
+  const { db, config } = deps;
+  switch (job.type) {
+    case "post.create":
+    case "post.update":
+    case "post.delete": {
+      const post = await postRow(db, job.postId);
+      if (!post.local || post.reblog_of_id) drop(`post ${post.id} is not a local post`);
+      const deleted = post.deleted_at !== null;
+      if (job.type !== "post.delete" && deleted) drop(`post ${post.id} was deleted since`);
+      if (job.type === "post.delete" && !deleted) drop(`post ${post.id} is not deleted`);
+      const author = await localActor(db, post.actor_id);
+      const activity = job.type === "post.create"
+        ? await createActivity(ctx, post, author)
+        : job.type === "post.update"
+          ? await updateActivity(ctx, post, author)
+          : await deleteActivity(ctx, post, author);
+      return { sender: author, activity, recipients: toRecipients(config, await audience(db, post.id)) };
+    }
+    case "follow":
+    case "follow.undo": {
+      const follower = await localActor(db, job.followerId);
+      const followee = await anyActor(db, job.followeeId);
+      const follow = followActivity(job.activityIri, follower, followee);
+      const activity = job.type === "follow" ? follow : undoActivity(ctx, follower, follow);
+      return { sender: follower, activity, recipients: toRecipients(config, [asTarget(followee)]) };
+    }
+    case "follow.accept":
+    case "follow.reject": {
+      const followee = await localActor(db, job.followeeId);
+      const follower = await anyActor(db, job.followerId);
+      const activity = job.type === "follow.accept"
+        ? acceptFollowActivity(ctx, job.activityIri, follower, followee)
+        : rejectFollowActivity(ctx, job.activityIri, follower, followee);
+      return { sender: followee, activity, recipients: toRecipients(config, [asTarget(follower)]) };
+    }
+    case "like":
+    case "like.undo": {
+      const actor = await localActor(db, job.actorId);
+      const post = await postRow(db, job.postId);
+      const author = await anyActor(db, post.actor_id);
+      const like = likeActivity(job.activityIri, actor, post, author);
+      const activity = job.type === "like" ? like : undoActivity(ctx, actor, like);
+      return { sender: actor, activity, recipients: toRecipients(config, [asTarget(author)]) };
+    }
+    case "announce":
+    case "announce.undo": {
+      const boost = await postRow(db, job.boostId);
+      if (!boost.local || !boost.reblog_of_id) drop(`post ${boost.id} is not a local boost`);
+      if (job.type === "announce" && boost.deleted_at) drop(`boost ${boost.id} was undone since`);
+      const booster = await localActor(db, boost.actor_id);
+      const original = await postRow(db, boost.reblog_of_id);
+      const originalAuthor = await anyActor(db, original.actor_id);
+      const announce = announceActivity(ctx, boost, booster, original, originalAuthor);
+      const activity = job.type === "announce" ? announce : undoActivity(ctx, booster, announce);
+      const targets = [...await audience(db, boost.id), asTarget(originalAuthor)];
+      return { sender: booster, activity, recipients: toRecipients(config, targets) };
+    }
+    case "actor.update": {
+      const actor = await localActor(db, job.actorId);
+      // Rendering an actor needs a request context (federation/actors.ts); the origin stands in.
+      const requestCtx = federation.createContext(new Request(config.origin.href), deps);
+      const activity = await updateActorActivity(requestCtx, actor);
+      return { sender: actor, activity, recipients: toRecipients(config, await followerAudience(db, actor.id)) };
+    }
+    case "block":
+    case "block.undo": {
+      const actor = await localActor(db, job.actorId);
+      const target = await anyActor(db, job.targetId);
+      const block = blockActivity(job.activityIri, actor, target);
+      const activity = job.type === "block" ? block : undoActivity(ctx, actor, block);
+      return { sender: actor, activity, recipients: toRecipients(config, [asTarget(target)]) };
+    }
+  }
+}
+
+/** Handles one queued job. Exported for tests; the worker calls it for each message. */
+export async function deliver(federation: Federation<AppContext>, deps: AppContext, message: unknown): Promise<void> {
+  const job = parseDeliveryJob(message);
+  if (!job) {
+    logger.error("Dropping a malformed delivery job: {message}", { message });
+    return;
+  }
+  const ctx = federation.createContext(deps.config.origin, deps);
+  let out: Outgoing;
+  try {
+    out = await build(ctx, federation, deps, job);
+  } catch (error) {
+    if (error instanceof Drop || error instanceof NotFederatedError) {
+      logger.info("Dropping delivery job {type}: {reason}", { type: job.type, reason: error.message, job });
+      return;
+    }
+    throw error;
+  }
+  if (out.recipients.length === 0) return;
+  await ctx.sendActivity({ identifier: out.sender.username }, out.recipients, out.activity, {
+    preferSharedInbox: true,
+    excludeBaseUris: [deps.config.origin],
+    // One sender's activities reach one server in order (Fedify adds the inbox origin).
+    orderingKey: out.sender.iri,
+  });
+}
+
+/* ---------------- permanent failures ---------------- */
+
+/**
+ * An inbox answered 404 or 410 (Fedify's permanent-failure statuses): if it is
+ * the personal inbox of a remote actor, that actor is gone: stop delivering to
+ * it and drop its follows. A shared inbox failing says nothing about each of
+ * the actors behind it, so those are only logged.
+ */
+export function registerDeliveryFailureHandler(federation: Federation<AppContext>): void {
+  federation.setOutboxPermanentFailureHandler(async (ctx, { reason, inbox, actorIds, statusCode }) => {
+    if (reason !== "http") return;
+    const db = ctx.data.db;
+    for (const actorId of actorIds) {
+      const actor = await findActorByIri(db, actorId.href);
+      if (!actor || actor.local || actor.gone_at) continue;
+      if (actor.inbox_url !== inbox.href) {
+        logger.warn("Shared inbox {inbox} answered {statusCode} for {actor}; not marking the actor gone", {
+          inbox: inbox.href, statusCode, actor: actor.iri,
+        });
+        continue;
+      }
+      logger.info("Inbox {inbox} answered {statusCode}: marking {actor} gone", { inbox: inbox.href, statusCode, actor: actor.iri });
+      await markActorGone(db, actor.id);
+    }
+  });
+}

@@ -1,0 +1,464 @@
+/**
+ * Domain rows -> ActivityStreams objects and activities (what we send and serve).
+ *
+ * Only local rows are rendered here: remote posts and actors are referenced by
+ * their ids. Addressing follows the post's scope; "instance" and "group"
+ * posts never leave the instance through this module (see NotFederatedError).
+ */
+import type { Context, RequestContext } from "@fedify/fedify";
+import {
+  Accept,
+  Announce,
+  Article,
+  Block,
+  Collection,
+  Create,
+  Delete,
+  Document,
+  Event,
+  Follow,
+  Hashtag,
+  LanguageString,
+  Like,
+  Mention,
+  Note,
+  Object as APObject,
+  Page,
+  Place,
+  PUBLIC_COLLECTION,
+  Question,
+  Reject,
+  Tombstone,
+  Undo,
+  Update,
+} from "@fedify/vocab";
+import type { Db } from "../../src/db/database.ts";
+import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
+import { newActivityIri, objectPathPrefix } from "../../src/domain/urls.ts";
+import { renderLocalActor } from "../actors.ts";
+import type { AppContext } from "../context.ts";
+
+/** A post whose scope never federates was asked to be rendered for delivery. */
+export class NotFederatedError extends Error {
+  constructor(visibility: Visibility) {
+    super(`A "${visibility}" post is never rendered for delivery`);
+  }
+}
+
+export interface MentionRow {
+  iri: string;
+  username: string;
+  domain: string;
+}
+
+export interface AttachmentRow {
+  url: string;
+  media_type: string | null;
+  description: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** What a post carries besides its own row: mentions, hashtags, attachments. */
+export interface PostDetails {
+  mentions: MentionRow[];
+  tags: string[];
+  attachments: AttachmentRow[];
+}
+
+const EMPTY_DETAILS: PostDetails = { mentions: [], tags: [], attachments: [] };
+
+/** Loads mentions (with the actors), tags and attachments of many posts in three queries. */
+export async function loadPostDetails(db: Db, postIds: readonly string[]): Promise<Map<string, PostDetails>> {
+  const result = new Map<string, PostDetails>();
+  const ids = [...new Set(postIds)];
+  if (ids.length === 0) return result;
+  for (const id of ids) result.set(id, { mentions: [], tags: [], attachments: [] });
+  const [mentions, tags, attachments] = await Promise.all([
+    db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
+      .select(["post_mentions.post_id", "actors.iri", "actors.username", "actors.domain"])
+      .where("post_mentions.post_id", "in", ids)
+      .orderBy("actors.id")
+      .execute(),
+    db.selectFrom("post_tags").select(["post_id", "tag"]).where("post_id", "in", ids).orderBy("tag").execute(),
+    db.selectFrom("post_attachments")
+      .select(["post_id", "url", "media_type", "description", "width", "height"])
+      .where("post_id", "in", ids)
+      .orderBy("position").orderBy("id")
+      .execute(),
+  ]);
+  for (const m of mentions) result.get(m.post_id)?.mentions.push({ iri: m.iri, username: m.username, domain: m.domain });
+  for (const t of tags) result.get(t.post_id)?.tags.push(t.tag);
+  for (const a of attachments) result.get(a.post_id)?.attachments.push(a);
+  return result;
+}
+
+/** The followers collection of a local actor. */
+function followersOf(ctx: Context<AppContext>, actor: Actor): URL {
+  return actor.followers_url ? new URL(actor.followers_url) : ctx.getFollowersUri(actor.username);
+}
+
+export interface Addressing {
+  tos: URL[];
+  ccs: URL[];
+}
+
+function uniq(urls: URL[]): URL[] {
+  const seen = new Set<string>();
+  return urls.filter((u) => (seen.has(u.href) ? false : (seen.add(u.href), true)));
+}
+
+/**
+ * `to`/`cc` of a post (or a boost) by its scope. `extra` are the mentioned
+ * actors (or, for a boost, the original author): always in cc, except for
+ * direct posts where they are the only recipients.
+ */
+export function addressing(visibility: Visibility, followers: URL, extra: readonly URL[]): Addressing {
+  const others = [...extra];
+  switch (visibility) {
+    case "public":
+      return { tos: [PUBLIC_COLLECTION], ccs: uniq([followers, ...others]) };
+    case "unlisted":
+      return { tos: [followers], ccs: uniq([PUBLIC_COLLECTION, ...others]) };
+    case "followers":
+      return { tos: [followers], ccs: uniq(others) };
+    case "direct":
+      return { tos: uniq(others), ccs: [] };
+    case "instance":
+    case "group":
+      throw new NotFederatedError(visibility);
+  }
+}
+
+function instant(d: Date): Temporal.Instant {
+  return Temporal.Instant.fromEpochMilliseconds(d.getTime());
+}
+
+function parseInstant(value: unknown): Temporal.Instant | null {
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : Temporal.Instant.fromEpochMilliseconds(ms);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function url(value: string | null | undefined): URL | null {
+  if (!value) return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/** The uuid slug of a local object id (the `{id}` of its object path). */
+export function objectSlug(post: Pick<Post, "iri" | "type">): string | null {
+  const prefix = objectPathPrefix[post.type];
+  const path = url(post.iri)?.pathname;
+  if (!path?.startsWith(prefix)) return null;
+  const slug = path.slice(prefix.length);
+  return slug && !slug.includes("/") ? slug : null;
+}
+
+/** Name of the replies collection dispatcher of one object type (federation/collections.ts). */
+export function repliesCollectionName(type: ObjectType): string {
+  return `replies:${type}`;
+}
+
+/** The replies collection of a local post, or null when its id is not one of ours. */
+export function repliesUri(ctx: Context<AppContext>, post: Pick<Post, "iri" | "type">): URL | null {
+  const slug = objectSlug(post);
+  if (slug === null) return null;
+  try {
+    return ctx.getCollectionUri(repliesCollectionName(post.type), { id: slug });
+  } catch {
+    return null; // collections not registered (unit tests of rendering alone)
+  }
+}
+
+/**
+ * The type-specific fields kept in `posts.extra`:
+ * - Event: `startTime`, `endTime` (ISO 8601), `location` (a string, or `{ name, address? }`)
+ * - Question (a poll): `poll: { options: [{ title, votes? }], multiple?, endTime?, closed?, voters? }`
+ *   (the shape federation/translate/inbound.ts stores; `name` is read for `title` too)
+ */
+interface PollOption {
+  name: string;
+  votes: number;
+}
+
+interface Poll {
+  options: PollOption[];
+  multiple: boolean;
+  endTime: Temporal.Instant | null;
+  closed: Temporal.Instant | null;
+  voters: number | null;
+}
+
+function pollOf(extra: unknown): Poll | null {
+  if (!isRecord(extra) || !isRecord(extra.poll)) return null;
+  const raw = extra.poll;
+  if (!Array.isArray(raw.options)) return null;
+  const options = raw.options.slice(0, 50).flatMap((o: unknown): PollOption[] => {
+    if (!isRecord(o)) return [];
+    const name = typeof o.title === "string" ? o.title : typeof o.name === "string" ? o.name : "";
+    if (!name) return [];
+    const votes = typeof o.votes === "number" && Number.isFinite(o.votes) && o.votes >= 0 ? Math.floor(o.votes) : 0;
+    return [{ name, votes }];
+  });
+  if (options.length === 0) return null;
+  return {
+    options,
+    multiple: raw.multiple === true,
+    endTime: parseInstant(raw.endTime),
+    closed: parseInstant(raw.closed),
+    voters: typeof raw.voters === "number" && Number.isFinite(raw.voters) ? Math.max(0, Math.floor(raw.voters)) : null,
+  };
+}
+
+function locationOf(value: unknown): Place | null {
+  if (typeof value === "string" && value) return new Place({ name: value });
+  if (isRecord(value) && typeof value.name === "string" && value.name) {
+    const address = typeof value.address === "string" && value.address ? value.address : null;
+    return new Place({ name: value.name, ...(address ? { summary: address } : {}) });
+  }
+  return null;
+}
+
+function languageOf(language: string | null): string | null {
+  if (!language) return null;
+  try {
+    return new Intl.Locale(language).toString();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A local post as the ActivityStreams object its type maps to. Pass `details`
+ * when already loaded (collections batch them); otherwise they are read here.
+ * Throws NotFederatedError for "instance" and "group" posts and for boosts.
+ */
+export async function renderPost(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<APObject> {
+  if (post.reblog_of_id) throw new TypeError("A boost is rendered as an Announce, not as an object");
+  const d = details ?? (await loadPostDetails(ctx.data.db, [post.id])).get(post.id) ?? EMPTY_DETAILS;
+  const mentionIris = d.mentions.flatMap((m) => url(m.iri) ?? []);
+  const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), mentionIris);
+  const origin = ctx.data.config.origin;
+  const tags = [
+    ...d.mentions.flatMap((m) => {
+      const href = url(m.iri);
+      return href ? [new Mention({ href, name: `@${m.username}@${m.domain}` })] : [];
+    }),
+    ...d.tags.map((t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t)}`, origin), name: `#${t}` })),
+  ];
+  const attachments = d.attachments.flatMap((a) => {
+    const href = url(a.url);
+    if (!href) return [];
+    return [new Document({
+      url: href,
+      mediaType: a.media_type,
+      name: a.description,
+      width: a.width,
+      height: a.height,
+    })];
+  });
+  const language = languageOf(post.language);
+  const contents = language && post.content_html
+    ? [post.content_html, new LanguageString(post.content_html, language)]
+    : [post.content_html];
+  const values = {
+    id: new URL(post.iri),
+    attribution: new URL(author.iri),
+    contents,
+    name: post.name,
+    summary: post.summary,
+    sensitive: post.sensitive,
+    published: instant(post.published_at),
+    updated: post.edited_at ? instant(post.edited_at) : null,
+    url: url(post.url) ?? new URL(post.iri),
+    replyTarget: url(post.in_reply_to_iri),
+    tos,
+    ccs,
+    tags,
+    attachments,
+    replies: repliesUri(ctx, post),
+  };
+  switch (post.type) {
+    case "Article": return new Article(values);
+    case "Page": return new Page(values);
+    case "Document": return new Document(values);
+    case "Event": {
+      const extra = isRecord(post.extra) ? post.extra : {};
+      return new Event({
+        ...values,
+        startTime: parseInstant(extra.startTime),
+        endTime: parseInstant(extra.endTime),
+        location: locationOf(extra.location),
+      });
+    }
+    case "Question": {
+      const poll = pollOf(post.extra);
+      if (!poll) return new Note(values);
+      const options = poll.options.map((o) => new Note({
+        name: o.name,
+        replies: new Collection({ totalItems: o.votes }),
+      }));
+      return new Question({
+        ...values,
+        ...(poll.multiple ? { inclusiveOptions: options } : { exclusiveOptions: options }),
+        endTime: poll.endTime,
+        closed: poll.closed,
+        voters: poll.voters,
+      });
+    }
+    case "Note":
+      return new Note(values);
+  }
+}
+
+/* ---------------- activities about posts ---------------- */
+
+function recipientsOf(object: APObject): { tos: URL[]; ccs: URL[] } {
+  return { tos: [...object.toIds], ccs: [...object.ccIds] };
+}
+
+/** Create with the object embedded; id `${post.iri}#create`. */
+export async function createActivity(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<Create> {
+  const object = await renderPost(ctx, post, author, details);
+  return new Create({
+    id: new URL(`${post.iri}#create`),
+    actor: new URL(author.iri),
+    object,
+    published: instant(post.published_at),
+    ...recipientsOf(object),
+  });
+}
+
+/** Update with the object embedded; id `${post.iri}#update-${epoch ms of the edit}`. */
+export async function updateActivity(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<Update> {
+  const object = await renderPost(ctx, post, author, details);
+  const at = post.edited_at ?? new Date();
+  return new Update({
+    id: new URL(`${post.iri}#update-${at.getTime()}`),
+    actor: new URL(author.iri),
+    object,
+    published: instant(at),
+    ...recipientsOf(object),
+  });
+}
+
+const FORMER_TYPES = { Note, Article, Page, Event, Document, Question } as const;
+
+/** Delete of a post: a Tombstone with the post's id, addressed like the post was. */
+export async function deleteActivity(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<Delete> {
+  const d = details ?? (await loadPostDetails(ctx.data.db, [post.id])).get(post.id) ?? EMPTY_DETAILS;
+  const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), d.mentions.flatMap((m) => url(m.iri) ?? []));
+  return new Delete({
+    id: new URL(`${post.iri}#delete`),
+    actor: new URL(author.iri),
+    object: tombstone(post),
+    tos,
+    ccs,
+  });
+}
+
+/** What a deleted local post answers (410) and what a Delete carries. */
+export function tombstone(post: Pick<Post, "iri" | "type" | "deleted_at">): Tombstone {
+  return new Tombstone({
+    id: new URL(post.iri),
+    formerType: FORMER_TYPES[post.type],
+    deleted: post.deleted_at ? instant(post.deleted_at) : null,
+  });
+}
+
+/**
+ * Announce of `original` by `booster`: id is the boost row's iri, addressed by
+ * the boost's scope (public, unlisted or followers) with the original's author in cc.
+ */
+export function announceActivity(ctx: Context<AppContext>, boost: Post, booster: Actor, original: Pick<Post, "iri">, originalAuthor: Pick<Actor, "iri">): Announce {
+  const authorIri = url(originalAuthor.iri);
+  const { tos, ccs } = addressing(boost.visibility, followersOf(ctx, booster), authorIri ? [authorIri] : []);
+  return new Announce({
+    id: new URL(boost.iri),
+    actor: new URL(booster.iri),
+    object: new URL(original.iri),
+    published: instant(boost.published_at),
+    tos,
+    ccs,
+  });
+}
+
+/* ---------------- activities between actors ---------------- */
+
+export function likeActivity(activityIri: string, actor: Pick<Actor, "iri">, post: Pick<Post, "iri">, postAuthor: Pick<Actor, "iri">): Like {
+  return new Like({
+    id: new URL(activityIri),
+    actor: new URL(actor.iri),
+    object: new URL(post.iri),
+    to: new URL(postAuthor.iri),
+  });
+}
+
+export function followActivity(activityIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Follow {
+  return new Follow({
+    id: new URL(activityIri),
+    actor: new URL(follower.iri),
+    object: new URL(followee.iri),
+    to: new URL(followee.iri),
+  });
+}
+
+/** Accept of a Follow (embedded, with its original id); sent by the followee. */
+export function acceptFollowActivity(ctx: Context<AppContext>, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Accept {
+  return new Accept({
+    id: new URL(newActivityIri(ctx.data.config.origin, "accept")),
+    actor: new URL(followee.iri),
+    object: followActivity(followIri, follower, followee),
+    to: new URL(follower.iri),
+  });
+}
+
+/** Reject of a Follow (a declined request or a removed follower); sent by the followee. */
+export function rejectFollowActivity(ctx: Context<AppContext>, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Reject {
+  return new Reject({
+    id: new URL(newActivityIri(ctx.data.config.origin, "reject")),
+    actor: new URL(followee.iri),
+    object: followActivity(followIri, follower, followee),
+    to: new URL(follower.iri),
+  });
+}
+
+export function blockActivity(activityIri: string, actor: Pick<Actor, "iri">, target: Pick<Actor, "iri">): Block {
+  return new Block({
+    id: new URL(activityIri),
+    actor: new URL(actor.iri),
+    object: new URL(target.iri),
+    to: new URL(target.iri),
+  });
+}
+
+/** Undo of one of our Follow, Like, Announce or Block activities, addressed like it. */
+export function undoActivity(ctx: Context<AppContext>, actor: Pick<Actor, "iri">, activity: Follow | Like | Announce | Block): Undo {
+  return new Undo({
+    id: new URL(newActivityIri(ctx.data.config.origin, "undo")),
+    actor: new URL(actor.iri),
+    object: activity,
+    tos: [...activity.toIds],
+    ccs: [...activity.ccIds],
+  });
+}
+
+/** Update of a local actor's profile, to the public and its followers. */
+export async function updateActorActivity(ctx: RequestContext<AppContext>, actor: Actor): Promise<Update> {
+  return new Update({
+    id: new URL(newActivityIri(ctx.data.config.origin, "update")),
+    actor: new URL(actor.iri),
+    object: await renderLocalActor(ctx, actor),
+    published: Temporal.Now.instant(),
+    to: PUBLIC_COLLECTION,
+    cc: followersOf(ctx, actor),
+  });
+}

@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']/gm)].map((m) => m[1]!)
+    .concat([...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!));
+}
+
+describe("dependency direction (docs/ARCHITECTURE.md)", () => {
+  it("src/domain imports no HTTP, ActivityPub or API code", () => {
+    const offenders: string[] = [];
+    for (const file of sources(join(root, "src", "domain"))) {
+      for (const spec of imports(file)) {
+        const bad = /^(hono|@hono\/|@fedify\/)/.test(spec)
+          || /\/(api|web|oauth|http)\//.test(spec) || spec.includes("federation/")
+          || /^\.\.\/(api|web|oauth|http|app|server|routers)/.test(spec);
+        if (bad) offenders.push(`${relative(root, file)} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("the API layer does not import federation internals other than through the resolver", () => {
+    const offenders: string[] = [];
+    let dir: string;
+    try {
+      dir = join(root, "src", "api");
+      statSync(dir);
+    } catch {
+      return;
+    }
+    for (const file of sources(dir)) {
+      for (const spec of imports(file)) {
+        if (spec.includes("federation/") && !spec.endsWith("federation/context.ts")) {
+          offenders.push(`${relative(root, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("only federation/send.ts calls sendActivity", () => {
+    const callers = [...sources(join(root, "federation")), ...sources(join(root, "src"))]
+      .filter((f) => readFileSync(f, "utf8").includes(".sendActivity("))
+      .map((f) => relative(root, f));
+    expect(callers.filter((f) => f !== join("federation", "send.ts"))).toEqual([]);
+  });
+});
