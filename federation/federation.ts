@@ -1,4 +1,4 @@
-import { createFederation, type Federation } from "@fedify/fedify";
+import { type CircuitBreakerOptions, createFederation, type Federation, type RetryPolicy } from "@fedify/fedify";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
@@ -22,10 +22,17 @@ export interface FederationOptions {
   db: Db;
   config: Config;
   driver: "pg" | "pglite";
+  /** Delivery tuning: Fedify's defaults (exponential backoff, breaker) unless given. */
+  tuning?: DeliveryTuning;
+}
+
+export interface DeliveryTuning {
+  outboxRetryPolicy?: RetryPolicy;
+  circuitBreaker?: false | CircuitBreakerOptions;
 }
 
 /** Builds the Fedify federation object from configuration; every dispatcher and listener registers here. */
-export function createPleinFederation({ db, config, driver }: FederationOptions): PleinFederation {
+export function createPleinFederation({ db, config, driver, tuning = {} }: FederationOptions): PleinFederation {
   const kv = new KyselyKvStore(db);
   const queue = new KyselyMessageQueue({
     db,
@@ -42,6 +49,8 @@ export function createPleinFederation({ db, config, driver }: FederationOptions)
     // Both roles build the federation object; only `all` and `worker` run the queue.
     manuallyStartQueue: true,
     userAgent: { software: "Plein/0.1.0", url: config.origin },
+    ...(tuning.outboxRetryPolicy ? { outboxRetryPolicy: tuning.outboxRetryPolicy } : {}),
+    ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
   });
   registerActors(federation);
   registerNodeInfo(federation);

@@ -11,7 +11,7 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "../src/db/schema.ts";
 import { durationToMs } from "./kv.ts";
-import { enqueueJobs, NOTIFY_CHANNEL } from "../src/db/queue-rows.ts";
+import { enqueueJobs, NOTIFY_CHANNEL, onEnqueued } from "../src/db/queue-rows.ts";
 
 export { enqueueJob, enqueueJobs, type EnqueueJobOptions, NOTIFY_CHANNEL } from "../src/db/queue-rows.ts";
 
@@ -107,7 +107,6 @@ export class KyselyMessageQueue implements MessageQueue {
       delayMs,
       ...(options?.orderingKey === undefined ? {} : { orderingKey: options.orderingKey }),
     });
-    if (delayMs <= 0) wakeLocal(this.#db, this.#queue);
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
@@ -134,7 +133,7 @@ export class KyselyMessageQueue implements MessageQueue {
     const waker = new Waker();
     const onAbort = () => waker.wake();
     signal?.addEventListener("abort", onAbort, { once: true });
-    const unregister = registerLocal(this.#db, this.#queue, () => waker.wake());
+    const unregister = onEnqueued(this.#queue, () => waker.wake());
     const inFlight = new Set<Promise<void>>();
     let stopNotifications: (() => Promise<void>) | undefined;
     try {
@@ -393,30 +392,6 @@ function compareIds(a: string, b: string): number {
 /** Per database and queue: the first listener in this process has released stale locks. */
 const staleLocksReleased = new WeakMap<Kysely<Database>, Set<string>>();
 
-/** In-process wake-ups: an enqueue wakes this process's listeners on the same database at once. */
-const localListeners = new WeakMap<Kysely<Database>, Map<string, Set<() => void>>>();
-
-function registerLocal(db: Kysely<Database>, queue: string, wake: () => void): () => void {
-  let queues = localListeners.get(db);
-  if (queues === undefined) {
-    queues = new Map();
-    localListeners.set(db, queues);
-  }
-  let set = queues.get(queue);
-  if (set === undefined) {
-    set = new Set();
-    queues.set(queue, set);
-  }
-  set.add(wake);
-  const s = set;
-  return () => {
-    s.delete(wake);
-  };
-}
-
-function wakeLocal(db: Kysely<Database>, queue: string): void {
-  for (const wake of localListeners.get(db)?.get(queue) ?? []) wake();
-}
 
 /** A sleep that a wake-up cuts short; a wake-up while awake makes the next sleep return at once. */
 class Waker {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { configure, getConsoleSink, type LogLevel as LogtapeLevel } from "@logtape/logtape";
 import type { LogLevel } from "./config.ts";
 
@@ -8,6 +9,7 @@ export async function setupLogging(level: LogLevel): Promise<void> {
   if (configured) return;
   configured = true;
   await configure({
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { console: getConsoleSink() },
     loggers: [
       { category: ["plein"], lowestLevel: level as LogtapeLevel, sinks: ["console"] },

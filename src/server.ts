@@ -5,7 +5,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import type { Hono } from "hono";
 import type { AppContext } from "../federation/context.ts";
-import { createPleinFederation, type PleinFederation } from "../federation/federation.ts";
+import { createPleinFederation, type DeliveryTuning, type PleinFederation } from "../federation/federation.ts";
 import { createResolver } from "../federation/remote.ts";
 import { createDeliveryQueue, startDeliveryWorker } from "../federation/send.ts";
 import { type AppEnv, createApp } from "./app.ts";
@@ -36,6 +36,8 @@ export interface StartOptions {
   database?: DatabaseHandle;
   /** Tests start HTTP themselves or not at all. */
   listen?: boolean;
+  /** Delivery retry/breaker tuning (tests make retries fast). */
+  federation?: DeliveryTuning;
 }
 
 export class DataDirLockedError extends Error {}
@@ -60,16 +62,14 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   await migrateToLatest(db);
   await ensureInstanceActor(db, config.origin);
 
-  const fed = createPleinFederation({ db, config, driver });
+  const fed = createPleinFederation({ db, config, driver, ...(options.federation ? { tuning: options.federation } : {}) });
   const deps: AppContext = { db, config, resolver: createResolver(fed.federation, { db, config }) };
   const app = createApp({ deps, federation: fed.federation, routers: mountRouters });
 
   const queueAbort = new AbortController();
   let queueDone: Promise<unknown> = Promise.resolve();
   if (role !== "web") {
-    // The domain enqueues deliveries inside its transactions; on PostgreSQL the
-    // commit's NOTIFY wakes the worker, PGlite has no such signal: poll briefly.
-    const deliveries = createDeliveryQueue({ db, config, driver, ...(driver === "pglite" ? { pollIntervalMs: 200 } : {}) });
+    const deliveries = createDeliveryQueue({ db, config, driver });
     queueDone = Promise.all([
       fed.federation.startQueue(deps, { signal: queueAbort.signal }),
       startDeliveryWorker({ federation: fed.federation, deps, queue: deliveries }, queueAbort.signal),

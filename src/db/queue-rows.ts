@@ -11,6 +11,22 @@ import type { Database } from "./schema.ts";
  */
 export const NOTIFY_CHANNEL = "plein_queue";
 
+const wakers = new Map<string, Set<() => void>>();
+
+/**
+ * Calls `wake` whenever this process enqueues to `queue`. On PGlite this is the
+ * only prompt wake-up, and it is enough even inside a transaction: the woken
+ * listener's claim waits for the single connection until the commit.
+ */
+export function onEnqueued(queue: string, wake: () => void): () => void {
+  let set = wakers.get(queue);
+  if (!set) wakers.set(queue, set = new Set());
+  set.add(wake);
+  return () => {
+    set.delete(wake);
+  };
+}
+
 export interface EnqueueJobOptions {
   /** Not handed out before this many milliseconds have passed (database clock). */
   delayMs?: number;
@@ -50,6 +66,7 @@ export async function enqueueJobs(
     select ins.id from ins
     cross join (select pg_notify(${NOTIFY_CHANNEL}, current_schema() || ':' || ${queue}::text)) as notified
     order by ins.id`.execute(executor);
+  if (delayMs === 0) for (const wake of wakers.get(queue) ?? []) wake();
   return result.rows.map((row) => row.id);
 }
 
