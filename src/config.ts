@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 /** Environment → typed configuration. A bad value raises ConfigError naming the variable. */
 
 export type Role = "all" | "web" | "worker";
@@ -81,6 +82,14 @@ export function loadConfig(env: Env = process.env): Config {
   const key = env.PLEIN_TLS_KEY || undefined;
   if ((cert === undefined) !== (key === undefined)) {
     throw new ConfigError(cert ? "PLEIN_TLS_KEY" : "PLEIN_TLS_CERT", "PLEIN_TLS_CERT and PLEIN_TLS_KEY must be set together");
+  }
+  for (const [name, path] of [["PLEIN_TLS_CERT", cert], ["PLEIN_TLS_KEY", key]] as const) {
+    if (path === undefined) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new ConfigError(name, `must name a readable PEM file (cannot read "${path}")`);
+    }
   }
   const host = env.HOST || "127.0.0.1";
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError("HOST", `must be a host name or address, IPv6 without brackets (got "${host}")`);

@@ -59,7 +59,7 @@ async function runAdmin(config: Config, argv: string[]): Promise<void> {
       fail(`the embedded database in ${config.dataDir} is in use by another process; try again once it has started`, 1);
     }
     const result = await sendAdminCommand(socket, argv);
-    process.stdout.write(result.output + "\n");
+    (result.code === 0 ? process.stdout : process.stderr).write(result.output + "\n");
     process.exit(result.code);
   }
   const { acquireLock } = await import("./cli/pid-lock.ts");
@@ -74,7 +74,7 @@ async function runAdmin(config: Config, argv: string[]): Promise<void> {
     const { migrateToLatest } = await import("./db/migrate.ts");
     if (argv[0] !== "migrate") await migrateToLatest(handle.db);
     const result = await runAdminCommand(handle.db, config, argv);
-    process.stdout.write(result.output + "\n");
+    (result.code === 0 ? process.stdout : process.stderr).write(result.output + "\n");
     process.exitCode = result.code;
   } finally {
     await handle.close();

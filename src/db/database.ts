@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.ts";
-import { SerializedPGliteDialect } from "./pglite-dialect.ts";
 
 export type Db = Kysely<Database>;
 
@@ -45,6 +44,9 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     parsers: { [INT8]: (v: string) => v },
   });
-  const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect({ pglite }) });
+  // PGlite has one connection. Kysely's PGlite adapter declares that, so Kysely
+  // lends it to one caller at a time, a transaction holding it from BEGIN to
+  // COMMIT (test/pglite-concurrency.test.ts checks that nothing interleaves).
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return { db, driver: "pglite", pglite, close: () => db.destroy() };
 }

@@ -25,17 +25,26 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const open = () => openDatabase({ databaseUrl: testDatabaseUrl, searchPath: schema, poolSize: 5 });
+  const dropSchema = async () => {
+    const drop = new pg.Client({ connectionString: testDatabaseUrl });
+    await drop.connect();
+    await drop.query(`drop schema if exists ${schema} cascade`);
+    await drop.end();
+  };
   const handle = await open();
-  await migrateToLatest(handle.db);
+  try {
+    await migrateToLatest(handle.db);
+  } catch (err) {
+    await handle.close();
+    await dropSchema();
+    throw err;
+  }
   return {
     ...handle,
     openAnother: open,
     async close() {
       await handle.close();
-      const drop = new pg.Client({ connectionString: testDatabaseUrl });
-      await drop.connect();
-      await drop.query(`drop schema ${schema} cascade`);
-      await drop.end();
+      await dropSchema();
     },
   };
 }
