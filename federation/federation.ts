@@ -4,6 +4,7 @@ import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
 import type { AppContext } from "./context.ts";
 import { KyselyKvStore } from "./kv.ts";
+import { boundFedifyLoaders } from "./loader.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerCollections } from "./collections.ts";
 import { withInboxIdempotence } from "./inbox/idempotency.ts";
@@ -52,6 +53,8 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     ...(tuning.outboxRetryPolicy ? { outboxRetryPolicy: tuning.outboxRetryPolicy } : {}),
     ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
   });
+  // Fedify's own fetches (keys, actors, contexts) get the same deadline as ours (federation/loader.ts).
+  boundFedifyLoaders(federation);
   registerActors(federation);
   registerNodeInfo(federation);
   registerObjects(federation);

@@ -1,6 +1,25 @@
-import type { Federation } from "@fedify/fedify";
+import { type Federation, UrlError } from "@fedify/fedify";
+import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import type { AppContext } from "./context.ts";
+
+const logger = getLogger(["plein", "federation", "http"]);
+
+/**
+ * A JSON-LD remote context named by an inbox body could not be loaded while
+ * Fedify parsed it (before any signature check). Fedify rethrows this as
+ * "transient" so the sender retries. Returns null for any other error.
+ */
+function remoteContextFailure(error: unknown): { url: string; refused: boolean } | null {
+  if (!(error instanceof Error) || error.name !== "jsonld.InvalidUrl") return null;
+  const details = (error as Error & { details?: { code?: unknown; url?: unknown; cause?: unknown } }).details;
+  if (details?.code !== "loading remote context failed") return null;
+  return { url: String(details.url), refused: details.cause instanceof UrlError };
+}
+
+function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ error }), { status, headers: { "content-type": "application/json", ...headers } });
+}
 
 /**
  * Hands each request to Fedify first. What Fedify does not serve (404) falls
@@ -10,21 +29,33 @@ import type { AppContext } from "./context.ts";
 export function federationMiddleware(federation: Federation<AppContext>, data: AppContext): MiddlewareHandler {
   return async (c, next) => {
     const signed = c.req.raw.headers.has("signature") || c.req.raw.headers.has("signature-input");
-    const response = await federation.fetch(c.req.raw, {
-      contextData: data,
-      onNotFound: async () => {
-        await next();
-        return c.res;
-      },
-      onNotAcceptable: async () => {
-        await next();
-        if (c.res.status !== 404) return c.res;
-        return new Response(JSON.stringify({ error: "Not acceptable" }), {
-          status: 406,
-          headers: { "content-type": "application/json", vary: "Accept" },
-        });
-      },
-    });
+    let response: Response;
+    try {
+      response = await federation.fetch(c.req.raw, {
+        contextData: data,
+        onNotFound: async () => {
+          await next();
+          return c.res;
+        },
+        onNotAcceptable: async () => {
+          await next();
+          if (c.res.status !== 404) return c.res;
+          return new Response(JSON.stringify({ error: "Not acceptable" }), {
+            status: 406,
+            headers: { "content-type": "application/json", vary: "Accept" },
+          });
+        },
+      });
+    } catch (error) {
+      const failure = remoteContextFailure(error);
+      if (!failure) throw error;
+      // A context on a private address, or of another scheme, is refused for good: the body is unusable (4xx).
+      // One whose server could not be reached may load later: the sender should retry (503).
+      logger.info("An inbox body names a JSON-LD context that could not be loaded: {url}", { url: failure.url });
+      return failure.refused
+        ? jsonError(400, "Invalid activity: its JSON-LD context may not be loaded")
+        : jsonError(503, "A JSON-LD context the activity names could not be loaded; try again later", { "retry-after": "600" });
+    }
     const type = response.headers.get("content-type") ?? "";
     if (/application\/(activity|ld)\+json/.test(type) && !response.headers.has("cache-control")) {
       // What a signed request sees depends on who signed it: never share it through caches.
