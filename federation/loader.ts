@@ -1,9 +1,13 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import {
   type DocumentLoader,
+  expandIPv6Address,
   FetchError,
   preloadedContexts,
   type RemoteDocument,
   signRequest,
+  UrlError,
   validatePublicUrl,
 } from "@fedify/fedify";
 
@@ -26,7 +30,32 @@ export const FETCH_LIMITS = {
   maxBytes: 1024 * 1024,
   timeoutMs: 10_000,
   maxRedirects: 5,
+  /** Nesting of JSON arrays and objects; real ActivityPub documents stay under 15. */
+  maxDepth: 64,
 } as const;
+
+/**
+ * Does this JSON text nest arrays and objects deeper than `maxDepth`? A linear
+ * scan, without parsing: the JSON-LD processor recurses once per level and a
+ * body of a few kilobytes can exhaust the stack (RangeError).
+ */
+export function jsonNestsDeeperThan(text: string, maxDepth: number = FETCH_LIMITS.maxDepth): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+      continue;
+    }
+    if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
+}
 
 export const ACCEPT_ACTIVITYPUB =
   'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
@@ -49,6 +78,12 @@ export interface SafeLoaderOptions {
   maxBytes?: number;
   timeoutMs?: number;
   maxRedirects?: number;
+  /**
+   * Replaces the address check of every hop (tests only: lets one loopback
+   * server stand in for a public one, so a redirect from it to a private
+   * address can be tried). Production code never sets it.
+   */
+  checkAddress?: (url: URL) => Promise<void>;
 }
 
 /** Is this Content-Type one an ActivityPub document may be served with? */
@@ -99,12 +134,50 @@ export async function readCapped(response: Response, maxBytes: number, url: stri
   return new TextDecoder("utf-8", { fatal: false }).decode(all);
 }
 
-async function checkUrl(url: URL, allowPrivateAddress: boolean): Promise<void> {
+/**
+ * IPv6 ranges Fedify 2.3's `validatePublicUrl` lets through that are not
+ * public either: deprecated site-local fec0::/10 (still routed inside some
+ * networks), the documentation ranges 2001:db8::/32 and 3fff::/20, the
+ * discard prefix 100::/64 and SRv6 SIDs 5f00::/16.
+ */
+function isSpecialIPv6(address: string): boolean {
+  const words = expandIPv6Address(address).split(":").map((w) => Number.parseInt(w, 16));
+  if (words.length !== 8 || words.some((w) => !Number.isInteger(w))) return true;
+  const [w0, w1, w2, w3] = words as [number, number, number, number];
+  return (w0 & 0xffc0) === 0xfec0
+    || (w0 === 0x2001 && w1 === 0x0db8)
+    || (w0 === 0x3fff && (w1 & 0xf000) === 0)
+    || (w0 === 0x0100 && w1 === 0 && w2 === 0 && w3 === 0)
+    || w0 === 0x5f00;
+}
+
+/**
+ * Refuses URLs a remote party must not make us fetch: schemes other than
+ * http(s), credentials, and (through Fedify's `validatePublicUrl`, plus the
+ * ranges above) host names or literals that are or resolve to loopback,
+ * private, link-local, CGNAT, multicast, IPv4-mapped/NAT64/6to4/Teredo
+ * forms of those, and other special addresses.
+ */
+export async function assertPublicUrl(url: URL): Promise<void> {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new DocumentRejectedError(url.href, `scheme ${url.protocol} is not allowed`);
   }
   if (url.username || url.password) throw new DocumentRejectedError(url.href, "credentials in URL");
-  if (!allowPrivateAddress) await validatePublicUrl(url.href);
+  await validatePublicUrl(url.href);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+  for (const address of addresses) {
+    if (isIP(address) === 6 && isSpecialIPv6(address)) throw new UrlError(`Invalid or private address: ${address}`);
+  }
+}
+
+async function checkUrl(url: URL, options: SafeLoaderOptions): Promise<void> {
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new DocumentRejectedError(url.href, `scheme ${url.protocol} is not allowed`);
+  }
+  if (url.username || url.password) throw new DocumentRejectedError(url.href, "credentials in URL");
+  if (options.checkAddress) await options.checkAddress(url);
+  else if (!options.allowPrivateAddress) await assertPublicUrl(url);
 }
 
 export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLoader {
@@ -120,7 +193,7 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
     let current = new URL(url);
     const visited = new Set<string>();
     for (let hop = 0; ; hop++) {
-      await checkUrl(current, options.allowPrivateAddress);
+      await checkUrl(current, options);
       visited.add(current.href);
       const headers = new Headers({ accept: ACCEPT_ACTIVITYPUB });
       if (options.userAgent) headers.set("user-agent", options.userAgent);
@@ -147,6 +220,7 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
         throw new DocumentRejectedError(current.href, `media type ${JSON.stringify(contentType)} is not an ActivityPub type`);
       }
       const text = await readCapped(response, maxBytes, current.href);
+      if (jsonNestsDeeperThan(text)) throw new DocumentRejectedError(current.href, "JSON nested too deeply");
       let document: unknown;
       try {
         document = JSON.parse(text);
@@ -159,4 +233,54 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
       return { contextUrl: null, document, documentUrl: current.href };
     }
   };
+}
+
+/** Does a parsed JSON value nest arrays and objects deeper than `maxDepth`? (Iterative.) */
+export function valueNestsDeeperThan(value: unknown, maxDepth: number = FETCH_LIMITS.maxDepth): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Bounds a Fedify document loader: every call gets a deadline (its own
+ * fetches pass the signal on), and a document nested deeper than real ones
+ * is refused before the JSON-LD processor recurses into it.
+ */
+export function boundLoader(loader: DocumentLoader, timeoutMs: number = FETCH_LIMITS.timeoutMs): DocumentLoader {
+  return async (url, options) => {
+    // Fedify's bundled contexts are answered without a fetch (and need no check).
+    if (url in preloadedContexts) return loader(url, options);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const remote = await loader(url, { ...options, signal: options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline });
+    if (valueNestsDeeperThan(remote.document)) throw new DocumentRejectedError(url, "JSON nested too deeply");
+    return remote;
+  };
+}
+
+const FEDIFY_LOADER_FACTORIES = ["documentLoaderFactory", "contextLoaderFactory", "authenticatedDocumentLoaderFactory"] as const;
+
+/**
+ * Fedify 2.3.8 fetches keys, actors and JSON-LD contexts (for the inbox,
+ * before any signature is verified) with loaders that have no timeout: a
+ * server that sends its headers and then never finishes the body held an
+ * inbox request for minutes, and a deeply nested key document or context
+ * overflowed the stack (a 500). Its factories cannot be replaced through
+ * `createFederation` together with `allowPrivateAddress`, so this wraps them
+ * on the federation object (`boundLoader`). Fails loudly if a Fedify upgrade
+ * renamed them.
+ */
+export function boundFedifyLoaders(federation: object, timeoutMs: number = FETCH_LIMITS.timeoutMs): void {
+  const target = federation as Record<string, unknown>;
+  for (const name of FEDIFY_LOADER_FACTORIES) {
+    const original = target[name];
+    if (typeof original !== "function") throw new TypeError(`Fedify's federation has no ${name}: update federation/loader.ts`);
+    const factory = original as (...args: unknown[]) => DocumentLoader;
+    target[name] = (...args: unknown[]) => boundLoader(factory(...args), timeoutMs);
+  }
 }

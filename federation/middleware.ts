@@ -2,6 +2,7 @@ import { type Federation, UrlError } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import type { AppContext } from "./context.ts";
+import { DocumentRejectedError } from "./loader.ts";
 
 const logger = getLogger(["plein", "federation", "http"]);
 
@@ -14,7 +15,7 @@ function remoteContextFailure(error: unknown): { url: string; refused: boolean }
   if (!(error instanceof Error) || error.name !== "jsonld.InvalidUrl") return null;
   const details = (error as Error & { details?: { code?: unknown; url?: unknown; cause?: unknown } }).details;
   if (details?.code !== "loading remote context failed") return null;
-  return { url: String(details.url), refused: details.cause instanceof UrlError };
+  return { url: String(details.url), refused: details.cause instanceof UrlError || details.cause instanceof DocumentRejectedError };
 }
 
 function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
@@ -49,7 +50,7 @@ export function federationMiddleware(federation: Federation<AppContext>, data: A
     } catch (error) {
       const failure = remoteContextFailure(error);
       if (!failure) throw error;
-      // A context on a private address, or of another scheme, is refused for good: the body is unusable (4xx).
+      // A context on a private address, of another scheme or nested too deeply is refused for good (4xx).
       // One whose server could not be reached may load later: the sender should retry (503).
       logger.info("An inbox body names a JSON-LD context that could not be loaded: {url}", { url: failure.url });
       return failure.refused

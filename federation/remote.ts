@@ -17,7 +17,7 @@ import {
 import type { Resolver } from "../src/domain/resolver.ts";
 import { handleDomain } from "../src/domain/urls.ts";
 import type { AppContext } from "./context.ts";
-import { createSafeDocumentLoader, DocumentRejectedError } from "./loader.ts";
+import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
 import { objectTypeOf, toRemoteActorInput, toRemotePostInput } from "./translate/inbound.ts";
 
 /**
@@ -245,6 +245,8 @@ export async function resolveActor(ctx: FedContext, query: string): Promise<Acto
     const found = await ctx.lookupObject(`acct:${handle.username}@${handle.domain}`, {
       documentLoader: loader,
       contextLoader: ctx.contextLoader,
+      // Fedify's WebFinger request has no timeout of its own.
+      signal: AbortSignal.timeout(FETCH_LIMITS.timeoutMs),
     });
     if (!isActor(found) || !found.id) return stored && !stored.gone_at ? stored : undefined;
     // WebFinger only points the way: the actor document is fetched again from its id and must match it.

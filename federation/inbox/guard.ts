@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import { decodeDict, parseBareItem, parseItem, parseKey } from "structured-field-values";
 import type { Config } from "../../src/config.ts";
+import { jsonNestsDeeperThan } from "../loader.ts";
 
 /**
  * Checks the HTTP Signature *headers* of inbox POSTs before Fedify sees them,
@@ -19,6 +20,10 @@ import type { Config } from "../../src/config.ts";
  * Requests without any signature header pass: Fedify accepts them only with a
  * verifying Linked Data Signature or Object Integrity Proof, else answers 401.
  * Everything else (key ownership, digest match, time window) is Fedify's.
+ *
+ * It also refuses (400) a body that nests JSON deeper than real activities
+ * ever do: Fedify expands JSON-LD (recursively, and before any signature is
+ * checked), and a few kilobytes of nesting overflowed the stack (a 500).
  */
 
 const logger = getLogger(["plein", "federation", "inbox", "guard"]);
@@ -150,8 +155,15 @@ export function inboxSignatureGuard(config: Config): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method !== "POST" || !INBOX_PATH.test(c.req.path)) return next();
     const problem = signatureHeaderProblem(c.req.raw.headers, config);
-    if (problem === null) return next();
-    logger.warn("Refused an inbox POST to {path}: {problem}", { path: c.req.path, problem });
-    return c.json({ error: `Signature rejected: ${problem}` }, 401);
+    if (problem !== null) {
+      logger.warn("Refused an inbox POST to {path}: {problem}", { path: c.req.path, problem });
+      return c.json({ error: `Signature rejected: ${problem}` }, 401);
+    }
+    // The body is at most 1 MiB here (limitBody runs first); Fedify reads its own clone.
+    if (jsonNestsDeeperThan(await c.req.raw.clone().text())) {
+      logger.warn("Refused an inbox POST to {path}: JSON nested too deeply", { path: c.req.path });
+      return c.json({ error: "Invalid activity: JSON nested too deeply" }, 400);
+    }
+    return next();
   };
 }

@@ -253,11 +253,17 @@ async function extraOf(object: APObject): Promise<Record<string, unknown>> {
   return {};
 }
 
+/**
+ * The language of the content: from a language-tagged `content` or, as
+ * Mastodon and GoToSocial send it, from `contentMap` next to a plain
+ * `content`. "und" (undetermined: Mobilizon's default `@language`) is no language.
+ */
 function languageOf(object: APObject): string | null {
-  const content = object.content;
-  if (content instanceof LanguageString) {
+  for (const content of object.contents.slice(0, 20)) {
+    if (!(content instanceof LanguageString)) continue;
     const tag = content.locale.baseName;
-    return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(tag) ? tag : null;
+    if (tag.toLowerCase() === "und" || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(tag)) continue;
+    return tag;
   }
   return null;
 }
