@@ -115,7 +115,8 @@ export interface AudienceMember {
  * The actors whose servers must receive `postId` (remote ones only matter for
  * delivery; local ones already see it through the database). Followers-scoped
  * and public posts go to accepted followers and the mentioned; direct ones only
- * to the mentioned; instance-only posts to nobody.
+ * to the mentioned; instance-only posts to nobody. Never to an actor the author
+ * blocks: `visibleTo` refuses them the post, so delivery must not hand it over.
  */
 export async function audience(db: Db, postId: string): Promise<AudienceMember[]> {
   const post = await db.selectFrom("posts").select(["id", "actor_id", "visibility"])
@@ -123,8 +124,10 @@ export async function audience(db: Db, postId: string): Promise<AudienceMember[]
   if (!post || !federates(post.visibility)) return [];
   const cols = ["actors.id as actorId", "actors.iri", "actors.inbox_url as inbox",
     "actors.shared_inbox_url as sharedInbox", "actors.local"] as const;
+  const blockedByAuthor = db.selectFrom("blocks").select("blocks.target_id").where("blocks.actor_id", "=", post.actor_id);
   const mentioned = db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
-    .select(cols).where("post_mentions.post_id", "=", postId).where("actors.gone_at", "is", null);
+    .select(cols).where("post_mentions.post_id", "=", postId).where("actors.gone_at", "is", null)
+    .where("actors.id", "not in", blockedByAuthor);
   const rows = post.visibility === "direct"
     ? await mentioned.execute()
     : await mentioned.union(
@@ -132,7 +135,8 @@ export async function audience(db: Db, postId: string): Promise<AudienceMember[]
         .select(cols)
         .where("follows.followee_id", "=", post.actor_id)
         .where("follows.state", "=", "accepted")
-        .where("actors.gone_at", "is", null),
+        .where("actors.gone_at", "is", null)
+        .where("actors.id", "not in", blockedByAuthor),
     ).execute();
   return rows.filter((r) => r.actorId !== post.actor_id);
 }
