@@ -16,6 +16,7 @@ import {
   ldSign,
   newId,
   PUBLIC,
+  publicNote,
   startFakeRemote,
 } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";
@@ -46,18 +47,7 @@ async function post(activity: Record<string, unknown>, signer: FakeActor | null,
   return { status: res.status, queued, text: await res.text() };
 }
 
-function note(by: FakeActor, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: newId(by, "notes"),
-    type: "Note",
-    attributedTo: by.iri,
-    to: [PUBLIC],
-    cc: [by.followers],
-    content: "<p>original</p>",
-    published: "2024-01-01T00:00:00Z",
-    ...fields,
-  };
-}
+const note = (by: FakeActor, fields: Record<string, unknown> = {}) => publicNote(by, fields, "<p>original</p>");
 
 const postByIri = (iri: string) => plein.db.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
 const actorRow = (iri: string) => plein.db.selectFrom("actors").selectAll().where("iri", "=", iri).executeTakeFirst();

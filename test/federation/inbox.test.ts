@@ -7,7 +7,7 @@ import type { Actor } from "../../src/db/schema.ts";
 import { follow } from "../../src/domain/follows.ts";
 import { createLocalPost } from "../../src/domain/posts.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
-import { AS_CONTEXT, deliver, type FakeActor, type FakeRemote, newId, PUBLIC, startFakeRemote } from "../support/fake-remote.ts";
+import { AS_CONTEXT, deliver, type FakeActor, type FakeRemote, newId, PUBLIC, publicNote, startFakeRemote } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";
 
 let plein: InboxInstance;
@@ -37,18 +37,7 @@ async function send(activity: Record<string, unknown>, by: FakeActor = bob, inbo
   return res.status;
 }
 
-function note(by: FakeActor, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: newId(by, "notes"),
-    type: "Note",
-    attributedTo: by.iri,
-    to: [PUBLIC],
-    cc: [by.followers],
-    content: "<p>Hello</p>",
-    published: "2024-01-01T00:00:00Z",
-    ...fields,
-  };
-}
+const note = (by: FakeActor, fields: Record<string, unknown> = {}) => publicNote(by, fields, "<p>Hello</p>");
 
 const postByIri = (iri: string) => plein.db.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
 const followRow = (followerId: string, followeeId: string) =>

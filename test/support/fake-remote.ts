@@ -206,3 +206,17 @@ let counter = 0;
 export function newId(actor: { iri: string }, kind = "activities"): string {
   return new URL(`/${kind}/${Date.now().toString(36)}-${++counter}`, actor.iri).href;
 }
+
+/** A public Note by `by`, as a Mastodon-like server would send it; `fields` override. */
+export function publicNote(by: FakeActor, fields: Record<string, unknown> = {}, content = "<p>Hello</p>"): Record<string, unknown> {
+  return {
+    id: newId(by, "notes"),
+    type: "Note",
+    attributedTo: by.iri,
+    to: [PUBLIC],
+    cc: [by.followers],
+    content,
+    published: "2024-01-01T00:00:00Z",
+    ...fields,
+  };
+}
