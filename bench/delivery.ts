@@ -4,7 +4,7 @@
  * carol on C. alice posts 20 times; for each post we measure the time from the
  * API answer to the moment it shows in both followers' home timelines
  * (polled every 20 ms). Prints median / p90 / max and writes
- * bench/results/delivery.json.
+ * bench/results/delivery-<database>.json.
  *
  *   npm run bench:delivery        (NODE_EXTRA_CA_CERTS=test/tls/ca.pem node bench/delivery.ts)
  *
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     };
     const dir = join(import.meta.dirname, "results");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "delivery.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileSync(join(dir, `delivery-${result.database}.json`), JSON.stringify(result, null, 2) + "\n");
     process.stdout.write(`delivery to 2 instances over ${POSTS} posts: median ${summary.medianMs} ms, `
       + `p90 ${summary.p90Ms} ms, max ${summary.maxMs} ms (${result.database}; polled every ${POLL_MS} ms)\n`);
   } finally {

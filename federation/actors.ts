@@ -38,7 +38,7 @@ export async function renderLocalActor(ctx: RequestContext<AppContext>, actor: A
     outbox: ctx.getOutboxUri(actor.username),
     followers: ctx.getFollowersUri(actor.username),
     following: ctx.getFollowingUri(actor.username),
-    featured: actor.type === "Application" ? null : ctx.getFeaturedUri(actor.username),
+    featured: ctx.getFeaturedUri(actor.username),
     manuallyApprovesFollowers: actor.manually_approves_followers,
     published: Temporal.Instant.from(actor.created_at.toISOString()),
     icon: actor.avatar_url ? new Image({ url: new URL(actor.avatar_url) }) : null,
