@@ -1,6 +1,8 @@
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
-import { forbidden } from "./errors.ts";
+import { forbidden, invalid } from "./errors.ts";
+import { enqueueDelivery } from "./jobs.ts";
+import { newActivityIri } from "./urls.ts";
 
 /**
  * A remote actor blocks a local one (inbound Block): the block is stored and
@@ -27,4 +29,40 @@ export async function receiveUnblock(db: Db, actor: Actor, target: { activityIri
   else return false;
   const res = await q.executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
+}
+
+/**
+ * A local account blocks another: the block hides the blocker's posts from the
+ * target (src/domain/visibility.ts), follows end both ways, and a remote target's
+ * server is told with a Block. Idempotent.
+ */
+export async function block(db: Db, origin: URL, actor: Actor, target: Actor): Promise<void> {
+  if (!actor.local) throw forbidden();
+  if (actor.id === target.id) throw invalid("You cannot block yourself");
+  await db.transaction().execute(async (trx) => {
+    const activityIri = newActivityIri(origin, "block");
+    const inserted = await trx.insertInto("blocks").values({ actor_id: actor.id, target_id: target.id, activity_iri: activityIri })
+      .onConflict((oc) => oc.columns(["actor_id", "target_id"]).doNothing()).returning("activity_iri").executeTakeFirst();
+    if (!inserted) return;
+    const ended = await trx.deleteFrom("follows").where((eb) => eb.or([
+      eb.and([eb("follower_id", "=", actor.id), eb("followee_id", "=", target.id)]),
+      eb.and([eb("follower_id", "=", target.id), eb("followee_id", "=", actor.id)]),
+    ])).returningAll().execute();
+    if (target.local) return;
+    // Our own follow of them ends with an Undo, as an unfollow would.
+    for (const f of ended.filter((f) => f.follower_id === actor.id)) {
+      await enqueueDelivery(trx, { type: "follow.undo", followerId: actor.id, followeeId: target.id, activityIri: f.activity_iri }, actor.id);
+    }
+    await enqueueDelivery(trx, { type: "block", actorId: actor.id, targetId: target.id, activityIri }, actor.id);
+  });
+}
+
+export async function unblock(db: Db, actor: Actor, target: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const removed = await trx.deleteFrom("blocks").where("actor_id", "=", actor.id).where("target_id", "=", target.id)
+      .returning("activity_iri").executeTakeFirst();
+    if (removed?.activity_iri && !target.local) {
+      await enqueueDelivery(trx, { type: "block.undo", actorId: actor.id, targetId: target.id, activityIri: removed.activity_iri }, actor.id);
+    }
+  });
 }

@@ -373,4 +373,41 @@ describe("federation between three instances (Mastodon API over HTTPS)", () => {
     expect(await findInHome(bob, post.uri)).toBeUndefined();
     expect(await storedPostCount(B, post.uri)).toBe(0);
   });
+
+  it("propagates a profile update to followers' servers", async () => {
+    await followAndWait(carol, alice.handle);
+    const updated = expectStatus(await alice.api.patch<Account & { note: string }>("/api/v1/accounts/update_credentials", {
+      display_name: "Alice Updated", note: "Werkt bij #gemeente",
+      fields_attributes: [{ name: "Afdeling", value: "Dienstverlening" }],
+    }), 200, "update_credentials");
+    expect(updated.display_name).toBe("Alice Updated");
+
+    const aliceOnC = await waitFor(async () => {
+      const found = await C.db.selectFrom("actors").selectAll().where("iri", "=", alice.actor.iri).executeTakeFirst();
+      return found?.display_name === "Alice Updated" ? found : undefined;
+    }, { message: "alice's new name on C" });
+    expect(aliceOnC.summary_html).toContain("gemeente");
+    expect(JSON.stringify(aliceOnC.fields)).toContain("Dienstverlening");
+    const shown = await resolveAccount(carol, alice.handle);
+    expect(shown.display_name).toBe("Alice Updated");
+  });
+
+  it("ends follows both ways on the other server when a remote account is blocked", async () => {
+    await followAndWait(carol, alice.handle);
+    const carolOnA = await resolveAccount(alice, carol.handle);
+    const answer = expectStatus(await alice.api.post<Relationship>(`/api/v1/accounts/${carolOnA.id}/block`), 200, "block");
+    expect(answer.blocking).toBe(true);
+    expect(answer.followed_by).toBe(false);
+
+    const aliceOnC = await resolveAccount(carol, alice.handle);
+    await waitFor(async () => !(await relationship(carol, aliceOnC.id)).following, { message: "carol no longer follows alice on C" });
+
+    // Blocked: alice's posts are no longer delivered to carol.
+    const post = await postStatus(alice, { status: `After the block ${marker("block")}`, visibility: "public" });
+    await settle(instances);
+    expect(await findInHome(carol, post.uri)).toBeUndefined();
+
+    const undone = expectStatus(await alice.api.post<Relationship>(`/api/v1/accounts/${carolOnA.id}/unblock`), 200, "unblock");
+    expect(undone.blocking).toBe(false);
+  });
 });

@@ -54,6 +54,7 @@ export interface Relationship {
   following: boolean;
   requested: boolean;
   followed_by: boolean;
+  blocking: boolean;
 }
 
 export interface Context {

@@ -3,7 +3,9 @@ import type { AppEnv } from "../../app.ts";
 import type { Db } from "../../db/database.ts";
 import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
+import { block, unblock } from "../../domain/blocks.ts";
 import { follow, unfollow } from "../../domain/follows.ts";
+import { updateProfile } from "../../domain/profiles.ts";
 import { listFollowers, listFollowing, relationshipsOf } from "../../domain/relationships.ts";
 import { findActorByHandle, findActorById } from "../../domain/remote-actors.ts";
 import { actorPosts } from "../../domain/timelines.ts";
@@ -12,7 +14,7 @@ import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
 import { renderRelationship } from "./entities/relationship.ts";
 import { renderStatuses } from "./entities/status.ts";
-import { idList, optionalBoolean, optionalString, pageParams, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { idList, optionalBoolean, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 
 /** Accounts the API shows: people and groups, not the instance actor. */
 function isAccount(actor: Actor | undefined): actor is Actor {
@@ -39,6 +41,19 @@ export function mountAccounts(app: Hono<AppEnv>): void {
 
   r.get("/verify_credentials", requireAuth("read:accounts"), async (c) => {
     return c.json(await renderCredentialAccount(c.get("deps"), currentAccount(c)));
+  });
+
+  r.patch("/update_credentials", requireAuth("write:accounts"), async (c) => {
+    const deps = c.get("deps");
+    const params = await readParams(c);
+    const updated = await updateProfile(deps.db, deps.config.origin, currentAccount(c), {
+      ...definedEntry("displayName", optionalString(params, "display_name")),
+      ...definedEntry("note", optionalString(params, "note")),
+      ...definedEntry("locked", optionalBoolean(params, "locked")),
+      ...definedEntry("bot", optionalBoolean(params, "bot")),
+      ...definedEntry("fields", profileFields(params)),
+    });
+    return c.json(await renderCredentialAccount(deps, updated));
   });
 
   r.get("/lookup", optionalAuth("read:accounts"), async (c) => {
@@ -124,5 +139,54 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     return relationshipJson(c, me, target);
   });
 
+  r.post("/:id/block", requireAuth("write:blocks"), async (c) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const target = await findAccount(deps.db, pathId(c));
+    await block(deps.db, deps.config.origin, me, target);
+    return relationshipJson(c, me, target);
+  });
+
+  r.post("/:id/unblock", requireAuth("write:blocks"), async (c) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const target = await findAccount(deps.db, pathId(c));
+    await unblock(deps.db, me, target);
+    return relationshipJson(c, me, target);
+  });
+
   app.route("/api/v1/accounts", r);
+}
+
+function definedEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * `fields_attributes` as Mastodon takes it: a JSON array or index-keyed object of
+ * `{ name, value }`, or form keys `fields_attributes[0][name]`.
+ */
+function profileFields(params: Params): Array<{ name: string; value: string }> | undefined {
+  const entries = new Map<string, { name?: unknown; value?: unknown }>();
+  const raw = params["fields_attributes"];
+  if (raw !== undefined) {
+    if (typeof raw !== "object" || raw === null) throw invalid("fields_attributes must be a list of { name, value }");
+    for (const [index, field] of Object.entries(raw as Record<string, unknown>)) {
+      if (typeof field !== "object" || field === null) throw invalid("fields_attributes must be a list of { name, value }");
+      entries.set(index, field as { name?: unknown; value?: unknown });
+    }
+  }
+  for (const [key, value] of Object.entries(params)) {
+    const m = /^fields_attributes\[(\d{1,2})\]\[(name|value)\]$/.exec(key);
+    if (!m) continue;
+    const entry = entries.get(m[1]!) ?? {};
+    entry[m[2] as "name" | "value"] = value;
+    entries.set(m[1]!, entry);
+  }
+  if (entries.size === 0) return undefined;
+  return [...entries.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, f]) => {
+    const name = f.name ?? "", value = f.value ?? "";
+    if (typeof name !== "string" || typeof value !== "string") throw invalid("Profile field names and values must be text");
+    return { name, value };
+  });
 }
