@@ -3,7 +3,7 @@ import type { Activity, Object as APObject } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Actor } from "../../src/db/schema.ts";
 import { DomainError } from "../../src/domain/errors.ts";
-import { firstTime, forgetActivity } from "../../src/domain/processed-activities.ts";
+import { recordProcessed, wasProcessed } from "../../src/domain/processed-activities.ts";
 import type { AppContext } from "../context.ts";
 import { getOrFetchActor, isLocalUrl, isRemoteInputError } from "../remote.ts";
 import { embeddedOnly } from "../translate/inbound.ts";
@@ -64,7 +64,7 @@ async function admit(ctx: InboxCtx, activity: Activity): Promise<{ actor: Actor;
     logger.info("Ignoring {id}: its actor {actor} could not be resolved", { id: id.href, actor: actorIri.href });
     return null;
   }
-  if (!(await firstTime(ctx.data.db, id.href))) {
+  if (await wasProcessed(ctx.data.db, id.href)) {
     logger.debug("Ignoring {id}: already processed", { id: id.href });
     return null;
   }
@@ -86,20 +86,19 @@ export function listener<T extends Activity>(handler: Handler<T>): (ctx: InboxCt
     } catch (error) {
       if (error instanceof Ignored) {
         logger.info("Ignoring {id}: {reason}", { id: admitted.iri, reason: error.message });
-        return;
-      }
-      if (error instanceof DomainError) {
+      } else if (error instanceof DomainError) {
         logger.info("Refused {id}: {error}", { id: admitted.iri, error: error.message });
-        return;
-      }
-      if (isRemoteInputError(error)) {
+      } else if (isRemoteInputError(error)) {
         // Unusable remote input (a document we refuse, a fetch that failed, a malformed object).
         logger.warn("Dropped {id}: {error}", { id: admitted.iri, error });
-        return;
+      } else {
+        // Not recorded: Fedify's queue retries it.
+        throw error;
       }
-      await forgetActivity(ctx.data.db, admitted.iri).catch(() => {});
-      throw error;
     }
+    // Recorded once handled (or refused for good), never before: a worker that dies
+    // mid-way leaves it unrecorded, and the retry finds the domain's writes idempotent.
+    await recordProcessed(ctx.data.db, admitted.iri);
   };
 }
 

@@ -14,7 +14,8 @@ import { wasProcessed } from "../../src/domain/processed-activities.ts";
  * mode Fedify checks a key at enqueue time that differs from the one it sets.
  *
  * So the inbox keeps one record, `processed_activities`, written by our
- * listener only after the origin checks (`firstTime`), and Fedify's
+ * listener once an activity passed the origin checks and was handled
+ * (`recordProcessed`), and Fedify's
  * idempotency keys read that record: `get` answers from it, `set` is a no-op.
  * The enqueue-time key (our strategy below) is the bare activity id, and only
  * for an activity whose id has its actor's origin; the queue-time key ends in
