@@ -6,6 +6,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Hono } from "hono";
 import type { AppContext } from "../federation/context.ts";
 import { createPleinFederation, type DeliveryTuning, type PleinFederation } from "../federation/federation.ts";
+import { startHousekeeping } from "../federation/housekeeping.ts";
 import { createResolver } from "../federation/remote.ts";
 import { createDeliveryQueue, startDeliveryWorker } from "../federation/send.ts";
 import { type AppEnv, createApp } from "./app.ts";
@@ -70,6 +71,7 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   let queueDone: Promise<unknown> = Promise.resolve();
   if (role !== "web") {
     const deliveries = createDeliveryQueue({ db, config, driver });
+    startHousekeeping(db, fed.kv, queueAbort.signal);
     queueDone = Promise.all([
       fed.federation.startQueue(deps, { signal: queueAbort.signal }),
       startDeliveryWorker({ federation: fed.federation, deps, queue: deliveries }, queueAbort.signal),

@@ -1,0 +1,26 @@
+import { getLogger } from "@logtape/logtape";
+import type { Db } from "../src/db/database.ts";
+import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import type { KyselyKvStore } from "./kv.ts";
+
+const logger = getLogger(["plein", "housekeeping"]);
+export const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Deletes expired KV entries and old inbox dedupe records; returns what it removed. */
+export async function housekeep(db: Db, kv: KyselyKvStore): Promise<{ kv: number; activities: number }> {
+  const [expired, activities] = await Promise.all([kv.sweep(), pruneProcessedActivities(db)]);
+  return { kv: expired, activities };
+}
+
+/** Runs housekeeping now and every hour in worker processes, until `signal` aborts. */
+export function startHousekeeping(db: Db, kv: KyselyKvStore, signal: AbortSignal): void {
+  const run = () => {
+    housekeep(db, kv)
+      .then((n) => logger.debug("Housekeeping removed {kv} KV entries and {activities} activity ids", n))
+      .catch((error: unknown) => logger.warn("Housekeeping failed: {error}", { error }));
+  };
+  const timer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
+  timer.unref();
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+  run();
+}
