@@ -1,0 +1,136 @@
+/**
+ * Process roles as an operator runs them: `plein web` serves HTTP and leaves
+ * the queues alone; `plein worker` runs the queues without HTTP and exits 0 on
+ * SIGTERM. Real processes on a real database (a PGlite directory, or a pg schema).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DatabaseHandle, openDatabase } from "../src/db/database.ts";
+import { enqueueJob } from "../src/db/queue-rows.ts";
+import { DELIVERY_QUEUE } from "../src/domain/jobs.ts";
+import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "./support/db.ts";
+import { TEMPLATE_PATH } from "./support/global-setup.ts";
+
+const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+class Plein {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<number | null>;
+  constructor(role: string, env: Record<string, string>) {
+    this.child = spawn(process.execPath, [MAIN, role], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      stream.setEncoding("utf8").on("data", (chunk: string) => {
+        this.output += chunk;
+      });
+    }
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+  async stop(): Promise<number | null> {
+    this.child.kill("SIGTERM");
+    return this.exited;
+  }
+}
+
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const healthy = async (port: number) => {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+  } catch {
+    return false;
+  }
+};
+
+describe("process roles", () => {
+  let env: Record<string, string>;
+  let pgHandle: TestDatabase | undefined;
+  let dataDir: string | undefined;
+
+  /** Opens the database the processes use (only while none runs, on PGlite). */
+  async function withDb<T>(use: (db: DatabaseHandle["db"]) => Promise<T>): Promise<T> {
+    if (pgHandle) return use(pgHandle.db);
+    const handle = await openDatabase({ dataDir: dataDir! });
+    try {
+      return await use(handle.db);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  const pendingJobs = () => withDb(async (db) => {
+    const rows = await db.selectFrom("queue_messages").select("id").where("queue", "=", DELIVERY_QUEUE).execute();
+    return rows.length;
+  });
+
+  beforeAll(async () => {
+    const port = await freePort();
+    env = { PORT: String(port), PLEIN_ORIGIN: `http://127.0.0.1:${port}`, LOG_LEVEL: "info" };
+    if (testDatabaseUrl) {
+      pgHandle = await openTestDatabase();
+      const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(pgHandle.db)).rows[0]!.s;
+      const url = new URL(testDatabaseUrl);
+      url.searchParams.set("options", `-c search_path=${schema}`);
+      env.DATABASE_URL = url.href;
+    } else {
+      dataDir = mkdtempSync(join(tmpdir(), "plein-roles-"));
+      const setup = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(TEMPLATE_PATH)]) });
+      await setup.close();
+      env.PLEIN_DATA_DIR = dataDir;
+    }
+    // A job nobody can act on: a worker drops it (and says so), a web process never touches it.
+    await withDb((db) => enqueueJob(db, DELIVERY_QUEUE, { type: "no-such-job" }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await pgHandle?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("plein web serves HTTP and leaves queued work alone", async () => {
+    const web = new Plein("web", env);
+    try {
+      await until(() => healthy(Number(env.PORT)), "web to answer /healthz");
+      // Give a queue, were one running, several poll intervals to take the job.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      if (pgHandle) expect(await pendingJobs()).toBe(1);
+    } finally {
+      expect(await web.stop()).toBe(0);
+    }
+    expect(await pendingJobs()).toBe(1);
+  }, 120_000);
+
+  it("plein worker runs the queue without HTTP and stops cleanly on SIGTERM", async () => {
+    const worker = new Plein("worker", env);
+    try {
+      await until(() => worker.output.includes("Dropping a malformed delivery job"), `the worker to take the job\n${worker.output}`);
+      expect(await healthy(Number(env.PORT))).toBe(false);
+    } finally {
+      expect(await worker.stop()).toBe(0);
+    }
+    expect(worker.output).toContain("SIGTERM received");
+    expect(await pendingJobs()).toBe(0);
+  }, 120_000);
+});
