@@ -25,13 +25,14 @@ export const onLike: Handler<Like> = async (ctx, activity, actor, activityIri) =
  */
 async function announcedPost(ctx: InboxCtx, activity: Announce, actor: Actor): Promise<Post> {
   const { db, config } = ctx.data;
-  const embedded = await embeddedObject(activity);
   const id = activity.objectId;
   if (!id) ignore("the announced object has no id");
-  if (embedded && embedded.id?.href !== id.href) ignore("the announced object has no id");
+  // Known posts (ours included) come from the database; an embedded copy is not even read.
   const known = await getPostByIri(db, id.href);
   if (known) return known;
   if (isLocalUrl(config, id)) ignore("no such local post");
+  const embedded = await embeddedObject(activity);
+  if (embedded && embedded.id?.href !== id.href) ignore("the announced object has no id");
   const selfAuthored = embedded !== null && sameOrigin(id, actor.iri)
     && embedded.attributionIds.length === 1 && embedded.attributionIds[0]!.href === actor.iri;
   const object = selfAuthored ? embedded : await fetchDocument(ctx, id);
