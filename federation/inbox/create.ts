@@ -1,7 +1,7 @@
 import type { Activity, Create } from "@fedify/vocab";
-import type { Actor } from "../../src/db/schema.ts";
+import type { Actor, Post } from "../../src/db/schema.ts";
 import { getPostByIri } from "../../src/domain/posts.ts";
-import { fetchDocument, persistPost } from "../remote.ts";
+import { fetchDocument, persistPost, resolvePost } from "../remote.ts";
 import { objectTypeOf } from "../translate/inbound.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";
 import type { Object as APObject } from "@fedify/vocab";
@@ -34,5 +34,24 @@ export const onCreate: Handler<Create> = async (ctx, activity, actor) => {
     if (existing.actor_id !== actor.id) ignore("the object id belongs to another actor");
     return;
   }
-  await persistPost(ctx, object, actor);
+  const stored = await persistPost(ctx, object, actor);
+  if (stored) await fetchMissingAncestors(ctx, stored);
 };
+
+/** How many unknown ancestors one inbound reply may make us fetch. */
+export const MAX_ANCESTOR_FETCHES = 3;
+
+/**
+ * A reply whose parent we do not have: fetch the parent (and its parent...) so
+ * the thread reads whole, as Mastodon does; bounded, and a parent that cannot be
+ * fetched (gone, not visible to our server) simply stays missing.
+ */
+async function fetchMissingAncestors(ctx: InboxCtx, post: Post): Promise<void> {
+  let current = post;
+  for (let i = 0; i < MAX_ANCESTOR_FETCHES; i++) {
+    if (current.in_reply_to_id || !current.in_reply_to_iri) return;
+    const parent = await resolvePost(ctx, current.in_reply_to_iri);
+    if (!parent) return;
+    current = parent;
+  }
+}

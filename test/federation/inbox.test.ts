@@ -168,6 +168,34 @@ describe("Create, Update, Delete", () => {
     expect((await postByIri(parent.iri))?.replies_count).toBe(1);
   });
 
+  test("a reply to an unknown remote post fetches its ancestors, a bounded number of them", async () => {
+    const serveNote = (n: Record<string, unknown>) =>
+      remote.serve(new URL(n.id as string).pathname, { body: { "@context": AS_CONTEXT, ...n } });
+    // A chain root <- a1 <- a2 <- a3 <- a4, all on the remote; only a4's reply arrives.
+    const chain: Array<Record<string, unknown>> = [note(dave, { content: "<p>root</p>" })];
+    for (let i = 1; i <= 4; i++) chain.push(note(i % 2 ? bob : dave, { inReplyTo: chain[i - 1]!.id, content: `<p>a${i}</p>` }));
+    chain.forEach(serveNote);
+    const reply = note(bob, { inReplyTo: chain[4]!.id, content: "<p>the reply</p>" });
+    expect(await send({ id: newId(bob), type: "Create", actor: bob.iri, object: reply })).toBe(202);
+
+    const stored = await Promise.all([...chain, reply].map((n) => postByIri(n.id as string)));
+    // The reply, then its parent and two more: three fetches at most.
+    expect(stored.map((p) => p !== undefined)).toEqual([false, false, true, true, true, true]);
+    expect(stored[5]?.in_reply_to_id).toBe(stored[4]?.id);
+    expect(stored[4]?.in_reply_to_id).toBe(stored[3]?.id);
+    expect(stored[3]?.in_reply_to_id).toBe(stored[2]?.id);
+    expect(stored[2]?.in_reply_to_id).toBeNull();
+    expect(stored[2]?.in_reply_to_iri).toBe(chain[1]!.id);
+  });
+
+  test("a reply whose parent cannot be fetched is stored all the same", async () => {
+    const reply = note(bob, { inReplyTo: remote.url("/notes/never-served"), content: "<p>orphan</p>" });
+    expect(await send({ id: newId(bob), type: "Create", actor: bob.iri, object: reply })).toBe(202);
+    const stored = await postByIri(reply.id as string);
+    expect(stored?.in_reply_to_id).toBeNull();
+    expect(stored?.in_reply_to_iri).toBe(remote.url("/notes/never-served"));
+  });
+
   test("Update by the owner edits the post but never its scope", async () => {
     const object = note(bob, { to: [bob.followers], cc: [] });
     expect(await send({ id: newId(bob), type: "Create", actor: bob.iri, object })).toBe(202);
