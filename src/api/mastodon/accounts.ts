@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../app.ts";
+import type { AppContext } from "../../../federation/context.ts";
 import type { Db } from "../../db/database.ts";
 import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
@@ -119,43 +120,29 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c)));
   });
 
-  r.post("/:id/follow", requireAuth("write:follows"), async (c) => {
-    const deps = c.get("deps");
-    const me = currentAccount(c);
-    const target = await findAccount(deps.db, pathId(c));
-    const params = await readParams(c);
+  r.post("/:id/follow", requireAuth("write:follows"), relationshipAction(async (deps, me, target, params) => {
     // Accepted for compatibility; every follow shows boosts and does not notify.
     optionalBoolean(params, "reblogs");
     optionalBoolean(params, "notify");
     await follow(deps.db, deps.config.origin, me, target);
-    return relationshipJson(c, me, target);
-  });
-
-  r.post("/:id/unfollow", requireAuth("write:follows"), async (c) => {
-    const deps = c.get("deps");
-    const me = currentAccount(c);
-    const target = await findAccount(deps.db, pathId(c));
-    await unfollow(deps.db, me, target);
-    return relationshipJson(c, me, target);
-  });
-
-  r.post("/:id/block", requireAuth("write:blocks"), async (c) => {
-    const deps = c.get("deps");
-    const me = currentAccount(c);
-    const target = await findAccount(deps.db, pathId(c));
-    await block(deps.db, deps.config.origin, me, target);
-    return relationshipJson(c, me, target);
-  });
-
-  r.post("/:id/unblock", requireAuth("write:blocks"), async (c) => {
-    const deps = c.get("deps");
-    const me = currentAccount(c);
-    const target = await findAccount(deps.db, pathId(c));
-    await unblock(deps.db, me, target);
-    return relationshipJson(c, me, target);
-  });
+  }));
+  r.post("/:id/unfollow", requireAuth("write:follows"), relationshipAction((deps, me, target) => unfollow(deps.db, me, target)));
+  r.post("/:id/block", requireAuth("write:blocks"),
+    relationshipAction((deps, me, target) => block(deps.db, deps.config.origin, me, target)));
+  r.post("/:id/unblock", requireAuth("write:blocks"), relationshipAction((deps, me, target) => unblock(deps.db, me, target)));
 
   app.route("/api/v1/accounts", r);
+}
+
+/** A POST on another account that changes how the two relate, answered with the new Relationship. */
+function relationshipAction(action: (deps: AppContext, me: Actor, target: Actor, params: Params) => Promise<unknown>) {
+  return async (c: ApiContext) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const target = await findAccount(deps.db, pathId(c));
+    await action(deps, me, target, await readParams(c));
+    return relationshipJson(c, me, target);
+  };
 }
 
 function definedEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
