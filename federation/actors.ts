@@ -3,17 +3,8 @@ import { importJwk } from "@fedify/fedify";
 import { Application, Endpoints, Group, Image, Person, PropertyValue, Service } from "@fedify/vocab";
 import type { Actor } from "../src/db/schema.ts";
 import type { AppContext } from "./context.ts";
+import { findLocalActor } from "../src/domain/accounts.ts";
 import { paths } from "../src/domain/urls.ts";
-import { handleDomain } from "../src/domain/urls.ts";
-
-async function loadLocalActor(ctx: { data: AppContext }, identifier: string): Promise<Actor | undefined> {
-  return ctx.data.db.selectFrom("actors").selectAll()
-    .where("local", "=", true)
-    .where("domain", "=", handleDomain(ctx.data.config.origin))
-    .where("username", "=", identifier)
-    .where("gone_at", "is", null)
-    .executeTakeFirst();
-}
 
 function fieldsOf(actor: Actor): PropertyValue[] {
   const raw = Array.isArray(actor.fields) ? actor.fields : [];
@@ -58,16 +49,11 @@ export async function renderLocalActor(ctx: RequestContext<AppContext>, actor: A
 export function registerActors(federation: Federation<AppContext>): void {
   federation
     .setActorDispatcher(paths.actor, async (ctx, identifier) => {
-      const actor = await loadLocalActor(ctx, identifier);
+      const actor = await findLocalActor(ctx.data.db, ctx.data.config.origin, identifier);
       return actor ? renderLocalActor(ctx, actor) : null;
     })
     .mapHandle(async (ctx, username) => {
-      const actor = await ctx.data.db.selectFrom("actors").select("username")
-        .where("local", "=", true)
-        .where("domain", "=", handleDomain(ctx.data.config.origin))
-        .where((eb) => eb(eb.fn("lower", ["username"]), "=", username.toLowerCase()))
-        .where("gone_at", "is", null)
-        .executeTakeFirst();
+      const actor = await findLocalActor(ctx.data.db, ctx.data.config.origin, username);
       return actor?.username ?? null;
     })
     .setKeyPairsDispatcher(async (ctx, identifier) => {

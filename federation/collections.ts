@@ -9,43 +9,39 @@
  * visibility rule with the viewer from the request signature.
  */
 import type { Context, Federation, RequestContext } from "@fedify/fedify";
+import { isRowId } from "../src/domain/ids.ts";
 import { type Activity, Article, Document, Event, Note, Object as APObject, Page, Question } from "@fedify/vocab";
 import type { Db } from "../src/db/database.ts";
 import type { Actor, ObjectType, Post } from "../src/db/schema.ts";
 import { actorPosts, replies } from "../src/domain/timelines.ts";
-import { handleDomain, objectPathPrefix, paths } from "../src/domain/urls.ts";
+import { objectPathPrefix, paths } from "../src/domain/urls.ts";
 import { visibleTo, type Viewer } from "../src/domain/visibility.ts";
 import type { AppContext } from "./context.ts";
-import { findVisibleLocalPost, objectIri } from "./objects.ts";
+import { objectIri } from "./objects.ts";
+import { findVisibleLocalPost } from "../src/domain/posts.ts";
 import {
   announceActivity,
   createActivity,
-  loadPostDetails,
   NotFederatedError,
   renderPost,
   repliesCollectionName,
 } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
+import { loadPostDetails } from "../src/domain/post-details.ts";
+import { findLocalActor as findLocalAccount } from "../src/domain/accounts.ts";
 
 /** Items per page. */
 export const PAGE_SIZE = { outbox: 20, actors: 40, replies: 20 } as const;
 
-const ID = /^\d{1,19}$/;
 
 /** A cursor we handed out: "" (first page) or a row id. Anything else is no cursor of ours. */
 function parseCursor(cursor: string): { after?: string } | null {
   if (cursor === "") return {};
-  return ID.test(cursor) ? { after: cursor } : null;
+  return isRowId(cursor) ? { after: cursor } : null;
 }
 
 function findLocalActor(ctx: Context<AppContext>, identifier: string): Promise<Actor | undefined> {
-  const { db, config } = ctx.data;
-  return db.selectFrom("actors").selectAll()
-    .where("local", "=", true)
-    .where("domain", "=", handleDomain(config.origin))
-    .where("username", "=", identifier)
-    .where("gone_at", "is", null)
-    .executeTakeFirst();
+  return findLocalAccount(ctx.data.db, ctx.data.config.origin, identifier);
 }
 
 /** Splits `limit + 1` rows into a page and the cursor of the next one. */
@@ -267,7 +263,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
     const visibleParent = async (ctx: RequestContext<AppContext>, slug: string): Promise<Post | undefined> => {
       const iri = objectIri(ctx.data.config.origin, type, slug);
       if (iri === null) return undefined;
-      return findVisibleLocalPost(ctx.data.db, await viewerFromRequest(ctx), iri);
+      return findVisibleLocalPost(ctx.data.db, await viewerFromRequest(ctx), { iri });
     };
     federation
       .setCollectionDispatcher<APObject, "id">(repliesCollectionName(type), APObject, REPLIES_PATHS[type], async (ctx, values, cursor) => {

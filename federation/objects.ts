@@ -15,10 +15,11 @@ import type { Federation, RequestContext } from "@fedify/fedify";
 import { Article, Document, Event, Note, Object as APObject, Page, Question } from "@fedify/vocab";
 import type { Hono } from "hono";
 import type { AppEnv } from "../src/app.ts";
-import type { Db } from "../src/db/database.ts";
-import type { ObjectType, Post } from "../src/db/schema.ts";
+import type { ObjectType } from "../src/db/schema.ts";
 import { objectPathPrefix } from "../src/domain/urls.ts";
-import { federates, isPublicScope, visibleTo, type Viewer } from "../src/domain/visibility.ts";
+import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts.ts";
+import { findActorById } from "../src/domain/remote-actors.ts";
+import { federates, isPublicScope } from "../src/domain/visibility.ts";
 import type { AppContext } from "./context.ts";
 import { NotFederatedError, renderPost, tombstone } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
@@ -32,27 +33,14 @@ export function objectIri(origin: URL, type: ObjectType, slug: string): string |
   return new URL(objectPathPrefix[type] + slug, origin).href;
 }
 
-/**
- * A local, non-boost post with this id that `viewer` may see; one query,
- * whether the post is absent or forbidden.
- */
-export function findVisibleLocalPost(db: Db, viewer: Viewer, iri: string): Promise<Post | undefined> {
-  return db.selectFrom("posts").selectAll("posts")
-    .where("posts.iri", "=", iri)
-    .where("posts.local", "=", true)
-    .where("posts.reblog_of_id", "is", null)
-    .where(visibleTo(viewer))
-    .executeTakeFirst();
-}
-
 async function dispatchPost(ctx: RequestContext<AppContext>, type: ObjectType, slug: string): Promise<APObject | null> {
   const { db, config } = ctx.data;
   const iri = objectIri(config.origin, type, slug);
   if (iri === null) return null;
   const viewer = await viewerFromRequest(ctx);
-  const post = await findVisibleLocalPost(db, viewer, iri);
+  const post = await findVisibleLocalPost(db, viewer, { iri });
   if (!post || !federates(post.visibility)) return null;
-  const author = await db.selectFrom("actors").selectAll().where("id", "=", post.actor_id).executeTakeFirst();
+  const author = await findActorById(db, post.actor_id);
   if (!author) return null;
   try {
     return await renderPost(ctx, post, author);
@@ -111,13 +99,7 @@ export function mountObjectFallbacks(app: Hono<AppEnv>): void {
       if (!wantsActivityPub(c.req.raw)) return next();
       const { db, config } = c.get("deps");
       const iri = objectIri(config.origin, type, c.req.param("slug"));
-      const post = iri === null ? undefined : await db.selectFrom("posts")
-        .select(["iri", "type", "visibility", "deleted_at"])
-        .where("iri", "=", iri)
-        .where("local", "=", true)
-        .where("reblog_of_id", "is", null)
-        .where("deleted_at", "is not", null)
-        .executeTakeFirst();
+      const post = iri === null ? undefined : await findDeletedLocalPost(db, iri);
       if (!post || !isPublicScope(post.visibility)) return c.notFound();
       const body = JSON.stringify(await tombstone(post).toJsonLd());
       return new Response(body, {

@@ -7,7 +7,7 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import type { Database } from "../src/db/schema.ts";
 import { durationToMs } from "./kv.ts";

@@ -12,6 +12,8 @@
  * they read the same database.
  */
 import type { Context, Federation } from "@fedify/fedify";
+import { isRowId } from "../src/domain/ids.ts";
+import { getPost } from "../src/domain/posts.ts";
 import type { Activity, Recipient } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
@@ -75,14 +77,13 @@ export async function startDeliveryWorker({ federation, deps, queue }: DeliveryW
 
 /* ---------------- job parsing ---------------- */
 
-const ID = /^\d{1,19}$/;
 
 function str(v: unknown): v is string {
   return typeof v === "string" && v.length > 0;
 }
 
 function id(v: unknown): v is string {
-  return typeof v === "string" && ID.test(v);
+  return isRowId(v);
 }
 
 /** The queue holds JSON written by our own domain code; still, nothing unexpected is acted on. */
@@ -181,8 +182,7 @@ async function anyActor(db: Db, actorId: string): Promise<Actor> {
 }
 
 async function postRow(db: Db, postId: string): Promise<Post> {
-  const post = await db.selectFrom("posts").selectAll().where("id", "=", postId).executeTakeFirst();
-  return post ?? drop(`post ${postId} no longer exists`);
+  return (await getPost(db, postId)) ?? drop(`post ${postId} no longer exists`);
 }
 
 interface Outgoing {

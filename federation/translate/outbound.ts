@@ -6,6 +6,7 @@
  * posts never leave the instance through this module (see NotFederatedError).
  */
 import type { Context, RequestContext } from "@fedify/fedify";
+import { EMPTY_DETAILS, loadPostDetails, type PostDetails } from "../../src/domain/post-details.ts";
 import {
   Accept,
   Announce,
@@ -32,65 +33,17 @@ import {
   Undo,
   Update,
 } from "@fedify/vocab";
-import type { Db } from "../../src/db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
 import { newActivityIri, objectPathPrefix } from "../../src/domain/urls.ts";
 import { renderLocalActor } from "../actors.ts";
 import type { AppContext } from "../context.ts";
+
 
 /** A post whose scope never federates was asked to be rendered for delivery. */
 export class NotFederatedError extends Error {
   constructor(visibility: Visibility) {
     super(`A "${visibility}" post is never rendered for delivery`);
   }
-}
-
-export interface MentionRow {
-  iri: string;
-  username: string;
-  domain: string;
-}
-
-export interface AttachmentRow {
-  url: string;
-  media_type: string | null;
-  description: string | null;
-  width: number | null;
-  height: number | null;
-}
-
-/** What a post carries besides its own row: mentions, hashtags, attachments. */
-export interface PostDetails {
-  mentions: MentionRow[];
-  tags: string[];
-  attachments: AttachmentRow[];
-}
-
-const EMPTY_DETAILS: PostDetails = { mentions: [], tags: [], attachments: [] };
-
-/** Loads mentions (with the actors), tags and attachments of many posts in three queries. */
-export async function loadPostDetails(db: Db, postIds: readonly string[]): Promise<Map<string, PostDetails>> {
-  const result = new Map<string, PostDetails>();
-  const ids = [...new Set(postIds)];
-  if (ids.length === 0) return result;
-  for (const id of ids) result.set(id, { mentions: [], tags: [], attachments: [] });
-  const [mentions, tags, attachments] = await Promise.all([
-    db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
-      .select(["post_mentions.post_id", "actors.iri", "actors.username", "actors.domain"])
-      .where("post_mentions.post_id", "in", ids)
-      .orderBy("actors.id")
-      .execute(),
-    db.selectFrom("post_tags").select(["post_id", "tag"]).where("post_id", "in", ids).orderBy("tag").execute(),
-    db.selectFrom("post_attachments")
-      .select(["post_id", "url", "media_type", "description", "width", "height"])
-      .where("post_id", "in", ids)
-      .orderBy("position").orderBy("id")
-      .execute(),
-  ]);
-  for (const m of mentions) result.get(m.post_id)?.mentions.push({ iri: m.iri, username: m.username, domain: m.domain });
-  for (const t of tags) result.get(t.post_id)?.tags.push(t.tag);
-  for (const a of attachments) result.get(a.post_id)?.attachments.push(a);
-  return result;
 }
 
 /** The followers collection of a local actor. */

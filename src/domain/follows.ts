@@ -115,29 +115,3 @@ export async function dropFollow(db: Db, followerId: string, followeeId: string)
     .where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
-
-export async function relationship(db: Db, a: Actor, b: Actor) {
-  const [out, inc, blocking, blockedBy] = await Promise.all([
-    findFollow(db, a.id, b.id), findFollow(db, b.id, a.id),
-    db.selectFrom("blocks").select("actor_id").where("actor_id", "=", a.id).where("target_id", "=", b.id).executeTakeFirst(),
-    db.selectFrom("blocks").select("actor_id").where("actor_id", "=", b.id).where("target_id", "=", a.id).executeTakeFirst(),
-  ]);
-  return {
-    following: out?.state === "accepted",
-    requested: out?.state === "pending",
-    followedBy: inc?.state === "accepted",
-    requestedBy: inc?.state === "pending",
-    blocking: blocking !== undefined,
-    blockedBy: blockedBy !== undefined,
-  };
-}
-
-export async function followCounts(db: Db, actorId: string): Promise<{ followers: number; following: number }> {
-  const [followers, following] = await Promise.all([
-    db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("followee_id", "=", actorId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
-    db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("follower_id", "=", actorId).where("state", "=", "accepted").executeTakeFirstOrThrow(),
-  ]);
-  return { followers: Number(followers.n), following: Number(following.n) };
-}

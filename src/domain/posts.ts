@@ -4,7 +4,7 @@ import type { Actor, ObjectType, Post, Visibility } from "../db/schema.ts";
 import { conflict, forbidden, invalid, notFound } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { newActivityIri, newObjectIri } from "./urls.ts";
-import { canView, federates, type Viewer } from "./visibility.ts";
+import { canView, federates, type Viewer, visibleTo } from "./visibility.ts";
 import { isRowId } from "./ids.ts";
 
 /** Caps that bound what one post can carry (ours and remote ones alike). */
@@ -381,4 +381,23 @@ export async function receiveAnnounce(db: Db, actor: Actor, original: Post, acti
     await trx.updateTable("posts").set({ reblogs_count: sql`reblogs_count + 1` }).where("id", "=", original.id).execute();
     return row;
   });
+}
+
+/** A local post (not a boost), by id or iri, that `viewer` may see; absent and forbidden are the same `undefined`. */
+export function findVisibleLocalPost(db: Db, viewer: Viewer, key: { id: string } | { iri: string }): Promise<Post | undefined> {
+  if ("id" in key && !isRowId(key.id)) return Promise.resolve(undefined);
+  return db.selectFrom("posts").selectAll("posts")
+    .where("posts.local", "=", true)
+    .where("posts.reblog_of_id", "is", null)
+    .where((eb) => ("id" in key ? eb("posts.id", "=", key.id) : eb("posts.iri", "=", key.iri)))
+    .where(visibleTo(viewer))
+    .executeTakeFirst();
+}
+
+/** A deleted local post (not a boost) by iri: what a Tombstone stands for. */
+export function findDeletedLocalPost(db: Db, iri: string): Promise<Post | undefined> {
+  return db.selectFrom("posts").selectAll()
+    .where("iri", "=", iri).where("local", "=", true).where("reblog_of_id", "is", null)
+    .where("deleted_at", "is not", null)
+    .executeTakeFirst();
 }

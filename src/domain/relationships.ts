@@ -14,9 +14,12 @@ export interface Relationship {
   blockedBy: boolean;
 }
 
-/** `relationship()` of follows.ts for many accounts at once (four queries in all). */
+/** How `me` relates to each of `others` that exists, in the order asked (five queries in all). */
 export async function relationshipsOf(db: Db, me: string, others: string[]): Promise<Relationship[]> {
-  const ids = [...new Set(others)];
+  const asked = [...new Set(others)];
+  if (asked.length === 0) return [];
+  const known = new Set((await db.selectFrom("actors").select("id").where("id", "in", asked).execute()).map((a) => a.id));
+  const ids = asked.filter((id) => known.has(id));
   if (ids.length === 0) return [];
   const [out, inc, blocking, blockedBy] = await Promise.all([
     db.selectFrom("follows").select(["followee_id as id", "state"])
@@ -88,4 +91,11 @@ export async function hasPendingRequest(db: Db, followerId: string, followeeId: 
     .where("follower_id", "=", followerId).where("followee_id", "=", followeeId).where("state", "=", "pending")
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** How many follow requests wait for `actorId` to decide. */
+export async function countFollowRequests(db: Db, actorId: string): Promise<number> {
+  const row = await db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("followee_id", "=", actorId).where("state", "=", "pending").executeTakeFirstOrThrow();
+  return Number(row.n);
 }

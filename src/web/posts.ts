@@ -6,13 +6,15 @@
  * 404 as for a post that does not exist.
  */
 import type { Hono } from "hono";
+import { isRowId } from "../domain/ids.ts";
 import type { AppEnv } from "../app.ts";
 import type { Db } from "../db/database.ts";
 import type { ObjectType, Post } from "../db/schema.ts";
 import { objectPathPrefix } from "../domain/urls.ts";
-import { ANONYMOUS, visibleTo } from "../domain/visibility.ts";
+import { findVisibleLocalPost } from "../domain/posts.ts";
+import { findActorById } from "../domain/remote-actors.ts";
+import { ANONYMOUS } from "../domain/visibility.ts";
 
-const ID = /^\d{1,19}$/;
 const SLUG = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The page of a local post. */
@@ -66,18 +68,9 @@ interface PageRow {
 
 async function withAuthor(db: Db, post: Post | undefined): Promise<PageRow | undefined> {
   if (!post) return undefined;
-  const author = await db.selectFrom("actors").select(["username", "domain", "display_name", "local"])
-    .where("id", "=", post.actor_id).executeTakeFirst();
+  const author = await findActorById(db, post.actor_id);
   if (!author?.local) return undefined;
   return { post, username: author.username, domain: author.domain, displayName: author.display_name };
-}
-
-/** A local post (not a boost) that anonymous readers may see. */
-function anonymousPost(db: Db) {
-  return db.selectFrom("posts").selectAll("posts")
-    .where("posts.local", "=", true)
-    .where("posts.reblog_of_id", "is", null)
-    .where(visibleTo(ANONYMOUS));
 }
 
 function renderPage(row: PageRow): string {
@@ -118,8 +111,8 @@ export function mountPostPages(app: Hono<AppEnv>): void {
     const { db } = c.get("deps");
     const username = c.req.param("handle").slice(1);
     const id = c.req.param("id");
-    if (!ID.test(id)) return c.notFound();
-    const row = await withAuthor(db, await anonymousPost(db).where("posts.id", "=", id).executeTakeFirst());
+    if (!isRowId(id)) return c.notFound();
+    const row = await withAuthor(db, await findVisibleLocalPost(db, ANONYMOUS, { id }));
     if (!row || row.username.toLowerCase() !== username.toLowerCase()) return c.notFound();
     c.header("Vary", "Accept");
     return c.html(renderPage(row));
@@ -132,7 +125,7 @@ export function mountPostPages(app: Hono<AppEnv>): void {
       const slug = c.req.param("slug");
       if (!SLUG.test(slug)) return c.notFound();
       const iri = new URL(objectPathPrefix[type] + slug, config.origin).href;
-      const row = await withAuthor(db, await anonymousPost(db).where("posts.iri", "=", iri).executeTakeFirst());
+      const row = await withAuthor(db, await findVisibleLocalPost(db, ANONYMOUS, { iri }));
       if (!row) return c.notFound();
       c.header("Vary", "Accept");
       return c.redirect(postPagePath(row.username, row.post.id), 302);

@@ -188,6 +188,11 @@ describe("outbox", () => {
     expect((await fetchJson("/users/alice/outbox?cursor=abc")).status).toBe(404);
     expect((await fetchJson("/users/alice/outbox?cursor=1%20or%201=1")).status).toBe(404);
     expect((await fetchJson("/users/alice/outbox?cursor=99999999999999999999999")).status).toBe(404);
+    // 19 digits, but past the largest bigint: no query may be tried with it.
+    for (const path of ["outbox", "followers", "following"]) {
+      expect((await fetchJson(`/users/alice/${path}?cursor=9999999999999999999`)).status, path).toBe(404);
+    }
+    expect((await fetchJson(`${new URL(thread.iri).pathname}/replies?cursor=9999999999999999999`)).status).toBe(404);
   });
 });
 

@@ -194,6 +194,7 @@ describe("ActivityPub objects", () => {
     }
     expect((await running.app.request(url(`/@bob/${posts.public!.id}`))).status).toBe(404);
     expect((await running.app.request(url("/@alice/99999999999"))).status).toBe(404);
+    expect((await running.app.request(url("/@alice/9999999999999999999"))).status).toBe(404);
   });
 });
 

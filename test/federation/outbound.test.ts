@@ -10,7 +10,6 @@ import {
   deleteActivity,
   followActivity,
   NotFederatedError,
-  type PostDetails,
   renderPost,
   undoActivity,
   updateActivity,
@@ -18,6 +17,7 @@ import {
 import { loadConfig } from "../../src/config.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
+import type { PostDetails } from "../../src/domain/post-details.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { openTestDatabase } from "../support/db.ts";
 
@@ -28,12 +28,15 @@ const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 let running: RunningPlein;
 let ctx: Context<AppContext>;
 let alice: Actor;
-const carol = { iri: "https://remote.example/users/carol", username: "carol", domain: "remote.example" };
-const dave = { iri: "https://other.example/users/dave", username: "dave", domain: "other.example" };
+const carol = { id: "901", iri: "https://remote.example/users/carol", username: "carol", domain: "remote.example", local: false, url: null };
+const dave = { id: "902", iri: "https://other.example/users/dave", username: "dave", domain: "other.example", local: false, url: null };
 const details: PostDetails = {
   mentions: [carol, dave],
   tags: ["plein"],
-  attachments: [{ url: "https://plein.test/media/1.png", media_type: "image/png", description: "a cat", width: 640, height: 480 }],
+  attachments: [{
+    id: "1", position: 0, url: "https://plein.test/media/1.png", media_type: "image/png", description: "a cat",
+    width: 640, height: 480, blurhash: null,
+  }],
 };
 
 let nextId = 1000;

@@ -1,5 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import { invalid, notFound } from "../../domain/errors.ts";
+import { isRowId } from "../../domain/ids.ts";
 import type { Page } from "../../domain/timelines.ts";
 import type { ApiContext } from "./auth.ts";
 
@@ -102,17 +103,10 @@ export function oneOf<T extends string>(params: Params, name: string, allowed: r
   throw invalid(`${name} must be one of ${allowed.join(", ")}`);
 }
 
-const MAX_ID = 9223372036854775807n;
-
-/** Does `text` name a row id (a positive bigint)? */
-export function isId(text: string): boolean {
-  return /^\d{1,19}$/.test(text) && BigInt(text) <= MAX_ID && BigInt(text) > 0n;
-}
-
 /** A record id from the path: anything but a bigint is a record that does not exist. */
 export function pathId(c: ApiContext, name = "id"): string {
   const id = c.req.param(name);
-  if (id === undefined || !isId(id)) throw notFound();
+  if (id === undefined || !isRowId(id)) throw notFound();
   return id;
 }
 
@@ -121,7 +115,7 @@ export function optionalId(params: Params, name: string): string | undefined {
   const v = params[name];
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return String(v);
-  if (typeof v === "string" && isId(v)) return v;
+  if (typeof v === "string" && isRowId(v)) return v;
   throw invalid(`${name} must be an id`);
 }
 
@@ -132,7 +126,7 @@ export function idList(params: Params, name: string, max: number): string[] {
   const ids: string[] = [];
   for (const x of values) {
     const s = typeof x === "number" && Number.isSafeInteger(x) ? String(x) : x;
-    if (typeof s === "string" && isId(s) && !ids.includes(s)) ids.push(s);
+    if (typeof s === "string" && isRowId(s) && !ids.includes(s)) ids.push(s);
     if (ids.length >= max) break;
   }
   return ids;
@@ -164,7 +158,7 @@ export function pageParams(params: Params): Page {
   for (const [name, key] of [["max_id", "maxId"], ["since_id", "sinceId"], ["min_id", "minId"]] as const) {
     const v = optionalString(params, name);
     if (v === undefined || v === "") continue;
-    if (!isId(v)) throw invalid(`${name} must be an id`);
+    if (!isRowId(v)) throw invalid(`${name} must be an id`);
     page[key] = v;
   }
   return page;

@@ -1,6 +1,8 @@
 import type { AppContext } from "../../../../federation/context.ts";
 import type { Actor } from "../../../db/schema.ts";
-import { ANONYMOUS, visibleTo, type Viewer } from "../../../domain/visibility.ts";
+import { type AccountCounts, accountCounts } from "../../../domain/account-counts.ts";
+import { countFollowRequests } from "../../../domain/relationships.ts";
+import { ANONYMOUS, type Viewer } from "../../../domain/visibility.ts";
 
 /** https://docs.joinmastodon.org/entities/Account/ */
 export interface MastodonField {
@@ -46,13 +48,6 @@ export interface MastodonCredentialAccount extends MastodonAccount {
   };
 }
 
-export interface AccountCounts {
-  followers: number;
-  following: number;
-  statuses: number;
-  lastStatusAt: Date | null;
-}
-
 function fieldsOf(actor: Actor): MastodonField[] {
   const raw = actor.fields;
   if (!Array.isArray(raw)) return [];
@@ -66,48 +61,6 @@ function fieldsOf(actor: Actor): MastodonField[] {
 /** The handle as Mastodon shows it: the bare name for local accounts, name@domain for remote ones. */
 export function acctOf(actor: Pick<Actor, "local" | "username" | "domain">): string {
   return actor.local ? actor.username : `${actor.username}@${actor.domain}`;
-}
-
-/**
- * Counts for many accounts in three queries. Local accounts are counted from
- * our tables (accepted follows only; posts the viewer may see, so counts
- * never reveal closed posts); remote ones report their own numbers.
- */
-async function countsFor(deps: AppContext, viewer: Viewer, actors: Actor[]): Promise<Map<string, AccountCounts>> {
-  const { db } = deps;
-  const ids = actors.map((a) => a.id);
-  const localIds = actors.filter((a) => a.local).map((a) => a.id);
-  const counts = new Map<string, AccountCounts>();
-  for (const a of actors) {
-    counts.set(a.id, {
-      followers: a.local ? 0 : a.followers_count,
-      following: a.local ? 0 : a.following_count,
-      statuses: a.local ? 0 : a.posts_count,
-      lastStatusAt: null,
-    });
-  }
-  if (ids.length === 0) return counts;
-  const [followers, following, posts] = await Promise.all([
-    localIds.length
-      ? db.selectFrom("follows").select(["followee_id as id", (eb) => eb.fn.countAll<string>().as("n")])
-        .where("followee_id", "in", localIds).where("state", "=", "accepted").groupBy("followee_id").execute()
-      : [],
-    localIds.length
-      ? db.selectFrom("follows").select(["follower_id as id", (eb) => eb.fn.countAll<string>().as("n")])
-        .where("follower_id", "in", localIds).where("state", "=", "accepted").groupBy("follower_id").execute()
-      : [],
-    db.selectFrom("posts")
-      .select(["posts.actor_id as id", (eb) => eb.fn.countAll<string>().as("n"), (eb) => eb.fn.max("posts.published_at").as("last")])
-      .where("posts.actor_id", "in", ids).where(visibleTo(viewer)).groupBy("posts.actor_id").execute(),
-  ]);
-  for (const r of followers) counts.get(r.id)!.followers = Number(r.n);
-  for (const r of following) counts.get(r.id)!.following = Number(r.n);
-  for (const r of posts) {
-    const c = counts.get(r.id)!;
-    if (localIds.includes(r.id)) c.statuses = Number(r.n);
-    c.lastStatusAt = r.last ? new Date(r.last) : null;
-  }
-  return counts;
 }
 
 function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefined): MastodonAccount {
@@ -142,7 +95,7 @@ function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefine
 /** Many accounts, counts batched; keyed by actor id. */
 export async function renderAccounts(deps: AppContext, actors: Actor[], viewer: Viewer = ANONYMOUS): Promise<Map<string, MastodonAccount>> {
   const unique = [...new Map(actors.map((a) => [a.id, a])).values()];
-  const counts = await countsFor(deps, viewer, unique);
+  const counts = await accountCounts(deps.db, viewer, unique);
   return new Map(unique.map((a) => [a.id, render(deps, a, counts.get(a.id))]));
 }
 
@@ -160,8 +113,7 @@ export async function renderCredentialAccount(deps: AppContext, actor: Actor): P
   const viewer: Viewer = { kind: "local", actorId: actor.id };
   const [account, requests] = await Promise.all([
     renderAccount(deps, actor, viewer),
-    deps.db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("followee_id", "=", actor.id).where("state", "=", "pending").executeTakeFirstOrThrow(),
+    countFollowRequests(deps.db, actor.id),
   ]);
   return {
     ...account,
@@ -171,7 +123,7 @@ export async function renderCredentialAccount(deps: AppContext, actor: Actor): P
       privacy: "public",
       sensitive: false,
       language: null,
-      follow_requests_count: Number(requests.n),
+      follow_requests_count: requests,
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { AppContext } from "../../../../federation/context.ts";
 import type { Post, Visibility } from "../../../db/schema.ts";
 import { escapeHtml } from "../../../domain/text.ts";
-import { visibleTo, type Viewer } from "../../../domain/visibility.ts";
+import { EMPTY_DETAILS } from "../../../domain/post-details.ts";
+import { loadPostViews } from "../../../domain/post-views.ts";
+import type { Viewer } from "../../../domain/visibility.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
@@ -90,17 +92,6 @@ function attachmentType(mediaType: string | null): MastodonMediaAttachment["type
   return "unknown";
 }
 
-function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
-  const map = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = map.get(k);
-    if (list) list.push(r);
-    else map.set(k, [r]);
-  }
-  return map;
-}
-
 /**
  * Renders a page of posts for `viewer` in a fixed number of queries. Boosts
  * whose original the viewer may not see are left out (the caller pages on
@@ -111,64 +102,12 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
   if (posts.length === 0) return [];
   const { db, config } = deps;
   const me = viewer.kind === "local" ? viewer.actorId : undefined;
-
-  const boostOf = [...new Set(posts.flatMap((p) => (p.reblog_of_id ? [p.reblog_of_id] : [])))];
-  const originals = boostOf.length
-    ? await db.selectFrom("posts").selectAll("posts").where("posts.id", "in", boostOf).where(visibleTo(viewer)).execute()
-    : [];
-  const originalById = new Map(originals.map((p) => [p.id, p]));
-  const content = [...posts.filter((p) => !p.reblog_of_id), ...originals];
-  const contentIds = [...new Set(content.map((p) => p.id))];
-  const parentIds = [...new Set(content.flatMap((p) => (p.in_reply_to_id ? [p.in_reply_to_id] : [])))];
-
-  const none = Promise.resolve([]);
-  const [mentionRows, tagRows, attachmentRows, liked, boosted, parents, replyCounts, boostCounts] = await Promise.all([
-    contentIds.length
-      ? db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
-        .select(["post_mentions.post_id", "actors.id", "actors.username", "actors.domain", "actors.local", "actors.url", "actors.iri"])
-        .where("post_mentions.post_id", "in", contentIds).execute()
-      : none,
-    contentIds.length
-      ? db.selectFrom("post_tags").select(["post_id", "tag"]).where("post_id", "in", contentIds).orderBy("tag").execute()
-      : none,
-    contentIds.length
-      ? db.selectFrom("post_attachments").selectAll().where("post_id", "in", contentIds).orderBy("post_id").orderBy("position").execute()
-      : none,
-    me && contentIds.length
-      ? db.selectFrom("likes").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
-      : none,
-    me && contentIds.length
-      ? db.selectFrom("posts").select("reblog_of_id").where("actor_id", "=", me).where("reblog_of_id", "in", contentIds)
-        .where("deleted_at", "is", null).execute()
-      : none,
-    parentIds.length
-      ? db.selectFrom("posts").select(["posts.id", "posts.actor_id"]).where("posts.id", "in", parentIds).where(visibleTo(viewer)).execute()
-      : none,
-    contentIds.length
-      ? db.selectFrom("posts").select(["posts.in_reply_to_id as id", (eb) => eb.fn.countAll<string>().as("n")])
-        .where("posts.in_reply_to_id", "in", contentIds).where(visibleTo(viewer)).groupBy("posts.in_reply_to_id").execute()
-      : none,
-    contentIds.length
-      ? db.selectFrom("posts").select(["posts.reblog_of_id as id", (eb) => eb.fn.countAll<string>().as("n")])
-        .where("posts.reblog_of_id", "in", contentIds).where(visibleTo(viewer)).groupBy("posts.reblog_of_id").execute()
-      : none,
-  ]);
-
-  const authorIds = [...new Set([...posts, ...originals].map((p) => p.actor_id))];
-  const authors = await db.selectFrom("actors").selectAll().where("id", "in", authorIds).execute();
-  const accounts = await renderAccounts(deps, authors, viewer);
-
-  const mentionsBy = groupBy(mentionRows, (r) => r.post_id);
-  const tagsBy = groupBy(tagRows, (r) => r.post_id);
-  const attachmentsBy = groupBy(attachmentRows, (r) => r.post_id);
-  const likedSet = new Set(liked.map((r) => r.post_id));
-  const boostedSet = new Set(boosted.map((r) => r.reblog_of_id));
-  const parentAuthor = new Map(parents.map((r) => [r.id, r.actor_id]));
-  const replies = new Map(replyCounts.map((r) => [r.id, Number(r.n)]));
-  const boosts = new Map(boostCounts.map((r) => [r.id, Number(r.n)]));
+  const views = await loadPostViews(db, viewer, posts);
+  const accounts = await renderAccounts(deps, views.authors, viewer);
 
   const renderContent = (p: Post): MastodonStatus => {
     const title = p.name && p.type !== "Note" ? `<p><strong>${escapeHtml(p.name)}</strong></p>` : "";
+    const d = views.details.get(p.id) ?? EMPTY_DETAILS;
     const status: MastodonStatus = {
       id: p.id,
       uri: p.iri,
@@ -180,7 +119,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       visibility: mastodonVisibility(p.visibility),
       sensitive: p.sensitive,
       spoiler_text: p.summary ?? "",
-      media_attachments: (attachmentsBy.get(p.id) ?? []).map((a) => ({
+      media_attachments: d.attachments.map((a) => ({
         id: a.id,
         type: attachmentType(a.media_type),
         url: a.url,
@@ -193,19 +132,19 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
         blurhash: a.blurhash,
       })),
       application: null,
-      mentions: (mentionsBy.get(p.id) ?? []).map((m) => ({
+      mentions: d.mentions.map((m) => ({
         id: m.id,
         username: m.username,
         url: m.url ?? m.iri,
         acct: acctOf(m),
       })),
-      tags: (tagsBy.get(p.id) ?? []).map((t) => ({ name: t.tag, url: tagUrl(config.origin, t.tag) })),
+      tags: d.tags.map((tag) => ({ name: tag, url: tagUrl(config.origin, tag) })),
       emojis: [],
-      reblogs_count: boosts.get(p.id) ?? 0,
+      reblogs_count: views.boostCounts.get(p.id) ?? 0,
       favourites_count: p.likes_count,
-      replies_count: replies.get(p.id) ?? 0,
+      replies_count: views.replyCounts.get(p.id) ?? 0,
       in_reply_to_id: p.in_reply_to_id,
-      in_reply_to_account_id: p.in_reply_to_id ? parentAuthor.get(p.in_reply_to_id) ?? null : null,
+      in_reply_to_account_id: p.in_reply_to_id ? views.parentAuthor.get(p.in_reply_to_id) ?? null : null,
       reblog: null,
       poll: null,
       card: null,
@@ -213,8 +152,8 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
     };
     if (options.withSource) status.text = p.content_source;
     if (me) {
-      status.favourited = likedSet.has(p.id);
-      status.reblogged = boostedSet.has(p.id);
+      status.favourited = views.liked.has(p.id);
+      status.reblogged = views.boosted.has(p.id);
       status.muted = false;
       status.bookmarked = false;
       status.pinned = false;
@@ -228,7 +167,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       out.push(renderContent(p));
       continue;
     }
-    const original = originalById.get(p.reblog_of_id);
+    const original = views.originals.get(p.reblog_of_id);
     if (!original) continue;
     const inner = renderContent(original);
     out.push({

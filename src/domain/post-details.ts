@@ -1,0 +1,48 @@
+import type { Selectable } from "kysely";
+import type { Db } from "../db/database.ts";
+import type { PostAttachmentsTable } from "../db/schema.ts";
+
+/** A mentioned actor, as every surface renders a mention. */
+export interface MentionedActor {
+  id: string;
+  iri: string;
+  username: string;
+  domain: string;
+  local: boolean;
+  url: string | null;
+}
+
+export type PostAttachment = Omit<Selectable<PostAttachmentsTable>, "post_id">;
+
+/** What a post carries besides its own row: mentions, hashtags, attachments. */
+export interface PostDetails {
+  mentions: MentionedActor[];
+  tags: string[];
+  attachments: PostAttachment[];
+}
+
+export const EMPTY_DETAILS: PostDetails = Object.freeze({ mentions: [], tags: [], attachments: [] });
+
+/** Mentions (with their actors), tags and attachments of many posts, in three queries. */
+export async function loadPostDetails(db: Db, postIds: readonly string[]): Promise<Map<string, PostDetails>> {
+  const result = new Map<string, PostDetails>();
+  const ids = [...new Set(postIds)];
+  if (ids.length === 0) return result;
+  for (const id of ids) result.set(id, { mentions: [], tags: [], attachments: [] });
+  const [mentions, tags, attachments] = await Promise.all([
+    db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
+      .select(["post_mentions.post_id", "actors.id", "actors.iri", "actors.username", "actors.domain", "actors.local", "actors.url"])
+      .where("post_mentions.post_id", "in", ids)
+      .orderBy("actors.id")
+      .execute(),
+    db.selectFrom("post_tags").select(["post_id", "tag"]).where("post_id", "in", ids).orderBy("tag").execute(),
+    db.selectFrom("post_attachments").selectAll()
+      .where("post_id", "in", ids)
+      .orderBy("position").orderBy("id")
+      .execute(),
+  ]);
+  for (const { post_id, ...actor } of mentions) result.get(post_id)?.mentions.push(actor);
+  for (const t of tags) result.get(t.post_id)?.tags.push(t.tag);
+  for (const { post_id, ...attachment } of attachments) result.get(post_id)?.attachments.push(attachment);
+  return result;
+}

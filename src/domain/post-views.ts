@@ -1,0 +1,66 @@
+import type { Db } from "../db/database.ts";
+import type { Actor, Post } from "../db/schema.ts";
+import { loadPostDetails, type PostDetails } from "./post-details.ts";
+import { visibleTo, type Viewer } from "./visibility.ts";
+
+/** Everything a client needs to show a page of posts to `viewer`, loaded in a fixed number of queries. */
+export interface PostViews {
+  /** originals of the boosts on the page that the viewer may see */
+  originals: Map<string, Post>;
+  details: Map<string, PostDetails>;
+  authors: Actor[];
+  /** posts the viewer favourited / boosted (local viewers only) */
+  liked: Set<string>;
+  boosted: Set<string>;
+  /** author of each visible parent */
+  parentAuthor: Map<string, string>;
+  /** replies and boosts the viewer may see, per post */
+  replyCounts: Map<string, number>;
+  boostCounts: Map<string, number>;
+}
+
+export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Promise<PostViews> {
+  const me = viewer.kind === "local" ? viewer.actorId : undefined;
+  const boostOf = [...new Set(posts.flatMap((p) => (p.reblog_of_id ? [p.reblog_of_id] : [])))];
+  const originals = boostOf.length
+    ? await db.selectFrom("posts").selectAll("posts").where("posts.id", "in", boostOf).where(visibleTo(viewer)).execute()
+    : [];
+  const content = [...posts.filter((p) => !p.reblog_of_id), ...originals];
+  const contentIds = [...new Set(content.map((p) => p.id))];
+  const parentIds = [...new Set(content.flatMap((p) => (p.in_reply_to_id ? [p.in_reply_to_id] : [])))];
+  const authorIds = [...new Set([...posts, ...originals].map((p) => p.actor_id))];
+
+  const none = Promise.resolve([]);
+  const [details, liked, boosted, parents, replyCounts, boostCounts, authors] = await Promise.all([
+    loadPostDetails(db, contentIds),
+    me && contentIds.length
+      ? db.selectFrom("likes").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
+      : none,
+    me && contentIds.length
+      ? db.selectFrom("posts").select("reblog_of_id").where("actor_id", "=", me).where("reblog_of_id", "in", contentIds)
+        .where("deleted_at", "is", null).execute()
+      : none,
+    parentIds.length
+      ? db.selectFrom("posts").select(["posts.id", "posts.actor_id"]).where("posts.id", "in", parentIds).where(visibleTo(viewer)).execute()
+      : none,
+    contentIds.length
+      ? db.selectFrom("posts").select(["posts.in_reply_to_id as id", (eb) => eb.fn.countAll<string>().as("n")])
+        .where("posts.in_reply_to_id", "in", contentIds).where(visibleTo(viewer)).groupBy("posts.in_reply_to_id").execute()
+      : none,
+    contentIds.length
+      ? db.selectFrom("posts").select(["posts.reblog_of_id as id", (eb) => eb.fn.countAll<string>().as("n")])
+        .where("posts.reblog_of_id", "in", contentIds).where(visibleTo(viewer)).groupBy("posts.reblog_of_id").execute()
+      : none,
+    authorIds.length ? db.selectFrom("actors").selectAll().where("id", "in", authorIds).execute() : none,
+  ]);
+  return {
+    originals: new Map(originals.map((p) => [p.id, p])),
+    details,
+    authors,
+    liked: new Set(liked.map((r) => r.post_id)),
+    boosted: new Set(boosted.flatMap((r) => (r.reblog_of_id ? [r.reblog_of_id] : []))),
+    parentAuthor: new Map(parents.map((r) => [r.id, r.actor_id])),
+    replyCounts: new Map(replyCounts.map((r) => [r.id ?? "", Number(r.n)])),
+    boostCounts: new Map(boostCounts.map((r) => [r.id ?? "", Number(r.n)])),
+  };
+}
