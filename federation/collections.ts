@@ -13,12 +13,12 @@ import { isRowId } from "../src/domain/ids.ts";
 import { type Activity, Article, Document, Event, Note, Object as APObject, Page, Question } from "@fedify/vocab";
 import type { Db } from "../src/db/database.ts";
 import type { Actor, ObjectType, Post } from "../src/db/schema.ts";
-import { actorPosts, replies } from "../src/domain/timelines.ts";
+import { actorPosts, countActorPosts, replies } from "../src/domain/timelines.ts";
 import { objectPathPrefix, paths } from "../src/domain/urls.ts";
-import { visibleTo, type Viewer } from "../src/domain/visibility.ts";
 import type { AppContext } from "./context.ts";
 import { objectIri } from "./objects.ts";
-import { findVisibleLocalPost } from "../src/domain/posts.ts";
+import { findVisibleLocalPost, originalsOf } from "../src/domain/posts.ts";
+import { findActorsByIds } from "../src/domain/remote-actors.ts";
 import {
   announceActivity,
   createActivity,
@@ -28,6 +28,7 @@ import {
 } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
 import { loadPostDetails } from "../src/domain/post-details.ts";
+import { countFollows, listFollowers, listFollowing } from "../src/domain/relationships.ts";
 import { findLocalActor as findLocalAccount } from "../src/domain/accounts.ts";
 
 /** Items per page. */
@@ -56,14 +57,10 @@ async function outboxItems(ctx: RequestContext<AppContext>, actor: Actor, posts:
   const db = ctx.data.db;
   const own = posts.filter((p) => !p.reblog_of_id);
   const boosts = posts.filter((p) => p.reblog_of_id);
-  const [details, originals] = await Promise.all([
+  const [details, originalById] = await Promise.all([
     loadPostDetails(db, own.map((p) => p.id)),
-    boosts.length === 0 ? [] : db.selectFrom("posts").innerJoin("actors", "actors.id", "posts.actor_id")
-      .select(["posts.id", "posts.iri", "actors.iri as authorIri"])
-      .where("posts.id", "in", boosts.map((b) => b.reblog_of_id!))
-      .execute(),
+    originalsOf(db, boosts),
   ]);
-  const originalById = new Map(originals.map((o) => [o.id, o]));
   const items: Activity[] = [];
   for (const post of posts) {
     try {
@@ -80,22 +77,7 @@ async function outboxItems(ctx: RequestContext<AppContext>, actor: Actor, posts:
   return items;
 }
 
-function countVisiblePosts(db: Db, viewer: Viewer, actorId: string): Promise<number> {
-  return db.selectFrom("posts").select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("posts.actor_id", "=", actorId)
-    .where(visibleTo(viewer))
-    .executeTakeFirstOrThrow()
-    .then((r) => Number(r.n));
-}
-
 /* ---------------- followers / following ---------------- */
-
-interface ActorListRow {
-  id: string;
-  iri: string;
-  inbox: string | null;
-  sharedInbox: string | null;
-}
 
 function toUrl(value: string | null): URL | null {
   if (!value) return null;
@@ -106,37 +88,18 @@ function toUrl(value: string | null): URL | null {
   }
 }
 
-/** Accepted follows of (`followers`) or by (`following`) an actor, newest first, keyset on follows.id. */
-function followList(db: Db, direction: "followers" | "following", actorId: string, page: { after?: string; limit?: number; baseUrl?: URL }): Promise<ActorListRow[]> {
-  const [self, other] = direction === "followers"
-    ? ["follows.followee_id", "follows.follower_id"] as const
-    : ["follows.follower_id", "follows.followee_id"] as const;
-  let q = db.selectFrom("follows").innerJoin("actors", "actors.id", other)
-    .select(["follows.id", "actors.iri", "actors.inbox_url as inbox", "actors.shared_inbox_url as sharedInbox"])
-    .where(self, "=", actorId)
-    .where("follows.state", "=", "accepted")
-    .where("actors.gone_at", "is", null);
-  if (page.after) q = q.where("follows.id", "<", page.after);
-  if (page.baseUrl) {
-    // FEP-8fcf partial followers: only actors under this origin.
-    const prefix = `${page.baseUrl.origin}/`;
-    q = q.where((eb) => eb(eb.fn("left", ["actors.iri", eb.val(prefix.length)]), "=", prefix));
-  }
-  q = q.orderBy("follows.id", "desc");
-  return (page.limit === undefined ? q : q.limit(page.limit)).execute();
+/** Followers of a local actor for a collection page (or all, FEP-8fcf filtered, when `limit` is absent). */
+async function followPage(db: Db, direction: "followers" | "following", actorId: string, page: { after?: string; limit?: number; baseUrl?: URL }) {
+  const list = direction === "followers" ? listFollowers : listFollowing;
+  const entries = await list(db, actorId, {
+    ...(page.after ? { maxId: page.after } : {}),
+    limit: page.limit ?? MAX_SYNCHRONISED_FOLLOWERS,
+  }, page.baseUrl ? { actorIriPrefix: `${page.baseUrl.origin}/` } : undefined);
+  return entries.map((e) => ({ id: e.cursor, actor: e.actor }));
 }
 
-async function countFollows(db: Db, direction: "followers" | "following", actorId: string): Promise<number> {
-  const self = direction === "followers" ? "follows.followee_id" : "follows.follower_id";
-  const other = direction === "followers" ? "follows.follower_id" : "follows.followee_id";
-  const row = await db.selectFrom("follows").innerJoin("actors", "actors.id", other)
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .where(self, "=", actorId)
-    .where("follows.state", "=", "accepted")
-    .where("actors.gone_at", "is", null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
+/** Fedify's one-shot expansion of a followers collection reads at most this many. */
+const MAX_SYNCHRONISED_FOLLOWERS = 100_000;
 
 /* ---------------- replies ---------------- */
 
@@ -161,7 +124,7 @@ async function repliesItems(ctx: RequestContext<AppContext>, rows: Post[]): Prom
   const local = rows.filter((r) => r.local);
   const [details, authors] = await Promise.all([
     loadPostDetails(db, local.map((r) => r.id)),
-    local.length === 0 ? [] : db.selectFrom("actors").selectAll().where("id", "in", local.map((r) => r.actor_id)).execute(),
+    findActorsByIds(db, local.map((r) => r.actor_id)),
   ]);
   const authorById = new Map(authors.map((a) => [a.id, a]));
   const items: APObject[] = [];
@@ -197,7 +160,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
     })
     .setCounter(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor ? countVisiblePosts(ctx.data.db, await viewerFromRequest(ctx), actor.id) : null;
+      return actor ? countActorPosts(ctx.data.db, await viewerFromRequest(ctx), actor.id) : null;
     })
     .setFirstCursor(async (ctx, identifier) => ((await findLocalActor(ctx, identifier)) ? "" : null));
 
@@ -210,13 +173,13 @@ export function registerCollections(federation: Federation<AppContext>): void {
         // The HTTP collection of a locked account (totals only), or Fedify's own
         // one-shot expansion of "followers" (send.ts never asks for it).
         if (actor.manually_approves_followers) return { items: [] };
-        const all = await followList(ctx.data.db, "followers", actor.id, filter ? { baseUrl: filter } : {});
+        const all = await followPage(ctx.data.db, "followers", actor.id, filter ? { baseUrl: filter } : {});
         return { items: all.map(recipient) };
       }
       if (actor.manually_approves_followers) return null;
       const parsed = parseCursor(cursor);
       if (!parsed) return null;
-      const rows = await followList(ctx.data.db, "followers", actor.id, {
+      const rows = await followPage(ctx.data.db, "followers", actor.id, {
         ...parsed, limit: PAGE_SIZE.actors + 1, ...(filter ? { baseUrl: filter } : {}),
       });
       const { page, nextCursor } = paginate(rows, PAGE_SIZE.actors);
@@ -224,7 +187,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
     })
     .setCounter(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor ? countFollows(ctx.data.db, "followers", actor.id) : null;
+      return actor ? countFollows(ctx.data.db, actor.id, "followers") : null;
     })
     .setFirstCursor(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
@@ -238,13 +201,13 @@ export function registerCollections(federation: Federation<AppContext>): void {
       if (actor.manually_approves_followers) return cursor === null ? { items: [] } : null;
       const parsed = parseCursor(cursor ?? "");
       if (!parsed) return null;
-      const rows = await followList(ctx.data.db, "following", actor.id, { ...parsed, limit: PAGE_SIZE.actors + 1 });
+      const rows = await followPage(ctx.data.db, "following", actor.id, { ...parsed, limit: PAGE_SIZE.actors + 1 });
       const { page, nextCursor } = paginate(rows, PAGE_SIZE.actors);
-      return { items: page.flatMap((r) => toUrl(r.iri) ?? []), nextCursor };
+      return { items: page.flatMap((r) => toUrl(r.actor.iri) ?? []), nextCursor };
     })
     .setCounter(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor ? countFollows(ctx.data.db, "following", actor.id) : null;
+      return actor ? countFollows(ctx.data.db, actor.id, "following") : null;
     })
     .setFirstCursor(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
@@ -283,9 +246,9 @@ export function registerCollections(federation: Federation<AppContext>): void {
   }
 }
 
-function recipient(row: ActorListRow) {
-  const sharedInbox = toUrl(row.sharedInbox);
-  return { id: new URL(row.iri), inboxId: toUrl(row.inbox), endpoints: sharedInbox ? { sharedInbox } : null };
+function recipient({ actor }: { actor: Actor }) {
+  const sharedInbox = toUrl(actor.shared_inbox_url);
+  return { id: new URL(actor.iri), inboxId: toUrl(actor.inbox_url), endpoints: sharedInbox ? { sharedInbox } : null };
 }
 
 /** The path prefix of each type's replies collection matches its object path (checked at start-up). */

@@ -1,6 +1,7 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Post } from "../db/schema.ts";
 import { loadPostDetails, type PostDetails } from "./post-details.ts";
+import { findActorsByIds } from "./remote-actors.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
 
 /** Everything a client needs to show a page of posts to `viewer`, loaded in a fixed number of queries. */
@@ -51,7 +52,7 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
       ? db.selectFrom("posts").select(["posts.reblog_of_id as id", (eb) => eb.fn.countAll<string>().as("n")])
         .where("posts.reblog_of_id", "in", contentIds).where(visibleTo(viewer)).groupBy("posts.reblog_of_id").execute()
       : none,
-    authorIds.length ? db.selectFrom("actors").selectAll().where("id", "in", authorIds).execute() : none,
+    findActorsByIds(db, authorIds),
   ]);
   return {
     originals: new Map(originals.map((p) => [p.id, p])),

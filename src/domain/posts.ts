@@ -401,3 +401,14 @@ export function findDeletedLocalPost(db: Db, iri: string): Promise<Post | undefi
     .where("deleted_at", "is not", null)
     .executeTakeFirst();
 }
+
+/** The posts that `boosts` boost, with their authors' ids, keyed by post id (who may see them is the caller's rule). */
+export async function originalsOf(db: Db, boosts: readonly Post[]): Promise<Map<string, { iri: string; authorIri: string }>> {
+  const ids = [...new Set(boosts.flatMap((b) => (b.reblog_of_id ? [b.reblog_of_id] : [])))];
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom("posts").innerJoin("actors", "actors.id", "posts.actor_id")
+    .select(["posts.id", "posts.iri", "actors.iri as authorIri"])
+    .where("posts.id", "in", ids)
+    .execute();
+  return new Map(rows.map(({ id, ...rest }) => [id, rest]));
+}

@@ -53,7 +53,12 @@ export interface FollowListEntry {
 
 type Side = { of: "followee_id" | "follower_id"; show: "follower_id" | "followee_id"; state: Follow["state"] };
 
-async function followList(db: Db, actorId: string, side: Side, page: Page): Promise<FollowListEntry[]> {
+/** Only actors whose id starts with this (FEP-8fcf: the followers on one server). */
+export interface FollowListFilter {
+  actorIriPrefix?: string;
+}
+
+async function followList(db: Db, actorId: string, side: Side, page: Page, filter: FollowListFilter = {}): Promise<FollowListEntry[]> {
   let q = db.selectFrom("follows")
     .innerJoin("actors", "actors.id", `follows.${side.show}`)
     .selectAll("actors")
@@ -61,6 +66,8 @@ async function followList(db: Db, actorId: string, side: Side, page: Page): Prom
     .where(`follows.${side.of}`, "=", actorId)
     .where("follows.state", "=", side.state)
     .where("actors.gone_at", "is", null);
+  const prefix = filter.actorIriPrefix;
+  if (prefix) q = q.where((eb) => eb(eb.fn("left", ["actors.iri", eb.val(prefix.length)]), "=", prefix));
   if (page.maxId && isRowId(page.maxId)) q = q.where("follows.id", "<", page.maxId);
   if (page.sinceId && isRowId(page.sinceId)) q = q.where("follows.id", ">", page.sinceId);
   const ascending = Boolean(page.minId && isRowId(page.minId));
@@ -71,8 +78,8 @@ async function followList(db: Db, actorId: string, side: Side, page: Page): Prom
 }
 
 /** Accepted followers of an account, newest follow first. */
-export function listFollowers(db: Db, actorId: string, page: Page): Promise<FollowListEntry[]> {
-  return followList(db, actorId, { of: "followee_id", show: "follower_id", state: "accepted" }, page);
+export function listFollowers(db: Db, actorId: string, page: Page, filter?: FollowListFilter): Promise<FollowListEntry[]> {
+  return followList(db, actorId, { of: "followee_id", show: "follower_id", state: "accepted" }, page, filter);
 }
 
 /** Accounts an account follows (accepted), newest follow first. */
@@ -97,5 +104,19 @@ export async function hasPendingRequest(db: Db, followerId: string, followeeId: 
 export async function countFollowRequests(db: Db, actorId: string): Promise<number> {
   const row = await db.selectFrom("follows").select((eb) => eb.fn.countAll<string>().as("n"))
     .where("followee_id", "=", actorId).where("state", "=", "pending").executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Accepted followers (or followings) of an account that are not gone. */
+export async function countFollows(db: Db, actorId: string, direction: "followers" | "following"): Promise<number> {
+  const [self, other] = direction === "followers"
+    ? ["follows.followee_id", "follows.follower_id"] as const
+    : ["follows.follower_id", "follows.followee_id"] as const;
+  const row = await db.selectFrom("follows").innerJoin("actors", "actors.id", other)
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where(self, "=", actorId)
+    .where("follows.state", "=", "accepted")
+    .where("actors.gone_at", "is", null)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -70,6 +70,11 @@ export function findActorById(db: Db, id: string): Promise<Actor | undefined> {
   return db.selectFrom("actors").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+export async function findActorsByIds(db: Db, ids: readonly string[]): Promise<Actor[]> {
+  const valid = [...new Set(ids)].filter(isRowId);
+  return valid.length ? db.selectFrom("actors").selectAll().where("id", "in", valid).execute() : [];
+}
+
 export function findActorByHandle(db: Db, username: string, domain: string): Promise<Actor | undefined> {
   return db.selectFrom("actors").selectAll()
     .where((eb) => eb(eb.fn("lower", ["username"]), "=", username.toLowerCase()))

@@ -50,6 +50,15 @@ export function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, 
   return run(q, page);
 }
 
+/** How many of an account's posts (boosts included) `viewer` may see: the count beside actorPosts. */
+export async function countActorPosts(db: Db, viewer: Viewer, actorId: string): Promise<number> {
+  const row = await db.selectFrom("posts").select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("posts.actor_id", "=", actorId)
+    .where(visibleTo(viewer))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Public timeline: public posts, optionally local only. */
 export function publicTimeline(db: Db, viewer: Viewer, page: Page, localOnly = false): Promise<Post[]> {
   let q = db.selectFrom("posts").selectAll("posts")
