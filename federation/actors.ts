@@ -4,6 +4,7 @@ import { Application, Endpoints, Group, Image, Person, PropertyValue, Service } 
 import type { Actor } from "../src/db/schema.ts";
 import type { AppContext } from "./context.ts";
 import { findLocalActor } from "../src/domain/accounts.ts";
+import { loadLocalActorKeys } from "../src/domain/keys.ts";
 import { paths } from "../src/domain/urls.ts";
 
 function fieldsOf(actor: Actor): PropertyValue[] {
@@ -57,19 +58,11 @@ export function registerActors(federation: Federation<AppContext>): void {
       return actor?.username ?? null;
     })
     .setKeyPairsDispatcher(async (ctx, identifier) => {
-      const rows = await ctx.data.db.selectFrom("actor_keys")
-        .innerJoin("actors", "actors.id", "actor_keys.actor_id")
-        .select(["actor_keys.algorithm", "actor_keys.private_jwk", "actor_keys.public_jwk"])
-        .where("actors.local", "=", true)
-        .where("actors.username", "=", identifier)
-        .execute();
-      // RSA first: `publicKey` takes the first pair, and RSA is what every server verifies.
-      rows.sort((a, b) => (a.algorithm === "RSASSA-PKCS1-v1_5" ? -1 : 1) - (b.algorithm === "RSASSA-PKCS1-v1_5" ? -1 : 1));
       const pairs: CryptoKeyPair[] = [];
-      for (const row of rows) {
+      for (const key of await loadLocalActorKeys(ctx.data.db, identifier)) {
         pairs.push({
-          privateKey: await importJwk(row.private_jwk as JsonWebKey, "private"),
-          publicKey: await importJwk(row.public_jwk as JsonWebKey, "public"),
+          privateKey: await importJwk(key.privateJwk, "private"),
+          publicKey: await importJwk(key.publicJwk, "public"),
         });
       }
       return pairs;

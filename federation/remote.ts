@@ -4,7 +4,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
-import { findLocalActor } from "../src/domain/accounts.ts";
+import { findLocalActor, findLocalActorByIri } from "../src/domain/accounts.ts";
 import { DomainError } from "../src/domain/errors.ts";
 import { getPostByIri, upsertRemotePost } from "../src/domain/posts.ts";
 import {
@@ -134,10 +134,6 @@ export async function persistActor(ctx: FedContext, actor: APActor): Promise<Act
   return upsertRemoteActor(ctx.data.db, handleDomain(ctx.data.config.origin), input);
 }
 
-function localActorByIri(db: Db, iri: URL): Promise<Actor | undefined> {
-  return db.selectFrom("actors").selectAll().where("iri", "=", iri.href).where("local", "=", true)
-    .where("gone_at", "is", null).executeTakeFirst();
-}
 
 /**
  * The actor with id `iri`: local ones from the database; remote ones from the
@@ -146,7 +142,7 @@ function localActorByIri(db: Db, iri: URL): Promise<Actor | undefined> {
  */
 export async function getOrFetchActor(ctx: FedContext, iri: URL, options: { refresh?: boolean } = {}): Promise<Actor | undefined> {
   const { db, config } = ctx.data;
-  if (isLocalUrl(config, iri)) return localActorByIri(db, iri);
+  if (isLocalUrl(config, iri)) return findLocalActorByIri(db, iri.href);
   if (iri.protocol !== "https:" && iri.protocol !== "http:") return undefined;
   const stored = await findActorByIri(db, iri.href);
   if (stored?.local) return undefined;
@@ -218,7 +214,7 @@ export async function resolveActor(ctx: FedContext, query: string): Promise<Acto
   if (/^https?:\/\//i.test(q)) {
     if (!URL.canParse(q)) return undefined;
     const url = new URL(q);
-    if (isLocalUrl(config, url)) return localActorByIri(db, url);
+    if (isLocalUrl(config, url)) return findLocalActorByIri(db, url.href);
     const stored = await findActorByIri(db, url.href);
     if (stored) return getOrFetchActor(ctx, url);
     try {

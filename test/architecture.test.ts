@@ -57,4 +57,14 @@ describe("dependency direction (docs/ARCHITECTURE.md)", () => {
       .map((f) => relative(root, f));
     expect(callers.filter((f) => f !== join("federation", "send.ts"))).toEqual([]);
   });
+
+  it("edges reach the database only through the domain (Fedify's KvStore and MessageQueue excepted)", () => {
+    const edges = ["federation", join("src", "api"), join("src", "web")].flatMap((d) => sources(join(root, d)));
+    const allowed = new Set([join("federation", "kv.ts"), join("federation", "queue.ts")]);
+    const offenders = edges
+      .map((f) => relative(root, f))
+      .filter((f) => !allowed.has(f))
+      .filter((f) => /\.(selectFrom|insertInto|updateTable|deleteFrom)\(|\bsql`/.test(readFileSync(join(root, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Announce, Like } from "@fedify/vocab";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { getPostByIri, receiveAnnounce, receiveLike } from "../../src/domain/posts.ts";
-import { canView } from "../../src/domain/visibility.ts";
+import { canView, isPublicScope } from "../../src/domain/visibility.ts";
 import { fetchDocument, isLocalUrl, persistPost } from "../remote.ts";
 import { visibilityOf } from "../translate/inbound.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";
@@ -45,7 +45,7 @@ export const onAnnounce: Handler<Announce> = async (ctx, activity, actor, activi
   const original = await announcedPost(ctx, activity, actor);
   if (original.reblog_of_id || original.deleted_at) ignore("cannot announce that");
   // Only public and unlisted posts can be boosted, and only by someone who can see them.
-  if (original.visibility !== "public" && original.visibility !== "unlisted") ignore("the post cannot be announced");
+  if (!isPublicScope(original.visibility)) ignore("the post cannot be announced");
   if (!(await canView(ctx.data.db, { kind: "remote", actorId: actor.id }, original.id))) ignore("the actor cannot see the post");
   const visibility = visibilityOf(activity.toIds, activity.ccIds, actor.followers_url);
   if (visibility === "direct") ignore("a direct announce is not a boost");

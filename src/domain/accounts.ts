@@ -137,3 +137,8 @@ export async function countLocalUsers(db: Db): Promise<number> {
   const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** A local actor by its id (IRI). */
+export function findLocalActorByIri(db: Db, iri: string): Promise<Actor | undefined> {
+  return db.selectFrom("actors").selectAll().where("iri", "=", iri).where("local", "=", true).executeTakeFirst();
+}

@@ -1,3 +1,4 @@
+import type { Db } from "../db/database.ts";
 /** Key pairs for local actors, made with Web Crypto and kept as JWK. */
 
 export type KeyAlgorithm = "RSASSA-PKCS1-v1_5" | "Ed25519";
@@ -22,4 +23,18 @@ export async function generateKeyPairJwk(algorithm: KeyAlgorithm): Promise<JwkPa
 
 export async function generateActorKeys(): Promise<JwkPair[]> {
   return Promise.all([generateKeyPairJwk("RSASSA-PKCS1-v1_5"), generateKeyPairJwk("Ed25519")]);
+}
+
+/** A local actor's key pairs as JWK, RSA first (`publicKey` takes the first, and RSA is what every server verifies). */
+export async function loadLocalActorKeys(db: Db, username: string): Promise<JwkPair[]> {
+  const rows = await db.selectFrom("actor_keys")
+    .innerJoin("actors", "actors.id", "actor_keys.actor_id")
+    .select(["actor_keys.algorithm", "actor_keys.private_jwk", "actor_keys.public_jwk"])
+    .where("actors.local", "=", true)
+    .where("actors.username", "=", username)
+    .execute();
+  const rank = (a: KeyAlgorithm) => (a === "RSASSA-PKCS1-v1_5" ? 0 : 1);
+  return rows
+    .sort((a, b) => rank(a.algorithm) - rank(b.algorithm))
+    .map((r) => ({ algorithm: r.algorithm, privateJwk: r.private_jwk as JsonWebKey, publicJwk: r.public_jwk as JsonWebKey }));
 }

@@ -4,7 +4,7 @@ import type { Actor, ObjectType, Post, Visibility } from "../db/schema.ts";
 import { conflict, forbidden, invalid, notFound } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { newActivityIri, newObjectIri } from "./urls.ts";
-import { canView, federates, type Viewer, visibleTo } from "./visibility.ts";
+import { canView, federates, isPublicScope, type Viewer, visibleTo } from "./visibility.ts";
 import { isRowId } from "./ids.ts";
 
 /** Caps that bound what one post can carry (ours and remote ones alike). */
@@ -220,7 +220,7 @@ export async function unlike(db: Db, actor: Actor, postId: string): Promise<Post
 export async function boost(db: Db, origin: URL, actor: Actor, postId: string, visibility: Visibility = "public"): Promise<Post> {
   let post = await getVisiblePost(db, { kind: "local", actorId: actor.id }, postId);
   if (post.reblog_of_id) post = await getVisiblePost(db, { kind: "local", actorId: actor.id }, post.reblog_of_id);
-  if (post.visibility !== "public" && post.visibility !== "unlisted") throw forbidden("This post cannot be boosted");
+  if (!isPublicScope(post.visibility)) throw forbidden("This post cannot be boosted");
   if (!["public", "unlisted", "followers"].includes(visibility)) throw invalid("A boost is public, unlisted or followers-only");
   const original = post;
   return db.transaction().execute(async (trx) => {

@@ -98,7 +98,7 @@ export function federates(visibility: Visibility): boolean {
   return visibility !== "instance";
 }
 
-/** Is the post addressed to the public collection (as:Public)? */
+/** Is the post addressed to the public collection (as:Public)? Only such posts may be boosted. */
 export function isPublicScope(visibility: Visibility): boolean {
   return visibility === "public" || visibility === "unlisted";
 }
