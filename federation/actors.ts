@@ -2,7 +2,7 @@ import type { Federation, RequestContext } from "@fedify/fedify";
 import { importJwk } from "@fedify/fedify";
 import { Application, Endpoints, Group, Image, Person, PropertyValue, Service } from "@fedify/vocab";
 import type { Actor } from "../src/db/schema.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { findLocalActor } from "../src/domain/accounts.ts";
 import { loadLocalActorKeys } from "../src/domain/keys.ts";
 import { paths } from "../src/domain/urls.ts";

@@ -15,7 +15,7 @@ import type { Db } from "../src/db/database.ts";
 import type { Actor, ObjectType, Post } from "../src/db/schema.ts";
 import { actorPosts, countActorPosts, replies } from "../src/domain/timelines.ts";
 import { objectPathPrefix, paths } from "../src/domain/urls.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { objectIri } from "./objects.ts";
 import { findVisibleLocalPost, originalsOf } from "../src/domain/posts.ts";
 import { findActorsByIds } from "../src/domain/remote-actors.ts";

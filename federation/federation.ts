@@ -2,7 +2,7 @@ import { type CircuitBreakerOptions, createFederation, type Federation, type Ret
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
 import { boundFedifyLoaders } from "./loader.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";

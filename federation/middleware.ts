@@ -1,7 +1,7 @@
 import { type Federation, UrlError } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { DocumentRejectedError } from "./loader.ts";
 
 const logger = getLogger(["plein", "federation", "http"]);

@@ -1,6 +1,6 @@
 import type { Federation } from "@fedify/fedify";
 import { instanceStats } from "../src/domain/stats.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 
 export const SOFTWARE_VERSION = "0.1.0";
 

@@ -14,13 +14,13 @@
 import type { Federation, RequestContext } from "@fedify/fedify";
 import { Article, Document, Event, Note, Object as APObject, Page, Question } from "@fedify/vocab";
 import type { Hono } from "hono";
-import type { AppEnv } from "../src/app.ts";
+import type { AppEnv } from "../src/context.ts";
 import type { ObjectType } from "../src/db/schema.ts";
 import { objectPathPrefix } from "../src/domain/urls.ts";
 import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { federates, isPublicScope } from "../src/domain/visibility.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { NotFederatedError, renderPost, tombstone } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
 

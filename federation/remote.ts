@@ -16,7 +16,7 @@ import {
 } from "../src/domain/remote-actors.ts";
 import type { Resolver } from "../src/domain/resolver.ts";
 import { handleDomain } from "../src/domain/urls.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
 import { objectTypeOf, toRemoteActorInput, toRemotePostInput } from "./translate/inbound.ts";
 

@@ -22,7 +22,7 @@ import type { Actor, Post } from "../src/db/schema.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience } from "../src/domain/visibility.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
   acceptFollowActivity,

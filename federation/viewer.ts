@@ -3,7 +3,7 @@ import { Application, Service } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { findActorByIri } from "../src/domain/remote-actors.ts";
 import { ANONYMOUS, type Viewer } from "../src/domain/visibility.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader } from "./loader.ts";
 
 const logger = getLogger(["plein", "federation", "viewer"]);

@@ -1,14 +1,12 @@
 import { Hono } from "hono";
 import type { Federation } from "@fedify/fedify";
 import { sql } from "kysely";
-import type { AppContext } from "../federation/context.ts";
+import type { AppContext, AppEnv } from "./context.ts";
 import { inboxSignatureGuard } from "../federation/inbox/guard.ts";
 import { federationMiddleware } from "../federation/middleware.ts";
 import { limitBody } from "./http/body-limit.ts";
 import { handleError, notFoundHandler } from "./http/errors.ts";
 import { securityHeaders } from "./http/security-headers.ts";
-
-export type AppEnv = { Variables: { deps: AppContext } };
 
 export interface AppOptions {
   deps: AppContext;

@@ -5,7 +5,7 @@ import { mountInstance } from "./api/mastodon/instance.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
 import { mountStatuses } from "./api/mastodon/statuses.ts";
 import { mountTimelines } from "./api/mastodon/timelines.ts";
-import type { AppEnv } from "./app.ts";
+import type { AppEnv } from "./context.ts";
 import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 

@@ -4,7 +4,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Actor } from "../../src/db/schema.ts";
 import { DomainError } from "../../src/domain/errors.ts";
 import { recordProcessed, wasProcessed } from "../../src/domain/processed-activities.ts";
-import type { AppContext } from "../context.ts";
+import type { AppContext } from "../../src/context.ts";
 import { getOrFetchActor, isLocalUrl, isRemoteInputError } from "../remote.ts";
 import { embeddedOnly } from "../translate/inbound.ts";
 

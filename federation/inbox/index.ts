@@ -15,7 +15,7 @@ import {
 } from "@fedify/vocab";
 import { findActorByIri, markActorGone } from "../../src/domain/remote-actors.ts";
 import { paths } from "../../src/domain/urls.ts";
-import type { AppContext } from "../context.ts";
+import type { AppContext } from "../../src/context.ts";
 import { instanceIdentifier } from "../remote.ts";
 import { onBlock, onFlag } from "./block-flag.ts";
 import { listener, logger } from "./common.ts";

@@ -25,7 +25,7 @@ import sanitizeHtml from "sanitize-html";
 import type { Actor, ActorType, ObjectType, Visibility } from "../../src/db/schema.ts";
 import { type AttachmentInput, LIMITS, type RemotePostInput } from "../../src/domain/posts.ts";
 import type { RemoteActorInput } from "../../src/domain/remote-actors.ts";
-import type { AppContext } from "../context.ts";
+import type { AppContext } from "../../src/context.ts";
 import { findOrFetchMentioned } from "../remote.ts";
 
 /**

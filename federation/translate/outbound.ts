@@ -36,7 +36,7 @@ import {
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
 import { newActivityIri, objectPathPrefix } from "../../src/domain/urls.ts";
 import { renderLocalActor } from "../actors.ts";
-import type { AppContext } from "../context.ts";
+import type { AppContext } from "../../src/context.ts";
 
 
 /** A post whose scope never federates was asked to be rendered for delivery. */

@@ -7,7 +7,7 @@
  */
 import type { Hono } from "hono";
 import { isRowId } from "../domain/ids.ts";
-import type { AppEnv } from "../app.ts";
+import type { AppEnv } from "../context.ts";
 import type { Db } from "../db/database.ts";
 import type { ObjectType, Post } from "../db/schema.ts";
 import { objectPathPrefix } from "../domain/urls.ts";

@@ -1,7 +1,7 @@
 import type { Context } from "@fedify/fedify";
 import { Announce, Create, Delete, Document, Event, Follow, Note, Page, Place, Question, Tombstone, Undo } from "@fedify/vocab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppContext } from "../../federation/context.ts";
+import type { AppContext } from "../../src/context.ts";
 import {
   acceptFollowActivity,
   addressing,

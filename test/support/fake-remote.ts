@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { exportSpki, generateCryptoKeyPair, signJsonLd, signRequest, type SignRequestOptions } from "@fedify/fedify";
 import type { Hono } from "hono";
-import type { AppEnv } from "../../src/app.ts";
+import type { AppEnv } from "../../src/context.ts";
 
 export interface Served {
   status?: number;

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app.ts";
-import type { AppContext } from "../../../federation/context.ts";
+import type { AppEnv } from "../../context.ts";
+import type { AppContext } from "../../context.ts";
 import type { Db } from "../../db/database.ts";
 import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppContext } from "../../../federation/context.ts";
+import type { AppContext } from "../../context.ts";
 import type { Actor } from "../../db/schema.ts";
 import { authenticateToken, type Authenticated, hasScope } from "../../domain/tokens.ts";
 import type { Viewer } from "../../domain/visibility.ts";

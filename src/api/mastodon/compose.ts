@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { AppContext } from "../../../federation/context.ts";
+import type { AppContext } from "../../context.ts";
 import type { Actor, Visibility } from "../../db/schema.ts";
 import { findLocalActor } from "../../domain/accounts.ts";
 import { invalid } from "../../domain/errors.ts";

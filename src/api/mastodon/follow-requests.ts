@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app.ts";
+import type { AppEnv } from "../../context.ts";
 import { notFound } from "../../domain/errors.ts";
 import { acceptFollowRequest, rejectFollowRequest } from "../../domain/follows.ts";
 import { hasPendingRequest, listFollowRequests, relationshipsOf } from "../../domain/relationships.ts";

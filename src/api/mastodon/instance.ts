@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app.ts";
+import type { AppEnv } from "../../context.ts";
 import { instanceStats } from "../../domain/stats.ts";
 import type { ApiEnv } from "./auth.ts";
 import { renderInstanceV1, renderInstanceV2 } from "./entities/instance.ts";

@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
-import type { AppContext } from "../../../federation/context.ts";
-import type { AppEnv } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
+import type { AppEnv } from "../../context.ts";
 import type { Actor, Post } from "../../db/schema.ts";
 import { invalid } from "../../domain/errors.ts";
 import { findActorByHandle, findActorByIri } from "../../domain/remote-actors.ts";

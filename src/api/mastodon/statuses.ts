@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app.ts";
+import type { AppEnv } from "../../context.ts";
 import type { Post } from "../../db/schema.ts";
 import { conflict, invalid, notFound } from "../../domain/errors.ts";
 import {

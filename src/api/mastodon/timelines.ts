@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app.ts";
+import type { AppEnv } from "../../context.ts";
 import { homeTimeline, publicTimeline } from "../../domain/timelines.ts";
 import { type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
 import { renderStatuses } from "./entities/status.ts";

@@ -1,4 +1,4 @@
-import type { AppContext } from "../../../../federation/context.ts";
+import type { AppContext } from "../../../context.ts";
 import type { Actor } from "../../../db/schema.ts";
 import { type AccountCounts, accountCounts } from "../../../domain/account-counts.ts";
 import { countFollowRequests } from "../../../domain/relationships.ts";

@@ -1,4 +1,4 @@
-import type { AppContext } from "../../../../federation/context.ts";
+import type { AppContext } from "../../../context.ts";
 import type { Post, Visibility } from "../../../db/schema.ts";
 import { escapeHtml } from "../../../domain/text.ts";
 import { EMPTY_DETAILS } from "../../../domain/post-details.ts";
