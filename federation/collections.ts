@@ -17,7 +17,7 @@ import { actorPosts, countActorPosts, replies } from "../src/domain/timelines.ts
 import { objectPathPrefix, paths } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { objectIri } from "./objects.ts";
-import { findVisibleLocalPost, originalsOf } from "../src/domain/posts.ts";
+import { findVisibleLocalPost, originalsOf } from "../src/domain/posts/read.ts";
 import { findActorsByIds } from "../src/domain/remote-actors.ts";
 import {
   announceActivity,

@@ -17,7 +17,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../src/context.ts";
 import type { ObjectType } from "../src/db/schema.ts";
 import { objectPathPrefix } from "../src/domain/urls.ts";
-import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts.ts";
+import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts/read.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { federates, isPublicScope } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";

@@ -6,7 +6,8 @@ import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
 import { findLocalActor, findLocalActorByIri } from "../src/domain/accounts.ts";
 import { DomainError } from "../src/domain/errors.ts";
-import { getPostByIri, upsertRemotePost } from "../src/domain/posts.ts";
+import { getPostByIri } from "../src/domain/posts/read.ts";
+import { upsertRemotePost } from "../src/domain/posts/remote.ts";
 import {
   findActorByHandle,
   findActorByIri,

@@ -13,7 +13,7 @@
  */
 import type { Context, Federation } from "@fedify/fedify";
 import { isRowId } from "../src/domain/ids.ts";
-import { getPost } from "../src/domain/posts.ts";
+import { getPost } from "../src/domain/posts/read.ts";
 import type { Activity, Recipient } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";

@@ -1,6 +1,6 @@
 import type { Block, Flag } from "@fedify/vocab";
 import { receiveBlock } from "../../src/domain/blocks.ts";
-import { getPostByIri } from "../../src/domain/posts.ts";
+import { getPostByIri } from "../../src/domain/posts/read.ts";
 import { findActorByIri } from "../../src/domain/remote-actors.ts";
 import { receiveReport } from "../../src/domain/reports.ts";
 import { isLocalUrl } from "../remote.ts";

@@ -1,6 +1,6 @@
 import type { Activity, Create } from "@fedify/vocab";
 import type { Actor, Post } from "../../src/db/schema.ts";
-import { getPostByIri } from "../../src/domain/posts.ts";
+import { getPostByIri } from "../../src/domain/posts/read.ts";
 import { fetchDocument, persistPost, resolvePost } from "../remote.ts";
 import { objectTypeOf } from "../translate/inbound.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";

@@ -1,6 +1,7 @@
 import type { Announce, Like } from "@fedify/vocab";
 import type { Actor, Post } from "../../src/db/schema.ts";
-import { getPostByIri, receiveAnnounce, receiveLike } from "../../src/domain/posts.ts";
+import { getPostByIri } from "../../src/domain/posts/read.ts";
+import { receiveAnnounce, receiveLike } from "../../src/domain/posts/sharing.ts";
 import { canView, isPublicScope } from "../../src/domain/visibility.ts";
 import { fetchDocument, isLocalUrl, persistPost } from "../remote.ts";
 import { visibilityOf } from "../translate/inbound.ts";

@@ -1,7 +1,9 @@
 import { Activity, Announce, Block, Follow, Like, type Undo } from "@fedify/vocab";
 import { receiveUnblock } from "../../src/domain/blocks.ts";
 import { dropFollow } from "../../src/domain/follows.ts";
-import { deleteRemotePost, getPostByIri, receiveUnlike } from "../../src/domain/posts.ts";
+import { getPostByIri } from "../../src/domain/posts/read.ts";
+import { deleteRemotePost } from "../../src/domain/posts/remote.ts";
+import { receiveUnlike } from "../../src/domain/posts/sharing.ts";
 import { findActorByIri } from "../../src/domain/remote-actors.ts";
 import { findFollowByActivityIri, findLikePost } from "../../src/domain/remote-activity.ts";
 import { isLocalUrl } from "../remote.ts";

@@ -1,5 +1,6 @@
 import { type Delete, isActor, type Update } from "@fedify/vocab";
-import { deleteRemotePost, getPostByIri, upsertRemotePost } from "../../src/domain/posts.ts";
+import { getPostByIri } from "../../src/domain/posts/read.ts";
+import { deleteRemotePost, upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { markActorGone } from "../../src/domain/remote-actors.ts";
 import { getOrFetchActor } from "../remote.ts";
 import { objectTypeOf, toRemotePostInput } from "../translate/inbound.ts";

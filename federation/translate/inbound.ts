@@ -23,7 +23,8 @@ import {
 } from "@fedify/vocab";
 import sanitizeHtml from "sanitize-html";
 import type { Actor, ActorType, ObjectType, Visibility } from "../../src/db/schema.ts";
-import { type AttachmentInput, LIMITS, type RemotePostInput } from "../../src/domain/posts.ts";
+import { type AttachmentInput, LIMITS } from "../../src/domain/posts/limits.ts";
+import { type RemotePostInput } from "../../src/domain/posts/remote.ts";
 import type { RemoteActorInput } from "../../src/domain/remote-actors.ts";
 import type { AppContext } from "../../src/context.ts";
 import { findOrFetchMentioned } from "../remote.ts";

@@ -11,7 +11,7 @@ import type { AppEnv } from "../context.ts";
 import type { Db } from "../db/database.ts";
 import type { ObjectType, Post } from "../db/schema.ts";
 import { objectPathPrefix } from "../domain/urls.ts";
-import { findVisibleLocalPost } from "../domain/posts.ts";
+import { findVisibleLocalPost } from "../domain/posts/read.ts";
 import { findActorById } from "../domain/remote-actors.ts";
 import { ANONYMOUS } from "../domain/visibility.ts";
 

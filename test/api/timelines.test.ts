@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import { upsertRemoteActor, type RemoteActorInput } from "../../src/domain/remote-actors.ts";
-import { upsertRemotePost } from "../../src/domain/posts.ts";
+import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { type Api, ORIGIN, startApi, type User } from "./support.ts";
 
 let api: Api;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "../../src/db/schema.ts";
 import { follow } from "../../src/domain/follows.ts";
-import { createLocalPost } from "../../src/domain/posts.ts";
+import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
 import { AS_CONTEXT, deliver, type FakeActor, type FakeRemote, newId, PUBLIC, publicNote, startFakeRemote } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";

@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config.ts";
 import type { Actor, Post, Visibility } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
 import { receiveFollow } from "../../src/domain/follows.ts";
-import { createLocalPost, deleteLocalPost } from "../../src/domain/posts.ts";
+import { createLocalPost, deleteLocalPost } from "../../src/domain/posts/authoring.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { htmlToParagraphs } from "../../src/web/posts.ts";
 import { openTestDatabase } from "../support/db.ts";

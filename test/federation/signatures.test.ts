@@ -20,7 +20,7 @@ import { deliver as deliverJob } from "../../federation/send.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { follow, markFollowAccepted } from "../../src/domain/follows.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
-import { createLocalPost } from "../../src/domain/posts.ts";
+import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { AS_CONTEXT, deliver, type FakeActor, type FakeRemote, newId, PUBLIC, type ReceivedRequest, startFakeRemote } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";
 

@@ -3,7 +3,7 @@ import type { AppContext } from "../../context.ts";
 import type { Actor, Visibility } from "../../db/schema.ts";
 import { findLocalActor } from "../../domain/accounts.ts";
 import { invalid } from "../../domain/errors.ts";
-import { LIMITS } from "../../domain/posts.ts";
+import { LIMITS } from "../../domain/posts/limits.ts";
 import {
   findMentions,
   type FormattedText,

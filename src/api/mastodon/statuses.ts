@@ -9,16 +9,9 @@ import {
   reserveIdempotencyKey,
 } from "../../domain/idempotency.ts";
 import { boostersOf, likersOf } from "../../domain/interactions.ts";
-import {
-  boost,
-  createLocalPost,
-  deleteLocalPost,
-  editLocalPost,
-  getVisiblePost,
-  like,
-  unboost,
-  unlike,
-} from "../../domain/posts.ts";
+import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
+import { getVisiblePost } from "../../domain/posts/read.ts";
+import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";

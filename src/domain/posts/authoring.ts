@@ -1,0 +1,112 @@
+/** Local accounts write, edit and delete their posts; deliveries are queued in the same transaction. */
+import type { Db } from "../../db/database.ts";
+import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
+import { forbidden, invalid, notFound } from "../errors.ts";
+import { enqueueDelivery } from "../jobs.ts";
+import { newObjectIri } from "../urls.ts";
+import { federates } from "../visibility.ts";
+import { bumpReplies, insertDetails, replaceDetails } from "./details.ts";
+import { type AttachmentInput, checkLengths } from "./limits.ts";
+import { getPost, getVisiblePost } from "./read.ts";
+
+export interface NewLocalPost {
+  type?: ObjectType;
+  contentHtml: string;
+  contentSource?: string;
+  summary?: string | null;
+  sensitive?: boolean;
+  name?: string | null;
+  visibility: Visibility;
+  inReplyToId?: string | null;
+  mentionIds?: string[];
+  tags?: string[];
+  language?: string | null;
+  attachments?: AttachmentInput[];
+  extra?: Record<string, unknown>;
+}
+
+/** A local account posts. Delivery is queued in the same transaction. */
+export async function createLocalPost(db: Db, origin: URL, author: Actor, input: NewLocalPost): Promise<Post> {
+  if (!author.local) throw forbidden();
+  checkLengths(input);
+  let parent: Post | undefined;
+  if (input.inReplyToId) {
+    parent = await getVisiblePost(db, { kind: "local", actorId: author.id }, input.inReplyToId);
+    if (parent.reblog_of_id) throw invalid("Cannot reply to a boost");
+  }
+  const type = input.type ?? "Note";
+  return db.transaction().execute(async (trx) => {
+    const iri = newObjectIri(origin, type);
+    const post = await trx.insertInto("posts").values({
+      iri,
+      url: iri,
+      actor_id: author.id,
+      local: true,
+      type,
+      visibility: input.visibility,
+      in_reply_to_id: parent?.id ?? null,
+      in_reply_to_iri: parent?.iri ?? null,
+      name: input.name ?? null,
+      summary: input.summary || null,
+      sensitive: input.sensitive ?? Boolean(input.summary),
+      content_html: input.contentHtml,
+      content_source: input.contentSource ?? null,
+      language: input.language ?? null,
+      extra: JSON.stringify(input.extra ?? {}),
+      published_at: new Date(),
+    }).returningAll().executeTakeFirstOrThrow();
+    await insertDetails(trx, post.id, input);
+    await bumpReplies(trx, post.in_reply_to_id, 1);
+    if (federates(post.visibility)) await enqueueDelivery(trx, { type: "post.create", postId: post.id }, author.id);
+    return post;
+  });
+}
+
+export interface PostEdit {
+  contentHtml: string;
+  contentSource?: string;
+  summary?: string | null;
+  sensitive?: boolean;
+  name?: string | null;
+  mentionIds?: string[];
+  tags?: string[];
+  language?: string | null;
+  attachments?: AttachmentInput[];
+}
+
+/** The author edits a post; its scope never changes by an edit. */
+export async function editLocalPost(db: Db, author: Actor, postId: string, edit: PostEdit): Promise<Post> {
+  checkLengths(edit);
+  const post = await getPost(db, postId);
+  if (!post || post.deleted_at || post.reblog_of_id) throw notFound();
+  if (post.actor_id !== author.id) throw notFound();
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx.updateTable("posts").set({
+      content_html: edit.contentHtml,
+      content_source: edit.contentSource ?? null,
+      summary: edit.summary || null,
+      sensitive: edit.sensitive ?? Boolean(edit.summary),
+      ...(edit.name !== undefined ? { name: edit.name } : {}),
+      ...(edit.language !== undefined ? { language: edit.language } : {}),
+      edited_at: new Date(),
+    }).where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
+    await replaceDetails(trx, post.id, edit);
+    if (federates(updated.visibility)) await enqueueDelivery(trx, { type: "post.update", postId: post.id }, author.id);
+    return updated;
+  });
+}
+
+/** The author deletes a post: it becomes a tombstone (410) and a Delete goes out to the same audience. */
+export async function deleteLocalPost(db: Db, author: Actor, postId: string): Promise<Post> {
+  const post = await getPost(db, postId);
+  if (!post || post.deleted_at || post.reblog_of_id || post.actor_id !== author.id) throw notFound();
+  return db.transaction().execute(async (trx) => {
+    const deleted = await trx.updateTable("posts").set({ deleted_at: new Date() })
+      .where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
+    await bumpReplies(trx, post.in_reply_to_id, -1);
+    // Boosts of a deleted post go with it.
+    await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id).execute();
+    if (federates(post.visibility)) await enqueueDelivery(trx, { type: "post.delete", postId: post.id }, author.id);
+    return deleted;
+  });
+}

@@ -1,0 +1,96 @@
+/** Remote posts as the inbox stores, updates and deletes them. */
+import { sql } from "kysely";
+import type { Db } from "../../db/database.ts";
+import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
+import { conflict, forbidden } from "../errors.ts";
+import { bumpReplies, insertDetails } from "./details.ts";
+import { type AttachmentInput, checkLengths } from "./limits.ts";
+
+export interface RemotePostInput {
+  iri: string;
+  url: string | null;
+  type: ObjectType;
+  visibility: Visibility;
+  inReplyToIri: string | null;
+  name: string | null;
+  summary: string | null;
+  sensitive: boolean;
+  contentHtml: string;
+  language: string | null;
+  publishedAt: Date;
+  editedAt: Date | null;
+  mentionIds: string[];
+  tags: string[];
+  attachments: AttachmentInput[];
+  extra: Record<string, unknown>;
+}
+
+/** No remote clock may pin a post to the top of timelines: future dates become "now". */
+export function clampDate(d: Date): Date {
+  const now = Date.now();
+  return Number.isNaN(d.getTime()) || d.getTime() > now ? new Date(now) : d;
+}
+
+/**
+ * Stores or updates a remote post on behalf of `author` (already verified as the
+ * activity's signer and the object's origin). An existing post owned by someone
+ * else is never touched, and a stored post's scope never changes.
+ */
+export async function upsertRemotePost(db: Db, author: Actor, input: RemotePostInput, mode: "create" | "update"): Promise<Post> {
+  if (author.local) throw forbidden();
+  checkLengths(input);
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom("posts").selectAll().where("iri", "=", input.iri).executeTakeFirst();
+    if (existing) {
+      if (existing.actor_id !== author.id) throw forbidden("Object belongs to another actor");
+      if (existing.deleted_at) throw conflict("Object was deleted");
+      if (mode === "create") return existing;
+      const updated = await trx.updateTable("posts").set({
+        name: input.name, summary: input.summary, sensitive: input.sensitive, content_html: input.contentHtml,
+        language: input.language, extra: JSON.stringify(input.extra),
+        edited_at: clampDate(input.editedAt ?? new Date()),
+      }).where("id", "=", existing.id).returningAll().executeTakeFirstOrThrow();
+      // Mentions decide who may see followers/direct posts: an edit may not widen them.
+      await trx.deleteFrom("post_tags").where("post_id", "=", existing.id).execute();
+      await trx.deleteFrom("post_attachments").where("post_id", "=", existing.id).execute();
+      await insertDetails(trx, existing.id, { tags: input.tags, attachments: input.attachments });
+      return updated;
+    }
+    const parent = input.inReplyToIri
+      ? await trx.selectFrom("posts").select("id").where("iri", "=", input.inReplyToIri).executeTakeFirst()
+      : undefined;
+    const post = await trx.insertInto("posts").values({
+      iri: input.iri, url: input.url, actor_id: author.id, local: false, type: input.type,
+      visibility: input.visibility, in_reply_to_id: parent?.id ?? null, in_reply_to_iri: input.inReplyToIri,
+      name: input.name, summary: input.summary, sensitive: input.sensitive, content_html: input.contentHtml,
+      language: input.language, extra: JSON.stringify(input.extra),
+      published_at: clampDate(input.publishedAt),
+      edited_at: input.editedAt ? clampDate(input.editedAt) : null,
+    }).returningAll().executeTakeFirstOrThrow();
+    await insertDetails(trx, post.id, input);
+    await bumpReplies(trx, post.in_reply_to_id, 1);
+    // Replies that arrived before their parent get linked now.
+    await trx.updateTable("posts").set({ in_reply_to_id: post.id })
+      .where("in_reply_to_iri", "=", post.iri).where("in_reply_to_id", "is", null).execute();
+    return post;
+  });
+}
+
+/** Inbound Delete: only the owner may delete; the post becomes a tombstone. */
+export async function deleteRemotePost(db: Db, author: Actor, iri: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const post = await trx.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
+    if (!post || post.deleted_at) return false;
+    if (post.actor_id !== author.id) throw forbidden("Object belongs to another actor");
+    await trx.updateTable("posts").set({ deleted_at: new Date(), content_html: "", summary: null })
+      .where("id", "=", post.id).execute();
+    if (post.reblog_of_id) {
+      await trx.updateTable("posts").set({ reblogs_count: sql`greatest(reblogs_count - 1, 0)` })
+        .where("id", "=", post.reblog_of_id).execute();
+    } else {
+      await bumpReplies(trx, post.in_reply_to_id, -1);
+      await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id).execute();
+    }
+    return true;
+  });
+}
