@@ -199,7 +199,14 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
       if (options.userAgent) headers.set("user-agent", options.userAgent);
       let request = new Request(current, { method: "GET", headers, redirect: "manual", signal });
       if (options.signer) request = await signRequest(request, options.signer.privateKey, options.signer.keyId);
-      const response = await fetch(request, { redirect: "manual", signal });
+      let response: Response;
+      try {
+        response = await fetch(request, { redirect: "manual", signal });
+      } catch (error) {
+        // A deadline or a caller's abort stays what it is; anything else is the network (fetch's TypeError).
+        if (error instanceof DOMException) throw error;
+        throw new FetchError(current, `could not fetch: ${error instanceof Error ? (error.cause ?? error.message) : String(error)}`);
+      }
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel().catch(() => {});
         const location = response.headers.get("location");

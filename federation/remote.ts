@@ -6,8 +6,9 @@ import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
 import { findLocalActor, findLocalActorByIri } from "../src/domain/accounts.ts";
 import { DomainError } from "../src/domain/errors.ts";
+import { LIMITS } from "../src/domain/posts/limits.ts";
 import { getPostByIri } from "../src/domain/posts/read.ts";
-import { upsertRemotePost } from "../src/domain/posts/remote.ts";
+import { type RemotePostInput, upsertRemotePost } from "../src/domain/posts/remote.ts";
 import {
   findActorByHandle,
   findActorByIri,
@@ -51,11 +52,48 @@ export class RemoteDocumentError extends Error {
   }
 }
 
-/** Errors of remote input: logged and ignored by callers, never retried. */
+/**
+ * Errors caused by the remote side: a document we refuse or cannot parse, a
+ * fetch that failed (network, 4xx/5xx, refused address, timeout), a domain
+ * refusal of what the remote asked for. Callers may log and skip these. Any
+ * other error (the database is down, a bug) is not one of them: it must fail
+ * the work so that it is retried.
+ */
 export function isRemoteInputError(error: unknown): boolean {
   return error instanceof RemoteDocumentError || error instanceof DocumentRejectedError || error instanceof FetchError
-    || error instanceof UrlError || error instanceof TypeError || error instanceof SyntaxError || error instanceof DomainError
+    || error instanceof UrlError || error instanceof DomainError
     || (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError"));
+}
+
+/** The error a JSON-LD processing error wraps (a context loader's failure), if any. */
+function jsonLdCause(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.name.startsWith("jsonld.")) return undefined;
+  return (error as Error & { details?: { cause?: unknown } }).details?.cause;
+}
+
+/**
+ * Runs a parser of remote data (Fedify's `fromJsonLd`): what it refuses
+ * (malformed JSON-LD, a value of the wrong type) becomes a RemoteDocumentError;
+ * a failure of our own underneath it (the cache of JSON-LD contexts lives in
+ * the database) is rethrown as it is.
+ */
+export async function parseRemote<T>(what: string, parse: () => Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (error) {
+    if (isRemoteInputError(error)) throw error;
+    let inner: unknown = error;
+    for (let depth = 0, cause = jsonLdCause(inner); cause !== undefined && depth < 10; depth++, cause = jsonLdCause(inner)) {
+      inner = cause;
+    }
+    if (inner !== error && !isRemoteInputError(inner) && !isParseError(inner)) throw inner;
+    if (isParseError(error)) throw new RemoteDocumentError(`${what} could not be parsed: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+function isParseError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof SyntaxError || (error instanceof Error && error.name.startsWith("jsonld."));
 }
 
 const loaders = new WeakMap<Config, Promise<DocumentLoader>>();
@@ -89,11 +127,11 @@ async function loadDocument(ctx: FedContext, url: URL): Promise<{ object: APObje
   if (documentUrl.origin !== url.origin) {
     throw new RemoteDocumentError(`${url.href} redirected to another origin (${documentUrl.origin})`);
   }
-  const object = await APObject.fromJsonLd(remote.document, {
+  const object = await parseRemote(url.href, () => APObject.fromJsonLd(remote.document, {
     documentLoader: loader,
     contextLoader: ctx.contextLoader,
     baseUrl: documentUrl,
-  });
+  }));
   return { object, documentUrl };
 }
 
@@ -164,11 +202,38 @@ export async function getOrFetchActor(ctx: FedContext, iri: URL, options: { refr
 }
 
 /** A mentioned actor: stored (local or remote), or fetched if `mayFetch()` allows it. */
-export async function findOrFetchMentioned(ctx: FedContext, iri: URL, mayFetch: () => boolean = () => true): Promise<Actor | undefined> {
+async function findOrFetchMentioned(ctx: FedContext, iri: URL, mayFetch: () => boolean): Promise<Actor | undefined> {
   const stored = await findActorByIri(ctx.data.db, iri.href);
   if (stored) return stored.gone_at ? undefined : stored;
   if (isLocalUrl(ctx.data.config, iri) || !mayFetch()) return undefined;
   return getOrFetchActor(ctx, iri);
+}
+
+/** Unknown mentioned actors fetched per object (the rest count only if already known). */
+const MAX_MENTION_FETCHES = 10;
+
+/**
+ * The mentioned actors of a post, known or fetched (a few per post). An actor
+ * that cannot be fetched is left out (getOrFetchActor logs why); any other
+ * failure (the database) fails the caller, so the activity is retried whole.
+ */
+async function resolveMentions(ctx: FedContext, iris: readonly URL[]): Promise<string[]> {
+  let fetchBudget = MAX_MENTION_FETCHES;
+  const ids = new Set<string>();
+  // One at a time: a handful of known actors cost a query each, unknown ones are few and capped.
+  for (const iri of iris) {
+    const actor = await findOrFetchMentioned(ctx, iri, () => fetchBudget-- > 0);
+    if (actor) ids.add(actor.id);
+  }
+  return [...ids].slice(0, LIMITS.mentions);
+}
+
+/** A remote object as the domain stores it, its mentioned actors resolved. Null for types Plein does not store. */
+export async function remotePostInput(ctx: FedContext, object: APObject, author: Actor): Promise<RemotePostInput | null> {
+  const translated = await toRemotePostInput(object, author);
+  if (!translated) return null;
+  const { mentionIris, ...rest } = translated;
+  return { ...rest, mentionIds: await resolveMentions(ctx, mentionIris) };
 }
 
 /**
@@ -190,7 +255,7 @@ export async function persistPost(ctx: FedContext, object: APObject, expectedAut
   if (!authorIri) throw new RemoteDocumentError(`${object.id.href} is not attributed to ${expectedAuthor?.iri}`);
   const author = expectedAuthor ?? await getOrFetchActor(ctx, authorIri);
   if (!author || author.local) return undefined;
-  const input = await toRemotePostInput(ctx, object, author);
+  const input = await remotePostInput(ctx, object, author);
   if (!input) return undefined;
   return upsertRemotePost(ctx.data.db, author, input, "create");
 }

@@ -2,8 +2,8 @@ import { type Delete, isActor, type Update } from "@fedify/vocab";
 import { getPostByIri } from "../../src/domain/posts/read.ts";
 import { deleteRemotePost, upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { markActorGone } from "../../src/domain/remote-actors.ts";
-import { getOrFetchActor } from "../remote.ts";
-import { objectTypeOf, toRemotePostInput } from "../translate/inbound.ts";
+import { getOrFetchActor, remotePostInput } from "../remote.ts";
+import { objectTypeOf } from "../translate/inbound.ts";
 import { type Handler, ignore, sameOrigin } from "./common.ts";
 import { ownObject } from "./create.ts";
 
@@ -26,7 +26,7 @@ export const onUpdate: Handler<Update> = async (ctx, activity, actor) => {
   const existing = await getPostByIri(ctx.data.db, object.id!.href);
   if (!existing) ignore("Update of an object we do not have");
   if (existing.actor_id !== actor.id) ignore("the object belongs to another actor");
-  const input = await toRemotePostInput(ctx, object, actor);
+  const input = await remotePostInput(ctx, object, actor);
   if (!input) ignore("unsupported object");
   await upsertRemotePost(ctx.data.db, actor, input, "update");
 };

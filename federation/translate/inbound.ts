@@ -1,4 +1,4 @@
-import type { Context, DocumentLoader } from "@fedify/fedify";
+import type { DocumentLoader } from "@fedify/fedify";
 import {
   type Actor as APActor,
   Application,
@@ -26,14 +26,12 @@ import type { Actor, ActorType, ObjectType, Visibility } from "../../src/db/sche
 import { type AttachmentInput, LIMITS } from "../../src/domain/posts/limits.ts";
 import { type RemotePostInput } from "../../src/domain/posts/remote.ts";
 import type { RemoteActorInput } from "../../src/domain/remote-actors.ts";
-import type { AppContext } from "../../src/context.ts";
-import { findOrFetchMentioned } from "../remote.ts";
 
 /**
  * ActivityStreams objects → domain inputs. Everything here is remote input:
  * HTML is sanitised, strings are capped, lists are capped, URLs must be
- * http(s). Nothing here fetches except mention resolution, which goes through
- * the resolver's checked loader.
+ * http(s). Nothing here fetches or reads the database: what needs either (the
+ * mentioned actors) is returned as ids for the caller to resolve.
  */
 
 const MAX_TEXT_INPUT = LIMITS.contentChars * 2;
@@ -42,8 +40,6 @@ const MAX_POLL_OPTIONS = 20;
 const MAX_POLL_OPTION_CHARS = 200;
 const MAX_ATTACHMENT_DESCRIPTION = 1_500;
 const MAX_MEDIA_TYPE_CHARS = 100;
-/** Unknown mentioned actors fetched per object (the rest count only if already known). */
-const MAX_MENTION_FETCHES = 10;
 /** Tags inspected per object (Mention, Hashtag, Emoji...): bounds the work, not only what is kept. */
 const MAX_TAGS_INSPECTED = 500;
 
@@ -190,19 +186,6 @@ export function objectTypeOf(object: APObject): ObjectType | null {
 
 const TAG_NAME = /^[\p{L}\p{M}\p{N}_]+$/u;
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  async function worker() {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 async function attachmentsOf(object: APObject): Promise<AttachmentInput[]> {
   const out: AttachmentInput[] = [];
   let inspected = 0;
@@ -269,16 +252,15 @@ function languageOf(object: APObject): string | null {
   return null;
 }
 
+/** A remote post as translated: the domain's input, with its mentions still as actor ids to resolve. */
+export type RemotePostTranslation = Omit<RemotePostInput, "mentionIds"> & { mentionIris: URL[] };
+
 /**
  * A remote object (already checked: id of the author's origin, attributed to
  * `author`) → the domain's input for storing it. Returns null for object types
  * Plein does not store.
  */
-export async function toRemotePostInput(
-  ctx: Context<AppContext>,
-  object: APObject,
-  author: Actor,
-): Promise<RemotePostInput | null> {
+export async function toRemotePostInput(object: APObject, author: Pick<Actor, "followers_url">): Promise<RemotePostTranslation | null> {
   const type = objectTypeOf(object);
   if (!type || !object.id) return null;
   const summary = remoteText(str(object.summary), LIMITS.summaryChars) || null;
@@ -303,12 +285,6 @@ export async function toRemotePostInput(
       continue;
     }
   }
-  // Known actors cost nothing; unknown ones are fetched, but only a few per object.
-  let fetchBudget = MAX_MENTION_FETCHES;
-  const mentioned = await mapLimited(mentionIris, 4, (iri) =>
-    findOrFetchMentioned(ctx, iri, () => fetchBudget-- > 0).catch(() => undefined));
-  const mentionIds = [...new Set(mentioned.flatMap((a) => (a ? [a.id] : [])))].slice(0, LIMITS.mentions);
-
   const url = httpUrl(object.url);
   const inReplyTo = object.replyTargetId;
   return {
@@ -324,7 +300,7 @@ export async function toRemotePostInput(
     language: languageOf(object),
     publishedAt: instant(object.published) ?? new Date(),
     editedAt: instant(object.updated),
-    mentionIds,
+    mentionIris,
     tags: [...tags],
     attachments: await attachmentsOf(object),
     extra: await extraOf(object),
