@@ -11,6 +11,7 @@
  * audience rule (src/domain/visibility.ts); local recipients need nothing,
  * they read the same database.
  */
+import { createHash } from "node:crypto";
 import type { Context, Federation } from "@fedify/fedify";
 import { isRowId } from "../src/domain/ids.ts";
 import { getPost } from "../src/domain/posts/read.ts";
@@ -86,8 +87,18 @@ function id(v: unknown): v is string {
   return isRowId(v);
 }
 
+/**
+ * The id of a new activity a job sends. Jobs queued before ids were chosen at
+ * queue time have none: theirs is derived from the job itself, so that every
+ * retry of it still sends the same activity.
+ */
+function newActivityId(m: Record<string, unknown>, origin: URL): string | null {
+  if (m.id === undefined) return new URL(`/activities/queued/${createHash("sha256").update(JSON.stringify(m)).digest("hex")}`, origin).href;
+  return str(m.id) && URL.canParse(m.id) ? m.id : null;
+}
+
 /** The queue holds JSON written by our own domain code; still, nothing unexpected is acted on. */
-export function parseDeliveryJob(message: unknown): DeliveryJob | null {
+export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | null {
   if (typeof message !== "object" || message === null) return null;
   const m = message as Record<string, unknown>;
   switch (m.type) {
@@ -96,27 +107,47 @@ export function parseDeliveryJob(message: unknown): DeliveryJob | null {
     case "post.delete":
       return id(m.postId) ? { type: m.type, postId: m.postId } : null;
     case "follow":
-    case "follow.undo":
-    case "follow.accept":
-    case "follow.reject":
       return id(m.followerId) && id(m.followeeId) && str(m.activityIri)
         ? { type: m.type, followerId: m.followerId, followeeId: m.followeeId, activityIri: m.activityIri }
         : null;
+    case "follow.undo":
+    case "follow.accept":
+    case "follow.reject": {
+      const newId = newActivityId(m, origin);
+      return id(m.followerId) && id(m.followeeId) && str(m.activityIri) && newId
+        ? { type: m.type, followerId: m.followerId, followeeId: m.followeeId, activityIri: m.activityIri, id: newId }
+        : null;
+    }
     case "like":
-    case "like.undo":
       return id(m.actorId) && id(m.postId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, postId: m.postId, activityIri: m.activityIri }
         : null;
+    case "like.undo": {
+      const newId = newActivityId(m, origin);
+      return id(m.actorId) && id(m.postId) && str(m.activityIri) && newId
+        ? { type: m.type, actorId: m.actorId, postId: m.postId, activityIri: m.activityIri, id: newId }
+        : null;
+    }
     case "announce":
-    case "announce.undo":
       return id(m.boostId) ? { type: m.type, boostId: m.boostId } : null;
-    case "actor.update":
-      return id(m.actorId) ? { type: m.type, actorId: m.actorId } : null;
+    case "announce.undo": {
+      const newId = newActivityId(m, origin);
+      return id(m.boostId) && newId ? { type: m.type, boostId: m.boostId, id: newId } : null;
+    }
+    case "actor.update": {
+      const newId = newActivityId(m, origin);
+      return id(m.actorId) && newId ? { type: m.type, actorId: m.actorId, id: newId } : null;
+    }
     case "block":
-    case "block.undo":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
         : null;
+    case "block.undo": {
+      const newId = newActivityId(m, origin);
+      return id(m.actorId) && id(m.targetId) && str(m.activityIri) && newId
+        ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri, id: newId }
+        : null;
+    }
     default:
       return null;
   }
@@ -215,7 +246,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const follower = await localActor(db, job.followerId);
       const followee = await anyActor(db, job.followeeId);
       const follow = followActivity(job.activityIri, follower, followee);
-      const activity = job.type === "follow" ? follow : undoActivity(ctx, follower, follow);
+      const activity = job.type === "follow" ? follow : undoActivity(job.id, follower, follow);
       return { sender: follower, activity, recipients: toRecipients(config, [asTarget(followee)]) };
     }
     case "follow.accept":
@@ -223,8 +254,8 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const followee = await localActor(db, job.followeeId);
       const follower = await anyActor(db, job.followerId);
       const activity = job.type === "follow.accept"
-        ? acceptFollowActivity(ctx, job.activityIri, follower, followee)
-        : rejectFollowActivity(ctx, job.activityIri, follower, followee);
+        ? acceptFollowActivity(job.id, job.activityIri, follower, followee)
+        : rejectFollowActivity(job.id, job.activityIri, follower, followee);
       return { sender: followee, activity, recipients: toRecipients(config, [asTarget(follower)]) };
     }
     case "like":
@@ -233,7 +264,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const post = await postRow(db, job.postId);
       const author = await anyActor(db, post.actor_id);
       const like = likeActivity(job.activityIri, actor, post, author);
-      const activity = job.type === "like" ? like : undoActivity(ctx, actor, like);
+      const activity = job.type === "like" ? like : undoActivity(job.id, actor, like);
       return { sender: actor, activity, recipients: toRecipients(config, [asTarget(author)]) };
     }
     case "announce":
@@ -245,7 +276,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const original = await postRow(db, boost.reblog_of_id);
       const originalAuthor = await anyActor(db, original.actor_id);
       const announce = announceActivity(ctx, boost, booster, original, originalAuthor);
-      const activity = job.type === "announce" ? announce : undoActivity(ctx, booster, announce);
+      const activity = job.type === "announce" ? announce : undoActivity(job.id, booster, announce);
       const targets = [...await audience(db, boost.id), asTarget(originalAuthor)];
       return { sender: booster, activity, recipients: toRecipients(config, targets) };
     }
@@ -253,7 +284,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const actor = await localActor(db, job.actorId);
       // Rendering an actor needs a request context (federation/actors.ts); the origin stands in.
       const requestCtx = federation.createContext(new Request(config.origin.href), deps);
-      const activity = await updateActorActivity(requestCtx, actor);
+      const activity = await updateActorActivity(requestCtx, job.id, actor);
       return { sender: actor, activity, recipients: toRecipients(config, await followerAudience(db, actor.id)) };
     }
     case "block":
@@ -261,7 +292,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const actor = await localActor(db, job.actorId);
       const target = await anyActor(db, job.targetId);
       const block = blockActivity(job.activityIri, actor, target);
-      const activity = job.type === "block" ? block : undoActivity(ctx, actor, block);
+      const activity = job.type === "block" ? block : undoActivity(job.id, actor, block);
       return { sender: actor, activity, recipients: toRecipients(config, [asTarget(target)]) };
     }
   }
@@ -269,7 +300,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
 
 /** Handles one queued job. Exported for tests; the worker calls it for each message. */
 export async function deliver(federation: Federation<AppContext>, deps: AppContext, message: unknown): Promise<void> {
-  const job = parseDeliveryJob(message);
+  const job = parseDeliveryJob(message, deps.config.origin);
   if (!job) {
     logger.error("Dropping a malformed delivery job: {message}", { message });
     return;

@@ -34,7 +34,7 @@ import {
   Update,
 } from "@fedify/vocab";
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
-import { newActivityIri, objectPathPrefix } from "../../src/domain/urls.ts";
+import { objectPathPrefix } from "../../src/domain/urls.ts";
 import { renderLocalActor } from "../actors.ts";
 import type { AppContext } from "../../src/context.ts";
 
@@ -365,9 +365,9 @@ export function followActivity(activityIri: string, follower: Pick<Actor, "iri">
 }
 
 /** Accept of a Follow (embedded, with its original id); sent by the followee. */
-export function acceptFollowActivity(ctx: Context<AppContext>, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Accept {
+export function acceptFollowActivity(id: string, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Accept {
   return new Accept({
-    id: new URL(newActivityIri(ctx.data.config.origin, "accept")),
+    id: new URL(id),
     actor: new URL(followee.iri),
     object: followActivity(followIri, follower, followee),
     to: new URL(follower.iri),
@@ -375,9 +375,9 @@ export function acceptFollowActivity(ctx: Context<AppContext>, followIri: string
 }
 
 /** Reject of a Follow (a declined request or a removed follower); sent by the followee. */
-export function rejectFollowActivity(ctx: Context<AppContext>, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Reject {
+export function rejectFollowActivity(id: string, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Reject {
   return new Reject({
-    id: new URL(newActivityIri(ctx.data.config.origin, "reject")),
+    id: new URL(id),
     actor: new URL(followee.iri),
     object: followActivity(followIri, follower, followee),
     to: new URL(follower.iri),
@@ -394,9 +394,9 @@ export function blockActivity(activityIri: string, actor: Pick<Actor, "iri">, ta
 }
 
 /** Undo of one of our Follow, Like, Announce or Block activities, addressed like it. */
-export function undoActivity(ctx: Context<AppContext>, actor: Pick<Actor, "iri">, activity: Follow | Like | Announce | Block): Undo {
+export function undoActivity(id: string, actor: Pick<Actor, "iri">, activity: Follow | Like | Announce | Block): Undo {
   return new Undo({
-    id: new URL(newActivityIri(ctx.data.config.origin, "undo")),
+    id: new URL(id),
     actor: new URL(actor.iri),
     object: activity,
     tos: [...activity.toIds],
@@ -405,9 +405,9 @@ export function undoActivity(ctx: Context<AppContext>, actor: Pick<Actor, "iri">
 }
 
 /** Update of a local actor's profile, to the public and its followers. */
-export async function updateActorActivity(ctx: RequestContext<AppContext>, actor: Actor): Promise<Update> {
+export async function updateActorActivity(ctx: RequestContext<AppContext>, id: string, actor: Actor): Promise<Update> {
   return new Update({
-    id: new URL(newActivityIri(ctx.data.config.origin, "update")),
+    id: new URL(id),
     actor: new URL(actor.iri),
     object: await renderLocalActor(ctx, actor),
     published: Temporal.Now.instant(),

@@ -2,7 +2,7 @@ import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
-import { newActivityIri } from "./urls.ts";
+import { newActivityIri, newActivityIriOf } from "./urls.ts";
 
 /**
  * A remote actor blocks a local one (inbound Block): the block is stored and
@@ -51,7 +51,10 @@ export async function block(db: Db, origin: URL, actor: Actor, target: Actor): P
     if (target.local) return;
     // Our own follow of them ends with an Undo, as an unfollow would.
     for (const f of ended.filter((f) => f.follower_id === actor.id)) {
-      await enqueueDelivery(trx, { type: "follow.undo", followerId: actor.id, followeeId: target.id, activityIri: f.activity_iri }, actor.id);
+      await enqueueDelivery(trx, {
+        type: "follow.undo", followerId: actor.id, followeeId: target.id, activityIri: f.activity_iri,
+        id: newActivityIriOf(actor, "undo"),
+      }, actor.id);
     }
     await enqueueDelivery(trx, { type: "block", actorId: actor.id, targetId: target.id, activityIri }, actor.id);
   });
@@ -62,7 +65,10 @@ export async function unblock(db: Db, actor: Actor, target: Actor): Promise<void
     const removed = await trx.deleteFrom("blocks").where("actor_id", "=", actor.id).where("target_id", "=", target.id)
       .returning("activity_iri").executeTakeFirst();
     if (removed?.activity_iri && !target.local) {
-      await enqueueDelivery(trx, { type: "block.undo", actorId: actor.id, targetId: target.id, activityIri: removed.activity_iri }, actor.id);
+      await enqueueDelivery(trx, {
+        type: "block.undo", actorId: actor.id, targetId: target.id, activityIri: removed.activity_iri,
+        id: newActivityIriOf(actor, "undo"),
+      }, actor.id);
     }
   });
 }

@@ -1,20 +1,34 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
-import { invalid } from "./errors.ts";
+import { forbidden, invalid } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
-import { newActivityIri } from "./urls.ts";
+import { newActivityIri, newActivityIriOf } from "./urls.ts";
 
 function findFollow(db: Db, followerId: string, followeeId: string): Promise<Follow | undefined> {
   return db.selectFrom("follows").selectAll()
     .where("follower_id", "=", followerId).where("followee_id", "=", followeeId).executeTakeFirst();
 }
 
-/** A local account follows someone. Local targets decide at once; remote ones get a Follow. */
+/** Which way a block stands between two actors, if any. */
+async function blockBetween(db: Db, a: string, b: string): Promise<"a blocks b" | "b blocks a" | null> {
+  const rows = await db.selectFrom("blocks").select("actor_id")
+    .where((eb) => eb.or([
+      eb.and([eb("actor_id", "=", a), eb("target_id", "=", b)]),
+      eb.and([eb("actor_id", "=", b), eb("target_id", "=", a)]),
+    ])).execute();
+  if (rows.some((r) => r.actor_id === b)) return "b blocks a";
+  return rows.length > 0 ? "a blocks b" : null;
+}
+
+/** A local account follows someone. Local targets decide at once; remote ones get a Follow. A block either way forbids it. */
 export async function follow(db: Db, origin: URL, follower: Actor, followee: Actor): Promise<Follow> {
   if (!follower.local) throw invalid("Only local accounts can follow from here");
   if (follower.id === followee.id) throw invalid("You cannot follow yourself");
   if (followee.gone_at) throw invalid("That account is gone");
   return db.transaction().execute(async (trx) => {
+    const blocked = await blockBetween(trx, follower.id, followee.id);
+    if (blocked === "b blocks a") throw forbidden("You cannot follow this account: it has blocked you");
+    if (blocked === "a blocks b") throw forbidden("You have blocked this account: unblock it before following it");
     const existing = await findFollow(trx, follower.id, followee.id);
     if (existing) return existing;
     const state = followee.local && !followee.manually_approves_followers ? "accepted" : "pending";
@@ -38,21 +52,29 @@ export async function unfollow(db: Db, follower: Actor, followee: Actor): Promis
     if (existing && follower.local && !followee.local) {
       await enqueueDelivery(trx, {
         type: "follow.undo", followerId: follower.id, followeeId: followee.id, activityIri: existing.activity_iri,
+        id: newActivityIriOf(follower, "undo"),
       }, follower.id);
     }
   });
 }
 
-/** A remote actor asks to follow a local one (inbound Follow). */
-export async function receiveFollow(db: Db, follower: Actor, followee: Actor, activityIri: string): Promise<Follow> {
+/**
+ * A remote actor asks to follow a local one (inbound Follow). A follower the
+ * followee blocks gets a Reject (and loses any follow it had); nothing else
+ * changes. Returns the follow, or null when it was rejected.
+ */
+export async function receiveFollow(db: Db, follower: Actor, followee: Actor, activityIri: string): Promise<Follow | null> {
   return db.transaction().execute(async (trx) => {
     const blocked = await trx.selectFrom("blocks").select("actor_id")
       .where("actor_id", "=", followee.id).where("target_id", "=", follower.id).executeTakeFirst();
     const existing = await findFollow(trx, follower.id, followee.id);
     if (blocked) {
       if (existing) await trx.deleteFrom("follows").where("id", "=", existing.id).execute();
-      await enqueueDelivery(trx, { type: "follow.reject", followerId: follower.id, followeeId: followee.id, activityIri }, followee.id);
-      throw invalid("Blocked");
+      await enqueueDelivery(trx, {
+        type: "follow.reject", followerId: follower.id, followeeId: followee.id, activityIri,
+        id: newActivityIriOf(followee, "reject"),
+      }, followee.id);
+      return null;
     }
     let row: Follow;
     if (existing) {
@@ -66,7 +88,10 @@ export async function receiveFollow(db: Db, follower: Actor, followee: Actor, ac
       }).returningAll().executeTakeFirstOrThrow();
     }
     if (row.state === "accepted") {
-      await enqueueDelivery(trx, { type: "follow.accept", followerId: follower.id, followeeId: followee.id, activityIri }, followee.id);
+      await enqueueDelivery(trx, {
+        type: "follow.accept", followerId: follower.id, followeeId: followee.id, activityIri,
+        id: newActivityIriOf(followee, "accept"),
+      }, followee.id);
     }
     return row;
   });
@@ -82,6 +107,7 @@ export async function acceptFollowRequest(db: Db, followee: Actor, follower: Act
     if (!follower.local) {
       await enqueueDelivery(trx, {
         type: "follow.accept", followerId: follower.id, followeeId: followee.id, activityIri: row.activity_iri,
+        id: newActivityIriOf(followee, "accept"),
       }, followee.id);
     }
     return row;
@@ -97,6 +123,7 @@ export async function rejectFollowRequest(db: Db, followee: Actor, follower: Act
     if (row && !follower.local) {
       await enqueueDelivery(trx, {
         type: "follow.reject", followerId: follower.id, followeeId: followee.id, activityIri: row.activity_iri,
+        id: newActivityIriOf(followee, "reject"),
       }, followee.id);
     }
   });

@@ -7,21 +7,27 @@ import { enqueueJob } from "../db/queue-rows.ts";
  * never loses one, and a rolled-back change never sends one. federation/send.ts
  * turns each into ActivityPub activities.
  */
+/**
+ * `activityIri` names the activity a job is about (the Follow answered or
+ * undone, the Like, the Block); `id` is the id of the activity the job sends
+ * when that is a new one (Accept, Reject, Undo, Update of an actor), chosen
+ * when the job is queued so that every retry sends the same activity.
+ */
 export type DeliveryJob =
   | { type: "post.create"; postId: string }
   | { type: "post.update"; postId: string }
   | { type: "post.delete"; postId: string }
   | { type: "follow"; followerId: string; followeeId: string; activityIri: string }
-  | { type: "follow.undo"; followerId: string; followeeId: string; activityIri: string }
-  | { type: "follow.accept"; followerId: string; followeeId: string; activityIri: string }
-  | { type: "follow.reject"; followerId: string; followeeId: string; activityIri: string }
+  | { type: "follow.undo"; followerId: string; followeeId: string; activityIri: string; id: string }
+  | { type: "follow.accept"; followerId: string; followeeId: string; activityIri: string; id: string }
+  | { type: "follow.reject"; followerId: string; followeeId: string; activityIri: string; id: string }
   | { type: "like"; actorId: string; postId: string; activityIri: string }
-  | { type: "like.undo"; actorId: string; postId: string; activityIri: string }
+  | { type: "like.undo"; actorId: string; postId: string; activityIri: string; id: string }
   | { type: "announce"; boostId: string }
-  | { type: "announce.undo"; boostId: string }
-  | { type: "actor.update"; actorId: string }
+  | { type: "announce.undo"; boostId: string; id: string }
+  | { type: "actor.update"; actorId: string; id: string }
   | { type: "block"; actorId: string; targetId: string; activityIri: string }
-  | { type: "block.undo"; actorId: string; targetId: string; activityIri: string };
+  | { type: "block.undo"; actorId: string; targetId: string; activityIri: string; id: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 

@@ -3,6 +3,7 @@ import type { Actor } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { formatPostText } from "./text.ts";
+import { newActivityIriOf } from "./urls.ts";
 
 /** Mastodon's defaults for profile sizes. */
 export const PROFILE_LIMITS = { displayName: 30, note: 500, fields: 4, fieldName: 255, fieldValue: 255 } as const;
@@ -56,7 +57,7 @@ export async function updateProfile(db: Db, origin: URL, actor: Actor, changes: 
   return db.transaction().execute(async (trx) => {
     const updated = await trx.updateTable("actors").set({ ...set, updated_at: new Date() })
       .where("id", "=", actor.id).returningAll().executeTakeFirstOrThrow();
-    await enqueueDelivery(trx, { type: "actor.update", actorId: actor.id }, actor.id);
+    await enqueueDelivery(trx, { type: "actor.update", actorId: actor.id, id: newActivityIriOf(actor, "update") }, actor.id);
     return updated;
   });
 }

@@ -60,6 +60,12 @@ export function newActivityIri(origin: URL, kind: string): string {
   return new URL(`/activities/${kind}/${crypto.randomUUID()}`, origin).href;
 }
 
+/** A new activity id for something a local actor sends (its id carries our origin). */
+export function newActivityIriOf(actor: { iri: string; local: boolean }, kind: string): string {
+  if (!actor.local) throw new TypeError("Only local actors send activities from here");
+  return newActivityIri(new URL(actor.iri), kind);
+}
+
 /** The host of an origin as it appears in handles (no port for the default ports). */
 export function handleDomain(origin: URL): string {
   return origin.host;

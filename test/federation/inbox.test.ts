@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "../../src/db/schema.ts";
+import { block } from "../../src/domain/blocks.ts";
 import { follow } from "../../src/domain/follows.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
@@ -85,6 +86,35 @@ describe("Follow, Accept, Reject, Undo Follow", () => {
     const followId = (await followRow(bobRow.id, alice.id))!.activity_iri;
     expect(await send({ id: newId(bob), type: "Undo", actor: bob.iri, object: { id: followId, type: "Follow", actor: bob.iri, object: alice.iri } })).toBe(202);
     expect(await followRow(bobRow.id, alice.id)).toBeUndefined();
+  });
+
+  test("a Follow from an actor the followee blocks gets a Reject that reaches it, and nothing else changes", async () => {
+    const eve = await remote.actor("eve");
+    expect(await send({ id: newId(eve), type: "Follow", actor: eve.iri, object: alice.iri }, eve)).toBe(202);
+    const eveRow = (await actorRow(eve.iri))!;
+    expect((await followRow(eveRow.id, alice.id))?.state).toBe("accepted");
+    await block(plein.db, plein.origin, alice, eveRow);
+    await plein.deliverQueued();
+    const followsBefore = await plein.db.selectFrom("follows").selectAll().orderBy("id").execute();
+    const blocksBefore = await plein.db.selectFrom("blocks").selectAll().execute();
+
+    const followId = newId(eve);
+    expect(await send({ id: followId, type: "Follow", actor: eve.iri, object: alice.iri }, eve)).toBe(202);
+    expect(await plein.db.selectFrom("follows").selectAll().orderBy("id").execute()).toEqual(followsBefore);
+    expect(await plein.db.selectFrom("blocks").selectAll().execute()).toEqual(blocksBefore);
+    const processed = await plein.db.selectFrom("processed_activities").select("activity_iri")
+      .where("activity_iri", "=", followId).executeTakeFirst();
+    expect(processed).toBeDefined();
+
+    expect(await plein.deliverQueued()).toBe(1);
+    const rejects = remote.received
+      .filter((r) => r.method === "POST" && [new URL(eve.inbox).pathname, "/inbox"].includes(r.path))
+      .map((r) => JSON.parse(r.body) as Record<string, unknown>)
+      .filter((b) => b.type === "Reject" && b.actor === alice.iri);
+    expect(rejects).toHaveLength(1);
+    const rejected = rejects[0]!.object as Record<string, unknown>;
+    expect(rejected.id).toBe(followId);
+    expect(rejected.actor).toBe(eve.iri);
   });
 
   test("Accept of our Follow, by the followee, accepts it; Reject removes it", async () => {

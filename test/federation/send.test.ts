@@ -4,7 +4,7 @@
  * leaves; and what a 410 from an inbox does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeliveryQueue, startDeliveryWorker } from "../../federation/send.ts";
+import { createDeliveryQueue, deliver, startDeliveryWorker } from "../../federation/send.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Actor, Post, Visibility } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
@@ -12,6 +12,7 @@ import { follow, receiveFollow, unfollow } from "../../src/domain/follows.ts";
 import { createLocalPost, deleteLocalPost } from "../../src/domain/posts/authoring.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { boost, like } from "../../src/domain/posts/sharing.ts";
+import { newActivityIriOf } from "../../src/domain/urls.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { openTestDatabase } from "../support/db.ts";
 import { type Delivery, type FakeActor, FakeRemote } from "./fake-remote.ts";
@@ -164,6 +165,30 @@ describe("delivery", () => {
     expect(toErin.body.id).toBe(boostRow.iri);
     expect(toErin.body.object).toBe(erinPost.iri);
     await remote.waitFor((d) => d.path === inboxPath(carol) && d.body.type === "Announce" && d.body.id === boostRow.iri);
+  });
+
+  it("sends one activity id for a job however often the job is retried (Accept, Undo, and jobs queued without an id)", async () => {
+    const { federation } = running.federation;
+    const followIri = `${remote.origin}/follows/carol-again`;
+    const jobs = [
+      { type: "follow.accept", followerId: rows.carol!.id, followeeId: alice.id, activityIri: followIri, id: newActivityIriOf(alice, "accept") },
+      { type: "follow.undo", followerId: alice.id, followeeId: rows.carol!.id, activityIri: `${ORIGIN}/activities/follow/x`, id: newActivityIriOf(alice, "undo") },
+      // As queued by an older version: no id of its own.
+      { type: "follow.reject", followerId: rows.carol!.id, followeeId: alice.id, activityIri: `${remote.origin}/follows/old` },
+    ];
+    for (const job of jobs) {
+      const type = job.type === "follow.accept" ? "Accept" : job.type === "follow.undo" ? "Undo" : "Reject";
+      const objectIdOf = (d: Delivery) => (objectOf(d) as Json).id;
+      const before = remote.deliveries.length;
+      await deliver(federation, running.deps, job);
+      await deliver(federation, running.deps, job); // a retry of the same message
+      const matches = (d: Delivery) => d.path === inboxPath(carol) && d.body.type === type && objectIdOf(d) === job.activityIri;
+      await remote.waitFor((d) => matches(d) && remote.deliveries.slice(before).filter(matches).length >= 2);
+      const sent = remote.deliveries.slice(before).filter(matches);
+      expect(sent[0]!.body.id).toBe(sent[1]!.body.id);
+      if ("id" in job) expect(sent[0]!.body.id).toBe(job.id);
+      else expect(String(sent[0]!.body.id).startsWith(`${ORIGIN}/`)).toBe(true);
+    }
   });
 
   it("marks an actor gone and drops its follows when its inbox answers 410", async () => {

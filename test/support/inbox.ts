@@ -7,10 +7,12 @@
  * background worker races the assertions).
  */
 import type { Message } from "@fedify/fedify";
+import { deliver } from "../../federation/send.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Db } from "../../src/db/database.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
+import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { openTestDatabase } from "./db.ts";
 
@@ -20,6 +22,12 @@ export interface InboxInstance {
   origin: URL;
   /** Handles every queued inbox message (and what they enqueue), in order. */
   drain(): Promise<number>;
+  /**
+   * Sends what the domain queued (the "deliveries" queue: Accepts, Rejects,
+   * posts...) through the real delivery code, then drains Fedify's outbox, so
+   * the remote inboxes have received it. Returns how many jobs were handled.
+   */
+  deliverQueued(): Promise<number>;
   /** Fedify queue messages waiting. */
   queued(): Promise<number>;
   user(name: string, options?: { locked?: boolean }): Promise<Actor>;
@@ -43,24 +51,33 @@ export async function startInboxInstance(): Promise<InboxInstance> {
       .where("queue", "=", "fedify").executeTakeFirstOrThrow();
     return Number(row.n);
   };
+  const drain = async () => {
+    let handled = 0;
+    for (let round = 0; round < 10; round++) {
+      const rows = await db.selectFrom("queue_messages").select(["id", "payload"])
+        .where("queue", "=", "fedify").orderBy("id").execute();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        await db.deleteFrom("queue_messages").where("id", "=", row.id).execute();
+        await running.federation.federation.processQueuedTask(running.deps, row.payload as Message);
+        handled++;
+      }
+    }
+    return handled;
+  };
   return {
     running,
     db,
     origin: config.origin,
     queued,
-    async drain() {
-      let handled = 0;
-      for (let round = 0; round < 10; round++) {
-        const rows = await db.selectFrom("queue_messages").select(["id", "payload"])
-          .where("queue", "=", "fedify").orderBy("id").execute();
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          await db.deleteFrom("queue_messages").where("id", "=", row.id).execute();
-          await running.federation.federation.processQueuedTask(running.deps, row.payload as Message);
-          handled++;
-        }
-      }
-      return handled;
+    drain,
+    async deliverQueued() {
+      const jobs = await db.deleteFrom("queue_messages").where("queue", "=", DELIVERY_QUEUE)
+        .returning(["id", "payload"]).execute();
+      jobs.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+      for (const job of jobs) await deliver(running.federation.federation, running.deps, job.payload);
+      await drain();
+      return jobs.length;
     },
     user: (name, options = {}) =>
       createUser(db, config.origin, { username: name, email: `${name}@example.test`, password: "correct horse battery", locked: options.locked }),

@@ -4,7 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid } from "../errors.ts";
 import { enqueueDelivery } from "../jobs.ts";
-import { newActivityIri } from "../urls.ts";
+import { newActivityIri, newActivityIriOf } from "../urls.ts";
 import { isPublicScope } from "../visibility.ts";
 import { clampDate } from "./remote.ts";
 import { getPost, getVisiblePost } from "./read.ts";
@@ -32,7 +32,9 @@ export async function unlike(db: Db, actor: Actor, postId: string): Promise<Post
     if (!removed) return;
     await trx.updateTable("posts").set({ likes_count: sql`greatest(likes_count - 1, 0)` }).where("id", "=", post.id).execute();
     if (!post.local) {
-      await enqueueDelivery(trx, { type: "like.undo", actorId: actor.id, postId: post.id, activityIri: removed.activity_iri }, actor.id);
+      await enqueueDelivery(trx, {
+        type: "like.undo", actorId: actor.id, postId: post.id, activityIri: removed.activity_iri, id: newActivityIriOf(actor, "undo"),
+      }, actor.id);
     }
   });
   return (await getPost(db, post.id))!;
@@ -69,7 +71,7 @@ export async function unboost(db: Db, actor: Actor, postId: string): Promise<Pos
       .returningAll().executeTakeFirst();
     if (!row) return;
     await trx.updateTable("posts").set({ reblogs_count: sql`greatest(reblogs_count - 1, 0)` }).where("id", "=", originalId).execute();
-    await enqueueDelivery(trx, { type: "announce.undo", boostId: row.id }, actor.id);
+    await enqueueDelivery(trx, { type: "announce.undo", boostId: row.id, id: newActivityIriOf(actor, "undo") }, actor.id);
   });
   return (await getPost(db, originalId))!;
 }
