@@ -14,9 +14,8 @@ import { type Activity, Article, Document, Event, Note, Object as APObject, Page
 import type { Db } from "../src/db/database.ts";
 import type { Actor, ObjectType, Post } from "../src/db/schema.ts";
 import { actorPosts, countActorPosts, replies } from "../src/domain/timelines.ts";
-import { objectPathPrefix, paths } from "../src/domain/urls.ts";
+import { localObjectIri, objectPathPrefix, paths } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
-import { objectIri } from "./objects.ts";
 import { findVisibleLocalPost, originalsOf } from "../src/domain/posts/read.ts";
 import { findActorsByIds } from "../src/domain/remote-actors.ts";
 import {
@@ -224,7 +223,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
 
   for (const type of Object.keys(REPLIES_PATHS) as ObjectType[]) {
     const visibleParent = async (ctx: RequestContext<AppContext>, slug: string): Promise<Post | undefined> => {
-      const iri = objectIri(ctx.data.config.origin, type, slug);
+      const iri = localObjectIri(ctx.data.config.origin, type, slug);
       if (iri === null) return undefined;
       return findVisibleLocalPost(ctx.data.db, await viewerFromRequest(ctx), { iri });
     };

@@ -16,7 +16,7 @@ import { Article, Document, Event, Note, Object as APObject, Page, Question } fr
 import type { Hono } from "hono";
 import type { AppEnv } from "../src/context.ts";
 import type { ObjectType } from "../src/db/schema.ts";
-import { objectPathPrefix } from "../src/domain/urls.ts";
+import { localObjectIri, objectPathPrefix } from "../src/domain/urls.ts";
 import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts/read.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { federates, isPublicScope } from "../src/domain/visibility.ts";
@@ -24,18 +24,9 @@ import type { AppContext } from "../src/context.ts";
 import { NotFederatedError, renderPost, tombstone } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
 
-/** Object slugs are UUIDs (src/domain/urls.ts newObjectIri). */
-export const SLUG = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The id a slug stands for, or null for something that can never be one of our ids. */
-export function objectIri(origin: URL, type: ObjectType, slug: string): string | null {
-  if (!SLUG.test(slug)) return null;
-  return new URL(objectPathPrefix[type] + slug, origin).href;
-}
-
 async function dispatchPost(ctx: RequestContext<AppContext>, type: ObjectType, slug: string): Promise<APObject | null> {
   const { db, config } = ctx.data;
-  const iri = objectIri(config.origin, type, slug);
+  const iri = localObjectIri(config.origin, type, slug);
   if (iri === null) return null;
   const viewer = await viewerFromRequest(ctx);
   const post = await findVisibleLocalPost(db, viewer, { iri });
@@ -98,7 +89,7 @@ export function mountObjectFallbacks(app: Hono<AppEnv>): void {
     app.get(`${objectPathPrefix[type]}:slug`, async (c, next) => {
       if (!wantsActivityPub(c.req.raw)) return next();
       const { db, config } = c.get("deps");
-      const iri = objectIri(config.origin, type, c.req.param("slug"));
+      const iri = localObjectIri(config.origin, type, c.req.param("slug"));
       const post = iri === null ? undefined : await findDeletedLocalPost(db, iri);
       if (!post || !isPublicScope(post.visibility)) return c.notFound();
       const body = JSON.stringify(await tombstone(post).toJsonLd());

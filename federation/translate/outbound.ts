@@ -34,7 +34,8 @@ import {
   Update,
 } from "@fedify/vocab";
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
-import { objectPathPrefix } from "../../src/domain/urls.ts";
+import { escapeHtml } from "../../src/domain/text.ts";
+import { parseLocalObjectIri } from "../../src/domain/urls.ts";
 import { renderLocalActor } from "../actors.ts";
 import type { AppContext } from "../../src/context.ts";
 
@@ -106,15 +107,6 @@ function url(value: string | null | undefined): URL | null {
   }
 }
 
-/** The uuid slug of a local object id (the `{id}` of its object path). */
-export function objectSlug(post: Pick<Post, "iri" | "type">): string | null {
-  const prefix = objectPathPrefix[post.type];
-  const path = url(post.iri)?.pathname;
-  if (!path?.startsWith(prefix)) return null;
-  const slug = path.slice(prefix.length);
-  return slug && !slug.includes("/") ? slug : null;
-}
-
 /** Name of the replies collection dispatcher of one object type (federation/collections.ts). */
 export function repliesCollectionName(type: ObjectType): string {
   return `replies:${type}`;
@@ -122,8 +114,9 @@ export function repliesCollectionName(type: ObjectType): string {
 
 /** The replies collection of a local post, or null when its id is not one of ours. */
 export function repliesUri(ctx: Context<AppContext>, post: Pick<Post, "iri" | "type">): URL | null {
-  const slug = objectSlug(post);
-  if (slug === null) return null;
+  const parsed = parseLocalObjectIri(ctx.data.config.origin, post.iri);
+  if (parsed === null || parsed.type !== post.type) return null;
+  const slug = parsed.slug;
   try {
     return ctx.getCollectionUri(repliesCollectionName(post.type), { id: slug });
   } catch {
@@ -226,8 +219,9 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     id: new URL(post.iri),
     attribution: new URL(author.iri),
     contents,
-    name: post.name,
-    summary: post.summary,
+    // Titles and content warnings are plain text; receivers read these fields as HTML.
+    name: post.name === null ? null : escapeHtml(post.name),
+    summary: post.summary === null ? null : escapeHtml(post.summary),
     sensitive: post.sensitive,
     published: instant(post.published_at),
     updated: post.edited_at ? instant(post.edited_at) : null,

@@ -51,8 +51,31 @@ export const objectPathPrefix = {
   Question: "/questions/",
 } as const;
 
-export function newObjectIri(origin: URL, type: keyof typeof objectPathPrefix): string {
+export type LocalObjectType = keyof typeof objectPathPrefix;
+
+export function newObjectIri(origin: URL, type: LocalObjectType): string {
   return new URL(objectPathPrefix[type] + crypto.randomUUID(), origin).href;
+}
+
+/** Object slugs are UUIDs (newObjectIri). */
+const SLUG = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The id of our object of `type` with `slug`, or null when the slug can never be one of ours. */
+export function localObjectIri(origin: URL, type: LocalObjectType, slug: string): string | null {
+  return SLUG.test(slug) ? new URL(objectPathPrefix[type] + slug, origin).href : null;
+}
+
+/** One of our object ids → its type and slug; null for anything else (another origin, another path). */
+export function parseLocalObjectIri(origin: URL, iri: string): { type: LocalObjectType; slug: string } | null {
+  if (!URL.canParse(iri)) return null;
+  const url = new URL(iri);
+  if (url.origin !== origin.origin || url.search || url.hash) return null;
+  for (const [type, prefix] of Object.entries(objectPathPrefix) as Array<[LocalObjectType, string]>) {
+    if (!url.pathname.startsWith(prefix)) continue;
+    const slug = url.pathname.slice(prefix.length);
+    return SLUG.test(slug) ? { type, slug } : null;
+  }
+  return null;
 }
 
 /** Ids for activities we create that are not objects of their own (Follow, Like, Announce...). */

@@ -10,20 +10,16 @@ import { isRowId } from "../domain/ids.ts";
 import type { AppEnv } from "../context.ts";
 import type { Db } from "../db/database.ts";
 import type { ObjectType, Post } from "../db/schema.ts";
-import { objectPathPrefix } from "../domain/urls.ts";
+import { localObjectIri, objectPathPrefix } from "../domain/urls.ts";
 import { findVisibleLocalPost } from "../domain/posts/read.ts";
 import { findActorById } from "../domain/remote-actors.ts";
 import { ANONYMOUS } from "../domain/visibility.ts";
+import { escapeHtml } from "../domain/text.ts";
 
-const SLUG = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The page of a local post. */
 export function postPagePath(username: string, postId: string): string {
   return `/@${encodeURIComponent(username)}/${postId}`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: " " };
@@ -122,9 +118,8 @@ export function mountPostPages(app: Hono<AppEnv>): void {
   for (const type of Object.keys(objectPathPrefix) as ObjectType[]) {
     app.get(`${objectPathPrefix[type]}:slug`, async (c) => {
       const { db, config } = c.get("deps");
-      const slug = c.req.param("slug");
-      if (!SLUG.test(slug)) return c.notFound();
-      const iri = new URL(objectPathPrefix[type] + slug, config.origin).href;
+      const iri = localObjectIri(config.origin, type, c.req.param("slug"));
+      if (iri === null) return c.notFound();
       const row = await withAuthor(db, await findVisibleLocalPost(db, ANONYMOUS, { iri }));
       if (!row) return c.notFound();
       c.header("Vary", "Accept");

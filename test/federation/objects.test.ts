@@ -175,7 +175,7 @@ describe("ActivityPub objects", () => {
     const page = await running.app.request(url(location), { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain("a &#60;b&#62;");
+    expect(html).toContain("a &lt;b&gt;");
     expect(html).not.toContain("<script>");
     expect(html).toContain(`href="${posts.script!.iri}"`);
   });

@@ -14,6 +14,7 @@ import {
   undoActivity,
   updateActivity,
 } from "../../federation/translate/outbound.ts";
+import { toRemotePostInput } from "../../federation/translate/inbound.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
@@ -140,6 +141,18 @@ describe("renderPost fields", () => {
     expect(doc.name?.toString()).toBe("a cat");
     expect(doc.width).toBe(640);
     expect(doc.height).toBe(480);
+  });
+
+  it("escapes plain-text titles and content warnings, which receivers read as HTML, and reads them back unchanged", async () => {
+    const title = `Budget's <2027> &amp; & "plans" <script>alert(1)</script>`;
+    const warning = "spoiler: <b>not bold</b> & <img src=x onerror=alert(1)>";
+    const page = await renderPost(ctx, fakePost({ type: "Page", name: title, summary: warning, sensitive: true }), alice, details);
+    const json = await page.toJsonLd() as Record<string, unknown>;
+    expect(json.name).toBe("Budget&#39;s &lt;2027&gt; &amp;amp; &amp; &quot;plans&quot; &lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(json.summary).toBe("spoiler: &lt;b&gt;not bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;");
+    const read = await toRemotePostInput(page, { followers_url: null });
+    expect(read?.name).toBe(title);
+    expect(read?.summary).toBe(warning);
   });
 
   it("maps types and their extra fields", async () => {
