@@ -1,7 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
-import type { Page } from "./timelines.ts";
-import { isRowId } from "./ids.ts";
+import { keysetPage, type Page } from "./paging.ts";
 
 /** How one account relates to another, seen from `a`. */
 export interface Relationship {
@@ -68,12 +67,7 @@ async function followList(db: Db, actorId: string, side: Side, page: Page, filte
     .where("actors.gone_at", "is", null);
   const prefix = filter.actorIriPrefix;
   if (prefix) q = q.where((eb) => eb(eb.fn("left", ["actors.iri", eb.val(prefix.length)]), "=", prefix));
-  if (page.maxId && isRowId(page.maxId)) q = q.where("follows.id", "<", page.maxId);
-  if (page.sinceId && isRowId(page.sinceId)) q = q.where("follows.id", ">", page.sinceId);
-  const ascending = Boolean(page.minId && isRowId(page.minId));
-  if (ascending) q = q.where("follows.id", ">", page.minId!);
-  const rows = await q.orderBy("follows.id", ascending ? "asc" : "desc").limit(page.limit).execute();
-  if (ascending) rows.reverse();
+  const rows = await keysetPage(q, "follows.id", page);
   return rows.map(({ follow_id, ...actor }) => ({ cursor: follow_id, actor }));
 }
 

@@ -1,29 +1,12 @@
-import type { Db } from "../db/database.ts";
 import type { SelectQueryBuilder } from "kysely";
+import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
-import { visibleTo, type Viewer } from "./visibility.ts";
 import { isRowId } from "./ids.ts";
+import { keysetPage, type Page } from "./paging.ts";
+import { visibleTo, type Viewer } from "./visibility.ts";
 
-/** Keyset page bounds on post ids (Mastodon's max_id / since_id / min_id). */
-export interface Page {
-  maxId?: string;
-  sinceId?: string;
-  minId?: string;
-  limit: number;
-}
-
-
-type PostQuery = SelectQueryBuilder<Database, "posts", Post>;
-
-async function run(q: PostQuery, page: Page): Promise<Post[]> {
-  let query = q;
-  if (page.maxId && isRowId(page.maxId)) query = query.where("posts.id", "<", page.maxId);
-  if (page.sinceId && isRowId(page.sinceId)) query = query.where("posts.id", ">", page.sinceId);
-  const ascending = Boolean(page.minId && isRowId(page.minId));
-  if (ascending) query = query.where("posts.id", ">", page.minId!);
-  const rows = await query.orderBy("posts.id", ascending ? "asc" : "desc").limit(page.limit).execute();
-  // min_id pages are fetched closest-first but returned newest first, like every page.
-  return ascending ? rows.reverse() : rows;
+function run(q: SelectQueryBuilder<Database, "posts", Post>, page: Page): Promise<Post[]> {
+  return keysetPage(q, "posts.id", page);
 }
 
 /** Home: own posts, posts and boosts of accounts followed, and posts that mention the viewer. */

@@ -1,7 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { isRowId } from "../../domain/ids.ts";
-import type { Page } from "../../domain/timelines.ts";
+import type { Page } from "../../domain/paging.ts";
 import type { ApiContext } from "./auth.ts";
 
 /**

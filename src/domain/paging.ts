@@ -1,0 +1,33 @@
+import { type SelectQueryBuilder, sql } from "kysely";
+import { isRowId } from "./ids.ts";
+
+/** Keyset page bounds on row ids (Mastodon's max_id / since_id / min_id). */
+export interface Page {
+  maxId?: string;
+  sinceId?: string;
+  minId?: string;
+  limit: number;
+}
+
+/**
+ * One page of `query`, keyed on the row id `column`: newest first; `max_id`
+ * pages go back in time, `since_id` and `min_id` bound from below (`min_id`
+ * pages are fetched closest-first, so they read forward, and returned newest
+ * first like every page). Never OFFSET: a page costs the same however deep.
+ */
+export async function keysetPage<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  column: `${string}.id`,
+  page: Page,
+): Promise<O[]> {
+  const valid = (id: string | undefined) => (id !== undefined && isRowId(id) ? id : undefined);
+  const max = valid(page.maxId), since = valid(page.sinceId), min = valid(page.minId);
+  const key = sql.ref(column);
+  let q = query;
+  if (max) q = q.where(sql<boolean>`${key} < ${max}`);
+  if (since) q = q.where(sql<boolean>`${key} > ${since}`);
+  if (min) q = q.where(sql<boolean>`${key} > ${min}`);
+  const ascending = min !== undefined;
+  const rows = await q.orderBy(key, ascending ? "asc" : "desc").limit(page.limit).execute();
+  return ascending ? rows.reverse() : rows;
+}
