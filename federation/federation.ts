@@ -1,5 +1,6 @@
 import { type CircuitBreakerOptions, createFederation, type Federation, type RetryPolicy } from "@fedify/fedify";
 import type { Config } from "../src/config.ts";
+import { SOFTWARE } from "../src/version.ts";
 import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
 import type { AppContext } from "../src/context.ts";
@@ -49,7 +50,7 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     allowPrivateAddress: config.allowPrivateAddress,
     // Both roles build the federation object; only `all` and `worker` run the queue.
     manuallyStartQueue: true,
-    userAgent: { software: "Plein/0.1.0", url: config.origin },
+    userAgent: { software: SOFTWARE.userAgent, url: config.origin },
     ...(tuning.outboxRetryPolicy ? { outboxRetryPolicy: tuning.outboxRetryPolicy } : {}),
     ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
   });

@@ -2,6 +2,7 @@ import { type Context, type DocumentLoader, type Federation, FetchError, getUser
 import { type Actor as APActor, isActor, Object as APObject } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
+import { SOFTWARE } from "../src/version.ts";
 import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
 import { findLocalActor, findLocalActorByIri } from "../src/domain/accounts.ts";
@@ -108,7 +109,7 @@ export function remoteLoader(ctx: FedContext): Promise<DocumentLoader> {
       const rsa = pairs.find((p) => p.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
       return createSafeDocumentLoader({
         allowPrivateAddress: config.allowPrivateAddress,
-        userAgent: getUserAgent({ software: "Plein/0.1.0", url: config.origin }),
+        userAgent: getUserAgent({ software: SOFTWARE.userAgent, url: config.origin }),
         signer: rsa ? { keyId: rsa.keyId, privateKey: rsa.privateKey } : undefined,
       });
     })();

@@ -1,8 +1,8 @@
 import type { InstanceStats } from "../../../domain/stats.ts";
 import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
+import { PLEIN_VERSION } from "../../../version.ts";
 
 /** The Mastodon API version we answer to, and ours. */
-export const PLEIN_VERSION = "0.1.0";
 export const COMPATIBLE_VERSION = `4.3.0 (compatible; Plein ${PLEIN_VERSION})`;
 
 const statusesConfig = { max_characters: MAX_POST_CHARS, max_media_attachments: 4, characters_reserved_per_url: URL_WEIGHT };
