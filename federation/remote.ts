@@ -1,5 +1,5 @@
 import { type Context, type DocumentLoader, type Federation, FetchError, getUserAgent, UrlError } from "@fedify/fedify";
-import { type Actor as APActor, isActor, Object as APObject } from "@fedify/vocab";
+import { type Actor as APActor, Collection, isActor, Object as APObject } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
 import { SOFTWARE } from "../src/version.ts";
@@ -15,13 +15,14 @@ import {
   findActorByIri,
   isStale,
   markActorGone,
+  type RemoteActorInput,
   upsertRemoteActor,
 } from "../src/domain/remote-actors.ts";
 import type { Resolver } from "../src/domain/resolver.ts";
 import { handleDomain } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
-import { objectTypeOf, toRemoteActorInput, toRemotePostInput } from "./translate/inbound.ts";
+import { embeddedOnly, objectTypeOf, toRemoteActorInput, toRemotePostInput } from "./translate/inbound.ts";
 
 /**
  * Remote resolution: actors and objects fetched from their origin, checked,
@@ -171,7 +172,37 @@ export async function persistActor(ctx: FedContext, actor: APActor): Promise<Act
     throw new RemoteDocumentError(`A remote document may not claim the local actor ${actor.id.href}`);
   }
   const input = await toRemoteActorInput(actor);
-  return upsertRemoteActor(ctx.data.db, handleDomain(ctx.data.config.origin), input);
+  const counts = await publishedCounts(ctx, actor);
+  return upsertRemoteActor(ctx.data.db, handleDomain(ctx.data.config.origin), { ...input, ...counts });
+}
+
+/**
+ * The `totalItems` an actor publishes for one of its collections: embedded in
+ * the actor document, or fetched from the collection's id on the actor's own
+ * origin. Null when it publishes none or the fetch fails (the stored count stays).
+ */
+async function publishedCount(ctx: FedContext, actor: APActor, embedded: Collection | null, id: URL | null): Promise<number | null> {
+  const valid = (n: number | null | undefined) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : null);
+  if (valid(embedded?.totalItems) !== null) return valid(embedded?.totalItems);
+  if (!id || id.origin !== actor.id?.origin) return null;
+  try {
+    const collection = await fetchDocument(ctx, id);
+    return collection instanceof Collection ? valid(collection.totalItems) : null;
+  } catch (error) {
+    if (!isRemoteInputError(error)) throw error;
+    logger.info("Could not read the size of {collection}: {error}", { collection: id.href, error: String(error) });
+    return null;
+  }
+}
+
+/** Followers, following and posts as the actor itself counts them (Mastodon shows the same). */
+async function publishedCounts(ctx: FedContext, actor: APActor): Promise<Pick<RemoteActorInput, "followersCount" | "followingCount" | "postsCount">> {
+  const [followersCount, followingCount, postsCount] = await Promise.all([
+    publishedCount(ctx, actor, await actor.getFollowers(embeddedOnly).catch(() => null), actor.followersId),
+    publishedCount(ctx, actor, await actor.getFollowing(embeddedOnly).catch(() => null), actor.followingId),
+    publishedCount(ctx, actor, await actor.getOutbox(embeddedOnly).catch(() => null), actor.outboxId),
+  ]);
+  return { followersCount, followingCount, postsCount };
 }
 
 

@@ -28,6 +28,10 @@ export interface RemoteActorInput {
 
 const LIMITS = { username: 100, displayName: 500, summary: 20_000, fields: 20, fieldChars: 2_000 };
 
+function clampCount(n: number): number {
+  return Math.max(0, Math.min(Math.floor(n), 2 ** 31 - 1));
+}
+
 /** Stores what we learned about a remote actor; the handle's domain is the IRI's host. */
 export async function upsertRemoteActor(db: Db, localHost: string, input: RemoteActorInput): Promise<Actor> {
   const iri = new URL(input.iri);
@@ -48,16 +52,19 @@ export async function upsertRemoteActor(db: Db, localHost: string, input: Remote
     followers_url: input.followers, following_url: input.following, featured_url: input.featured,
     manually_approves_followers: input.manuallyApprovesFollowers, bot: input.bot,
     fields: JSON.stringify(fields),
-    followers_count: Math.max(0, Math.min(input.followersCount ?? 0, 2 ** 31 - 1)),
-    following_count: Math.max(0, Math.min(input.followingCount ?? 0, 2 ** 31 - 1)),
-    posts_count: Math.max(0, Math.min(input.postsCount ?? 0, 2 ** 31 - 1)),
     fetched_at: new Date(),
     updated_at: new Date(),
     gone_at: null,
   };
+  // Counts the actor did not publish this time keep their stored value.
+  const counts = {
+    ...(input.followersCount === null ? {} : { followers_count: clampCount(input.followersCount) }),
+    ...(input.followingCount === null ? {} : { following_count: clampCount(input.followingCount) }),
+    ...(input.postsCount === null ? {} : { posts_count: clampCount(input.postsCount) }),
+  };
   return db.insertInto("actors")
-    .values({ iri: iri.href, domain: iri.host, local: false, ...values })
-    .onConflict((oc) => oc.column("iri").doUpdateSet(values))
+    .values({ iri: iri.href, domain: iri.host, local: false, ...values, ...counts })
+    .onConflict((oc) => oc.column("iri").doUpdateSet({ ...values, ...counts }))
     .returningAll().executeTakeFirstOrThrow();
 }
 

@@ -71,6 +71,28 @@ describe("resolveActor", () => {
     expect((await actorRow(zoe.iri))?.gone_at).not.toBeNull();
   });
 
+  test("the follower, following and post counts an actor publishes are stored, refreshed with it, and shown by the API", async () => {
+    const kim = await remote.actor("kim");
+    const collection = (path: string, totalItems: number) =>
+      ({ body: { "@context": AS_CONTEXT, id: remote.url(path), type: "OrderedCollection", totalItems } });
+    remote.serve("/users/kim/followers", collection("/users/kim/followers", 12));
+    remote.serve("/users/kim/following", collection("/users/kim/following", 3));
+    // Some servers embed the collection (with its size) in the actor document.
+    kim.document.outbox = { id: remote.url("/users/kim/outbox"), type: "OrderedCollection", totalItems: 40 };
+    kim.publish();
+    const first = (await resolver().resolveActor(kim.iri))!;
+    expect(first).toMatchObject({ followers_count: 12, following_count: 3, posts_count: 40 });
+
+    // Refreshed: new numbers are taken; a collection that fails this time keeps its count.
+    remote.serve("/users/kim/followers", collection("/users/kim/followers", 13));
+    remote.serve("/users/kim/following", { status: 500, body: "" });
+    await plein.db.updateTable("actors").set({ fetched_at: new Date(Date.now() - 2 * 86_400_000) }).where("id", "=", first.id).execute();
+    expect(await resolver().resolveActor(kim.iri)).toMatchObject({ followers_count: 13, following_count: 3, posts_count: 40 });
+
+    const res = await plein.running.app.request(`https://plein.test/api/v1/accounts/${first.id}`);
+    expect(await res.json()).toMatchObject({ followers_count: 13, following_count: 3, statuses_count: 40 });
+  });
+
   test("a remote handle is found through WebFinger over https and checked against the actor document", async () => {
     const carol = await secure.actor("carol");
     const host = new URL(secure.origin).host;
