@@ -285,7 +285,9 @@ export async function toRemotePostInput(object: APObject, author: Pick<Actor, "f
       continue;
     }
   }
-  const url = httpUrl(object.url);
+  // A web address of another origin is not the object's: it could claim someone else's post.
+  const claimed = httpUrl(object.url);
+  const url = claimed && new URL(claimed).origin === object.id.origin ? claimed : null;
   const inReplyTo = object.replyTargetId;
   return {
     iri: object.id.href,

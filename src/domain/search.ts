@@ -54,10 +54,18 @@ export async function searchTags(db: Db, viewer: Viewer, prefix: string, limit: 
   return rows.map((r) => r.tag);
 }
 
-/** A stored post by its ActivityPub id or its web URL (not checked for visibility). */
-export function findPostByUrl(db: Db, url: string): Promise<Post | undefined> {
-  return db.selectFrom("posts").selectAll()
+/**
+ * A stored post by its ActivityPub id, or by its web address when that is on
+ * the post's own origin: any server can claim any `url` for its objects, so a
+ * `url` of another origin names nothing (not checked for visibility).
+ */
+export async function findPostByUrl(db: Db, url: string): Promise<Post | undefined> {
+  if (!URL.canParse(url)) return undefined;
+  const origin = new URL(url).origin;
+  const candidates = await db.selectFrom("posts").selectAll()
     .where((eb) => eb.or([eb("iri", "=", url), eb("url", "=", url)]))
     .where("reblog_of_id", "is", null)
-    .orderBy("id").limit(1).executeTakeFirst();
+    .orderBy("id").limit(20).execute();
+  return candidates.find((p) => p.iri === url)
+    ?? candidates.find((p) => URL.canParse(p.iri) && new URL(p.iri).origin === origin);
 }
