@@ -16,7 +16,7 @@ const cache = new WeakMap<Request, Promise<Viewer>>();
  * (src/domain/visibility.ts):
  * - no valid signature: anonymous;
  * - a server's instance actor (an `Application`, or a `Service` whose
- *   preferredUsername is its own host name): `{ kind: "server", domain }`;
+ *   preferredUsername is its own host name): `{ kind: "server", origin }`;
  * - any other signer we know (stored by federation/remote.ts, not gone): that remote actor;
  * - a signer we have never stored: anonymous (a user of a server is not the server).
  * The key and its owner must share an origin, and the owner must not claim our own origin.
@@ -64,11 +64,12 @@ async function deriveViewer(ctx: RequestContext<AppContext>): Promise<Viewer> {
     if (!owner?.id) return ANONYMOUS;
     if (owner.id.origin !== key.id.origin) return ANONYMOUS;
     if (owner.id.origin === ctx.data.config.origin.origin) return ANONYMOUS;
-    const domain = owner.id.host;
-    if (owner instanceof Application) return { kind: "server", domain };
+    // A server is its whole origin: one on our host name with another scheme or port is not us.
+    const origin = owner.id.origin;
+    if (owner instanceof Application) return { kind: "server", origin };
     if (owner instanceof Service) {
       const name = owner.preferredUsername?.toString().toLowerCase();
-      if (name && name === owner.id.hostname.toLowerCase()) return { kind: "server", domain };
+      if (name && name === owner.id.hostname.toLowerCase()) return { kind: "server", origin };
     }
     const actor = await findActorByIri(ctx.data.db, owner.id.href);
     if (!actor || actor.local || actor.gone_at) return ANONYMOUS;

@@ -13,8 +13,12 @@ export type Viewer =
   | { kind: "local"; actorId: string }
   /** a remote actor, proven by a verified signature */
   | { kind: "remote"; actorId: string }
-  /** a remote server's instance actor (how servers fetch on behalf of their users) */
-  | { kind: "server"; domain: string };
+  /**
+   * a remote server's instance actor (how servers fetch on behalf of their
+   * users), identified by its full origin (scheme, host, port): it speaks for
+   * the remote actors whose ids have that origin, never for local ones
+   */
+  | { kind: "server"; origin: string };
 
 export const ANONYMOUS: Viewer = { kind: "anonymous" };
 
@@ -73,11 +77,15 @@ export function visibleTo(viewer: Viewer) {
         return eb.and([alive, eb.not(blocked), eb.or(scoped)]);
       }
       case "server": {
-        const d = viewer.domain;
+        const prefix = `${new URL(viewer.origin).origin}/`;
+        const onServer = (e: ExpressionBuilder<Database, "actors">) => e.and([
+          e("actors.local", "=", false),
+          e(e.fn("left", ["actors.iri", e.val(prefix.length)]), "=", prefix),
+        ]);
         return eb.and([alive, eb.or([
           open,
-          eb.and([eb("posts.visibility", "=", "followers"), followsAuthor(eb, (e) => e("actors.domain", "=", d))]),
-          eb.and([eb("posts.visibility", "in", ["followers", "direct"]), mentions(eb, (e) => e("actors.domain", "=", d))]),
+          eb.and([eb("posts.visibility", "=", "followers"), followsAuthor(eb, onServer)]),
+          eb.and([eb("posts.visibility", "in", ["followers", "direct"]), mentions(eb, onServer)]),
         ])]);
       }
     }

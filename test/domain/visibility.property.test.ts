@@ -15,9 +15,10 @@
  * - direct: the author and the mentioned;
  * - instance: the author and signed-in local accounts, for local posts only;
  * - an actor (local or remote viewer) blocked by the author sees none of the author's posts;
- * - a remote server (its instance actor) sees a followers post when one of its
- *   actors is an accepted follower, a followers or direct post when one of its
- *   actors is mentioned;
+ * - a remote server (its instance actor), known by its whole origin, sees a
+ *   followers post when one of its remote actors is an accepted follower, a
+ *   followers or direct post when one of its remote actors is mentioned; a
+ *   server on our host name with another scheme speaks for no local account;
  * - a pending follow grants nothing (Pixelfed CVE-2025-30741);
  * - audience: accepted followers and the mentioned (only the mentioned for
  *   direct, nobody for instance), never the author, a gone actor or an actor
@@ -236,7 +237,12 @@ async function withWorld(w: World, check: (db: Db, ids: Ids) => Promise<void>): 
 type RefViewer =
   | { kind: "anonymous" }
   | { kind: "local" | "remote"; actor: number }
-  | { kind: "server"; domain: string };
+  | { kind: "server"; origin: string };
+
+/** The origin a remote actor's server has (`actorIri`); local actors belong to no remote server. */
+function serverOf(a: ActorSpec): string | null {
+  return a.local ? null : `https://${a.domain}`;
+}
 
 interface ViewerCase {
   label: string;
@@ -251,8 +257,9 @@ function viewersOf(w: World): ViewerCase[] {
     const kind = a.local ? "local" : "remote";
     cases.push({ label: `${kind} #${i} ${a.username}@${a.domain}`, ref: { kind, actor: i }, viewer: (ids) => ({ kind, actorId: at(ids.actor, i) }) });
   });
-  for (const domain of new Set(w.actors.filter((a) => !a.local).map((a) => a.domain))) {
-    cases.push({ label: `server ${domain}`, ref: { kind: "server", domain }, viewer: () => ({ kind: "server", domain }) });
+  // Every remote server present, and one on our own host name but another scheme (not us).
+  for (const origin of new Set([...w.actors.flatMap((a) => serverOf(a) ?? []), `http://${LOCAL_DOMAIN}`])) {
+    cases.push({ label: `server ${origin}`, ref: { kind: "server", origin }, viewer: () => ({ kind: "server", origin }) });
   }
   return cases;
 }
@@ -284,8 +291,8 @@ function refCanView(w: World, v: RefViewer, i: number): boolean {
     case "server":
       return open
         || (p.visibility === "followers" && w.follows.some((f) =>
-          f.followee === p.author && f.state === "accepted" && at(w.actors, f.follower).domain === v.domain))
-        || (mentionable && p.mentions.some((m) => at(w.actors, m).domain === v.domain));
+          f.followee === p.author && f.state === "accepted" && serverOf(at(w.actors, f.follower)) === v.origin))
+        || (mentionable && p.mentions.some((m) => serverOf(at(w.actors, m)) === v.origin));
   }
 }
 
@@ -367,8 +374,8 @@ describe("the visibility rule against its reference model", () => {
             const viewer: Viewer = m.local ? { kind: "local", actorId: m.actorId } : { kind: "remote", actorId: m.actorId };
             expect(await canView(db, viewer, at(ids.post, i)), `audience member ${m.iri} of post #${i} (${p.visibility}) may view it`).toBe(true);
             if (!m.local) {
-              const domain = at(w.actors, ids.actorIndex.get(m.actorId)!).domain;
-              expect(await canView(db, { kind: "server", domain }, at(ids.post, i)), `server ${domain} of audience member ${m.iri} may fetch post #${i}`).toBe(true);
+              const origin = serverOf(at(w.actors, ids.actorIndex.get(m.actorId)!))!;
+              expect(await canView(db, { kind: "server", origin }, at(ids.post, i)), `server ${origin} of audience member ${m.iri} may fetch post #${i}`).toBe(true);
             }
           }
         }
@@ -394,9 +401,10 @@ describe("the visibility rule against its reference model", () => {
             expect((await audience(db, at(ids.post, i))).map((m) => m.actorId), label).not.toContain(at(ids.actor, f.follower));
             expect(home.has(at(ids.post, i)), label).toBe(false);
             if (!follower.local) {
-              const granted = !p.deleted && (w.follows.some((o) => o.followee === p.author && o.state === "accepted" && at(w.actors, o.follower).domain === follower.domain)
-                || p.mentions.some((m) => at(w.actors, m).domain === follower.domain));
-              expect(await canView(db, { kind: "server", domain: follower.domain }, at(ids.post, i)), label).toBe(granted);
+              const origin = serverOf(follower)!;
+              const granted = !p.deleted && (w.follows.some((o) => o.followee === p.author && o.state === "accepted" && serverOf(at(w.actors, o.follower)) === origin)
+                || p.mentions.some((m) => serverOf(at(w.actors, m)) === origin));
+              expect(await canView(db, { kind: "server", origin }, at(ids.post, i)), label).toBe(granted);
             }
           }
         }
@@ -417,7 +425,7 @@ describe("the visibility rule against its reference model", () => {
     };
     await withWorld(w, async (db, ids) => {
       expect(await canView(db, { kind: "remote", actorId: at(ids.actor, 1) }, at(ids.post, 0))).toBe(false);
-      expect(await canView(db, { kind: "server", domain: "a.example" }, at(ids.post, 0))).toBe(false);
+      expect(await canView(db, { kind: "server", origin: "https://a.example" }, at(ids.post, 0))).toBe(false);
       expect(await canView(db, { kind: "local", actorId: at(ids.actor, 2) }, at(ids.post, 0))).toBe(false);
       expect(await audience(db, at(ids.post, 0))).toEqual([]);
       expect(await followerAudience(db, at(ids.actor, 0))).toEqual([]);
@@ -426,7 +434,7 @@ describe("the visibility rule against its reference model", () => {
       // Accepting the request is what opens the post.
       await db.updateTable("follows").set({ state: "accepted" }).where("follower_id", "=", at(ids.actor, 1)).execute();
       expect(await canView(db, { kind: "remote", actorId: at(ids.actor, 1) }, at(ids.post, 0))).toBe(true);
-      expect(await canView(db, { kind: "server", domain: "a.example" }, at(ids.post, 0))).toBe(true);
+      expect(await canView(db, { kind: "server", origin: "https://a.example" }, at(ids.post, 0))).toBe(true);
       expect(await canView(db, { kind: "local", actorId: at(ids.actor, 2) }, at(ids.post, 0))).toBe(false);
     });
   });

@@ -73,8 +73,12 @@ function trustTestCa(): void {
   if (!trusted.some((pem) => normalise(pem) === normalise(ca))) setDefaultCACertificates([...trusted, ca]);
 }
 
-/** `https: true` serves HTTPS on 127.0.0.1 with the test certificate (WebFinger needs https). */
-export async function startFakeRemote(options: { https?: boolean } = {}): Promise<FakeRemote> {
+/**
+ * `https: true` serves HTTPS with the test certificate (WebFinger needs https);
+ * `host` is the loopback address to listen on (default 127.0.0.1), `port` its
+ * port (default: any free one).
+ */
+export async function startFakeRemote(options: { https?: boolean; host?: string; port?: number } = {}): Promise<FakeRemote> {
   const routes = new Map<string, Served | ((req: IncomingMessage) => Served)>();
   const received: ReceivedRequest[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -100,9 +104,10 @@ export async function startFakeRemote(options: { https?: boolean } = {}): Promis
   const server: Server = options.https
     ? createHttpsServer({ cert: readFileSync(join(TLS_DIR, "server.pem")), key: readFileSync(join(TLS_DIR, "server.key")) }, handler)
     : createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const port = (server.address() as AddressInfo).port;
-  const origin = `${options.https ? "https" : "http"}://127.0.0.1:${port}`;
+  const origin = new URL(`${options.https ? "https" : "http"}://${host}:${port}`).origin;
   const url = (path: string) => new URL(path, origin).href;
 
   const remote: FakeRemote = {
