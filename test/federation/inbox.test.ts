@@ -239,6 +239,23 @@ describe("Create, Update, Delete", () => {
     expect(post?.visibility).toBe("followers");
   });
 
+  test("an Update older than the stored edit (delivered late, or replayed) changes nothing", async () => {
+    const object = note(bob);
+    expect(await send({ id: newId(bob), type: "Create", actor: bob.iri, object })).toBe(202);
+    const update = (content: string, updated?: string) => send({
+      id: newId(bob), type: "Update", actor: bob.iri, object: { ...object, content, ...(updated ? { updated } : {}) },
+    });
+    expect(await update("<p>third</p>", "2024-01-03T00:00:00Z")).toBe(202);
+    expect(await update("<p>second</p>", "2024-01-02T00:00:00Z")).toBe(202);
+    expect(await update("<p>undated</p>")).toBe(202);
+    let post = await postByIri(object.id as string);
+    expect(post?.content_html).toBe("<p>third</p>");
+    expect(post?.edited_at?.toISOString()).toBe("2024-01-03T00:00:00.000Z");
+    expect(await update("<p>fourth</p>", "2024-01-04T00:00:00Z")).toBe(202);
+    post = await postByIri(object.id as string);
+    expect(post?.content_html).toBe("<p>fourth</p>");
+  });
+
   test("Update of the actor itself refetches its profile from its origin", async () => {
     bob.document.name = "Bob Renamed";
     bob.publish();

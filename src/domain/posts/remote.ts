@@ -45,10 +45,13 @@ export async function upsertRemotePost(db: Db, author: Actor, input: RemotePostI
       if (existing.actor_id !== author.id) throw forbidden("Object belongs to another actor");
       if (existing.deleted_at) throw conflict("Object was deleted");
       if (mode === "create") return existing;
+      // An edit older than (or as old as) the one we hold was overtaken: keep ours.
+      const editedAt = input.editedAt ? clampDate(input.editedAt) : null;
+      if (existing.edited_at && (!editedAt || editedAt.getTime() <= existing.edited_at.getTime())) return existing;
       const updated = await trx.updateTable("posts").set({
         name: input.name, summary: input.summary, sensitive: input.sensitive, content_html: input.contentHtml,
         language: input.language, extra: JSON.stringify(input.extra),
-        edited_at: clampDate(input.editedAt ?? new Date()),
+        edited_at: editedAt ?? new Date(),
       }).where("id", "=", existing.id).returningAll().executeTakeFirstOrThrow();
       // Mentions decide who may see followers/direct posts: an edit may not widen them.
       await trx.deleteFrom("post_tags").where("post_id", "=", existing.id).execute();
