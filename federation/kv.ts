@@ -1,6 +1,7 @@
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../src/db/schema.ts";
+import { toJsonb } from "../src/db/json.ts";
 
 /**
  * Fedify's key–value store in the `kv_entries` table.
@@ -158,7 +159,7 @@ function encodeKey(key: KvKey): string {
 }
 
 function encodeValue(value: unknown): string {
-  const json = JSON.stringify(value);
+  const json = toJsonb(value);
   if (json === undefined) throw new TypeError(`Cannot store a value of type ${typeof value} in the KvStore.`);
   return json;
 }

@@ -76,8 +76,11 @@ const SANITIZE: sanitizeHtml.IOptions = {
 const TEXT_ONLY: sanitizeHtml.IOptions = { allowedTags: [], allowedAttributes: {}, disallowedTagsMode: "discard" };
 
 /** Remote HTML → the HTML we store and show. */
+/** NUL characters, which PostgreSQL cannot store in text: remote text loses them. */
+const NUL = /\u0000/g;
+
 export function sanitizeRemoteHtml(html: string, maxChars: number = LIMITS.contentChars): string {
-  let out = sanitizeHtml(html.slice(0, MAX_TEXT_INPUT), SANITIZE);
+  let out = sanitizeHtml(html.slice(0, MAX_TEXT_INPUT).replace(NUL, ""), SANITIZE);
   // Sanitising can grow the text (rel attributes); cut the input shorter until it fits.
   let cut = maxChars;
   while (out.length > maxChars && cut > 0) {
@@ -90,7 +93,7 @@ export function sanitizeRemoteHtml(html: string, maxChars: number = LIMITS.conte
 /** Remote HTML or text → plain text (tags dropped, entities decoded), capped. */
 export function remoteText(value: string | null | undefined, maxChars: number): string {
   if (!value) return "";
-  const escaped = sanitizeHtml(value.slice(0, MAX_TEXT_INPUT), TEXT_ONLY);
+  const escaped = sanitizeHtml(value.slice(0, MAX_TEXT_INPUT).replace(NUL, ""), TEXT_ONLY);
   const text = escaped.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&amp;", "&");
   return text.trim().slice(0, maxChars);
 }

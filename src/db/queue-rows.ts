@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "./schema.ts";
+import { toJsonb } from "./json.ts";
 
 // Rows of the durable queue (`queue_messages`), written by the domain inside its
 // own transactions (transactional outbox) and by federation/queue.ts for Fedify.
@@ -47,7 +48,7 @@ export async function enqueueJobs(
   options: EnqueueJobOptions = {},
 ): Promise<string[]> {
   if (payloads.length === 0) return [];
-  const json = JSON.stringify(payloads.map((payload, i) => {
+  const json = toJsonb(payloads.map((payload, i) => {
     if (payload === undefined || typeof payload === "function" || typeof payload === "symbol") {
       throw new TypeError(`Message ${i} cannot be stored as JSON.`);
     }

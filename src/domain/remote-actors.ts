@@ -36,7 +36,7 @@ function clampCount(n: number): number {
 export async function upsertRemoteActor(db: Db, localHost: string, input: RemoteActorInput): Promise<Actor> {
   const iri = new URL(input.iri);
   if (iri.host === localHost) throw forbidden("A remote document may not claim a local actor");
-  if (!input.username || input.username.length > LIMITS.username || /[\s@]/.test(input.username)) {
+  if (!input.username || input.username.length > LIMITS.username || /[\s@\p{Cc}]/u.test(input.username)) {
     throw invalid("Actor has no usable preferredUsername");
   }
   const fields = input.fields.slice(0, LIMITS.fields).map((f) => ({
