@@ -19,7 +19,7 @@ export function createApp({ deps, federation, routers = [] }: AppOptions): Hono<
   const app = new Hono<AppEnv>();
   app.onError(handleError);
   app.notFound(notFoundHandler);
-  app.use(securityHeaders);
+  app.use(securityHeaders(deps.config.origin));
   app.use(async (c, next) => {
     c.set("deps", deps);
     await next();
