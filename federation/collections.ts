@@ -5,8 +5,9 @@
  * Paging is by keyset on row ids, never by offset: a page's cursor is the
  * last id seen ("" for the first page), and the next page continues strictly
  * after it, so concurrent inserts and deletes never repeat or skip an item.
- * What depends on the requester (outbox items, replies) goes through the
- * visibility rule with the viewer from the request signature.
+ * What depends on the requester goes through the domain's rules with the
+ * viewer from the request signature: the visibility rule for outbox items and
+ * replies, `canSeeNetwork` for followers and following.
  */
 import type { Context, Federation, RequestContext } from "@fedify/fedify";
 import { isRowId } from "../src/domain/ids.ts";
@@ -27,7 +28,7 @@ import {
 } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
 import { loadPostDetails } from "../src/domain/post-details.ts";
-import { countFollows, listFollowers, listFollowing } from "../src/domain/relationships.ts";
+import { canSeeNetwork, countFollows, listFollowers, listFollowing } from "../src/domain/relationships.ts";
 import { findLocalActor as findLocalAccount } from "../src/domain/accounts.ts";
 
 /** Items per page. */
@@ -97,6 +98,20 @@ async function followPage(db: Db, direction: "followers" | "following", actorId:
   return entries.map((e) => ({ id: e.cursor, actor: e.actor }));
 }
 
+/**
+ * May the requester see who follows `actor` and whom it follows (the domain's
+ * one rule)? A context without a request is Fedify expanding "followers" to
+ * deliver an activity: no reader, so nothing to hide.
+ */
+async function networkVisible(ctx: Context<AppContext>, actor: Actor): Promise<boolean> {
+  if (!isRequestContext(ctx)) return true;
+  return canSeeNetwork(ctx.data.db, await viewerFromRequest(ctx), actor);
+}
+
+function isRequestContext(ctx: Context<AppContext>): ctx is RequestContext<AppContext> {
+  return (ctx as Partial<RequestContext<AppContext>>).request instanceof Request;
+}
+
 /** Fedify's one-shot expansion of a followers collection reads at most this many. */
 const MAX_SYNCHRONISED_FOLLOWERS = 100_000;
 
@@ -163,19 +178,20 @@ export function registerCollections(federation: Federation<AppContext>): void {
     })
     .setFirstCursor(async (ctx, identifier) => ((await findLocalActor(ctx, identifier)) ? "" : null));
 
-  // Followers and following: locked accounts show their totals only (as Mastodon does).
+  // Followers and following: a hidden network shows its totals only (as Mastodon does).
   federation
     .setFollowersDispatcher(paths.followers, async (ctx, identifier, cursor, filter) => {
       const actor = await findLocalActor(ctx, identifier);
       if (!actor) return null;
+      const visible = await networkVisible(ctx, actor);
       if (cursor === null) {
-        // The HTTP collection of a locked account (totals only), or Fedify's own
+        // The HTTP collection of a hidden network (totals only), or Fedify's own
         // one-shot expansion of "followers" (send.ts never asks for it).
-        if (actor.manually_approves_followers) return { items: [] };
+        if (!visible) return { items: [] };
         const all = await followPage(ctx.data.db, "followers", actor.id, filter ? { baseUrl: filter } : {});
         return { items: all.map(recipient) };
       }
-      if (actor.manually_approves_followers) return null;
+      if (!visible) return null;
       const parsed = parseCursor(cursor);
       if (!parsed) return null;
       const rows = await followPage(ctx.data.db, "followers", actor.id, {
@@ -190,14 +206,14 @@ export function registerCollections(federation: Federation<AppContext>): void {
     })
     .setFirstCursor(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor && !actor.manually_approves_followers ? "" : null;
+      return actor && await networkVisible(ctx, actor) ? "" : null;
     });
 
   federation
     .setFollowingDispatcher(paths.following, async (ctx, identifier, cursor) => {
       const actor = await findLocalActor(ctx, identifier);
       if (!actor) return null;
-      if (actor.manually_approves_followers) return cursor === null ? { items: [] } : null;
+      if (!(await networkVisible(ctx, actor))) return cursor === null ? { items: [] } : null;
       const parsed = parseCursor(cursor ?? "");
       if (!parsed) return null;
       const rows = await followPage(ctx.data.db, "following", actor.id, { ...parsed, limit: PAGE_SIZE.actors + 1 });
@@ -210,7 +226,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
     })
     .setFirstCursor(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor && !actor.manually_approves_followers ? "" : null;
+      return actor && await networkVisible(ctx, actor) ? "" : null;
     });
 
   // Pinned posts do not exist yet: an empty collection for every local actor.

@@ -6,6 +6,7 @@ import { inboxSignatureGuard } from "../federation/inbox/guard.ts";
 import { federationMiddleware } from "../federation/middleware.ts";
 import { limitBody } from "./http/body-limit.ts";
 import { handleError, notFoundHandler } from "./http/errors.ts";
+import { refuseNulInUrl } from "./http/nul-guard.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 
 export interface AppOptions {
@@ -19,12 +20,13 @@ export function createApp({ deps, federation, routers = [] }: AppOptions): Hono<
   const app = new Hono<AppEnv>();
   app.onError(handleError);
   app.notFound(notFoundHandler);
-  app.use(securityHeaders);
+  app.use(securityHeaders(deps.config.origin));
   app.use(async (c, next) => {
     c.set("deps", deps);
     await next();
   });
   app.use(limitBody);
+  app.use(refuseNulInUrl);
   app.get("/healthz", async (c) => {
     try {
       await sql`select 1`.execute(deps.db);

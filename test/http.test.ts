@@ -1,4 +1,5 @@
 import { createPublicKey } from "node:crypto";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { createUser } from "../src/domain/accounts.ts";
@@ -287,5 +288,47 @@ describe("request bodies over 1 MiB", () => {
     });
     expect(res.status).not.toBe(413);
     expect(res.status).toBeGreaterThanOrEqual(400); // unsigned garbage is still refused, for another reason
+  });
+});
+
+describe("Strict-Transport-Security", () => {
+  function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        const port = typeof address === "object" && address ? address.port : 0;
+        server.close(() => resolve(port));
+      });
+    });
+  }
+
+  /** Plein listening on plain HTTP (as behind a TLS-terminating proxy), fetched over HTTP. */
+  async function hstsOver(origin: (port: number) => string): Promise<Array<string | null>> {
+    const port = await freePort();
+    const env = { PLEIN_ORIGIN: origin(port), PLEIN_DATA_DIR: "memory://", HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "error" };
+    const plein = await startPlein(loadConfig(env), { database: await openTestDatabase(), role: "web" });
+    try {
+      const answers = [];
+      for (const path of ["/healthz", "/api/v1/instance", "/no/such/route"]) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        await res.body?.cancel();
+        expect(res.status, path).toBeLessThan(500);
+        answers.push(res.headers.get("strict-transport-security"));
+      }
+      return answers;
+    } finally {
+      await plein.close();
+      await plein.database.close();
+    }
+  }
+
+  it("is sent over a plain HTTP listener when PLEIN_ORIGIN is https", async () => {
+    expect(await hstsOver(() => "https://plein.test")).toEqual(Array(3).fill("max-age=31536000"));
+  });
+
+  it("is not sent when PLEIN_ORIGIN is http", async () => {
+    expect(await hstsOver((port) => `http://127.0.0.1:${port}`)).toEqual([null, null, null]);
   });
 });

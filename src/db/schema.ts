@@ -60,6 +60,8 @@ export interface ActorsTable {
   following_url: string | null;
   featured_url: string | null;
   manually_approves_followers: Generated<boolean>;
+  /** hides its followers and follows from others; null: never chosen (see src/domain/relationships.ts) */
+  hide_collections: boolean | null;
   bot: Generated<boolean>;
   fields: GeneratedJson;
   followers_count: Generated<number>;

@@ -13,6 +13,8 @@ export interface ProfileChanges {
   /** bio as plain text; links and hashtags become HTML */
   note?: string;
   locked?: boolean;
+  /** hide followers and follows from everyone but the account itself */
+  hideCollections?: boolean;
   bot?: boolean;
   fields?: Array<{ name: string; value: string }>;
 }
@@ -31,7 +33,7 @@ function bioHtml(origin: URL, text: string): string {
  */
 export async function updateProfile(db: Db, origin: URL, actor: Actor, changes: ProfileChanges): Promise<Actor> {
   if (!actor.local || actor.type !== "Person") throw forbidden();
-  const set: Partial<Pick<Actor, "display_name" | "summary_html" | "manually_approves_followers" | "bot">> & { fields?: string } = {};
+  const set: Partial<Pick<Actor, "display_name" | "summary_html" | "manually_approves_followers" | "hide_collections" | "bot">> & { fields?: string } = {};
   if (changes.displayName !== undefined) {
     const name = changes.displayName.trim();
     if ([...name].length > PROFILE_LIMITS.displayName) throw invalid(`Display name is longer than ${PROFILE_LIMITS.displayName} characters`);
@@ -42,6 +44,7 @@ export async function updateProfile(db: Db, origin: URL, actor: Actor, changes: 
     set.summary_html = changes.note.trim() === "" ? "" : bioHtml(origin, changes.note);
   }
   if (changes.locked !== undefined) set.manually_approves_followers = changes.locked;
+  if (changes.hideCollections !== undefined) set.hide_collections = changes.hideCollections;
   if (changes.bot !== undefined) set.bot = changes.bot;
   if (changes.fields !== undefined) {
     const fields = changes.fields.filter((f) => f.name.trim() !== "" || f.value.trim() !== "");

@@ -1,6 +1,7 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
 import { keysetPage, type Page } from "./paging.ts";
+import type { Viewer } from "./visibility.ts";
 
 /** How one account relates to another, seen from `a`. */
 export interface Relationship {
@@ -113,4 +114,30 @@ export async function countFollows(db: Db, actorId: string, direction: "follower
     .where("actors.gone_at", "is", null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Does the account hide its network (who follows it, whom it follows)? Its own
+ * choice (Mastodon's `hide_collections`) when it made one; a local account that
+ * never chose hides it while locked, as locked accounts always did in
+ * ActivityPub. Of a remote account we know only what it told us.
+ */
+export function hidesNetwork(actor: Pick<Actor, "local" | "hide_collections" | "manually_approves_followers">): boolean {
+  return actor.hide_collections ?? (actor.local && actor.manually_approves_followers);
+}
+
+/**
+ * The one rule for the lists of an account's followers and follows, on every
+ * surface (Mastodon API, ActivityPub collections). Mastodon's rule: the owner
+ * always sees them; nobody else when the account hides its network or blocks
+ * the viewer; everyone otherwise. Totals are not covered: they stay public.
+ */
+export async function canSeeNetwork(db: Db, viewer: Viewer, owner: Actor): Promise<boolean> {
+  const viewerId = viewer.kind === "local" || viewer.kind === "remote" ? viewer.actorId : undefined;
+  if (viewerId === owner.id) return true;
+  if (hidesNetwork(owner)) return false;
+  if (viewerId === undefined) return true;
+  const blocked = await db.selectFrom("blocks").select("actor_id")
+    .where("actor_id", "=", owner.id).where("target_id", "=", viewerId).executeTakeFirst();
+  return blocked === undefined;
 }

@@ -75,10 +75,11 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startApi(): Promise<Api> {
+/** `env`: more configuration (e.g. PLEIN_ALLOW_PRIVATE_ADDRESS to verify a fake remote's signatures). */
+export async function startApi(options: { env?: Record<string, string> } = {}): Promise<Api> {
   const database = await openTestDatabase();
   const running = await startPlein(
-    loadConfig({ PLEIN_ORIGIN: ORIGIN, PLEIN_DATA_DIR: "memory://", LOG_LEVEL: "error" }),
+    loadConfig({ PLEIN_ORIGIN: ORIGIN, PLEIN_DATA_DIR: "memory://", LOG_LEVEL: "error", ...options.env }),
     { database, listen: false, role: "web" },
   );
   const realResolver = running.deps.resolver;

@@ -7,7 +7,7 @@ import { invalid, notFound } from "../../domain/errors.ts";
 import { block, unblock } from "../../domain/blocks.ts";
 import { follow, unfollow } from "../../domain/follows.ts";
 import { updateProfile } from "../../domain/profiles.ts";
-import { listFollowers, listFollowing, relationshipsOf } from "../../domain/relationships.ts";
+import { canSeeNetwork, listFollowers, listFollowing, relationshipsOf } from "../../domain/relationships.ts";
 import { findActorByHandle, findActorById } from "../../domain/remote-actors.ts";
 import { actorPosts } from "../../domain/timelines.ts";
 import { handleDomain } from "../../domain/urls.ts";
@@ -51,6 +51,7 @@ export function mountAccounts(app: Hono<AppEnv>): void {
       ...definedEntry("displayName", optionalString(params, "display_name")),
       ...definedEntry("note", optionalString(params, "note")),
       ...definedEntry("locked", optionalBoolean(params, "locked")),
+      ...definedEntry("hideCollections", optionalBoolean(params, "hide_collections")),
       ...definedEntry("bot", optionalBoolean(params, "bot")),
       ...definedEntry("fields", profileFields(params)),
     });
@@ -101,21 +102,19 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     return c.json(onlyMedia ? statuses.filter((s) => (s.reblog ?? s).media_attachments.length > 0) : statuses);
   });
 
-  r.get("/:id/followers", optionalAuth("read:accounts"), async (c) => {
-    const deps = c.get("deps");
-    const actor = await findAccount(deps.db, pathId(c));
-    const entries = await listFollowers(deps.db, actor.id, pageParams(queryParams(c)));
-    setLinkHeader(c, entries.map((e) => e.cursor));
-    return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c)));
-  });
-
-  r.get("/:id/following", optionalAuth("read:accounts"), async (c) => {
-    const deps = c.get("deps");
-    const actor = await findAccount(deps.db, pathId(c));
-    const entries = await listFollowing(deps.db, actor.id, pageParams(queryParams(c)));
-    setLinkHeader(c, entries.map((e) => e.cursor));
-    return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c)));
-  });
+  // A hidden network is an empty list (Mastodon's answer), not an error.
+  for (const [path, list] of [["followers", listFollowers], ["following", listFollowing]] as const) {
+    r.get(`/:id/${path}`, optionalAuth("read:accounts"), async (c) => {
+      const deps = c.get("deps");
+      const viewer = viewerOf(c);
+      const actor = await findAccount(deps.db, pathId(c));
+      const page = pageParams(queryParams(c));
+      if (!(await canSeeNetwork(deps.db, viewer, actor))) return c.json([]);
+      const entries = await list(deps.db, actor.id, page);
+      setLinkHeader(c, entries.map((e) => e.cursor));
+      return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewer));
+    });
+  }
 
   r.post("/:id/follow", requireAuth("write:follows"), relationshipAction(async (deps, me, target, params) => {
     // Accepted for compatibility; every follow shows boosts and does not notify.

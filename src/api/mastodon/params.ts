@@ -34,8 +34,45 @@ function mediaType(c: ApiContext): string | undefined {
   return c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() || undefined;
 }
 
-/** Query plus body. Malformed JSON is a 400; a body of another type a 415. */
+/** Does `value` (text, or a list or object of them, at any depth) contain U+0000? */
+function containsNul(value: unknown): boolean {
+  // An explicit stack: a JSON body may nest deeper than the call stack allows.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.includes("\0")) return true;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (typeof v === "object" && v !== null && !(v instanceof Blob)) {
+      for (const [key, item] of Object.entries(v)) {
+        if (key.includes("\0")) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * PostgreSQL cannot store U+0000 in text and no client has reason to send it:
+ * a body that carries it anywhere is refused (the URL is checked for every
+ * route by src/http/nul-guard.ts).
+ */
+function refuseNul(params: Params): Params {
+  for (const [key, value] of Object.entries(params)) {
+    if (key.includes("\0")) throw invalid("Parameter names must not contain the NUL character");
+    if (containsNul(value)) throw invalid(`${key} must not contain the NUL character`);
+  }
+  return params;
+}
+
+/** Query plus body. Malformed JSON is a 400; a body of another type a 415; NUL anywhere a 422. */
 export async function readParams(c: ApiContext): Promise<Params> {
+  return refuseNul(await queryAndBody(c));
+}
+
+async function queryAndBody(c: ApiContext): Promise<Params> {
   const params = queryParams(c);
   const type = mediaType(c);
   if (type === "application/json" || type?.endsWith("+json")) {

@@ -1,7 +1,7 @@
 import type { AppContext } from "../../../context.ts";
 import type { Actor } from "../../../db/schema.ts";
 import { type AccountCounts, accountCounts } from "../../../domain/account-counts.ts";
-import { countFollowRequests } from "../../../domain/relationships.ts";
+import { countFollowRequests, hidesNetwork } from "../../../domain/relationships.ts";
 import { ANONYMOUS, type Viewer } from "../../../domain/visibility.ts";
 
 /** https://docs.joinmastodon.org/entities/Account/ */
@@ -45,6 +45,8 @@ export interface MastodonCredentialAccount extends MastodonAccount {
     sensitive: boolean;
     language: string | null;
     follow_requests_count: number;
+    /** followers and follows shown to nobody else */
+    hide_collections: boolean;
   };
 }
 
@@ -124,6 +126,7 @@ export async function renderCredentialAccount(deps: AppContext, actor: Actor): P
       sensitive: false,
       language: null,
       follow_requests_count: requests,
+      hide_collections: hidesNetwork(actor),
     },
   };
 }
