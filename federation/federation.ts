@@ -1,10 +1,10 @@
-import { type CircuitBreakerOptions, createFederation, type Federation, type RetryPolicy } from "@fedify/fedify";
+import { type CircuitBreakerOptions, createFederation, type Federation, getUserAgent, type RetryPolicy } from "@fedify/fedify";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
-import { boundFedifyLoaders } from "./loader.ts";
+import { useSafeLoadersInFedify } from "./loader.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerCollections } from "./collections.ts";
 import { withInboxIdempotence } from "./inbox/idempotency.ts";
@@ -35,6 +35,7 @@ export interface DeliveryTuning {
 /** Builds the Fedify federation object from configuration; every dispatcher and listener registers here. */
 export function createPleinFederation({ db, config, driver, tuning = {} }: FederationOptions): PleinFederation {
   const kv = new KyselyKvStore(db);
+  const userAgent = { software: "Plein/0.1.0", url: config.origin };
   const queue = new KyselyMessageQueue({
     db,
     queue: "fedify",
@@ -49,12 +50,12 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     allowPrivateAddress: config.allowPrivateAddress,
     // Both roles build the federation object; only `all` and `worker` run the queue.
     manuallyStartQueue: true,
-    userAgent: { software: "Plein/0.1.0", url: config.origin },
+    userAgent,
     ...(tuning.outboxRetryPolicy ? { outboxRetryPolicy: tuning.outboxRetryPolicy } : {}),
     ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
   });
-  // Fedify's own fetches (keys, actors, contexts) get the same deadline as ours (federation/loader.ts).
-  boundFedifyLoaders(federation);
+  // Fedify's own fetches (keys, actors, contexts) go through our capped loader, uncached (federation/loader.ts).
+  useSafeLoadersInFedify(federation, { allowPrivateAddress: config.allowPrivateAddress, userAgent: getUserAgent(userAgent) });
   registerActors(federation);
   registerNodeInfo(federation);
   registerObjects(federation);
