@@ -4,6 +4,7 @@ import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
+import { withBoundedKeyCache } from "./key-cache.ts";
 import { useSafeLoadersInFedify } from "./loader.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerCollections } from "./collections.ts";
@@ -43,8 +44,9 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     releaseStaleLocksOnStart: driver === "pglite",
   });
   const federation = createFederation<AppContext>({
-    // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts).
-    kv: withInboxIdempotence(kv, db),
+    // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts);
+    // its public keys expire and failed key fetches are not stored (key-cache.ts).
+    kv: withBoundedKeyCache(withInboxIdempotence(kv, db)),
     queue,
     origin: config.origin.href,
     allowPrivateAddress: config.allowPrivateAddress,

@@ -8,8 +8,10 @@
  * contexts and keys and counts what it is asked for and what it sends.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { generateCryptoKeyPair } from "@fedify/fedify";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { housekeep } from "../../federation/housekeeping.ts";
 import { FETCH_LIMITS } from "../../federation/loader.ts";
 import { AS_CONTEXT, deliverOverNetwork, type FakeActor, type FakeRemote, newId, PUBLIC, startFakeRemote } from "../support/fake-remote.ts";
 import { closeInstances, settle, startInstances, type TestInstance, type TestUser } from "../support/instances.ts";
@@ -139,6 +141,76 @@ describe("remote JSON-LD contexts named by an unauthenticated activity", () => {
     expect(await jsonError(res)).toMatch(/context/i);
     expect(requestsTo("/contexts/overflow/")).toBeLessThanOrEqual(FETCH_LIMITS.maxFetchesPerRequest);
     expect(await kvRows()).toEqual(before);
+  });
+});
+
+describe("keys fetched to check a signature", () => {
+  test("a 30 MB key document is refused once the size cap is read, fetched once, and nothing is stored", async () => {
+    const { privateKey } = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    const actor = remote.url("/users/huge");
+    const huge = streamHuge("application/activity+json",
+      `{"@context":"https://www.w3.org/ns/activitystreams","id":"${actor}","type":"Person","inbox":"${actor}/inbox","summary":"`, '"}');
+    remote.serveRaw("/users/huge", huge.handler);
+    const before = await kvRows();
+    const res = await deliverOverNetwork(inbox(), {
+      "@context": AS_CONTEXT, id: remote.url("/activities/huge"), type: "Follow", actor, object: alice.actor.iri,
+    }, { keyId: `${actor}#main-key`, privateKey });
+    // Fedify 2.3.8 read the 30 MB twice (the key, then its owner) and kept it in kv_entries.
+    expect(res.status).toBe(401);
+    expect(requestsTo("/users/huge")).toBe(1);
+    expect(huge.flushed()).toBeLessThan(FETCH_LIMITS.maxBytes + SOCKET_SLACK);
+    expect(await kvRows()).toEqual(before);
+  });
+
+  test("a forged request that spends the fetch budget before the key fetch cannot make an honest key \"unavailable\"", async () => {
+    const dave = await remote.actor("dave");
+    const budget = FETCH_LIMITS.maxFetchesPerRequest;
+    for (let i = 0; i < budget; i++) serveContext(`/contexts/spend/${i}`);
+    const { privateKey: forgery } = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    const object = {
+      id: newId(dave, "notes"), type: "Note", attributedTo: dave.iri, to: [PUBLIC], content: "<p>forged</p>",
+      tag: Array.from({ length: budget }, (_, i) => ({ "@context": remote.url(`/contexts/spend/${i}`), type: "Mention", href: remote.url(`/users/s${i}`) })),
+    };
+    const before = await kvRows();
+    const forged = await deliverOverNetwork(inbox(), { "@context": AS_CONTEXT, id: newId(dave), type: "Create", actor: dave.iri, object },
+      { keyId: dave.keyId, privateKey: forgery });
+    expect(forged.status).toBe(401);
+    expect(requestsTo("/contexts/spend/")).toBe(budget);
+    // Fedify cached dave's key as unavailable for ten minutes when the fetch over budget failed.
+    expect(await kvRows()).toEqual(before);
+    const honest = { id: newId(dave, "notes"), type: "Note", attributedTo: dave.iri, to: [PUBLIC], content: "<p>real</p>" };
+    const res = await deliverOverNetwork(inbox(), { "@context": AS_CONTEXT, id: newId(dave), type: "Create", actor: dave.iri, object: honest }, dave);
+    expect(res.status).toBe(202);
+    await settle([plein]);
+    expect(await plein.db.selectFrom("posts").select("id").where("iri", "=", honest.id).executeTakeFirst()).toBeDefined();
+  });
+
+  test("a cached public key expires, and housekeeping removes it once it has", async () => {
+    const carol = await remote.actor("carol");
+    const note = { id: newId(carol, "notes"), type: "Note", attributedTo: carol.iri, to: [PUBLIC], content: "<p>hello</p>" };
+    const send = (object: Record<string, unknown>) => deliverOverNetwork(inbox(),
+      { "@context": AS_CONTEXT, id: newId(carol), type: "Create", actor: carol.iri, object }, carol);
+    expect((await send(note)).status).toBe(202);
+    await settle([plein]);
+    const fedifyRows = (await kvRows()).filter((row) => /^\["_fedify","(publicKey|remoteDocument)"/.test(row.key));
+    const carolKey = fedifyRows.filter((row) => row.key.includes(carol.keyId));
+    expect(carolKey).toHaveLength(1);
+    // Fedify 2.3.8 cached keys without an expiry: fresh keys grew the table without end.
+    for (const row of fedifyRows) expect(row.expires_at, row.key).not.toBeNull();
+
+    await plein.db.updateTable("kv_entries").set({ expires_at: sql<Date>`now() - interval '1 second'` })
+      .where("key", "=", carolKey[0]!.key).execute();
+    const removed = await housekeep(plein.db, plein.running.federation.kv);
+    expect(removed.kv).toBeGreaterThanOrEqual(1);
+    expect((await kvRows()).map((row) => row.key)).not.toContain(carolKey[0]!.key);
+
+    // The key is fetched again when it is needed next.
+    const fetchedBefore = requestsTo("/users/carol");
+    const again = { ...note, id: newId(carol, "notes") };
+    expect((await send(again)).status).toBe(202);
+    expect(requestsTo("/users/carol")).toBeGreaterThan(fetchedBefore);
+    await settle([plein]);
+    expect(await plein.db.selectFrom("posts").select("id").where("iri", "=", again.id).executeTakeFirst()).toBeDefined();
   });
 });
 
