@@ -1,11 +1,12 @@
-import { type CircuitBreakerOptions, createFederation, type Federation, type RetryPolicy } from "@fedify/fedify";
+import { type CircuitBreakerOptions, createFederation, type Federation, getUserAgent, type RetryPolicy } from "@fedify/fedify";
 import type { Config } from "../src/config.ts";
 import { SOFTWARE } from "../src/version.ts";
 import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
-import { boundFedifyLoaders } from "./loader.ts";
+import { withBoundedKeyCache } from "./key-cache.ts";
+import { useSafeLoadersInFedify } from "./loader.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerCollections } from "./collections.ts";
 import { withInboxIdempotence } from "./inbox/idempotency.ts";
@@ -36,6 +37,7 @@ export interface DeliveryTuning {
 /** Builds the Fedify federation object from configuration; every dispatcher and listener registers here. */
 export function createPleinFederation({ db, config, driver, tuning = {} }: FederationOptions): PleinFederation {
   const kv = new KyselyKvStore(db);
+  const userAgent = { software: SOFTWARE.userAgent, url: config.origin };
   const queue = new KyselyMessageQueue({
     db,
     queue: "fedify",
@@ -43,19 +45,20 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     releaseStaleLocksOnStart: driver === "pglite",
   });
   const federation = createFederation<AppContext>({
-    // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts).
-    kv: withInboxIdempotence(kv, db),
+    // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts);
+    // its public keys expire and failed key fetches are not stored (key-cache.ts).
+    kv: withBoundedKeyCache(withInboxIdempotence(kv, db)),
     queue,
     origin: config.origin.href,
     allowPrivateAddress: config.allowPrivateAddress,
     // Both roles build the federation object; only `all` and `worker` run the queue.
     manuallyStartQueue: true,
-    userAgent: { software: SOFTWARE.userAgent, url: config.origin },
+    userAgent,
     ...(tuning.outboxRetryPolicy ? { outboxRetryPolicy: tuning.outboxRetryPolicy } : {}),
     ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
   });
-  // Fedify's own fetches (keys, actors, contexts) get the same deadline as ours (federation/loader.ts).
-  boundFedifyLoaders(federation);
+  // Fedify's own fetches (keys, actors, contexts) go through our capped loader, uncached (federation/loader.ts).
+  useSafeLoadersInFedify(federation, { allowPrivateAddress: config.allowPrivateAddress, userAgent: getUserAgent(userAgent) });
   registerActors(federation);
   registerNodeInfo(federation);
   registerObjects(federation);

@@ -10,6 +10,8 @@ import {
   UrlError,
   validatePublicUrl,
 } from "@fedify/fedify";
+import { ContextCache } from "./context-cache.ts";
+import { spendFetch } from "./fetch-budget.ts";
 
 /**
  * The document loader our own remote lookups use (federation/remote.ts).
@@ -22,9 +24,13 @@ import {
  * - reads at most `maxBytes` and gives up after `timeoutMs`;
  * - follows at most `maxRedirects` redirects, checking every hop (scheme,
  *   private addresses unless allowed) *before* a signed request is sent to it;
- * - signs each request with the instance actor's key when given one.
- * Checking that the document's `id` is the id that was asked for happens one
- * level up (`fetchDocument` in remote.ts), after JSON-LD parsing.
+ * - signs each request with the instance actor's key when given one;
+ * - counts each request against the budget of the inbound request that caused
+ *   it, if any (federation/fetch-budget.ts).
+ * Fedify's own fetches (keys, actors, JSON-LD contexts) go through it too
+ * (`useSafeLoadersInFedify`). Checking that the document's `id` is the id
+ * that was asked for happens one level up (`fetchDocument` in remote.ts),
+ * after JSON-LD parsing.
  */
 export const FETCH_LIMITS = {
   maxBytes: 1024 * 1024,
@@ -32,6 +38,15 @@ export const FETCH_LIMITS = {
   maxRedirects: 5,
   /** Nesting of JSON arrays and objects; real ActivityPub documents stay under 15. */
   maxDepth: 64,
+  /**
+   * Remote fetches (each redirect hop counts) one inbound request may cause.
+   * An honest inbox POST needs at most about eight: the signer's key and its
+   * owner, the actor named by the activity, those again for a Linked Data
+   * Signature of a forwarded activity, a context outside Fedify's preloaded
+   * set (Pleroma's litepub) fetched once per expansion, and a redirect or
+   * two. Twice that leaves room; 200 embedded context URLs do not fit.
+   */
+  maxFetchesPerRequest: 16,
 } as const;
 
 /**
@@ -59,6 +74,7 @@ export function jsonNestsDeeperThan(text: string, maxDepth: number = FETCH_LIMIT
 
 export const ACCEPT_ACTIVITYPUB =
   'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
+const ACCEPT_CONTEXT = "application/ld+json, application/json;q=0.9, */*;q=0.1";
 
 /** A fetched document we refuse to use (media type, size, shape). */
 export class DocumentRejectedError extends Error {
@@ -78,6 +94,15 @@ export interface SafeLoaderOptions {
   maxBytes?: number;
   timeoutMs?: number;
   maxRedirects?: number;
+  /**
+   * Loads JSON-LD contexts: any media type whose body is a JSON object (they
+   * are served as application/ld+json, application/json, even text/plain;
+   * a context cannot pose as an actor or object, so the media type rule
+   * against uploaded fakes does not apply).
+   */
+  contexts?: boolean;
+  /** Answers from, and keeps small documents in, this cache (for contexts). */
+  cache?: ContextCache;
   /**
    * Replaces the address check of every hop (tests only: lets one loopback
    * server stand in for a public one, so a redirect from it to a private
@@ -187,6 +212,8 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
   return async (url, loaderOptions): Promise<RemoteDocument> => {
     const preloaded = (preloadedContexts as Record<string, unknown>)[url];
     if (preloaded !== undefined) return { contextUrl: null, document: preloaded, documentUrl: url };
+    const cached = options.cache?.get(url);
+    if (cached) return cached;
     const signals = [AbortSignal.timeout(timeoutMs)];
     if (loaderOptions?.signal) signals.push(loaderOptions.signal);
     const signal = AbortSignal.any(signals);
@@ -194,8 +221,10 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
     const visited = new Set<string>();
     for (let hop = 0; ; hop++) {
       await checkUrl(current, options);
+      const exhausted = spendFetch();
+      if (exhausted !== null) throw new DocumentRejectedError(current.href, `more than ${exhausted} remote fetches for one request`);
       visited.add(current.href);
-      const headers = new Headers({ accept: ACCEPT_ACTIVITYPUB });
+      const headers = new Headers({ accept: options.contexts ? ACCEPT_CONTEXT : ACCEPT_ACTIVITYPUB });
       if (options.userAgent) headers.set("user-agent", options.userAgent);
       let request = new Request(current, { method: "GET", headers, redirect: "manual", signal });
       if (options.signer) request = await signRequest(request, options.signer.privateKey, options.signer.keyId);
@@ -219,10 +248,13 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
       }
       if (!response.ok) {
         await response.body?.cancel().catch(() => {});
-        throw new FetchError(current, `HTTP ${response.status}`, response);
+        // The status and headers without the body: Fedify keeps a failed key fetch's
+        // response (clone() of a cancelled body throws) and would store its body.
+        const bodiless = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+        throw new FetchError(current, `HTTP ${response.status}`, bodiless);
       }
       const contentType = response.headers.get("content-type");
-      if (!isActivityPubMediaType(contentType)) {
+      if (!options.contexts && !isActivityPubMediaType(contentType)) {
         await response.body?.cancel().catch(() => {});
         throw new DocumentRejectedError(current.href, `media type ${JSON.stringify(contentType)} is not an ActivityPub type`);
       }
@@ -237,7 +269,9 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
       if (typeof document !== "object" || document === null || Array.isArray(document)) {
         throw new DocumentRejectedError(current.href, "not a JSON object");
       }
-      return { contextUrl: null, document, documentUrl: current.href };
+      const remote: RemoteDocument = { contextUrl: null, document, documentUrl: current.href };
+      options.cache?.set(url, remote, text.length);
+      return remote;
     }
   };
 }
@@ -254,40 +288,43 @@ export function valueNestsDeeperThan(value: unknown, maxDepth: number = FETCH_LI
   return false;
 }
 
-/**
- * Bounds a Fedify document loader: every call gets a deadline (its own
- * fetches pass the signal on), and a document nested deeper than real ones
- * is refused before the JSON-LD processor recurses into it.
- */
-export function boundLoader(loader: DocumentLoader, timeoutMs: number = FETCH_LIMITS.timeoutMs): DocumentLoader {
-  return async (url, options) => {
-    // Fedify's bundled contexts are answered without a fetch (and need no check).
-    if (url in preloadedContexts) return loader(url, options);
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const remote = await loader(url, { ...options, signal: options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline });
-    if (valueNestsDeeperThan(remote.document)) throw new DocumentRejectedError(url, "JSON nested too deeply");
-    return remote;
-  };
+/** What Fedify's loader factories are built from. */
+export interface FedifyLoaderOptions {
+  allowPrivateAddress: boolean;
+  userAgent: string;
 }
-
-const FEDIFY_LOADER_FACTORIES = ["documentLoaderFactory", "contextLoaderFactory", "authenticatedDocumentLoaderFactory"] as const;
 
 /**
  * Fedify 2.3.8 fetches keys, actors and JSON-LD contexts (for the inbox,
- * before any signature is verified) with loaders that have no timeout: a
- * server that sends its headers and then never finishes the body held an
- * inbox request for minutes, and a deeply nested key document or context
- * overflowed the stack (a 500). Its factories cannot be replaced through
- * `createFederation` together with `allowPrivateAddress`, so this wraps them
- * on the federation object (`boundLoader`). Fails loudly if a Fedify upgrade
- * renamed them.
+ * before any signature is verified) with loaders that read any media type
+ * whole, without a size cap or a timeout, and caches every document and
+ * context in the KvStore: a context or key document of 30 MB was read whole
+ * (and stored), a server that never finished its body held an inbox request
+ * for minutes, and 200 context URLs in one activity made 200 fetches and 200
+ * `kv_entries` rows before the request was refused. Its factories cannot be
+ * replaced through `createFederation` together with `allowPrivateAddress`,
+ * so this replaces them on the federation object with our loader: the same
+ * caps as our own fetches, the request's fetch budget, and no KvStore cache
+ * (contexts are kept in a small in-memory cache, context-cache.ts; keys in
+ * Fedify's key cache, key-cache.ts; actors and objects are stored by our
+ * resolver). The authenticated loader signs with the key Fedify hands it
+ * (draft-cavage, as our own signed fetches). Fails loudly if a Fedify
+ * upgrade renamed them.
  */
-export function boundFedifyLoaders(federation: object, timeoutMs: number = FETCH_LIMITS.timeoutMs): void {
+export function useSafeLoadersInFedify(federation: object, options: FedifyLoaderOptions): void {
   const target = federation as Record<string, unknown>;
+  const base = { allowPrivateAddress: options.allowPrivateAddress, userAgent: options.userAgent };
+  const contextCache = new ContextCache();
+  const factories: Record<(typeof FEDIFY_LOADER_FACTORIES)[number], (...args: never[]) => DocumentLoader> = {
+    documentLoaderFactory: () => createSafeDocumentLoader(base),
+    contextLoaderFactory: () => createSafeDocumentLoader({ ...base, contexts: true, cache: contextCache }),
+    authenticatedDocumentLoaderFactory: (identity: { keyId: URL; privateKey: CryptoKey }) =>
+      createSafeDocumentLoader({ ...base, signer: { keyId: identity.keyId, privateKey: identity.privateKey } }),
+  };
   for (const name of FEDIFY_LOADER_FACTORIES) {
-    const original = target[name];
-    if (typeof original !== "function") throw new TypeError(`Fedify's federation has no ${name}: update federation/loader.ts`);
-    const factory = original as (...args: unknown[]) => DocumentLoader;
-    target[name] = (...args: unknown[]) => boundLoader(factory(...args), timeoutMs);
+    if (typeof target[name] !== "function") throw new TypeError(`Fedify's federation has no ${name}: update federation/loader.ts`);
+    target[name] = factories[name];
   }
 }
+
+const FEDIFY_LOADER_FACTORIES = ["documentLoaderFactory", "contextLoaderFactory", "authenticatedDocumentLoaderFactory"] as const;

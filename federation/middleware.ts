@@ -2,7 +2,8 @@ import { type Federation, UrlError } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import type { AppContext } from "../src/context.ts";
-import { DocumentRejectedError } from "./loader.ts";
+import { withFetchBudget, withoutFetchBudget } from "./fetch-budget.ts";
+import { DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
 
 const logger = getLogger(["plein", "federation", "http"]);
 
@@ -16,6 +17,14 @@ function remoteContextFailure(error: unknown): { url: string; refused: boolean }
   const details = (error as Error & { details?: { code?: unknown; url?: unknown; cause?: unknown } }).details;
   if (details?.code !== "loading remote context failed") return null;
   return { url: String(details.url), refused: details.cause instanceof UrlError || details.cause instanceof DocumentRejectedError };
+}
+
+/**
+ * jsonld refuses more than 10 context URLs in one resolution, or a cycle of
+ * them ("context overflow"); Fedify does not count it as bad input (a 500).
+ */
+function isContextOverflow(error: unknown): boolean {
+  return error instanceof Error && error.name === "jsonld.ContextUrlError";
 }
 
 function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
@@ -32,25 +41,32 @@ export function federationMiddleware(federation: Federation<AppContext>, data: A
     const signed = c.req.raw.headers.has("signature") || c.req.raw.headers.has("signature-input");
     let response: Response;
     try {
-      response = await federation.fetch(c.req.raw, {
+      // Everything Fedify fetches for this request (contexts, keys, actors) shares one budget;
+      // the Hono routes it falls through to are not Fedify's work and get none.
+      response = await withFetchBudget(FETCH_LIMITS.maxFetchesPerRequest, () => federation.fetch(c.req.raw, {
         contextData: data,
-        onNotFound: async () => {
+        onNotFound: () => withoutFetchBudget(async () => {
           await next();
           return c.res;
-        },
-        onNotAcceptable: async () => {
+        }),
+        onNotAcceptable: () => withoutFetchBudget(async () => {
           await next();
           if (c.res.status !== 404) return c.res;
           return new Response(JSON.stringify({ error: "Not acceptable" }), {
             status: 406,
             headers: { "content-type": "application/json", vary: "Accept" },
           });
-        },
-      });
+        }),
+      }));
     } catch (error) {
+      if (isContextOverflow(error)) {
+        logger.info("An inbox body names too many JSON-LD context URLs, or a cycle of them");
+        return jsonError(400, "Invalid activity: too many or cyclic JSON-LD context URLs");
+      }
       const failure = remoteContextFailure(error);
       if (!failure) throw error;
-      // A context on a private address, of another scheme or nested too deeply is refused for good (4xx).
+      // A context on a private address, of another scheme, too large, nested too deeply or over the
+      // request's fetch budget is refused for good (4xx).
       // One whose server could not be reached may load later: the sender should retry (503).
       logger.info("An inbox body names a JSON-LD context that could not be loaded: {url}", { url: failure.url });
       return failure.refused

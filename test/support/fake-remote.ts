@@ -45,10 +45,15 @@ export interface ReceivedRequest {
   body: string;
 }
 
+/** Answers a request itself (streaming, stalling, counting what it sends). */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface FakeRemote {
   origin: string;
   url(path: string): string;
   serve(path: string, served: Served | ((req: IncomingMessage) => Served)): void;
+  /** Serves `path` with a handler that writes the response itself. */
+  serveRaw(path: string, handler: RawHandler): void;
   unserve(path: string): void;
   actor(name: string, options?: { type?: string; document?: Record<string, unknown>; contentType?: string }): Promise<FakeActor>;
   received: ReceivedRequest[];
@@ -80,6 +85,7 @@ function trustTestCa(): void {
  */
 export async function startFakeRemote(options: { https?: boolean; host?: string; port?: number } = {}): Promise<FakeRemote> {
   const routes = new Map<string, Served | ((req: IncomingMessage) => Served)>();
+  const rawRoutes = new Map<string, RawHandler>();
   const received: ReceivedRequest[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -87,6 +93,8 @@ export async function startFakeRemote(options: { https?: boolean; host?: string;
     req.on("end", () => {
       const path = (req.url ?? "/").split("?")[0]!;
       received.push({ method: req.method ?? "GET", path, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const raw = rawRoutes.get(path);
+      if (raw) return raw(req, res);
       const route = routes.get(path);
       if (!route) {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found");
@@ -114,7 +122,11 @@ export async function startFakeRemote(options: { https?: boolean; host?: string;
     origin,
     url,
     serve: (path, served) => void routes.set(path, served),
-    unserve: (path) => void routes.delete(path),
+    serveRaw: (path, handler) => void rawRoutes.set(path, handler),
+    unserve: (path) => {
+      routes.delete(path);
+      rawRoutes.delete(path);
+    },
     received,
     async actor(name, options = {}) {
       const { privateKey, publicKey } = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
@@ -186,7 +198,25 @@ export async function deliver(
   actor: { keyId: string; privateKey: CryptoKey } | null,
   options: DeliverOptions = {},
 ): Promise<Response> {
-  const url = new URL(inboxPath, origin);
+  return app.request(await inboxRequest(new URL(inboxPath, origin), activity, actor, options));
+}
+
+/** POSTs an activity to the inbox at `inboxUrl` over the network (a running instance), signed like `deliver`. */
+export async function deliverOverNetwork(
+  inboxUrl: string | URL,
+  activity: unknown,
+  actor: { keyId: string; privateKey: CryptoKey } | null,
+  options: DeliverOptions = {},
+): Promise<Response> {
+  return fetch(await inboxRequest(new URL(inboxUrl), activity, actor, options), { redirect: "manual" });
+}
+
+async function inboxRequest(
+  url: URL,
+  activity: unknown,
+  actor: { keyId: string; privateKey: CryptoKey } | null,
+  options: DeliverOptions,
+): Promise<Request> {
   const body = options.rawBody ?? JSON.stringify(activity);
   let request = new Request(url, {
     method: "POST",
@@ -198,7 +228,7 @@ export async function deliver(
     request = await signRequest(request, signer.privateKey, new URL(signer.keyId), { spec: options.spec, ...options.signOptions });
   }
   if (options.tamper) request = await options.tamper(request);
-  return app.request(request);
+  return request;
 }
 
 /** Adds a Linked Data Signature (RsaSignature2017) by `actor` to an activity. */
