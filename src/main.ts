@@ -6,7 +6,7 @@ import { lockHolder, socketPath } from "./cli/pid-lock.ts";
 import { type Config, ConfigError, loadConfig, type Role } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { setupLogging } from "./logging.ts";
-import { DataDirLockedError, startPlein } from "./server.ts";
+import { DataDirLockedError, type RunningPlein, startPlein } from "./server.ts";
 import { installTemporal } from "./temporal.ts";
 
 const HELP = `plein: federated collaboration server
@@ -32,23 +32,30 @@ function fail(message: string, code: number): never {
 }
 
 async function runServer(config: Config, role: Role): Promise<void> {
-  let running;
+  // Signals are handled from the start: the queues run before startPlein returns,
+  // and a SIGTERM then must still mean "finish current work and exit 0".
+  let running: RunningPlein | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`plein: ${signal} received, finishing current work...\n`);
+    if (!running) return; // still starting: stopped as soon as it has started
+    await running.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
   try {
     running = await startPlein(config, { role });
   } catch (err) {
     if (err instanceof DataDirLockedError) fail(`${err.message}; stop it first or use its admin commands`, 1);
     throw err;
   }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`plein: ${signal} received, finishing current work...\n`);
+  if (stopping) {
     await running.close();
     process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  }
 }
 
 async function runAdmin(config: Config, argv: string[]): Promise<void> {
