@@ -4,6 +4,8 @@ import { Application, Endpoints, Group, Image, Person, PropertyValue, Service } 
 import type { Actor } from "../src/db/schema.ts";
 import type { AppContext } from "../src/context.ts";
 import { findLocalActor } from "../src/domain/accounts.ts";
+import { findGroup } from "../src/domain/groups.ts";
+import { groupModerators } from "../src/domain/membership.ts";
 import { loadLocalActorKeys } from "../src/domain/keys.ts";
 import { paths } from "../src/domain/urls.ts";
 
@@ -41,7 +43,19 @@ export async function renderLocalActor(ctx: RequestContext<AppContext>, actor: A
   };
   switch (actor.type) {
     case "Application": return new Application(common);
-    case "Group": return new Group(common);
+    case "Group": {
+      // Its admins and moderators in attributedTo (as Lemmy and FEP-1b12 read them); a secret group is not discoverable.
+      const [moderators, group] = await Promise.all([
+        groupModerators(ctx.data.db, actor.id),
+        findGroup(ctx.data.db, actor.id),
+      ]);
+      return new Group({
+        ...common,
+        attributions: moderators.map((iri) => new URL(iri)),
+        discoverable: group?.settings?.visibility !== "secret",
+        indexable: group?.settings?.visibility === "public",
+      });
+    }
     case "Service": return new Service(common);
     default: return new Person(common);
   }

@@ -30,6 +30,8 @@ import { viewerFromRequest } from "./viewer.ts";
 import { loadPostDetails } from "../src/domain/post-details.ts";
 import { canSeeNetwork, countFollows, listFollowers, listFollowing } from "../src/domain/relationships.ts";
 import { findLocalActor as findLocalAccount } from "../src/domain/accounts.ts";
+import { findGroup } from "../src/domain/groups.ts";
+import { canSeeMembers, countMembers, listMemberships } from "../src/domain/membership.ts";
 
 /** Items per page. */
 export const PAGE_SIZE = { outbox: 20, actors: 40, replies: 20 } as const;
@@ -88,8 +90,19 @@ function toUrl(value: string | null): URL | null {
   }
 }
 
-/** Followers of a local actor for a collection page (or all, FEP-8fcf filtered, when `limit` is absent). */
-async function followPage(db: Db, direction: "followers" | "following", actorId: string, page: { after?: string; limit?: number; baseUrl?: URL }) {
+/**
+ * Followers of a local actor for a collection page (or all, FEP-8fcf filtered,
+ * when `limit` is absent). A group's followers are its current members.
+ */
+async function followPage(db: Db, direction: "followers" | "following", actor: Actor, page: { after?: string; limit?: number; baseUrl?: URL }) {
+  if (actor.type === "Group" && direction === "followers") {
+    const entries = await listMemberships(db, actor.id, "member", {
+      ...(page.after ? { maxId: page.after } : {}),
+      limit: page.limit ?? MAX_SYNCHRONISED_FOLLOWERS,
+    }, page.baseUrl ? { actorIriPrefix: `${page.baseUrl.origin}/` } : undefined);
+    return entries.map((e) => ({ id: e.cursor, actor: e.actor }));
+  }
+  const actorId = actor.id;
   const list = direction === "followers" ? listFollowers : listFollowing;
   const entries = await list(db, actorId, {
     ...(page.after ? { maxId: page.after } : {}),
@@ -105,7 +118,12 @@ async function followPage(db: Db, direction: "followers" | "following", actorId:
  */
 async function networkVisible(ctx: Context<AppContext>, actor: Actor): Promise<boolean> {
   if (!isRequestContext(ctx)) return true;
-  return canSeeNetwork(ctx.data.db, await viewerFromRequest(ctx), actor);
+  const viewer = await viewerFromRequest(ctx);
+  if (actor.type === "Group") {
+    const group = await findGroup(ctx.data.db, actor.id);
+    return group !== undefined && canSeeMembers(ctx.data.db, viewer, group);
+  }
+  return canSeeNetwork(ctx.data.db, viewer, actor);
 }
 
 function isRequestContext(ctx: Context<AppContext>): ctx is RequestContext<AppContext> {
@@ -188,13 +206,13 @@ export function registerCollections(federation: Federation<AppContext>): void {
         // The HTTP collection of a hidden network (totals only), or Fedify's own
         // one-shot expansion of "followers" (send.ts never asks for it).
         if (!visible) return { items: [] };
-        const all = await followPage(ctx.data.db, "followers", actor.id, filter ? { baseUrl: filter } : {});
+        const all = await followPage(ctx.data.db, "followers", actor, filter ? { baseUrl: filter } : {});
         return { items: all.map(recipient) };
       }
       if (!visible) return null;
       const parsed = parseCursor(cursor);
       if (!parsed) return null;
-      const rows = await followPage(ctx.data.db, "followers", actor.id, {
+      const rows = await followPage(ctx.data.db, "followers", actor, {
         ...parsed, limit: PAGE_SIZE.actors + 1, ...(filter ? { baseUrl: filter } : {}),
       });
       const { page, nextCursor } = paginate(rows, PAGE_SIZE.actors);
@@ -202,7 +220,8 @@ export function registerCollections(federation: Federation<AppContext>): void {
     })
     .setCounter(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor ? countFollows(ctx.data.db, actor.id, "followers") : null;
+      if (!actor) return null;
+      return actor.type === "Group" ? countMembers(ctx.data.db, actor.id) : countFollows(ctx.data.db, actor.id, "followers");
     })
     .setFirstCursor(async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
@@ -216,7 +235,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
       if (!(await networkVisible(ctx, actor))) return cursor === null ? { items: [] } : null;
       const parsed = parseCursor(cursor ?? "");
       if (!parsed) return null;
-      const rows = await followPage(ctx.data.db, "following", actor.id, { ...parsed, limit: PAGE_SIZE.actors + 1 });
+      const rows = await followPage(ctx.data.db, "following", actor, { ...parsed, limit: PAGE_SIZE.actors + 1 });
       const { page, nextCursor } = paginate(rows, PAGE_SIZE.actors);
       return { items: page.flatMap((r) => toUrl(r.actor.iri) ?? []), nextCursor };
     })

@@ -19,7 +19,7 @@ import type { ObjectType } from "../src/db/schema.ts";
 import { localObjectIri, objectPathPrefix } from "../src/domain/urls.ts";
 import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts/read.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
-import { federates, isPublicScope } from "../src/domain/visibility.ts";
+import { federates, readableByAnyone } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { NotFederatedError, renderPost, tombstone } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
@@ -91,7 +91,7 @@ export function mountObjectFallbacks(app: Hono<AppEnv>): void {
       const { db, config } = c.get("deps");
       const iri = localObjectIri(config.origin, type, c.req.param("slug"));
       const post = iri === null ? undefined : await findDeletedLocalPost(db, iri);
-      if (!post || !isPublicScope(post.visibility)) return c.notFound();
+      if (!post || !readableByAnyone(post.visibility)) return c.notFound();
       const body = JSON.stringify(await tombstone(post).toJsonLd());
       return new Response(body, {
         status: 410,

@@ -22,7 +22,15 @@ import type { Resolver } from "../src/domain/resolver.ts";
 import { handleDomain } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
-import { embeddedOnly, objectTypeOf, toRemoteActorInput, toRemotePostInput } from "./translate/inbound.ts";
+import { findModule, moduleOfObject } from "../src/modules/registry.ts";
+import {
+  embeddedOnly,
+  objectTypeOf,
+  type RemotePostTranslation,
+  toRemoteActorInput,
+  toRemotePostInput,
+  visibilityOf,
+} from "./translate/inbound.ts";
 
 /**
  * Remote resolution: actors and objects fetched from their origin, checked,
@@ -260,12 +268,55 @@ async function resolveMentions(ctx: FedContext, iris: readonly URL[]): Promise<s
   return [...ids].slice(0, LIMITS.mentions);
 }
 
-/** A remote object as the domain stores it, its mentioned actors resolved. Null for types Plein does not store. */
-export async function remotePostInput(ctx: FedContext, object: APObject, author: Actor): Promise<RemotePostInput | null> {
+/**
+ * The group a remote object was made in: the one that redistributed it, or
+ * the first Group actor its `audience` (FEP-1b12) names, fetched if unknown;
+ * a Group we know among its recipients will do too (servers without `audience`).
+ */
+async function groupOfObject(ctx: FedContext, translated: RemotePostTranslation): Promise<Actor | undefined> {
+  for (const iri of translated.audienceIris) {
+    const actor = await getOrFetchActor(ctx, iri);
+    if (actor?.type === "Group" && !actor.gone_at) return actor;
+  }
+  for (const iri of [...translated.to, ...translated.cc].slice(0, 20)) {
+    const actor = await findActorByIri(ctx.data.db, iri.href);
+    if (actor?.type === "Group" && !actor.gone_at) return actor;
+  }
+  return undefined;
+}
+
+/**
+ * A remote object as the domain stores it: its mentioned actors resolved, its
+ * group found and its scope decided with that group. Null for types Plein
+ * does not store.
+ */
+export async function remotePostInput(ctx: FedContext, object: APObject, author: Actor, options: { group?: Actor } = {}): Promise<RemotePostInput | null> {
   const translated = await toRemotePostInput(object, author);
   if (!translated) return null;
-  const { mentionIris, ...rest } = translated;
-  return { ...rest, mentionIds: await resolveMentions(ctx, mentionIris) };
+  const { mentionIris, audienceIris: _, to, cc, ...rest } = translated;
+  const group = options.group ?? await groupOfObject(ctx, translated);
+  const visibility = visibilityOf(to, cc, author.followers_url,
+    group ? { iri: group.iri, followersUrl: group.followers_url } : null);
+  const module = moduleOfObject(object, rest.type);
+  return {
+    ...rest, visibility, groupId: group?.id ?? null, module: module?.name, mentionIds: await resolveMentions(ctx, mentionIris),
+  };
+}
+
+/**
+ * Stores (mode "create") or updates a remote post from its object: the
+ * domain's input, and its content module's own data (read from the object,
+ * saved in the post's transaction). Null for types Plein does not store.
+ */
+export async function storeRemotePost(ctx: FedContext, object: APObject, author: Actor, mode: "create" | "update", options: { group?: Actor } = {}): Promise<Post | null> {
+  const input = await remotePostInput(ctx, object, author, options);
+  if (!input) return null;
+  const module = findModule(input.module);
+  const data = module?.activityPub?.read ? await module.activityPub.read(object) : null;
+  const save = module?.save && data !== null
+    ? (trx: Db, post: Post) => module.save!(trx, post, data, author)
+    : undefined;
+  return upsertRemotePost(ctx.data.db, author, input, mode, save);
 }
 
 /**
@@ -274,7 +325,7 @@ export async function remotePostInput(ctx: FedContext, object: APObject, author:
  * Its attribution must be one actor of the object's origin, who becomes the
  * author. Returns the stored post (an existing one is never re-scoped).
  */
-export async function persistPost(ctx: FedContext, object: APObject, expectedAuthor?: Actor): Promise<Post | undefined> {
+export async function persistPost(ctx: FedContext, object: APObject, expectedAuthor?: Actor, options: { group?: Actor } = {}): Promise<Post | undefined> {
   if (!object.id) throw new RemoteDocumentError("Object has no id");
   if (isLocalUrl(ctx.data.config, object.id)) throw new RemoteDocumentError("A remote document may not claim a local object");
   if (!objectTypeOf(object)) return undefined;
@@ -287,9 +338,7 @@ export async function persistPost(ctx: FedContext, object: APObject, expectedAut
   if (!authorIri) throw new RemoteDocumentError(`${object.id.href} is not attributed to ${expectedAuthor?.iri}`);
   const author = expectedAuthor ?? await getOrFetchActor(ctx, authorIri);
   if (!author || author.local) return undefined;
-  const input = await remotePostInput(ctx, object, author);
-  if (!input) return undefined;
-  return upsertRemotePost(ctx.data.db, author, input, "create");
+  return (await storeRemotePost(ctx, object, author, "create", options)) ?? undefined;
 }
 
 /** Parses `alice@host`, `@alice@host`, `acct:alice@host`. */

@@ -22,7 +22,7 @@ import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
-import { audience, type AudienceMember, followerAudience } from "../src/domain/visibility.ts";
+import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
@@ -32,6 +32,10 @@ import {
   createActivity,
   deleteActivity,
   followActivity,
+  groupAnnounceActivity,
+  groupDeleteActivity,
+  inviteActivity,
+  acceptInviteActivity,
   likeActivity,
   NotFederatedError,
   rejectFollowActivity,
@@ -137,6 +141,23 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
     case "actor.update": {
       const newId = newActivityId(m, origin);
       return id(m.actorId) && newId ? { type: m.type, actorId: m.actorId, id: newId } : null;
+    }
+    case "group.invite": {
+      const newId = newActivityId(m, origin);
+      return id(m.groupId) && id(m.inviteeId) && newId ? { type: m.type, groupId: m.groupId, inviteeId: m.inviteeId, id: newId } : null;
+    }
+    case "group.invite.accept": {
+      const newId = newActivityId(m, origin);
+      return id(m.memberId) && id(m.groupId) && str(m.inviteIri) && newId
+        ? { type: m.type, memberId: m.memberId, groupId: m.groupId, inviteIri: m.inviteIri, id: newId }
+        : null;
+    }
+    case "group.announce": {
+      const newId = newActivityId(m, origin);
+      const activity = m.activity === "create" || m.activity === "update" || m.activity === "delete" ? m.activity : null;
+      return id(m.groupId) && id(m.postId) && activity && newId
+        ? { type: m.type, groupId: m.groupId, postId: m.postId, activity, id: newId }
+        : null;
     }
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
@@ -295,7 +316,53 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const activity = job.type === "block" ? block : undoActivity(job.id, actor, block);
       return { sender: actor, activity, recipients: toRecipients(config, [asTarget(target)]) };
     }
+    case "group.invite": {
+      const group = await localActor(db, job.groupId);
+      const invitee = await anyActor(db, job.inviteeId);
+      return { sender: group, activity: inviteActivity(job.id, group, invitee), recipients: toRecipients(config, [asTarget(invitee)]) };
+    }
+    case "group.invite.accept": {
+      const member = await localActor(db, job.memberId);
+      const group = await anyActor(db, job.groupId);
+      return {
+        sender: member,
+        activity: acceptInviteActivity(job.id, member, group, job.inviteIri),
+        recipients: toRecipients(config, [asTarget(group)]),
+      };
+    }
+    case "group.announce":
+      return buildGroupAnnounce(ctx, db, config, job);
   }
+}
+
+/**
+ * A local group's Announce of what was posted in it, to its current members.
+ * A post by one of our own people is embedded (the group vouches, same
+ * origin); a remote member's post is named, and fetched by receivers from
+ * its own server. A deleted post goes out as the group's Delete.
+ */
+async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Config, job: Extract<DeliveryJob, { type: "group.announce" }>): Promise<Outgoing> {
+  const group = await localActor(db, job.groupId);
+  if (group.type !== "Group") drop(`actor ${group.id} is not a group`);
+  const post = await postRow(db, job.postId);
+  if (post.group_id !== group.id) drop(`post ${post.id} is not in group ${group.id}`);
+  const recipients = toRecipients(config, await memberAudience(db, group.id));
+  if (job.activity === "delete") {
+    if (!post.deleted_at) drop(`post ${post.id} is not deleted`);
+    const inner = groupDeleteActivity(`${job.id}#delete`, group, post);
+    return { sender: group, activity: groupAnnounceActivity(job.id, group, post, inner), recipients };
+  }
+  if (post.deleted_at) drop(`post ${post.id} was deleted since`);
+  if (post.moderation !== "approved") drop(`post ${post.id} awaits moderation`);
+  let inner: Activity | URL = new URL(post.iri);
+  if (post.local) {
+    const author = await localActor(db, post.actor_id);
+    inner = job.activity === "create" ? await createActivity(ctx, post, author) : await updateActivity(ctx, post, author);
+  }
+  // Members on the author's own server have it already; the rest hear it from the group.
+  const authorOrigin = new URL(post.iri).origin;
+  const others = post.local ? recipients : recipients.filter((r) => r.id?.origin !== authorOrigin);
+  return { sender: group, activity: groupAnnounceActivity(job.id, group, post, inner), recipients: others };
 }
 
 /** Handles one queued job. Exported for tests; the worker calls it for each message. */

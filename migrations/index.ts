@@ -3,6 +3,7 @@ import * as m0001 from "./0001_foundation.ts";
 import * as m0002 from "./0002_social.ts";
 import * as m0003 from "./0003_queue_tweaks.ts";
 import * as m0005 from "./0005_hide_collections.ts";
+import * as m0006 from "./0006_groups.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0002_social": m0002,
   "0003_queue_tweaks": m0003,
   "0005_hide_collections": m0005,
+  "0006_groups": m0006,
 };

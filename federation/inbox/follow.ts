@@ -5,6 +5,7 @@ import { findActorById, findActorByIri } from "../../src/domain/remote-actors.ts
 import { findFollowByActivityIri, findFollowPair } from "../../src/domain/remote-activity.ts";
 import { isLocalUrl } from "../remote.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx } from "./common.ts";
+import { acceptOfInvite, answerFromGroup, joinLocalGroup, localGroup } from "./group.ts";
 
 async function localActor(ctx: InboxCtx, iri: URL | null): Promise<Actor | undefined> {
   if (!iri || !isLocalUrl(ctx.data.config, iri)) return undefined;
@@ -12,10 +13,16 @@ async function localActor(ctx: InboxCtx, iri: URL | null): Promise<Actor | undef
   return actor?.local && !actor.gone_at ? actor : undefined;
 }
 
-/** A remote actor asks to follow a local one. */
+/** A remote actor asks to follow a local one; following a local group is asking to join it. */
 export const onFollow: Handler<Follow> = async (ctx, activity, actor, activityIri) => {
   const followee = await localActor(ctx, activity.objectId);
   if (!followee) ignore("the Follow's object is not a local actor");
+  if (followee.type === "Group") {
+    const group = await localGroup(ctx, activity.objectId);
+    if (!group) ignore("no such group");
+    await joinLocalGroup(ctx, group, actor, activityIri);
+    return;
+  }
   await receiveFollow(ctx.data.db, actor, followee, activityIri);
 };
 
@@ -47,6 +54,8 @@ async function answeredFollow(ctx: InboxCtx, activity: Activity, signer: Actor):
 }
 
 export const onAccept: Handler<Accept> = async (ctx, activity, actor) => {
+  if (await answerFromGroup(ctx, activity, actor, true)) return;
+  if (await acceptOfInvite(ctx, activity, actor)) return;
   const row = await answeredFollow(ctx, activity, actor);
   const follower = await findActorById(ctx.data.db, row.follower_id);
   if (!follower?.local) ignore("the follower is not local");
@@ -54,6 +63,7 @@ export const onAccept: Handler<Accept> = async (ctx, activity, actor) => {
 };
 
 export const onReject: Handler<Reject> = async (ctx, activity, actor) => {
+  if (await answerFromGroup(ctx, activity, actor, false)) return;
   const row = await answeredFollow(ctx, activity, actor);
   await dropFollow(ctx.data.db, row.follower_id, actor.id);
 };

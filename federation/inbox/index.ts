@@ -8,6 +8,9 @@ import {
   Delete,
   Flag,
   Follow,
+  Invite,
+  Join,
+  Leave,
   Like,
   Reject,
   Undo,
@@ -22,6 +25,7 @@ import { listener, logger } from "./common.ts";
 import { onCreate } from "./create.ts";
 import { onAccept, onFollow, onReject } from "./follow.ts";
 import { inboxIdempotencyKey } from "./idempotency.ts";
+import { onInvite, onJoin, onLeave } from "./group.ts";
 import { onAnnounce, onLike } from "./like-announce.ts";
 import { onUndo } from "./undo.ts";
 import { onDelete, onUpdate } from "./update-delete.ts";
@@ -61,6 +65,9 @@ export function registerInbox(federation: Federation<AppContext>): void {
     .on(Announce, listener(onAnnounce))
     .on(Block, listener(onBlock))
     .on(Flag, listener(onFlag))
+    .on(Join, listener(onJoin))
+    .on(Leave, listener(onLeave))
+    .on(Invite, listener(onInvite))
     .onUnverifiedActivity(onUnverified)
     .onError((_ctx, error) => {
       logger.error("Inbox listener failed: {error}", { error });

@@ -2,10 +2,11 @@ import type { Announce, Like } from "@fedify/vocab";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { getPostByIri } from "../../src/domain/posts/read.ts";
 import { receiveAnnounce, receiveLike } from "../../src/domain/posts/sharing.ts";
-import { canView, isPublicScope } from "../../src/domain/visibility.ts";
+import { canView, isBoostable } from "../../src/domain/visibility.ts";
 import { fetchDocument, isLocalUrl, persistPost } from "../remote.ts";
 import { visibilityOf } from "../translate/inbound.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";
+import { onGroupAnnounce } from "./group.ts";
 
 /** A Like of a local post the actor may see. */
 export const onLike: Handler<Like> = async (ctx, activity, actor, activityIri) => {
@@ -43,10 +44,14 @@ async function announcedPost(ctx: InboxCtx, activity: Announce, actor: Actor): P
 }
 
 export const onAnnounce: Handler<Announce> = async (ctx, activity, actor, activityIri) => {
+  if (actor.type === "Group") {
+    await onGroupAnnounce(ctx, activity, actor);
+    return;
+  }
   const original = await announcedPost(ctx, activity, actor);
   if (original.reblog_of_id || original.deleted_at) ignore("cannot announce that");
   // Only public and unlisted posts can be boosted, and only by someone who can see them.
-  if (!isPublicScope(original.visibility)) ignore("the post cannot be announced");
+  if (!isBoostable(original.visibility)) ignore("the post cannot be announced");
   if (!(await canView(ctx.data.db, { kind: "remote", actorId: actor.id }, original.id))) ignore("the actor cannot see the post");
   const visibility = visibilityOf(activity.toIds, activity.ccIds, actor.followers_url);
   if (visibility === "direct") ignore("a direct announce is not a boost");

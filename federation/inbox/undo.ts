@@ -8,6 +8,7 @@ import { findActorByIri } from "../../src/domain/remote-actors.ts";
 import { findFollowByActivityIri, findLikePost } from "../../src/domain/remote-activity.ts";
 import { isLocalUrl } from "../remote.ts";
 import { embeddedObject, type Handler, ignore, sameOrigin } from "./common.ts";
+import { undoGroupFollow } from "./group.ts";
 
 /**
  * Undo of the actor's own Follow, Like, Announce or Block. Whatever the
@@ -28,6 +29,7 @@ export const onUndo: Handler<Undo> = async (ctx, activity, actor) => {
   }
 
   if (embedded instanceof Follow || (!embedded && objectId)) {
+    if (await undoGroupFollow(ctx, actor, objectId, embedded)) return;
     if (objectId) {
       const row = await findFollowByActivityIri(db, objectId.href);
       if (row && row.follower_id === actor.id) {

@@ -1,8 +1,9 @@
 import { type Delete, isActor, type Update } from "@fedify/vocab";
 import { getPostByIri } from "../../src/domain/posts/read.ts";
-import { deleteRemotePost, upsertRemotePost } from "../../src/domain/posts/remote.ts";
+import { deleteRemotePost } from "../../src/domain/posts/remote.ts";
+import { receiveGroupRemoval } from "../../src/domain/moderation.ts";
 import { markActorGone } from "../../src/domain/remote-actors.ts";
-import { getOrFetchActor, remotePostInput } from "../remote.ts";
+import { getOrFetchActor, storeRemotePost } from "../remote.ts";
 import { objectTypeOf } from "../translate/inbound.ts";
 import { type Handler, ignore, sameOrigin } from "./common.ts";
 import { ownObject } from "./create.ts";
@@ -26,9 +27,7 @@ export const onUpdate: Handler<Update> = async (ctx, activity, actor) => {
   const existing = await getPostByIri(ctx.data.db, object.id!.href);
   if (!existing) ignore("Update of an object we do not have");
   if (existing.actor_id !== actor.id) ignore("the object belongs to another actor");
-  const input = await remotePostInput(ctx, object, actor);
-  if (!input) ignore("unsupported object");
-  await upsertRemotePost(ctx.data.db, actor, input, "update");
+  if (!(await storeRemotePost(ctx, object, actor, "update"))) ignore("unsupported object");
 };
 
 /** Delete of one of the actor's posts, or of the actor itself. */
@@ -38,6 +37,10 @@ export const onDelete: Handler<Delete> = async (ctx, activity, actor) => {
   if (objectId.href === actor.iri) {
     await markActorGone(ctx.data.db, actor.id);
     return;
+  }
+  if (actor.type === "Group") {
+    // A group withdraws content made in it (its moderators removed it).
+    if (await receiveGroupRemoval(ctx.data.db, actor, objectId.href)) return;
   }
   if (!sameOrigin(objectId, actor.iri)) ignore("the object is not of the actor's origin");
   if (!(await deleteRemotePost(ctx.data.db, actor, objectId.href))) ignore("nothing to delete");

@@ -26,6 +26,7 @@ import type { Actor, ActorType, ObjectType, Visibility } from "../../src/db/sche
 import { type AttachmentInput, LIMITS } from "../../src/domain/posts/limits.ts";
 import { type RemotePostInput } from "../../src/domain/posts/remote.ts";
 import type { RemoteActorInput } from "../../src/domain/remote-actors.ts";
+import { scopeAddressedAs } from "../../src/domain/scopes.ts";
 
 /**
  * ActivityStreams objects → domain inputs. Everything here is remote input:
@@ -165,15 +166,27 @@ export async function toRemoteActorInput(actor: APActor): Promise<RemoteActorInp
 
 const PUBLIC_IRIS = new Set([PUBLIC_COLLECTION.href, "as:Public", "Public"]);
 
+/** A group an object may be addressed to: its actor id and its members (followers) collection. */
+export interface AddressedGroup {
+  iri: string;
+  followersUrl: string | null;
+}
+
 /**
- * Addressing → scope: as:Public in `to` is public, in `cc` unlisted; the
- * author's followers collection is followers-only; anything else is direct.
+ * Addressing → scope (src/domain/scopes.ts): as:Public in `to` is public, in
+ * `cc` unlisted; addressed to the group it was made in (its actor or members
+ * collection), the group's members only; the author's followers collection,
+ * followers-only; anything else is direct.
  */
-export function visibilityOf(to: readonly URL[], cc: readonly URL[], followersUrl: string | null): Visibility {
-  if (to.some((u) => PUBLIC_IRIS.has(u.href))) return "public";
-  if (cc.some((u) => PUBLIC_IRIS.has(u.href))) return "unlisted";
-  if (followersUrl && [...to, ...cc].some((u) => u.href === followersUrl)) return "followers";
-  return "direct";
+export function visibilityOf(to: readonly URL[], cc: readonly URL[], followersUrl: string | null, group: AddressedGroup | null = null): Visibility {
+  const all = [...to, ...cc];
+  if (to.some((u) => PUBLIC_IRIS.has(u.href))) return scopeAddressedAs("public");
+  if (cc.some((u) => PUBLIC_IRIS.has(u.href))) return scopeAddressedAs("unlisted");
+  if (group && all.some((u) => u.href === group.iri || (group.followersUrl !== null && u.href === group.followersUrl))) {
+    return scopeAddressedAs("group");
+  }
+  if (followersUrl && all.some((u) => u.href === followersUrl)) return scopeAddressedAs("followers");
+  return scopeAddressedAs("direct");
 }
 
 /** The domain's object type for a supported ActivityStreams object, or null. */
@@ -255,8 +268,18 @@ function languageOf(object: APObject): string | null {
   return null;
 }
 
-/** A remote post as translated: the domain's input, with its mentions still as actor ids to resolve. */
-export type RemotePostTranslation = Omit<RemotePostInput, "mentionIds"> & { mentionIris: URL[] };
+/**
+ * A remote post as translated: the domain's input, with its mentions still as
+ * actor ids to resolve, and what the caller needs to place it in a group: the
+ * groups it names (FEP-1b12 `audience`) and its addressing. Its `visibility`
+ * assumes no group; `visibilityOf` with the group decides once that is known.
+ */
+export type RemotePostTranslation = Omit<RemotePostInput, "mentionIds" | "groupId"> & {
+  mentionIris: URL[];
+  audienceIris: URL[];
+  to: URL[];
+  cc: URL[];
+};
 
 /**
  * A remote object (already checked: id of the author's origin, attributed to
@@ -306,6 +329,9 @@ export async function toRemotePostInput(object: APObject, author: Pick<Actor, "f
     publishedAt: instant(object.published) ?? new Date(),
     editedAt: instant(object.updated),
     mentionIris,
+    audienceIris: object.audienceIds.slice(0, 5),
+    to: object.toIds.slice(0, LIMITS.mentions * 2),
+    cc: object.ccIds.slice(0, LIMITS.mentions * 2),
     tags: [...tags],
     attachments: await attachmentsOf(object),
     extra: await extraOf(object),

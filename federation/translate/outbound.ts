@@ -9,6 +9,7 @@ import type { Context, RequestContext } from "@fedify/fedify";
 import { EMPTY_DETAILS, loadPostDetails, type PostDetails } from "../../src/domain/post-details.ts";
 import {
   Accept,
+  type Activity,
   Announce,
   Article,
   Block,
@@ -19,6 +20,7 @@ import {
   Event,
   Follow,
   Hashtag,
+  Invite,
   LanguageString,
   Like,
   Mention,
@@ -34,6 +36,8 @@ import {
   Update,
 } from "@fedify/vocab";
 import type { Actor, ObjectType, Post, Visibility } from "../../src/db/schema.ts";
+import { SCOPES } from "../../src/domain/scopes.ts";
+import { moduleOfPost } from "../../src/modules/registry.ts";
 import { escapeHtml } from "../../src/domain/text.ts";
 import { parseLocalObjectIri } from "../../src/domain/urls.ts";
 import { renderLocalActor } from "../actors.ts";
@@ -62,26 +66,46 @@ function uniq(urls: URL[]): URL[] {
   return urls.filter((u) => (seen.has(u.href) ? false : (seen.add(u.href), true)));
 }
 
+/** The group a post is addressed to (FEP-1b12): the Group actor and its members (followers) collection. */
+export interface GroupAddress {
+  iri: URL;
+  members: URL | null;
+}
+
 /**
- * `to`/`cc` of a post (or a boost) by its scope. `extra` are the mentioned
- * actors (or, for a boost, the original author): always in cc, except for
- * direct posts where they are the only recipients.
+ * `to`/`cc` of a post (or a boost) by its scope's addressing
+ * (src/domain/scopes.ts). `extra` are the mentioned actors (or, for a boost,
+ * the original author): always in cc, except for direct posts where they are
+ * the only recipients. A post made in a group is addressed to the group and
+ * its members instead of the author's followers.
  */
-export function addressing(visibility: Visibility, followers: URL, extra: readonly URL[]): Addressing {
+export function addressing(visibility: Visibility, followers: URL, extra: readonly URL[], group: GroupAddress | null = null): Addressing {
   const others = [...extra];
-  switch (visibility) {
+  const audience = group ? [group.iri] : [];
+  const circle = group ? (group.members ? [group.members] : []) : [followers];
+  switch (SCOPES[visibility].addressing) {
     case "public":
-      return { tos: [PUBLIC_COLLECTION], ccs: uniq([followers, ...others]) };
+      return { tos: uniq([PUBLIC_COLLECTION, ...audience]), ccs: uniq([...circle, ...others]) };
     case "unlisted":
-      return { tos: [followers], ccs: uniq([PUBLIC_COLLECTION, ...others]) };
+      return { tos: uniq([...audience, ...circle]), ccs: uniq([PUBLIC_COLLECTION, ...others]) };
     case "followers":
-      return { tos: [followers], ccs: uniq(others) };
+      return { tos: uniq([...audience, ...circle]), ccs: uniq(others) };
     case "direct":
       return { tos: uniq(others), ccs: [] };
-    case "instance":
     case "group":
+      // Never as:Public, never the author's followers: the group and its members only.
+      if (!group) throw new NotFederatedError(visibility);
+      return { tos: uniq([group.iri, ...(group.members ? [group.members] : [])]), ccs: [] };
+    case "none":
       throw new NotFederatedError(visibility);
   }
+}
+
+function groupAddress(details: PostDetails): GroupAddress | null {
+  const group = details.group;
+  if (!group) return null;
+  const iri = url(group.iri);
+  return iri ? { iri, members: url(group.followersUrl) } : null;
 }
 
 function instant(d: Date): Temporal.Instant {
@@ -183,6 +207,18 @@ function languageOf(language: string | null): string | null {
 }
 
 /**
+ * What a post's content module adds to its object (src/modules): its own
+ * fields, and the generator IRI that tells Plein servers which module it is
+ * of. The module's values are the constructor values of the object's type.
+ */
+async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<Record<string, never>> {
+  const module = moduleOfPost(post);
+  if (!module) return {};
+  const fields = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
+  return { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>;
+}
+
+/**
  * A local post as the ActivityStreams object its type maps to. Pass `details`
  * when already loaded (collections batch them); otherwise they are read here.
  * Throws NotFederatedError for "instance" and "group" posts and for boosts.
@@ -191,7 +227,8 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
   if (post.reblog_of_id) throw new TypeError("A boost is rendered as an Announce, not as an object");
   const d = details ?? (await loadPostDetails(ctx.data.db, [post.id])).get(post.id) ?? EMPTY_DETAILS;
   const mentionIris = d.mentions.flatMap((m) => url(m.iri) ?? []);
-  const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), mentionIris);
+  const group = groupAddress(d);
+  const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), mentionIris, group);
   const origin = ctx.data.config.origin;
   const tags = [
     ...d.mentions.flatMap((m) => {
@@ -232,6 +269,8 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     tags,
     attachments,
     replies: repliesUri(ctx, post),
+    audience: group?.iri ?? null,
+    ...await moduleFields(ctx, post),
   };
   switch (post.type) {
     case "Article": return new Article(values);
@@ -240,10 +279,11 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     case "Event": {
       const extra = isRecord(post.extra) ? post.extra : {};
       return new Event({
-        ...values,
         startTime: parseInstant(extra.startTime),
         endTime: parseInstant(extra.endTime),
         location: locationOf(extra.location),
+        // A module's own fields (the event module's times and place) take precedence.
+        ...values,
       });
     }
     case "Question": {
@@ -302,7 +342,7 @@ const FORMER_TYPES = { Note, Article, Page, Event, Document, Question } as const
 /** Delete of a post: a Tombstone with the post's id, addressed like the post was. */
 export async function deleteActivity(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<Delete> {
   const d = details ?? (await loadPostDetails(ctx.data.db, [post.id])).get(post.id) ?? EMPTY_DETAILS;
-  const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), d.mentions.flatMap((m) => url(m.iri) ?? []));
+  const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), d.mentions.flatMap((m) => url(m.iri) ?? []), groupAddress(d));
   return new Delete({
     id: new URL(`${post.iri}#delete`),
     actor: new URL(author.iri),
@@ -335,6 +375,60 @@ export function announceActivity(ctx: Context<AppContext>, boost: Post, booster:
     published: instant(boost.published_at),
     tos,
     ccs,
+  });
+}
+
+/* ---------------- groups (FEP-1b12) ---------------- */
+
+/**
+ * The group redistributes an activity of a post made in it to its members:
+ * an Announce by the Group actor, addressed to its members collection (and
+ * the public for a public post). The announced activity is embedded when
+ * it is ours (same origin as the group: receivers trust it), and only named
+ * when another server authored it (receivers fetch it from its origin).
+ */
+export function groupAnnounceActivity(id: string, group: Actor, post: Pick<Post, "visibility">, object: Activity | URL): Announce {
+  const members = group.followers_url ? [new URL(group.followers_url)] : [];
+  const open = SCOPES[post.visibility].readers === "anyone";
+  return new Announce({
+    id: new URL(id),
+    actor: new URL(group.iri),
+    object,
+    published: Temporal.Now.instant(),
+    tos: open ? [PUBLIC_COLLECTION] : members,
+    ccs: open ? members : [],
+    audience: new URL(group.iri),
+  });
+}
+
+/** The group removes a post from itself (deleted by its author, or by a moderator): a Delete by the group. */
+export function groupDeleteActivity(id: string, group: Actor, post: Pick<Post, "iri" | "type" | "deleted_at">): Delete {
+  return new Delete({
+    id: new URL(id),
+    actor: new URL(group.iri),
+    object: tombstone(post),
+    audience: new URL(group.iri),
+  });
+}
+
+/** A group invites a person (AS2: the actor invites the target to the object). */
+export function inviteActivity(id: string, group: Pick<Actor, "iri">, invitee: Pick<Actor, "iri">): Invite {
+  return new Invite({
+    id: new URL(id),
+    actor: new URL(group.iri),
+    object: new URL(group.iri),
+    target: new URL(invitee.iri),
+    to: new URL(invitee.iri),
+  });
+}
+
+/** A person accepts a group's invitation. */
+export function acceptInviteActivity(id: string, member: Pick<Actor, "iri">, group: Pick<Actor, "iri">, inviteIri: string): Accept {
+  return new Accept({
+    id: new URL(id),
+    actor: new URL(member.iri),
+    object: new Invite({ id: new URL(inviteIri), actor: new URL(group.iri), object: new URL(group.iri), target: new URL(member.iri) }),
+    to: new URL(group.iri),
   });
 }
 

@@ -1,19 +1,40 @@
 import { type Kysely, sql } from "kysely";
-import { type MigrationResultSet, Migrator } from "kysely/migration";
+import { type Migration, type MigrationResultSet, Migrator } from "kysely/migration";
 import type { Database } from "./schema.ts";
 import { migrations } from "../../migrations/index.ts";
+import "../modules/builtin.ts";
+import { moduleMigrations } from "../modules/registry.ts";
+
+/**
+ * The core's migrations and those of every registered content module (their
+ * names start with "module_", after the core's). Modules may be added to a
+ * running installation, so their migrations may come after a core migration
+ * that ran later: order is checked within each, not across (unordered).
+ */
+export function allMigrations(): Record<string, Migration> {
+  const modules = moduleMigrations();
+  for (const name of Object.keys(modules)) {
+    if (!name.startsWith("module_")) throw new TypeError(`Module migration "${name}" must be named module_<module>_<number>`);
+  }
+  return { ...migrations, ...modules };
+}
+
+/** A Migrator for `schema` with every migration. */
+export function migratorFor(db: Kysely<Database>, schema: string): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => allMigrations() },
+    migrationTableSchema: schema,
+    allowUnorderedMigrations: true,
+  });
+}
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
   // Kysely looks for its migration tables in every schema unless told which one;
   // with several Plein schemas in one database (tests, shared servers) that finds
   // another schema's lock table. Pin them to the connection's current schema.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableSchema: rows[0]?.schema ?? "public",
-  });
-  const result = await migrator.migrateToLatest();
+  const result = await migratorFor(db, rows[0]?.schema ?? "public").migrateToLatest();
   if (result.error) throw result.error;
   return result;
 }

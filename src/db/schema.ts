@@ -137,6 +137,64 @@ export interface PostsTable {
   edited_at: Timestamp | null;
   deleted_at: Timestamp | null;
   created_at: GeneratedTimestamp;
+  /** the group (a local or remote Group actor) the post was made in */
+  group_id: string | null;
+  /** pre-moderation: a pending post is seen by its author and the group's moderators only */
+  moderation: Generated<ModerationState>;
+  /** the content module it belongs to (src/modules), null for a plain status or comment */
+  module: string | null;
+}
+
+export type ModerationState = "approved" | "pending";
+
+export type GroupVisibility = "public" | "closed" | "secret";
+export type JoinMode = "open" | "approval" | "invite";
+export type GroupPosting = "members" | "admins";
+
+/** Settings of a local group (its actor is an `actors` row of type Group). */
+export interface GroupsTable {
+  actor_id: string;
+  visibility: GroupVisibility;
+  join_mode: JoinMode;
+  posting: Generated<GroupPosting>;
+  moderate_posts: Generated<boolean>;
+  moderate_comments: Generated<boolean>;
+  created_at: GeneratedTimestamp;
+}
+
+/** The content modules a local group has switched on. */
+export interface GroupModulesTable {
+  group_id: string;
+  module: string;
+}
+
+export type MembershipRole = "owner" | "admin" | "moderator" | "member";
+export type MembershipState = "pending" | "invited" | "member" | "banned";
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** Who belongs to which group (either may be local or remote). Only state "member" counts. */
+export interface MembershipsTable {
+  id: Generated<string>;
+  group_id: string;
+  member_id: string;
+  role: Generated<MembershipRole>;
+  state: MembershipState;
+  activity_iri: string | null;
+  title: string | null;
+  organisation: string | null;
+  notify: Generated<NotifyLevel>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  recipient_id: string;
+  type: string;
+  actor_id: string | null;
+  post_id: string | null;
+  group_id: string | null;
+  created_at: GeneratedTimestamp;
 }
 
 export interface PostMentionsTable {
@@ -208,6 +266,10 @@ export interface Database {
   blocks: BlocksTable;
   reports: ReportsTable;
   processed_activities: ProcessedActivitiesTable;
+  groups: GroupsTable;
+  group_modules: GroupModulesTable;
+  memberships: MembershipsTable;
+  notifications: NotificationsTable;
 }
 
 export type Actor = Selectable<ActorsTable>;
@@ -216,3 +278,6 @@ export type ActorUpdate = Updateable<ActorsTable>;
 export type Post = Selectable<PostsTable>;
 export type NewPost = Insertable<PostsTable>;
 export type Follow = Selectable<FollowsTable>;
+export type GroupSettings = Selectable<GroupsTable>;
+export type Membership = Selectable<MembershipsTable>;
+export type Notification = Selectable<NotificationsTable>;

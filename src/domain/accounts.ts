@@ -1,7 +1,7 @@
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
-import { generateActorKeys, type JwkPair } from "./keys.ts";
+import { generateActorKeys, storeActorKeys } from "./keys.ts";
 import { hashPassword } from "./passwords.ts";
 import { handleDomain, localActorUrls } from "./urls.ts";
 
@@ -27,15 +27,6 @@ export function validateUsername(origin: URL, username: string): string {
   }
   if (RESERVED.has(name) || name === origin.hostname.toLowerCase()) throw invalid(`Username "${name}" is reserved`);
   return name;
-}
-
-async function storeKeys(trx: Db, actorId: string, keys: JwkPair[]): Promise<void> {
-  await trx.insertInto("actor_keys").values(keys.map((k) => ({
-    actor_id: actorId,
-    algorithm: k.algorithm,
-    private_jwk: JSON.stringify(k.privateJwk),
-    public_jwk: JSON.stringify(k.publicJwk),
-  }))).execute();
 }
 
 /** Creates a local Person actor with its key pairs and credentials, in one transaction. */
@@ -77,7 +68,7 @@ export async function createUser(db: Db, origin: URL, input: NewUser): Promise<A
       password_hash: passwordHash,
       admin: input.admin ?? false,
     }).execute();
-    await storeKeys(trx, actor.id, keys);
+    await storeActorKeys(trx, actor.id, keys);
     return actor;
   });
 }
@@ -109,7 +100,7 @@ export async function ensureInstanceActor(db: Db, origin: URL): Promise<Actor> {
       following_url: urls.following,
       manually_approves_followers: true,
     }).returningAll().executeTakeFirstOrThrow();
-    await storeKeys(trx, actor.id, keys);
+    await storeActorKeys(trx, actor.id, keys);
     return actor;
   });
 }

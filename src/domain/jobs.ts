@@ -27,7 +27,16 @@ export type DeliveryJob =
   | { type: "announce.undo"; boostId: string; id: string }
   | { type: "actor.update"; actorId: string; id: string }
   | { type: "block"; actorId: string; targetId: string; activityIri: string }
-  | { type: "block.undo"; actorId: string; targetId: string; activityIri: string; id: string };
+  | { type: "block.undo"; actorId: string; targetId: string; activityIri: string; id: string }
+  /** a local group invites a remote person */
+  | { type: "group.invite"; groupId: string; inviteeId: string; id: string }
+  /** a local person accepts a remote group's invitation */
+  | { type: "group.invite.accept"; memberId: string; groupId: string; inviteIri: string; id: string }
+  /**
+   * A local group redistributes what was posted in it (FEP-1b12): an Announce
+   * of the Create, Update or Delete of `postId` to its current members.
+   */
+  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 

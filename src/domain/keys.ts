@@ -21,6 +21,16 @@ export async function generateKeyPairJwk(algorithm: KeyAlgorithm): Promise<JwkPa
   };
 }
 
+/** Stores a new local actor's key pairs (in the transaction that creates the actor). */
+export async function storeActorKeys(trx: Db, actorId: string, keys: JwkPair[]): Promise<void> {
+  await trx.insertInto("actor_keys").values(keys.map((k) => ({
+    actor_id: actorId,
+    algorithm: k.algorithm,
+    private_jwk: JSON.stringify(k.privateJwk),
+    public_jwk: JSON.stringify(k.publicJwk),
+  }))).execute();
+}
+
 export async function generateActorKeys(): Promise<JwkPair[]> {
   return Promise.all([generateKeyPairJwk("RSASSA-PKCS1-v1_5"), generateKeyPairJwk("Ed25519")]);
 }

@@ -14,22 +14,35 @@ export interface MentionedActor {
 
 export type PostAttachment = Omit<Selectable<PostAttachmentsTable>, "post_id">;
 
-/** What a post carries besides its own row: mentions, hashtags, attachments. */
+/** The group a post was made in, as every surface names it. */
+export interface PostGroup {
+  id: string;
+  iri: string;
+  username: string;
+  domain: string;
+  local: boolean;
+  url: string | null;
+  /** its followers collection: its members */
+  followersUrl: string | null;
+}
+
+/** What a post carries besides its own row: mentions, hashtags, attachments, its group. */
 export interface PostDetails {
   mentions: MentionedActor[];
   tags: string[];
   attachments: PostAttachment[];
+  group: PostGroup | null;
 }
 
-export const EMPTY_DETAILS: PostDetails = Object.freeze({ mentions: [], tags: [], attachments: [] });
+export const EMPTY_DETAILS: PostDetails = Object.freeze({ mentions: [], tags: [], attachments: [], group: null });
 
-/** Mentions (with their actors), tags and attachments of many posts, in three queries. */
+/** Mentions (with their actors), tags, attachments and groups of many posts, in four queries. */
 export async function loadPostDetails(db: Db, postIds: readonly string[]): Promise<Map<string, PostDetails>> {
   const result = new Map<string, PostDetails>();
   const ids = [...new Set(postIds)];
   if (ids.length === 0) return result;
-  for (const id of ids) result.set(id, { mentions: [], tags: [], attachments: [] });
-  const [mentions, tags, attachments] = await Promise.all([
+  for (const id of ids) result.set(id, { mentions: [], tags: [], attachments: [], group: null });
+  const [mentions, tags, attachments, groups] = await Promise.all([
     db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
       .select(["post_mentions.post_id", "actors.id", "actors.iri", "actors.username", "actors.domain", "actors.local", "actors.url"])
       .where("post_mentions.post_id", "in", ids)
@@ -40,9 +53,18 @@ export async function loadPostDetails(db: Db, postIds: readonly string[]): Promi
       .where("post_id", "in", ids)
       .orderBy("position").orderBy("id")
       .execute(),
+    db.selectFrom("posts").innerJoin("actors", "actors.id", "posts.group_id")
+      .select(["posts.id as post_id", "actors.id", "actors.iri", "actors.username", "actors.domain", "actors.local",
+        "actors.url", "actors.followers_url as followersUrl"])
+      .where("posts.id", "in", ids)
+      .execute(),
   ]);
   for (const { post_id, ...actor } of mentions) result.get(post_id)?.mentions.push(actor);
   for (const t of tags) result.get(t.post_id)?.tags.push(t.tag);
   for (const { post_id, ...attachment } of attachments) result.get(post_id)?.attachments.push(attachment);
+  for (const { post_id, ...group } of groups) {
+    const details = result.get(post_id);
+    if (details) details.group = group;
+  }
   return result;
 }

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Expression, type SqlBool, sql } from "kysely";
 import type { Db } from "../db/database.ts";
-import type { Database, Visibility } from "../db/schema.ts";
+import type { Database, MembershipRole, Visibility } from "../db/schema.ts";
+import { type Scope, SCOPES, scopesRead } from "./scopes.ts";
 
 /**
  * The one rule that decides who may see a post and whose servers receive it.
@@ -23,69 +24,96 @@ export type Viewer =
 export const ANONYMOUS: Viewer = { kind: "anonymous" };
 
 type PostsEb = ExpressionBuilder<Database, "posts">;
+type ActorsEb = ExpressionBuilder<Database, "actors">;
 
-/** Scopes anyone may read. */
-const OPEN: Visibility[] = ["public", "unlisted"];
+/** The posts whose scope lets `readers` read them (src/domain/scopes.ts). */
+function readBy(eb: PostsEb, readers: Scope["readers"]): Expression<SqlBool> {
+  return eb("posts.visibility", "in", scopesRead(readers));
+}
 
-function followsAuthor(eb: PostsEb, followerCondition: (eb: ExpressionBuilder<Database, "posts" | "follows" | "actors">) => Expression<SqlBool>) {
+function followsAuthor(eb: PostsEb, follower: (eb: ActorsEb) => Expression<SqlBool>) {
   return eb.exists(
     eb.selectFrom("follows")
       .innerJoin("actors", "actors.id", "follows.follower_id")
       .select(sql.lit(1).as("one"))
       .whereRef("follows.followee_id", "=", "posts.actor_id")
       .where("follows.state", "=", "accepted")
-      .where(followerCondition),
+      .where((e) => follower(e as unknown as ActorsEb)),
   );
 }
 
-function mentions(eb: PostsEb, condition: (eb: ExpressionBuilder<Database, "posts" | "post_mentions" | "actors">) => Expression<SqlBool>) {
+function mentions(eb: PostsEb, mentioned: (eb: ActorsEb) => Expression<SqlBool>) {
   return eb.exists(
     eb.selectFrom("post_mentions")
       .innerJoin("actors", "actors.id", "post_mentions.actor_id")
       .select(sql.lit(1).as("one"))
       .whereRef("post_mentions.post_id", "=", "posts.id")
-      .where(condition),
+      .where((e) => mentioned(e as unknown as ActorsEb)),
   );
 }
 
+/** A current (approved, not banned) member of the post's group matches `member`. */
+function memberOfGroup(eb: PostsEb, member: (eb: ActorsEb) => Expression<SqlBool>, roles?: readonly MembershipRole[]) {
+  let q = eb.selectFrom("memberships")
+    .innerJoin("actors", "actors.id", "memberships.member_id")
+    .select(sql.lit(1).as("one"))
+    .whereRef("memberships.group_id", "=", "posts.group_id")
+    .where("memberships.state", "=", "member")
+    .where((e) => member(e as unknown as ActorsEb));
+  if (roles) q = q.where("memberships.role", "in", roles);
+  return eb.exists(q);
+}
+
+/** Who moderates a group's pending posts. */
+export const MODERATOR_ROLES: readonly MembershipRole[] = ["owner", "admin", "moderator"];
+
 /**
  * A WHERE condition on `posts` that is true when `viewer` may see the row.
- * Deleted posts are never visible. Usable in lists (timelines) and single lookups alike.
+ * Deleted posts are never visible; a post awaiting moderation only to its
+ * author and its group's moderators. Usable in lists (timelines) and single
+ * lookups alike.
  */
 export function visibleTo(viewer: Viewer) {
   return (eb: PostsEb): Expression<SqlBool> => {
     const alive = eb("posts.deleted_at", "is", null);
-    const open = eb("posts.visibility", "in", OPEN);
+    const approved = eb("posts.moderation", "=", "approved");
+    const anyone = readBy(eb, "anyone");
     switch (viewer.kind) {
       case "anonymous":
-        return eb.and([alive, open]);
+        return eb.and([alive, approved, anyone]);
       case "local":
       case "remote": {
         const me = viewer.actorId;
+        const isMe = (e: ActorsEb) => e("actors.id", "=", me);
+        const own = eb("posts.actor_id", "=", me);
         const scoped = [
-          open,
-          eb("posts.actor_id", "=", me),
-          eb.and([eb("posts.visibility", "=", "followers"), followsAuthor(eb, (e) => e("follows.follower_id", "=", me))]),
-          eb.and([eb("posts.visibility", "in", ["followers", "direct"]), mentions(eb, (e) => e("post_mentions.actor_id", "=", me))]),
+          anyone,
+          eb.and([readBy(eb, "followers-and-mentioned"), followsAuthor(eb, isMe)]),
+          eb.and([eb.or([readBy(eb, "followers-and-mentioned"), readBy(eb, "mentioned")]), mentions(eb, isMe)]),
+          // A group reads what is posted in it (a remote group fetching its content).
+          eb.and([readBy(eb, "group-members"), eb.or([memberOfGroup(eb, isMe), eb("posts.group_id", "=", me)])]),
         ];
         if (viewer.kind === "local") {
           // "instance" posts: every signed-in account of this instance, never federated.
-          scoped.push(eb.and([eb("posts.visibility", "=", "instance"), eb("posts.local", "=", true)]));
+          scoped.push(eb.and([readBy(eb, "local-accounts"), eb("posts.local", "=", true)]));
         }
+        const moderated = eb.or([approved, own, memberOfGroup(eb, isMe, MODERATOR_ROLES)]);
         const blocked = eb.exists(eb.selectFrom("blocks").select(sql.lit(1).as("one"))
           .whereRef("blocks.actor_id", "=", "posts.actor_id").where("blocks.target_id", "=", me));
-        return eb.and([alive, eb.not(blocked), eb.or(scoped)]);
+        return eb.and([alive, eb.not(blocked), moderated, eb.or([own, ...scoped])]);
       }
       case "server": {
         const prefix = `${new URL(viewer.origin).origin}/`;
-        const onServer = (e: ExpressionBuilder<Database, "actors">) => e.and([
+        // The remote actors the server speaks for: never a local account, whatever its host name.
+        const onServer = (e: ActorsEb) => e.and([
           e("actors.local", "=", false),
           e(e.fn("left", ["actors.iri", e.val(prefix.length)]), "=", prefix),
         ]);
-        return eb.and([alive, eb.or([
-          open,
-          eb.and([eb("posts.visibility", "=", "followers"), followsAuthor(eb, onServer)]),
-          eb.and([eb("posts.visibility", "in", ["followers", "direct"]), mentions(eb, onServer)]),
+        return eb.and([alive, approved, eb.or([
+          anyone,
+          eb.and([readBy(eb, "followers-and-mentioned"), followsAuthor(eb, onServer)]),
+          eb.and([eb.or([readBy(eb, "followers-and-mentioned"), readBy(eb, "mentioned")]), mentions(eb, onServer)]),
+          eb.and([readBy(eb, "group-members"), memberOfGroup(eb, onServer)]),
         ])]);
       }
     }
@@ -103,12 +131,17 @@ export async function canView(db: Db, viewer: Viewer, postId: string): Promise<b
 
 /** Does this scope ever leave the instance? */
 export function federates(visibility: Visibility): boolean {
-  return visibility !== "instance";
+  return SCOPES[visibility].federates;
 }
 
-/** Is the post addressed to the public collection (as:Public)? Only such posts may be boosted. */
-export function isPublicScope(visibility: Visibility): boolean {
-  return visibility === "public" || visibility === "unlisted";
+/** May anyone read a post of this scope (and so learn that it was deleted)? */
+export function readableByAnyone(visibility: Visibility): boolean {
+  return SCOPES[visibility].readers === "anyone";
+}
+
+/** May a post of this scope be boosted (Announced by someone who sees it)? */
+export function isBoostable(visibility: Visibility): boolean {
+  return SCOPES[visibility].boostable;
 }
 
 export interface AudienceMember {
@@ -119,28 +152,57 @@ export interface AudienceMember {
   local: boolean;
 }
 
+const AUDIENCE_COLUMNS = ["actors.id as actorId", "actors.iri", "actors.inbox_url as inbox",
+  "actors.shared_inbox_url as sharedInbox", "actors.local"] as const;
+
+/**
+ * The current members of a group (state "member", not gone): the audience of
+ * everything the group redistributes, and of updates of the group itself.
+ */
+export async function memberAudience(db: Db, groupId: string): Promise<AudienceMember[]> {
+  return db.selectFrom("memberships").innerJoin("actors", "actors.id", "memberships.member_id")
+    .select(AUDIENCE_COLUMNS)
+    .where("memberships.group_id", "=", groupId)
+    .where("memberships.state", "=", "member")
+    .where("actors.gone_at", "is", null)
+    .execute();
+}
+
 /**
  * The actors whose servers must receive `postId` (remote ones only matter for
- * delivery; local ones already see it through the database). Followers-scoped
- * and public posts go to accepted followers and the mentioned; direct ones only
- * to the mentioned; instance-only posts to nobody. Never to an actor the author
- * blocks: `visibleTo` refuses them the post, so delivery must not hand it over.
+ * delivery; local ones already see it through the database), by the audience
+ * of its scope (src/domain/scopes.ts): accepted followers and the mentioned,
+ * the mentioned only, or nobody. A post made in a group goes to the group's
+ * current members whatever its scope (the group redistributes it; a group on
+ * another server is sent the post, and redistributes it itself). Never to an
+ * actor the author blocks: `visibleTo` refuses them the post, so delivery must
+ * not hand it over.
  */
 export async function audience(db: Db, postId: string): Promise<AudienceMember[]> {
-  const post = await db.selectFrom("posts").select(["id", "actor_id", "visibility"])
+  const post = await db.selectFrom("posts").select(["id", "actor_id", "visibility", "group_id"])
     .where("id", "=", postId).executeTakeFirst();
   if (!post || !federates(post.visibility)) return [];
-  const cols = ["actors.id as actorId", "actors.iri", "actors.inbox_url as inbox",
-    "actors.shared_inbox_url as sharedInbox", "actors.local"] as const;
   const blockedByAuthor = db.selectFrom("blocks").select("blocks.target_id").where("blocks.actor_id", "=", post.actor_id);
+  const notBlocked = (rows: AudienceMember[], blocked: Set<string>) =>
+    rows.filter((r) => r.actorId !== post.actor_id && !blocked.has(r.actorId));
+  if (post.group_id !== null) {
+    const group = await db.selectFrom("actors").select([...AUDIENCE_COLUMNS, "actors.gone_at"])
+      .where("actors.id", "=", post.group_id).executeTakeFirst();
+    if (!group || group.gone_at) return [];
+    const blocked = new Set((await blockedByAuthor.execute()).map((b) => b.target_id));
+    const { gone_at: _, ...groupMember } = group;
+    return group.local ? notBlocked(await memberAudience(db, group.actorId), blocked) : [groupMember];
+  }
+  const scope = SCOPES[post.visibility];
+  if (scope.audience === "nobody" || scope.audience === "group-members") return [];
   const mentioned = db.selectFrom("post_mentions").innerJoin("actors", "actors.id", "post_mentions.actor_id")
-    .select(cols).where("post_mentions.post_id", "=", postId).where("actors.gone_at", "is", null)
+    .select(AUDIENCE_COLUMNS).where("post_mentions.post_id", "=", postId).where("actors.gone_at", "is", null)
     .where("actors.id", "not in", blockedByAuthor);
-  const rows = post.visibility === "direct"
+  const rows = scope.audience === "mentioned"
     ? await mentioned.execute()
     : await mentioned.union(
       db.selectFrom("follows").innerJoin("actors", "actors.id", "follows.follower_id")
-        .select(cols)
+        .select(AUDIENCE_COLUMNS)
         .where("follows.followee_id", "=", post.actor_id)
         .where("follows.state", "=", "accepted")
         .where("actors.gone_at", "is", null)
@@ -151,12 +213,14 @@ export async function audience(db: Db, postId: string): Promise<AudienceMember[]
 
 /**
  * The actors whose servers must hear about an actor itself (profile updates):
- * its accepted followers that are not gone. Local ones read the database.
+ * its accepted followers (a group's: its current members) that are not gone.
+ * Local ones read the database.
  */
 export async function followerAudience(db: Db, actorId: string): Promise<AudienceMember[]> {
+  const actor = await db.selectFrom("actors").select("type").where("id", "=", actorId).executeTakeFirst();
+  if (actor?.type === "Group") return (await memberAudience(db, actorId)).filter((r) => r.actorId !== actorId);
   const rows = await db.selectFrom("follows").innerJoin("actors", "actors.id", "follows.follower_id")
-    .select(["actors.id as actorId", "actors.iri", "actors.inbox_url as inbox",
-      "actors.shared_inbox_url as sharedInbox", "actors.local"])
+    .select(AUDIENCE_COLUMNS)
     .where("follows.followee_id", "=", actorId)
     .where("follows.state", "=", "accepted")
     .where("actors.gone_at", "is", null)

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportSpki, generateCryptoKeyPair } from "@fedify/fedify";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createUser } from "../../src/domain/accounts.ts";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { issueToken } from "../../src/domain/tokens.ts";
@@ -371,23 +372,27 @@ describe("Lemmy", () => {
     });
   });
 
-  test("the community's Announce of a Create(Page) stores nothing: Plein does not unwrap announced activities (FEP-1b12)", async () => {
+  test("the community's Announce of a Create(Page) is taken only when someone here is a member, and then stored in it (FEP-1b12)", async () => {
     const announce = fixture("lemmy-announce-create-page", remote);
     const create = objectOf(announce);
     const page = objectOf(create);
-    const before = (await plein.db.selectFrom("posts").select("id").execute()).length;
-    // The embedded Create is not trusted: Plein fetches the announced id from its origin.
-    const fetchesOfCreate = () => remote.received.filter((r) => r.path === new URL(create.id as string).pathname).length;
+    const contentFetches = () => remote.received.filter((r) =>
+      [new URL(create.id as string).pathname, new URL(page.id as string).pathname].includes(r.path)).length;
     expect(await send(announce, community)).toBe(202);
-    expect(fetchesOfCreate()).toBe(1);
-    // Even when the origin serves the Create at its id (Lemmy does), an activity is not a post.
-    remote.serve(new URL(create.id as string).pathname, { body: create });
-    expect(await send({ ...announce, id: `${announce.id as string}-2` }, community)).toBe(202);
-    expect(fetchesOfCreate()).toBe(2);
+    // Nobody here is a member of the community: nothing is fetched, nothing stored.
+    expect(contentFetches()).toBe(0);
     expect(await postByIri(page.id as string)).toBeUndefined();
+
+    const groupRow = (await actorRow(community.iri))!;
+    const member = await createUser(plein.db, plein.origin, { username: "lemmyfan", email: "fan@example.test", password: "correct horse battery" });
+    await plein.db.insertInto("memberships").values({ group_id: groupRow.id, member_id: member.id, state: "member" }).execute();
+    expect(await send({ ...announce, id: `${announce.id as string}-2` }, community)).toBe(202);
+    // The Page has the community's origin: its embedded copy is trusted, nothing is fetched.
+    expect(contentFetches()).toBe(0);
+    const post = (await postByIri(page.id as string))!;
+    expect(post).toMatchObject({ type: "Page", name: "post 4", visibility: "public", group_id: groupRow.id, module: "discussion" });
     expect(await postByIri(create.id as string)).toBeUndefined();
     expect(await postByIri(announce.id as string)).toBeUndefined();
-    expect((await plein.db.selectFrom("posts").select("id").execute()).length).toBe(before);
   });
 });
 

@@ -38,6 +38,7 @@ const details: PostDetails = {
     id: "1", position: 0, url: "https://plein.test/media/1.png", media_type: "image/png", description: "a cat",
     width: 640, height: 480, blurhash: null,
   }],
+  group: null,
 };
 
 let nextId = 1000;
@@ -51,7 +52,7 @@ function fakePost(overrides: Partial<Post> = {}): Post {
     reblog_of_id: null, in_reply_to_id: null, in_reply_to_iri: null, name: null, summary: null, sensitive: false,
     content_html: "<p>hello</p>", content_source: null, language: null, extra: {}, replies_count: 0, likes_count: 0,
     reblogs_count: 0, published_at: new Date("2026-01-02T03:04:05Z"), edited_at: null, deleted_at: null,
-    created_at: new Date("2026-01-02T03:04:05Z"),
+    created_at: new Date("2026-01-02T03:04:05Z"), group_id: null, moderation: "approved", module: null,
     ...overrides,
   };
 }

@@ -25,11 +25,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { configure, getConsoleSink, type LogLevel as LogtapeLevel } from "@logtape/logtape";
 import { sql } from "kysely";
-import { Migrator } from "kysely/migration";
 import pg from "pg";
-import { migrations } from "../../migrations/index.ts";
 import { loadConfig, type LogLevel } from "../../src/config.ts";
 import { type Db, openDatabase } from "../../src/db/database.ts";
+import { migratorFor } from "../../src/db/migrate.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
 import { issueToken } from "../../src/domain/tokens.ts";
@@ -403,11 +402,7 @@ async function openInstanceDatabase(): Promise<TestDatabase> {
     await admin(`drop schema if exists ${schema} cascade`);
   };
   try {
-    const result = await new Migrator({
-      db: handle.db,
-      provider: { getMigrations: async () => migrations },
-      migrationTableSchema: schema,
-    }).migrateToLatest();
+    const result = await migratorFor(handle.db, schema).migrateToLatest();
     if (result.error) throw result.error;
   } catch (error) {
     await dropped();

@@ -14,14 +14,15 @@ import {
   postTextLength,
   type ResolvedMention,
 } from "../../domain/text.ts";
+import { SCOPES, scopeComposedAs, VISIBILITIES } from "../../domain/scopes.ts";
 import { handleDomain } from "../../domain/urls.ts";
 import { tagUrl } from "./entities/status.ts";
 import { oneOf, optionalBoolean, optionalId, optionalString, type Params } from "./params.ts";
 
 const logger = getLogger(["plein", "api", "compose"]);
 
-/** Mastodon's names for the scopes a client may choose. */
-const VISIBILITIES = { public: "public", unlisted: "unlisted", private: "followers", direct: "direct" } as const satisfies Record<string, Visibility>;
+/** The scope names a client may compose with (src/domain/scopes.ts). */
+const COMPOSABLE = VISIBILITIES.flatMap((v) => SCOPES[v].composedAs ?? []);
 const LANGUAGE = /^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{1,8}){0,3}$/;
 /** Raw input cap before any parsing (links count 23 each, so raw text may exceed 5000). */
 const MAX_RAW_CHARS = 50_000;
@@ -68,8 +69,8 @@ export function parseNewStatus(params: Params): NewStatusParams {
   if (params.scheduled_at !== undefined && params.scheduled_at !== null && params.scheduled_at !== "") {
     throw invalid("Scheduled posts are not supported yet");
   }
-  const visibility = oneOf(params, "visibility", Object.keys(VISIBILITIES) as Array<keyof typeof VISIBILITIES>) ?? "public";
-  return { ...base, visibility: VISIBILITIES[visibility], inReplyToId: optionalId(params, "in_reply_to_id") };
+  const name = oneOf(params, "visibility", COMPOSABLE) ?? "public";
+  return { ...base, visibility: scopeComposedAs(name)!, inReplyToId: optionalId(params, "in_reply_to_id") };
 }
 
 /** The actor a mention stands for: local names from our table, others through the resolver. */

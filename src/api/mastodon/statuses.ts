@@ -20,6 +20,7 @@ import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
 import { renderStatus, renderStatuses } from "./entities/status.ts";
 import { oneOf, pageParams, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { scopeComposedAs } from "../../domain/scopes.ts";
 
 const READ = ["read:statuses"] as const;
 
@@ -143,9 +144,8 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const id = pathId(c);
     const params = await readParams(c);
-    const visibility = oneOf(params, "visibility", ["public", "unlisted", "private"] as const) ?? "public";
-    const boosted = await boost(deps.db, deps.config.origin, currentAccount(c), id,
-      visibility === "private" ? "followers" : visibility);
+    const name = oneOf(params, "visibility", ["public", "unlisted", "private"] as const) ?? "public";
+    const boosted = await boost(deps.db, deps.config.origin, currentAccount(c), id, scopeComposedAs(name)!);
     return statusJson(c, viewer, boosted);
   });
 

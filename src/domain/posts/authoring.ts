@@ -2,10 +2,9 @@
 import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid, notFound } from "../errors.ts";
-import { enqueueDelivery } from "../jobs.ts";
 import { newObjectIri } from "../urls.ts";
-import { federates } from "../visibility.ts";
 import { bumpReplies, insertDetails, replaceDetails } from "./details.ts";
+import { notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 import { getPost, getVisiblePost } from "./read.ts";
 
@@ -23,10 +22,25 @@ export interface NewLocalPost {
   language?: string | null;
   attachments?: AttachmentInput[];
   extra?: Record<string, unknown>;
+  /** post in this group (a reply goes into the group of its parent anyway) */
+  groupId?: string | null;
+  /** the content module the post belongs to (checked against the group's modules); none for a status or comment */
+  module?: string;
 }
 
-/** A local account posts. Delivery is queued in the same transaction. */
-export async function createLocalPost(db: Db, origin: URL, author: Actor, input: NewLocalPost): Promise<Post> {
+/**
+ * A local account posts. In a group, the group's rules decide the scope and
+ * whether a moderator approves it first. Delivery and notifications are
+ * queued in the same transaction. `inTransaction` lets a module store its own
+ * rows (an event's times, a wiki page's first revision) in that transaction.
+ */
+export async function createLocalPost(
+  db: Db,
+  origin: URL,
+  author: Actor,
+  input: NewLocalPost,
+  inTransaction?: (trx: Db, post: Post) => Promise<void>,
+): Promise<Post> {
   if (!author.local) throw forbidden();
   checkLengths(input);
   let parent: Post | undefined;
@@ -35,6 +49,7 @@ export async function createLocalPost(db: Db, origin: URL, author: Actor, input:
     if (parent.reblog_of_id) throw invalid("Cannot reply to a boost");
   }
   const type = input.type ?? "Note";
+  const placement = await placeInGroup(db, author, input.groupId, parent, input.module);
   return db.transaction().execute(async (trx) => {
     const iri = newObjectIri(origin, type);
     const post = await trx.insertInto("posts").values({
@@ -43,7 +58,7 @@ export async function createLocalPost(db: Db, origin: URL, author: Actor, input:
       actor_id: author.id,
       local: true,
       type,
-      visibility: input.visibility,
+      visibility: placement?.visibility ?? input.visibility,
       in_reply_to_id: parent?.id ?? null,
       in_reply_to_iri: parent?.iri ?? null,
       name: input.name ?? null,
@@ -54,10 +69,15 @@ export async function createLocalPost(db: Db, origin: URL, author: Actor, input:
       language: input.language ?? null,
       extra: JSON.stringify(input.extra ?? {}),
       published_at: new Date(),
+      group_id: placement?.group.actor.id ?? null,
+      moderation: placement?.moderation ?? "approved",
+      module: input.module ?? null,
     }).returningAll().executeTakeFirstOrThrow();
     await insertDetails(trx, post.id, input);
-    await bumpReplies(trx, post.in_reply_to_id, 1);
-    if (federates(post.visibility)) await enqueueDelivery(trx, { type: "post.create", postId: post.id }, author.id);
+    if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, 1);
+    if (inTransaction) await inTransaction(trx, post);
+    await queuePostDelivery(trx, post, "create");
+    await notifyOfPost(trx, post, input.mentionIds ?? []);
     return post;
   });
 }
@@ -91,7 +111,7 @@ export async function editLocalPost(db: Db, author: Actor, postId: string, edit:
       edited_at: new Date(),
     }).where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     await replaceDetails(trx, post.id, edit);
-    if (federates(updated.visibility)) await enqueueDelivery(trx, { type: "post.update", postId: post.id }, author.id);
+    await queuePostDelivery(trx, updated, "update");
     return updated;
   });
 }
@@ -103,10 +123,10 @@ export async function deleteLocalPost(db: Db, author: Actor, postId: string): Pr
   return db.transaction().execute(async (trx) => {
     const deleted = await trx.updateTable("posts").set({ deleted_at: new Date() })
       .where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
-    await bumpReplies(trx, post.in_reply_to_id, -1);
+    if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, -1);
     // Boosts of a deleted post go with it.
     await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id).execute();
-    if (federates(post.visibility)) await enqueueDelivery(trx, { type: "post.delete", postId: post.id }, author.id);
+    await queuePostDelivery(trx, deleted, "delete");
     return deleted;
   });
 }

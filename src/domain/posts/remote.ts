@@ -4,6 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { conflict, forbidden } from "../errors.ts";
 import { bumpReplies, insertDetails } from "./details.ts";
+import { notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 
 export interface RemotePostInput {
@@ -23,6 +24,10 @@ export interface RemotePostInput {
   tags: string[];
   attachments: AttachmentInput[];
   extra: Record<string, unknown>;
+  /** the group (a Group actor we know) the post names as its audience */
+  groupId?: string | null;
+  /** the content module it belongs to (checked against a local group's modules) */
+  module?: string;
 }
 
 /** No remote clock may pin a post to the top of timelines: future dates become "now". */
@@ -34,9 +39,18 @@ export function clampDate(d: Date): Date {
 /**
  * Stores or updates a remote post on behalf of `author` (already verified as the
  * activity's signer and the object's origin). An existing post owned by someone
- * else is never touched, and a stored post's scope never changes.
+ * else is never touched, and a stored post's scope never changes. A post in a
+ * local group passes the group's rules (src/domain/posts/in-groups.ts) and is
+ * redistributed by the group once approved.
  */
-export async function upsertRemotePost(db: Db, author: Actor, input: RemotePostInput, mode: "create" | "update"): Promise<Post> {
+export async function upsertRemotePost(
+  db: Db,
+  author: Actor,
+  input: RemotePostInput,
+  mode: "create" | "update",
+  /** a content module's own rows, saved in the post's transaction */
+  inTransaction?: (trx: Db, post: Post) => Promise<void>,
+): Promise<Post> {
   if (author.local) throw forbidden();
   checkLengths(input);
   return db.transaction().execute(async (trx) => {
@@ -57,24 +71,34 @@ export async function upsertRemotePost(db: Db, author: Actor, input: RemotePostI
       await trx.deleteFrom("post_tags").where("post_id", "=", existing.id).execute();
       await trx.deleteFrom("post_attachments").where("post_id", "=", existing.id).execute();
       await insertDetails(trx, existing.id, { tags: input.tags, attachments: input.attachments });
+      if (inTransaction) await inTransaction(trx, updated);
+      await queuePostDelivery(trx, updated, "update");
       return updated;
     }
     const parent = input.inReplyToIri
-      ? await trx.selectFrom("posts").select("id").where("iri", "=", input.inReplyToIri).executeTakeFirst()
+      ? await trx.selectFrom("posts").select(["id", "group_id", "visibility"]).where("iri", "=", input.inReplyToIri).executeTakeFirst()
       : undefined;
+    const placement = await placeRemoteInGroup(trx, author, input.groupId ?? null, parent, input.module, input.visibility);
     const post = await trx.insertInto("posts").values({
       iri: input.iri, url: input.url, actor_id: author.id, local: false, type: input.type,
-      visibility: input.visibility, in_reply_to_id: parent?.id ?? null, in_reply_to_iri: input.inReplyToIri,
+      visibility: placement?.visibility ?? input.visibility,
+      group_id: placement?.group.actor.id ?? null,
+      moderation: placement?.moderation ?? "approved",
+      module: input.module ?? null,
+      in_reply_to_id: parent?.id ?? null, in_reply_to_iri: input.inReplyToIri,
       name: input.name, summary: input.summary, sensitive: input.sensitive, content_html: input.contentHtml,
       language: input.language, extra: JSON.stringify(input.extra),
       published_at: clampDate(input.publishedAt),
       edited_at: input.editedAt ? clampDate(input.editedAt) : null,
     }).returningAll().executeTakeFirstOrThrow();
     await insertDetails(trx, post.id, input);
-    await bumpReplies(trx, post.in_reply_to_id, 1);
+    if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, 1);
     // Replies that arrived before their parent get linked now.
     await trx.updateTable("posts").set({ in_reply_to_id: post.id })
       .where("in_reply_to_iri", "=", post.iri).where("in_reply_to_id", "is", null).execute();
+    if (inTransaction) await inTransaction(trx, post);
+    await queuePostDelivery(trx, post, "create");
+    await notifyOfPost(trx, post, input.mentionIds);
     return post;
   });
 }
@@ -85,8 +109,9 @@ export async function deleteRemotePost(db: Db, author: Actor, iri: string): Prom
     const post = await trx.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
     if (!post || post.deleted_at) return false;
     if (post.actor_id !== author.id) throw forbidden("Object belongs to another actor");
-    await trx.updateTable("posts").set({ deleted_at: new Date(), content_html: "", summary: null })
-      .where("id", "=", post.id).execute();
+    const deleted = await trx.updateTable("posts").set({ deleted_at: new Date(), content_html: "", summary: null })
+      .where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
+    await queuePostDelivery(trx, deleted, "delete");
     if (post.reblog_of_id) {
       await trx.updateTable("posts").set({ reblogs_count: sql`greatest(reblogs_count - 1, 0)` })
         .where("id", "=", post.reblog_of_id).execute();

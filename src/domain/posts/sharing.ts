@@ -5,7 +5,7 @@ import type { Actor, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid } from "../errors.ts";
 import { enqueueDelivery } from "../jobs.ts";
 import { newActivityIri, newActivityIriOf } from "../urls.ts";
-import { isPublicScope } from "../visibility.ts";
+import { isBoostable } from "../visibility.ts";
 import { clampDate } from "./remote.ts";
 import { getPost, getVisiblePost } from "./read.ts";
 
@@ -44,7 +44,7 @@ export async function unlike(db: Db, actor: Actor, postId: string): Promise<Post
 export async function boost(db: Db, origin: URL, actor: Actor, postId: string, visibility: Visibility = "public"): Promise<Post> {
   let post = await getVisiblePost(db, { kind: "local", actorId: actor.id }, postId);
   if (post.reblog_of_id) post = await getVisiblePost(db, { kind: "local", actorId: actor.id }, post.reblog_of_id);
-  if (!isPublicScope(post.visibility)) throw forbidden("This post cannot be boosted");
+  if (!isBoostable(post.visibility)) throw forbidden("This post cannot be boosted");
   if (!["public", "unlisted", "followers"].includes(visibility)) throw invalid("A boost is public, unlisted or followers-only");
   const original = post;
   return db.transaction().execute(async (trx) => {

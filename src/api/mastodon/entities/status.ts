@@ -1,3 +1,4 @@
+import { SCOPES } from "../../../domain/scopes.ts";
 import type { AppContext } from "../../../context.ts";
 import type { Post, Visibility } from "../../../db/schema.ts";
 import { escapeHtml } from "../../../domain/text.ts";
@@ -67,17 +68,9 @@ export interface MastodonStatus {
   filtered?: never[];
 }
 
-/** Plein scopes as Mastodon names them; `instance` and `group` are closed, so "private". */
+/** Plein scopes as Mastodon names them (src/domain/scopes.ts). */
 export function mastodonVisibility(v: Visibility): MastodonVisibility {
-  switch (v) {
-    case "public": return "public";
-    case "unlisted": return "unlisted";
-    case "direct": return "direct";
-    case "followers":
-    case "instance":
-    case "group":
-      return "private";
-  }
+  return SCOPES[v].mastodon;
 }
 
 export function tagUrl(origin: URL, tag: string): string {

@@ -1,0 +1,55 @@
+/**
+ * What local people are told about: written in the transaction of the change
+ * that causes it, read by the Mastodon notifications API and Plein's own.
+ */
+import type { Db } from "../db/database.ts";
+
+/**
+ * Mastodon's types where one fits (clients show those), Plein's own for
+ * group life (clients that do not know a type leave it out).
+ */
+export const NOTIFICATION_TYPES = [
+  "mention", "status", "reblog", "follow", "follow_request", "favourite", "update",
+  /** someone asks to join a group you administer */
+  "group_request",
+  /** you were invited into a group */
+  "group_invite",
+  /** your request to join was approved */
+  "group_approved",
+  /** a post or comment waits for your approval as moderator */
+  "moderation",
+  /** a report about content in a group you moderate, or (instance admins) anywhere */
+  "report",
+  /** someone changed whether they come to your event */
+  "rsvp",
+] as const;
+
+export type NotificationType = typeof NOTIFICATION_TYPES[number];
+
+export interface NewNotification {
+  recipientId: string;
+  type: NotificationType;
+  actorId?: string | null;
+  postId?: string | null;
+  groupId?: string | null;
+}
+
+/**
+ * Notifies local recipients (remote ones hear through their own server), never
+ * someone of their own doing. Call inside the transaction of the change.
+ */
+export async function notify(trx: Db, notifications: readonly NewNotification[]): Promise<void> {
+  const candidates = notifications.filter((n) => n.recipientId !== n.actorId);
+  if (candidates.length === 0) return;
+  const local = new Set((await trx.selectFrom("actors").select("id")
+    .where("id", "in", [...new Set(candidates.map((n) => n.recipientId))])
+    .where("local", "=", true).where("type", "=", "Person").execute()).map((r) => r.id));
+  const rows = candidates.filter((n) => local.has(n.recipientId)).map((n) => ({
+    recipient_id: n.recipientId,
+    type: n.type,
+    actor_id: n.actorId ?? null,
+    post_id: n.postId ?? null,
+    group_id: n.groupId ?? null,
+  }));
+  if (rows.length) await trx.insertInto("notifications").values(rows).execute();
+}

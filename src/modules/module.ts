@@ -1,0 +1,79 @@
+/**
+ * A content type (Pleio's group plugins): discussion, blog, event, file,
+ * wiki, question, and whatever an organisation adds. Each lives in one folder
+ * of src/modules and exports one object of this shape; the core iterates the
+ * registry (src/modules/registry.ts) and never names a module itself:
+ * - storage: its own tables (`migrations`), written in the transaction of the post (`save`);
+ * - Plein's API: what a request may set (`parse`), what a reader sees (`present`), extra routes (`routes`);
+ * - ActivityStreams: the fields its objects carry (`render`), what is read from them (`read`),
+ *   and the activities about its objects it answers (`inbox`).
+ * A group's admins switch modules on and off per group (`group_modules`).
+ */
+import type { Activity, Object as APObject } from "@fedify/vocab";
+import type { Hono } from "hono";
+import type { Migration } from "kysely/migration";
+import type { ApiEnv } from "../api/mastodon/auth.ts";
+import type { Params } from "../api/mastodon/params.ts";
+import type { AppContext } from "../context.ts";
+import type { Db } from "../db/database.ts";
+import type { Actor, ObjectType, Post } from "../db/schema.ts";
+import type { NewLocalPost } from "../domain/posts/authoring.ts";
+import type { Viewer } from "../domain/visibility.ts";
+
+/** The post fields a module's create or edit request sets, and the module's own data. */
+export interface ModuleInput<Data> {
+  post: Pick<NewLocalPost, "contentHtml" | "contentSource"> & Partial<Pick<NewLocalPost, "name" | "summary" | "sensitive" | "language" | "attachments">>;
+  data: Data;
+}
+
+/** What an inbox hook is told besides the activity. */
+export interface ModuleInboxContext {
+  app: AppContext;
+  /** the signer, checked like every activity's actor (federation/inbox/common.ts) */
+  actor: Actor;
+  /** the Group that redistributed the activity, if one did */
+  group?: Actor;
+  /** the activity's id */
+  activityIri: string;
+}
+
+export interface ModuleActivityPub<Data> {
+  /** fields its objects carry, merged into the ActivityStreams object's values (Event: startTime...) */
+  render?(db: Db, post: Post): Promise<Record<string, unknown>>;
+  /** what an inbound object of this module carries for it (null: nothing usable) */
+  read?(object: APObject): Promise<Data | null>;
+  /**
+   * Activities about its objects (an RSVP's Accept of an Event, the Accept of
+   * an answer, a member's Update of a wiki page): true when the module handled
+   * it, false to let the core go on.
+   */
+  inbox?(activity: Activity, context: ModuleInboxContext): Promise<boolean>;
+}
+
+export interface ContentModule<Data = unknown> {
+  /** lower case, unique: what admins switch on and off */
+  readonly name: string;
+  readonly label: { readonly en: string; readonly nl: string };
+  /** the ActivityStreams type of its objects */
+  readonly objectType: ObjectType;
+  /**
+   * The `generator` IRI its objects carry when another module shares their
+   * type (a wiki page and a discussion are both Pages): how a Plein server
+   * tells them apart. Without one, the module takes objects of its type.
+   */
+  readonly generator?: string;
+  /** switched on in new groups */
+  readonly defaultOn: boolean;
+  readonly migrations?: Readonly<Record<string, Migration>>;
+  /** Plein API: a create (or edit) request's parameters → the post's fields and the module's data */
+  parse?(params: Params, mode: "create" | "edit"): ModuleInput<Data>;
+  /** stores the module's own rows for a new, edited or received post, in the post's transaction */
+  save?(trx: Db, post: Post, data: Data, editor: Actor): Promise<void>;
+  /** the module's own fields of these posts as `viewer` sees them (Plein API, pages) */
+  present?(db: Db, posts: readonly Post[], viewer: Viewer): Promise<Map<string, Record<string, unknown>>>;
+  /** more routes under /api/plein/v1 */
+  routes?(router: Hono<ApiEnv>): void;
+  /** OpenAPI path items of those routes */
+  readonly openapi?: Readonly<Record<string, unknown>>;
+  readonly activityPub?: ModuleActivityPub<Data>;
+}
