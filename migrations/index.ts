@@ -2,10 +2,12 @@ import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001_foundation.ts";
 import * as m0002 from "./0002_social.ts";
 import * as m0003 from "./0003_queue_tweaks.ts";
+import * as m0004 from "./0004_lookup_indexes.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_social": m0002,
   "0003_queue_tweaks": m0003,
+  "0004_lookup_indexes": m0004,
 };
