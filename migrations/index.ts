@@ -2,6 +2,7 @@ import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001_foundation.ts";
 import * as m0002 from "./0002_social.ts";
 import * as m0003 from "./0003_queue_tweaks.ts";
+import * as m0004 from "./0004_lookup_indexes.ts";
 import * as m0005 from "./0005_hide_collections.ts";
 import * as m0006 from "./0006_groups.ts";
 
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_social": m0002,
   "0003_queue_tweaks": m0003,
+  "0004_lookup_indexes": m0004,
   "0005_hide_collections": m0005,
   "0006_groups": m0006,
 };

@@ -76,6 +76,7 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
       fed.federation.startQueue(deps, { signal: queueAbort.signal }),
       startDeliveryWorker({ federation: fed.federation, deps, queue: deliveries }, queueAbort.signal),
     ]);
+    logger.info("Plein processing its queues (role {role})", { role });
   }
   closers.unshift(async () => {
     queueAbort.abort();

@@ -65,29 +65,34 @@ async function plainQueryDuringTransaction(on: TestDb, owner: string): Promise<G
   let releaseTx!: () => void;
   const mayFinish = new Promise<void>((resolve) => { releaseTx = resolve; });
 
+  let answered = false;
+  let answeredWhileOpen = false;
   const tx = on.transaction().execute(async (trx) => {
     await trx.insertInto("concurrency_rows").values({ owner, seq: 1 }).execute();
     const own = await trx.selectFrom("concurrency_rows").select("owner").where("owner", "=", owner).execute();
     expect(own).toHaveLength(1); // a transaction sees its own row
     insideOpen();
     await mayFinish;
+    if (onPglite) {
+      // A statement of this transaction issued after the plain query: PGlite
+      // answers in order, so a plain query that did not wait has answered.
+      await trx.selectFrom("concurrency_rows").select("owner").where("owner", "=", owner).execute();
+      answeredWhileOpen = answered;
+    }
     throw new Error("roll back");
   });
   const txOutcome = tx.then(() => "committed", (err: unknown) => (err as Error).message);
 
   await opened;
-  let answered = false;
   const plain = on.selectFrom("concurrency_rows").select("owner").where("owner", "=", owner).execute()
     .then((rows) => {
       answered = true;
       return rows.length;
     });
-  let answeredWhileOpen: boolean;
   try {
     if (onPglite) {
-      // Give a plain query that does not wait plenty of turns to answer.
-      await sleep(50);
-      answeredWhileOpen = answered;
+      // One event-loop turn: the plain query reaches the driver (no I/O on the way).
+      await new Promise((resolve) => setImmediate(resolve));
     } else {
       // Another pooled connection answers while the transaction is open.
       await plain;
@@ -186,13 +191,21 @@ describe(`concurrent use of the database (${onPglite ? "serialized PGlite dialec
 
   it("a failed statement inside a transaction rolls it back and leaves the connection usable", async () => {
     await db.insertInto("concurrency_rows").values({ owner: "dup", seq: 1 }).execute();
+    let inserted!: () => void;
+    const secondInserted = new Promise<void>((resolve) => { inserted = resolve; });
+    let issued!: () => void;
+    const plainIssued = new Promise<void>((resolve) => { issued = resolve; });
     const failing = db.transaction().execute(async (trx) => {
       await trx.insertInto("concurrency_rows").values({ owner: "dup", seq: 2 }).execute();
-      await sleep(20);
+      inserted();
+      await plainIssued;
       await trx.insertInto("concurrency_rows").values({ owner: "dup", seq: 1 }).execute(); // unique violation
     });
-    const during = sleep(5).then(() => db.selectFrom("concurrency_rows").select("seq").where("owner", "=", "dup")
-      .orderBy("seq").execute());
+    await secondInserted;
+    // Issued while the transaction is open (its seq 2 inserted, not yet failed).
+    const during = db.selectFrom("concurrency_rows").select("seq").where("owner", "=", "dup").orderBy("seq").execute();
+    await new Promise((resolve) => setImmediate(resolve));
+    issued();
     await expect(failing).rejects.toThrow(/unique|duplicate/i);
     expect((await during).map((r) => r.seq)).toEqual([1]);
     // The next transaction and plain query work normally.

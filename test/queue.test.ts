@@ -28,10 +28,10 @@ const onPg = testDatabaseUrl !== undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const newQueueName = () => `test_${randomUUID().slice(0, 8)}`;
 
-async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function waitUntil(predicate: () => boolean | Promise<boolean>, what = "a condition", timeoutMs = 20_000): Promise<void> {
   const started = Date.now();
   while (!(await predicate())) {
-    if (Date.now() - started > timeoutMs) throw new Error("Timed out waiting for a condition");
+    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
     await sleep(20);
   }
 }
@@ -61,6 +61,19 @@ async function rowsOf(queue: string) {
 
 async function countOf(queue: string): Promise<number> {
   return (await rowsOf(queue)).length;
+}
+
+/**
+ * The queue has looked past everything enqueued before: a message enqueued
+ * now was handled, and the claim that took it (ordered by available_at, id)
+ * would have taken any earlier message that was due. Use before asserting
+ * that a message was NOT handed out.
+ */
+async function handledAfter(mq: KyselyMessageQueue, queue: string, received: unknown[]): Promise<void> {
+  const sentinel = `sentinel-${randomUUID().slice(0, 8)}`;
+  await mq.enqueue(sentinel);
+  await waitUntil(async () => received.includes(sentinel) && !(await rowsOf(queue)).some((r) => r.payload === sentinel),
+    `the listener to handle ${sentinel}`);
 }
 
 /** A promise with its resolve function. */
@@ -193,14 +206,15 @@ describe("KyselyMessageQueue", () => {
     await waitUntil(() => received.includes("unrelated") && received.includes("first"));
     await waitUntil(async () => (await rowsOf(queue)).some((r) => r.payload === "first" && r.attempts === 1 && r.locked_by === null));
     // "first" waits an hour; "second" must not overtake it.
-    await sleep(300);
+    await handledAfter(mq, queue, received);
     expect(received).not.toContain("second");
+    expect((await rowsOf(queue)).find((r) => r.payload === "second")).toMatchObject({ attempts: 0, locked_by: null });
     // Fast-forward the retry.
     await database.db.updateTable("queue_messages").set({ available_at: sql<Date>`now()` }).where("queue", "=", queue).execute();
     await waitUntil(() => received.includes("second"));
     controller.abort();
     await listening;
-    expect(received.filter((m) => m !== "unrelated")).toEqual(["first", "first", "second"]);
+    expect(received.filter((m) => m === "first" || m === "second")).toEqual(["first", "first", "second"]);
     expect(await countOf(queue)).toBe(0);
   });
 
@@ -259,14 +273,15 @@ describe("KyselyMessageQueue", () => {
     const listening = mq.listen((m) => {
       received.push(m);
     }, { signal: controller.signal });
-    await waitUntil(() => received.length === 1);
-    await sleep(300);
-    expect(received).toEqual(["now"]);
+    await waitUntil(() => received.includes("now"));
+    await handledAfter(mq, queue, received);
+    expect(received).not.toContain("later");
+    expect((await rowsOf(queue)).map((r) => [r.payload, r.attempts, r.locked_by])).toEqual([["later", 0, null]]);
     await database.db.updateTable("queue_messages").set({ available_at: sql<Date>`now()` }).where("queue", "=", queue).execute();
-    await waitUntil(() => received.length === 2);
+    await waitUntil(() => received.includes("later"));
     controller.abort();
     await listening;
-    expect(received).toEqual(["now", "later"]);
+    expect(received.filter((m) => m === "now" || m === "later")).toEqual(["now", "later"]);
   });
 
   it("hands a message whose worker died to another listener once the lease lapses", async () => {
@@ -342,38 +357,50 @@ describe("KyselyMessageQueue", () => {
     const queue = newQueueName();
     const mq = makeQueue(database.db, queue);
     await mq.enqueue("in-flight");
-    const started = gate();
+    let started = false;
     const release = gate();
-    let finished = false;
+    const handled: unknown[] = [];
     const controller = new AbortController();
-    const listening = mq.listen(async () => {
-      started.open();
+    const listening = mq.listen(async (m) => {
+      handled.push(m);
+      started = true;
       await release.promise;
-      finished = true;
     }, { signal: controller.signal });
     let resolved = false;
-    void listening.then(() => {
-      resolved = true;
-    });
-    await started.promise;
+    listening.then(() => { resolved = true; }, () => { resolved = true; });
+    await waitUntil(() => started, "the handler to start");
     controller.abort();
-    await mq.enqueue("after-abort");
-    await sleep(300);
-    expect(resolved).toBe(false);
-    expect((await rowsOf(queue)).map((r) => r.payload)).toEqual(["in-flight", "after-abort"]);
+    // A second listener takes what is enqueued after the abort: the aborted one
+    // claimed it neither before nor while the witness did.
+    const witnessed: unknown[] = [];
+    const witnessStop = new AbortController();
+    const witness = makeQueue(db2, queue).listen((m) => { witnessed.push(m); }, { signal: witnessStop.signal });
+    await handledAfter(mq, queue, witnessed);
+    expect(resolved).toBe(false); // the handler in flight still runs
+    expect((await rowsOf(queue)).map((r) => r.payload)).toEqual(["in-flight"]);
     release.open();
+    await waitUntil(() => resolved, "listen() to return once the handler finished");
     await listening;
-    expect(finished).toBe(true);
-    const rows = await rowsOf(queue);
-    expect(rows.map((r) => r.payload)).toEqual(["after-abort"]);
-    expect(rows[0]!.locked_by).toBeNull();
-    expect(rows[0]!.attempts).toBe(0);
+    witnessStop.abort();
+    await witness;
+    expect(handled).toEqual(["in-flight"]);
+    expect(await countOf(queue)).toBe(0);
   });
 
-  it("resolves at once when the signal is already aborted", async () => {
+  it("returns at once, claiming nothing, when the signal is already aborted", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue);
+    await mq.enqueue("untouched");
     const controller = new AbortController();
     controller.abort();
-    await makeQueue(database.db, newQueueName()).listen(() => {}, { signal: controller.signal });
+    const handled: unknown[] = [];
+    const listening = mq.listen((m) => { handled.push(m); }, { signal: controller.signal });
+    let resolved = false;
+    listening.then(() => { resolved = true; }, () => { resolved = true; });
+    await waitUntil(() => resolved, "listen() with an aborted signal to return");
+    await listening;
+    expect(handled).toEqual([]);
+    expect((await rowsOf(queue)).map((r) => [r.payload, r.attempts, r.locked_by])).toEqual([["untouched", 0, null]]);
   });
 
   it("enqueueJob in a transaction: nothing on rollback, delivered after commit", async () => {

@@ -40,7 +40,8 @@ class Plein {
         this.output += chunk;
       });
     }
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    // "close": exited and its output read to the end.
+    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
   }
   async stop(): Promise<number | null> {
     this.child.kill("SIGTERM");
@@ -113,12 +114,13 @@ describe("process roles", () => {
     const web = new Plein("web", env);
     try {
       await until(() => healthy(Number(env.PORT)), "web to answer /healthz");
-      // Give a queue, were one running, several poll intervals to take the job.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
       if (pgHandle) expect(await pendingJobs()).toBe(1);
     } finally {
       expect(await web.stop()).toBe(0);
     }
+    // Its whole output: queues start before HTTP listens, and say so (see the worker below).
+    expect(web.output).toContain("Plein listening on");
+    expect(web.output).not.toContain("processing its queues");
     expect(await pendingJobs()).toBe(1);
   }, 120_000);
 
@@ -126,6 +128,7 @@ describe("process roles", () => {
     const worker = new Plein("worker", env);
     try {
       await until(() => worker.output.includes("Dropping a malformed delivery job"), `the worker to take the job\n${worker.output}`);
+      expect(worker.output).toContain("processing its queues (role 'worker')");
       expect(await healthy(Number(env.PORT))).toBe(false);
     } finally {
       expect(await worker.stop()).toBe(0);

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { prepareDataDir } from "../db/data-dir.ts";
 
 /**
  * PGlite lets only one process open a data directory. The process that opens
@@ -33,9 +34,12 @@ export function lockHolder(dataDir: string): number | undefined {
   }
 }
 
-/** Takes the lock or returns the pid of the live holder. A stale lock (dead pid) is replaced. */
+/**
+ * Takes the lock or returns the pid of the live holder. A stale lock (dead pid)
+ * is replaced. The first to touch the directory: creates it private (or makes it so).
+ */
 export function acquireLock(dataDir: string): { release: () => void } | { heldBy: number } {
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(lockPath(dataDir), String(process.pid), { flag: "wx" });

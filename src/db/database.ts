@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
+import { prepareDataDir } from "./data-dir.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -38,7 +38,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: "pg", close: () => db.destroy() };
   }
-  if (options.dataDir && options.dataDir !== "memory://") mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir && options.dataDir !== "memory://") prepareDataDir(options.dataDir);
   const pglite = await PGlite.create({
     ...(options.dataDir && options.dataDir !== "memory://" ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),

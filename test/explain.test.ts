@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../src/db/database.ts";
+import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
+import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
+import { actorPosts, publicTimeline } from "../src/domain/timelines.ts";
+import { ANONYMOUS } from "../src/domain/visibility.ts";
+import { openTestDatabase, type TestDatabase } from "./support/db.ts";
+import { fullScansIn, type Seeded, seedLargeDatabase } from "./support/explain.ts";
+
+/**
+ * Queries that look up or list rows of growing tables, run through the real
+ * domain functions on a large seeded database (test/support/explain.ts): none
+ * may read a large table end to end. A new list query is one more line.
+ */
+const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
+  ["inbound Accept/Reject/Undo: the follow by its activity id", (db, s) => findFollowByActivityIri(db, s.followActivityIri)],
+  ["search: a post by its web URL", (db, s) => findPostByUrl(db, s.postUrl)],
+  ["hourly clean-up of old inbox ids", (db) => pruneProcessedActivities(db)],
+  ["search: hashtags by prefix, anonymous", (db, s) => searchTags(db, ANONYMOUS, s.tagPrefix, 20, 0)],
+  ["search: hashtags by prefix, signed in", (db, s) => searchTags(db, { kind: "local", actorId: s.localActorId }, s.tagPrefix, 20, 0)],
+  ["search: accounts by name prefix", (db, s) => searchActors(db, { username: s.usernamePrefix, limit: 20, offset: 0 })],
+  ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
+  ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
+];
+
+let handle: TestDatabase;
+let seeded: Seeded;
+
+beforeAll(async () => {
+  handle = await openTestDatabase();
+  seeded = await seedLargeDatabase(handle);
+});
+
+afterAll(async () => {
+  await handle?.close();
+});
+
+describe("query plans on a large database", () => {
+  it.each(queries)("%s reads no large table end to end", async (_name, run) => {
+    expect(await fullScansIn(handle.db, (db) => run(db, seeded))).toEqual([]);
+  });
+});

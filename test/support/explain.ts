@@ -1,0 +1,239 @@
+import {
+  CompiledQuery,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  PostgresQueryCompiler,
+  type QueryResult,
+  type RootOperationNode,
+  sql,
+  type UnknownRow,
+} from "kysely";
+import type { DatabaseHandle, Db } from "../../src/db/database.ts";
+
+/**
+ * The project rule: a query that lists or looks things up in a table that
+ * grows is checked with EXPLAIN on a large seeded database before it ships.
+ * `seedLargeDatabase` fills one; `plansOf` runs real domain code, records the
+ * SQL it sends and EXPLAIN ANALYZEs each statement with its parameters;
+ * `fullScansIn` lists the statements that read a large table end to end.
+ */
+
+/**
+ * Rows seeded per table: enough that the planner prefers any usable index to
+ * a full read, few enough to seed in seconds on PGlite. Their tables are the
+ * tables a plan must not read end to end.
+ */
+export const SEEDED_ROWS = {
+  actors: 10_000,
+  follows: 40_000,
+  posts: 100_000,
+  post_tags: 100_000,
+  processed_activities: 50_000,
+} as const;
+
+export type LargeTable = keyof typeof SEEDED_ROWS;
+
+/** Values that exist in the seeded data, for the queries under test to look up. */
+export interface Seeded {
+  /** a local account (follows some, is followed by some) */
+  localActorId: string;
+  /** activity id of one stored follow */
+  followActivityIri: string;
+  /** web URL (not id) of one stored post */
+  postUrl: string;
+  /** a hashtag prefix that a few dozen posts' tags start with */
+  tagPrefix: string;
+  /** a user name prefix that a handful of accounts start with */
+  usernamePrefix: string;
+}
+
+const DOMAINS = 200;
+
+/**
+ * Fills a fresh, migrated database with SEEDED_ROWS rows per table (set-based
+ * inserts, a few seconds even on PGlite) and ANALYZEs it so the planner knows.
+ */
+export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded> {
+  const { db } = handle;
+  await db.transaction().execute(async (trx) => {
+    // The rows are consistent by construction. PGlite checks foreign keys row by
+    // row, slowly; it always runs as superuser, so it may skip them here.
+    if (handle.driver === "pglite") await sql`set local session_replication_role = replica`.execute(trx);
+    await insertRows(trx);
+  });
+  await sql`analyze`.execute(db);
+
+  const follow = await db.selectFrom("follows").select("activity_iri").orderBy("id").offset(SEEDED_ROWS.follows / 2)
+    .limit(1).executeTakeFirstOrThrow();
+  // The newest: a walk of posts in id order, filtered until it turns up, reads the whole table.
+  const post = await db.selectFrom("posts").select("url").where("url", "is not", null).orderBy("id", "desc")
+    .limit(1).executeTakeFirstOrThrow();
+  const local = await db.selectFrom("actors").select("id").where("username", "=", "user7").executeTakeFirstOrThrow();
+  return {
+    localActorId: local.id,
+    followActivityIri: follow.activity_iri,
+    postUrl: post.url!,
+    tagPrefix: "tag1234",
+    usernamePrefix: "user1234",
+  };
+}
+
+async function insertRows(db: Db): Promise<void> {
+  const n = SEEDED_ROWS;
+  // Actors: the first DOMAINS are local, the rest spread over DOMAINS remote servers.
+  await sql`
+    insert into actors (iri, type, username, domain, local, display_name, inbox_url)
+    select case when i < ${DOMAINS} then 'https://plein.example/users/user' || i
+                else 'https://remote' || (i % ${DOMAINS}) || '.example/users/user' || i end,
+           'Person', 'user' || i,
+           case when i < ${DOMAINS} then 'plein.example' else 'remote' || (i % ${DOMAINS}) || '.example' end,
+           i < ${DOMAINS}, 'User ' || i,
+           'https://remote' || (i % ${DOMAINS}) || '.example/users/user' || i || '/inbox'
+    from generate_series(0, ${n.actors - 1}) as i`.execute(db);
+  const { rows: [range] } = await sql<{ first: string; count: string }>`
+    select min(id) as first, count(*) as count from actors where username like 'user%'`.execute(db);
+  if (!range || Number(range.count) !== n.actors) throw new Error("seeding actors failed");
+  const first = range.first;
+
+  // Follows: distinct (follower, followee) pairs, each actor following follows/actors others.
+  await sql`
+    insert into follows (follower_id, followee_id, state, activity_iri)
+    select ${first}::bigint + i % ${n.actors},
+           ${first}::bigint + (i % ${n.actors} + i / ${n.actors} + 1) % ${n.actors},
+           case when i % 20 = 0 then 'pending' else 'accepted' end,
+           'https://remote' || (i % ${DOMAINS}) || '.example/activities/follow/' || i
+    from generate_series(0, ${n.follows - 1}) as i`.execute(db);
+
+  // Posts of every scope, half of them with a web URL distinct from their id, one hashtag each.
+  await sql`
+    insert into posts (iri, url, actor_id, local, type, visibility, content_html, published_at)
+    select 'https://remote' || (i % ${DOMAINS}) || '.example/objects/' || i,
+           case when i % 2 = 0 then 'https://remote' || (i % ${DOMAINS}) || '.example/@user/' || i end,
+           ${first}::bigint + i % ${n.actors}, i % ${n.actors} < ${DOMAINS}, 'Note',
+           (array['public', 'public', 'public', 'unlisted', 'followers', 'direct', 'instance'])[1 + i % 7],
+           '<p>post ' || i || '</p>', now() - i * interval '1 minute'
+    from generate_series(0, ${n.posts - 1}) as i`.execute(db);
+  await sql`
+    insert into post_tags (post_id, tag)
+    select id, 'tag' || (id % 20000) from posts`.execute(db);
+
+  // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
+  await sql`
+    insert into processed_activities (activity_iri, processed_at)
+    select 'https://remote' || (i % ${DOMAINS}) || '.example/activities/' || i,
+           now() - (i::double precision / ${n.processed_activities}) * interval '30 days 6 hours'
+    from generate_series(0, ${n.processed_activities - 1}) as i`.execute(db);
+}
+
+/** Records every statement sent through it, compiled as the PostgreSQL dialects compile it. */
+class RecordingPlugin implements KyselyPlugin {
+  readonly queries: CompiledQuery[] = [];
+  readonly #compiler = new PostgresQueryCompiler();
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.queries.push(this.#compiler.compileQuery(args.node, args.queryId));
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** The SQL statements `run` sends to the database, in order (run really executes). */
+export async function recordQueries(db: Db, run: (db: Db) => Promise<unknown>): Promise<CompiledQuery[]> {
+  const recorder = new RecordingPlugin();
+  await run(db.withPlugin(recorder));
+  return recorder.queries;
+}
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
+  "Rows Removed by Index Recheck"?: number;
+  Plans?: PlanNode[];
+}
+
+export interface ExplainedQuery {
+  sql: string;
+  /** EXPLAIN's text output (the plan, without timings) */
+  plan: string;
+  /** one line: the scans, e.g. "Index Scan using follows_activity_iri on follows (read 1)" */
+  summary: string;
+  /**
+   * How the statement read a large table end to end: a Seq Scan, or any scan
+   * that read more than READ_LIMIT of the table's rows, such as an index
+   * walked in id order and filtered until the one match turns up.
+   */
+  fullScans: string[];
+}
+
+/** Share of a large table that one scan may read before it counts as reading the whole table. */
+const READ_LIMIT = 0.1;
+
+function scanNodes(node: PlanNode): PlanNode[] {
+  const own = node["Node Type"].endsWith("Scan") ? [node] : [];
+  return own.concat((node.Plans ?? []).flatMap(scanNodes));
+}
+
+/** Rows the scan looked at: those it returned and those it filtered out, over all its loops. */
+function rowsRead(s: PlanNode): number {
+  const perLoop = s["Actual Rows"] + (s["Rows Removed by Filter"] ?? 0) + (s["Rows Removed by Index Recheck"] ?? 0);
+  return Math.round(perLoop * s["Actual Loops"]);
+}
+
+function describeScan(s: PlanNode): string {
+  const where = s["Relation Name"] ? ` on ${s["Relation Name"]}` : "";
+  return `${s["Node Type"]}${s["Index Name"] ? ` using ${s["Index Name"]}` : ""}${where} (read ${rowsRead(s)})`;
+}
+
+function readsWholeTable(s: PlanNode): boolean {
+  const table = s["Relation Name"];
+  if (!table || !(table in SEEDED_ROWS)) return false;
+  return s["Node Type"] === "Seq Scan" || rowsRead(s) > READ_LIMIT * SEEDED_ROWS[table as LargeTable];
+}
+
+const EXPLAINABLE = /^\s*(select|insert|update|delete|with|values)\b/i;
+
+/**
+ * EXPLAIN ANALYZEs one recorded statement with its parameters (a custom plan,
+ * as when it ran), in a transaction that is rolled back: writes leave no trace.
+ */
+export async function explainQuery(db: Db, query: CompiledQuery): Promise<ExplainedQuery> {
+  const params = [...query.parameters];
+  const trx = await db.startTransaction().execute();
+  try {
+    const analyzed = await trx.executeQuery<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+      CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, params));
+    const text = await trx.executeQuery<{ "QUERY PLAN": string }>(CompiledQuery.raw(`explain ${query.sql}`, params));
+    const scans = scanNodes(analyzed.rows[0]!["QUERY PLAN"][0].Plan);
+    return {
+      sql: query.sql,
+      plan: text.rows.map((r) => r["QUERY PLAN"]).join("\n"),
+      summary: scans.map(describeScan).join("; "),
+      fullScans: scans.filter(readsWholeTable).map(describeScan),
+    };
+  } finally {
+    await trx.rollback().execute();
+  }
+}
+
+/** Runs `run` against `db` and EXPLAINs every statement it sent. */
+export async function plansOf(db: Db, run: (db: Db) => Promise<unknown>): Promise<ExplainedQuery[]> {
+  const queries = (await recordQueries(db, run)).filter((q) => EXPLAINABLE.test(q.sql));
+  if (queries.length === 0) throw new Error("the code under test sent no query");
+  const plans: ExplainedQuery[] = [];
+  for (const q of queries) plans.push(await explainQuery(db, q));
+  return plans;
+}
+
+/** Each statement of `run` that reads a large table end to end, with its plan: [] when all use indexes. */
+export async function fullScansIn(db: Db, run: (db: Db) => Promise<unknown>): Promise<string[]> {
+  return (await plansOf(db, run)).filter((p) => p.fullScans.length > 0)
+    .map((p) => `${p.fullScans.join(", ")} in\n${p.sql}\n${p.plan}`);
+}
