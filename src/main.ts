@@ -21,6 +21,8 @@ usage: plein COMMAND [options]
                         create a local user
   token NAME [--scopes "read write follow"]
                         print a Mastodon API bearer token for NAME (alone on the last line)
+  group create NAME --owner USER [--visibility public|closed|secret] [--join open|approval|invite]
+                        start a group owned by USER
 
 Configuration comes from the environment: PLEIN_ORIGIN, PORT, HOST, DATABASE_URL,
 PLEIN_DATA_DIR, PLEIN_ROLE, PLEIN_ALLOW_PRIVATE_ADDRESS, PLEIN_FEDERATION_MODE,

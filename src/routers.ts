@@ -8,6 +8,7 @@ import { mountTimelines } from "./api/mastodon/timelines.ts";
 import type { AppEnv } from "./context.ts";
 import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
+import { mountPleinApi } from "./api/plein/router.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -18,6 +19,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountTimelines,
   mountFollowRequests,
   mountSearch,
+  // Plein's own API (src/api/plein): groups and their content.
+  mountPleinApi,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
   mountPostPages,

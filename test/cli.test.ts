@@ -246,6 +246,34 @@ describe(`plein serve, user create and token as separate processes (${testDataba
     expect(result.stdout + result.stderr).toContain("usage");
   });
 
+  it("group create starts a group owned by a user, served as a Group actor at once", async () => {
+    const result = await plein(["group", "create", "beleid", "--owner", "alice", "--visibility", "closed", "--join", "approval",
+      "--display-name", "Beleidsteam"], env);
+    expect(result.code, JSON.stringify(result)).toBe(0);
+    expect(result.stdout).toMatch(/beleid.*closed.*approval.*alice/);
+    const res = await fetch(`${server!.url}/users/beleid`, { headers: { accept: "application/activity+json" } });
+    expect(res.status).toBe(200);
+    const actor = await res.json() as Record<string, unknown>;
+    expect(actor.type).toBe("Group");
+    expect(actor.name).toBe("Beleidsteam");
+    expect(actor.manuallyApprovesFollowers).toBe(true);
+    expect(actor.attributedTo).toContain(`${server!.url.replace("127.0.0.1", "localhost")}/users/alice`);
+  });
+
+  it("group create refuses bad options, a taken name and an unknown owner", async () => {
+    for (const args of [["group", "create", "x", "--owner", "alice", "--visibility", "hidden"], ["group", "create", "x"], ["group", "delete", "x"]]) {
+      const result = await plein(args, env);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stdout + result.stderr).toMatch(/usage|must be one of/);
+    }
+    const taken = await plein(["group", "create", "alice", "--owner", "alice"], env);
+    expect(taken.code).toBe(1);
+    expect(taken.stdout + taken.stderr).toMatch(/already taken/);
+    const nobody = await plein(["group", "create", "team2", "--owner", "nobody"], env);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stdout + nobody.stderr).toMatch(/nobody/);
+  });
+
   it("refuses request bodies over 1 MiB with 413 over real HTTP", async () => {
     const big = Buffer.alloc(2 * 1024 * 1024, 0x7b);
     for (const chunked of [false, true]) {

@@ -4,10 +4,12 @@ import type { Db } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { createUser, requireLocalUser } from "../domain/accounts.ts";
 import { DomainError } from "../domain/errors.ts";
+import { createGroup, GROUP_VISIBILITIES, JOIN_MODES } from "../domain/groups.ts";
+import { defaultModules } from "../modules/registry.ts";
 import { issueToken, parseScopes } from "../domain/tokens.ts";
 
 /** Commands that work on the database; they run in-process or inside a running PGlite server. */
-export const ADMIN_COMMANDS = ["migrate", "user", "token"] as const;
+export const ADMIN_COMMANDS = ["migrate", "user", "token", "group"] as const;
 
 export interface CommandResult {
   output: string;
@@ -60,6 +62,45 @@ async function tokenCommand(db: Db, config: Config, args: string[]): Promise<Com
   return ok(`Bearer token for ${actor.username} (scopes: ${values.scopes}):\n${token}`);
 }
 
+const GROUP_USAGE = "usage: plein group create NAME --owner USER [--visibility public|closed|secret] [--join open|approval|invite] [--display-name TEXT]";
+
+function oneOfOption<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${name} must be one of ${allowed.join(", ")}`);
+}
+
+async function groupCommand(db: Db, config: Config, args: string[]): Promise<CommandResult> {
+  const [sub, ...rest] = args;
+  if (sub !== "create") throw new UsageError(GROUP_USAGE);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      owner: { type: "string" },
+      visibility: { type: "string" },
+      join: { type: "string" },
+      "display-name": { type: "string" },
+      description: { type: "string" },
+    },
+  });
+  const name = positionals[0];
+  if (!name || positionals.length > 1 || !values.owner) throw new UsageError(GROUP_USAGE);
+  const visibility = oneOfOption(values.visibility, GROUP_VISIBILITIES, "visibility");
+  const joinMode = oneOfOption(values.join, JOIN_MODES, "join");
+  const owner = await requireLocalUser(db, config.origin, values.owner);
+  const group = await createGroup(db, config.origin, owner, {
+    name,
+    modules: defaultModules(),
+    ...(visibility ? { visibility } : {}),
+    ...(joinMode ? { joinMode } : {}),
+    ...(values["display-name"] ? { displayName: values["display-name"] } : {}),
+    ...(values.description ? { description: values.description } : {}),
+  });
+  const s = group.settings!;
+  return ok(`Created group ${group.actor.username} (${group.actor.iri}), ${s.visibility}, join: ${s.join_mode}, owner: ${owner.username}`);
+}
+
 export async function runAdminCommand(db: Db, config: Config, argv: string[]): Promise<CommandResult> {
   const [command, ...args] = argv;
   try {
@@ -71,6 +112,7 @@ export async function runAdminCommand(db: Db, config: Config, argv: string[]): P
       }
       case "user": return await userCommand(db, config, args);
       case "token": return await tokenCommand(db, config, args);
+      case "group": return await groupCommand(db, config, args);
       default: throw new UsageError(`unknown command "${command ?? ""}"`);
     }
   } catch (err) {

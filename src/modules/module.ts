@@ -20,9 +20,12 @@ import type { Actor, ObjectType, Post } from "../db/schema.ts";
 import type { NewLocalPost } from "../domain/posts/authoring.ts";
 import type { Viewer } from "../domain/visibility.ts";
 
-/** The post fields a module's create or edit request sets, and the module's own data. */
+/**
+ * What a module's create or edit request sets besides the text (which the
+ * core formats from the `text` parameter): post fields and the module's data.
+ */
 export interface ModuleInput<Data> {
-  post: Pick<NewLocalPost, "contentHtml" | "contentSource"> & Partial<Pick<NewLocalPost, "name" | "summary" | "sensitive" | "language" | "attachments">>;
+  post: Partial<Pick<NewLocalPost, "name" | "summary" | "sensitive" | "language" | "attachments">>;
   data: Data;
 }
 
@@ -67,6 +70,8 @@ export interface ContentModule<Data = unknown> {
   readonly migrations?: Readonly<Record<string, Migration>>;
   /** Plein API: a create (or edit) request's parameters → the post's fields and the module's data */
   parse?(params: Params, mode: "create" | "edit"): ModuleInput<Data>;
+  /** may `editor` (not the author) edit this post? (a wiki page: its group's members) */
+  mayEdit?(db: Db, post: Post, editor: Actor): Promise<boolean>;
   /** stores the module's own rows for a new, edited or received post, in the post's transaction */
   save?(trx: Db, post: Post, data: Data, editor: Actor): Promise<void>;
   /** the module's own fields of these posts as `viewer` sees them (Plein API, pages) */

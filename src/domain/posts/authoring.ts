@@ -94,12 +94,22 @@ export interface PostEdit {
   attachments?: AttachmentInput[];
 }
 
-/** The author edits a post; its scope never changes by an edit. */
-export async function editLocalPost(db: Db, author: Actor, postId: string, edit: PostEdit): Promise<Post> {
+/**
+ * The author edits a post; its scope never changes by an edit. A content
+ * module that lets others edit (a wiki page) passes `mayEdit`, and stores its
+ * own rows (a revision) in the edit's transaction with `inTransaction`.
+ */
+export async function editLocalPost(
+  db: Db,
+  author: Actor,
+  postId: string,
+  edit: PostEdit,
+  options: { mayEdit?: (post: Post) => Promise<boolean>; inTransaction?: (trx: Db, post: Post) => Promise<void> } = {},
+): Promise<Post> {
   checkLengths(edit);
   const post = await getPost(db, postId);
   if (!post || post.deleted_at || post.reblog_of_id) throw notFound();
-  if (post.actor_id !== author.id) throw notFound();
+  if (post.actor_id !== author.id && !(options.mayEdit && await options.mayEdit(post))) throw notFound();
   return db.transaction().execute(async (trx) => {
     const updated = await trx.updateTable("posts").set({
       content_html: edit.contentHtml,
@@ -111,6 +121,7 @@ export async function editLocalPost(db: Db, author: Actor, postId: string, edit:
       edited_at: new Date(),
     }).where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     await replaceDetails(trx, post.id, edit);
+    if (options.inTransaction) await options.inTransaction(trx, updated);
     await queuePostDelivery(trx, updated, "update");
     return updated;
   });

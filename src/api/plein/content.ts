@@ -1,0 +1,192 @@
+/**
+ * Group content through Plein's API, for every content module alike: the
+ * core formats the text and enforces the group's rules (src/domain), the
+ * module reads its own fields (`parse`), stores them in the post's
+ * transaction (`save`) and shows them (`present`).
+ */
+import { Hono } from "hono";
+import type { AppContext } from "../../context.ts";
+import type { Actor, Post } from "../../db/schema.ts";
+import { invalid, notFound } from "../../domain/errors.ts";
+import { groupPosts } from "../../domain/group-content.ts";
+import { isModerator, membershipOf } from "../../domain/membership.ts";
+import { removePost } from "../../domain/moderation.ts";
+import { findGroup } from "../../domain/groups.ts";
+import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
+import { getVisiblePost } from "../../domain/posts/read.ts";
+import { context } from "../../domain/timelines.ts";
+import type { Viewer } from "../../domain/visibility.ts";
+import type { ContentModule, ModuleInput } from "../../modules/module.ts";
+import { findModule, moduleOfPost } from "../../modules/registry.ts";
+import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../mastodon/auth.ts";
+import { composeText } from "../mastodon/compose.ts";
+import {
+  optionalBoolean,
+  optionalString,
+  pageParams,
+  type Params,
+  pathId,
+  queryParams,
+  readParams,
+  setLinkHeader,
+} from "../mastodon/params.ts";
+import { renderContent } from "./entities.ts";
+import { visibleGroup } from "./groups.ts";
+
+/** Longest text a post's `text` may be (the domain caps the HTML too). */
+const MAX_TEXT_CHARS = 50_000;
+
+function moduleParam(params: Params, required: boolean): ContentModule | undefined {
+  const name = optionalString(params, "module");
+  if (name === undefined || name === "") {
+    if (required) throw invalid("module is required");
+    return undefined;
+  }
+  const module = findModule(name);
+  if (!module) throw invalid(`module: "${name}" is not a module of this instance`);
+  return module;
+}
+
+function textParam(params: Params, required: boolean): string | undefined {
+  const text = optionalString(params, "text");
+  if (text === undefined) {
+    if (required) throw invalid("text is required");
+    return undefined;
+  }
+  if (text.length > MAX_TEXT_CHARS) throw invalid(`text is longer than ${MAX_TEXT_CHARS} characters`);
+  if (required && text.trim() === "") throw invalid("text can't be blank");
+  return text;
+}
+
+/** The module's fields of a create/edit request (or, without a module, a title and a content warning). */
+function moduleInput(module: ContentModule | undefined, params: Params, mode: "create" | "edit"): ModuleInput<unknown> {
+  if (module?.parse) return module.parse(params, mode);
+  const title = optionalString(params, "title");
+  const summary = optionalString(params, "summary");
+  return {
+    post: { ...(title !== undefined ? { name: title || null } : {}), ...(summary !== undefined ? { summary: summary || null } : {}) },
+    data: null,
+  };
+}
+
+async function contentJson(c: ApiContext, viewer: Viewer, posts: Post[]) {
+  return c.json(await renderContent(c.get("deps"), posts, viewer));
+}
+
+async function one(c: ApiContext, viewer: Viewer, post: Post) {
+  const [json] = await renderContent(c.get("deps"), [post], viewer);
+  if (!json) throw notFound();
+  return c.json(json);
+}
+
+async function createIn(deps: AppContext, author: Actor, params: Params, place: { groupId?: string; inReplyToId?: string }): Promise<Post> {
+  const module = place.inReplyToId ? undefined : moduleParam(params, false);
+  const text = textParam(params, true)!;
+  const input = moduleInput(module, params, "create");
+  const formatted = await composeText(deps, text);
+  const save = module?.save;
+  return createLocalPost(deps.db, deps.config.origin, author, {
+    ...input.post,
+    type: module?.objectType ?? "Note",
+    contentHtml: formatted.html,
+    contentSource: text,
+    mentionIds: formatted.mentionIds,
+    tags: formatted.tags,
+    visibility: "public",
+    ...(place.groupId ? { groupId: place.groupId } : {}),
+    ...(place.inReplyToId ? { inReplyToId: place.inReplyToId } : {}),
+    ...(module ? { module: module.name } : {}),
+  }, save ? (trx, post) => save(trx, post, input.data, author) : undefined);
+}
+
+export function mountContentRoutes(r: Hono<ApiEnv>): void {
+  r.get("/groups/:id/posts", optionalAuth("read:groups", "read:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const group = await visibleGroup(deps, viewer, pathId(c));
+    const params = queryParams(c);
+    const name = optionalString(params, "module");
+    if (name && name !== "none" && !findModule(name)) throw invalid(`module: "${name}" is not a module of this instance`);
+    const posts = await groupPosts(deps.db, viewer, group.actor.id, {
+      ...(name ? { module: name === "none" ? null : name } : {}),
+      topLevel: optionalBoolean(params, "top_level") ?? true,
+    }, pageParams(params));
+    setLinkHeader(c, posts.map((p) => p.id));
+    return contentJson(c, viewer, posts);
+  });
+
+  r.post("/groups/:id/posts", requireAuth("write:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const group = await visibleGroup(deps, viewer, pathId(c));
+    const post = await createIn(deps, currentAccount(c), await readParams(c), { groupId: group.actor.id });
+    return one(c, viewer, post);
+  });
+
+  r.get("/posts/:id", optionalAuth("read:statuses"), async (c) => {
+    const viewer = viewerOf(c);
+    return one(c, viewer, await getVisiblePost(c.get("deps").db, viewer, pathId(c)));
+  });
+
+  r.patch("/posts/:id", requireAuth("write:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const me = currentAccount(c);
+    const existing = await getVisiblePost(deps.db, viewer, pathId(c));
+    if (existing.reblog_of_id) throw notFound();
+    const module = moduleOfPost(existing);
+    const params = await readParams(c);
+    const input = moduleInput(module, params, "edit");
+    const text = textParam(params, false) ?? existing.content_source ?? "";
+    if (text.trim() === "") throw invalid("text can't be blank");
+    const formatted = await composeText(deps, text);
+    const save = module?.save;
+    const mayEdit = module?.mayEdit;
+    const post = await editLocalPost(deps.db, me, existing.id, {
+      name: existing.name,
+      summary: existing.summary,
+      sensitive: existing.sensitive,
+      ...input.post,
+      contentHtml: formatted.html,
+      contentSource: text,
+      mentionIds: formatted.mentionIds,
+      tags: formatted.tags,
+    }, {
+      ...(mayEdit ? { mayEdit: (p: Post) => mayEdit(deps.db, p, me) } : {}),
+      ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, input.data, me) } : {}),
+    });
+    return one(c, viewer, post);
+  });
+
+  r.delete("/posts/:id", requireAuth("write:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const me = currentAccount(c);
+    const post = await getVisiblePost(deps.db, viewer, pathId(c));
+    if (post.actor_id === me.id) {
+      await deleteLocalPost(deps.db, me, post.id);
+      return c.json({});
+    }
+    // Someone else's post: only a moderator of its (local) group removes it.
+    const group = post.group_id ? await findGroup(deps.db, post.group_id) : undefined;
+    if (!group || !isModerator(await membershipOf(deps.db, group.actor.id, me.id))) throw notFound();
+    await removePost(deps.db, group, me, post.id);
+    return c.json({});
+  });
+
+  r.get("/posts/:id/comments", optionalAuth("read:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const post = await getVisiblePost(deps.db, viewer, pathId(c));
+    const { descendants } = await context(deps.db, viewer, post);
+    return contentJson(c, viewer, descendants);
+  });
+
+  r.post("/posts/:id/comments", requireAuth("write:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const parent = await getVisiblePost(deps.db, viewer, pathId(c));
+    const post = await createIn(deps, currentAccount(c), await readParams(c), { inReplyToId: parent.id });
+    return one(c, viewer, post);
+  });
+}

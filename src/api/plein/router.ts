@@ -1,0 +1,17 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../context.ts";
+import { allModules } from "../../modules/registry.ts";
+import type { ApiEnv } from "../mastodon/auth.ts";
+import { mountContentRoutes } from "./content.ts";
+import { mountGroupRoutes } from "./groups.ts";
+import { openApiDocument } from "./openapi.ts";
+
+/** Plein's own API under /api/plein/v1: groups, membership, moderation, content of every module. */
+export function mountPleinApi(app: Hono<AppEnv>): void {
+  const r = new Hono<ApiEnv>();
+  r.get("/openapi.json", (c) => c.json(openApiDocument(c.get("deps").config.origin)));
+  mountGroupRoutes(r);
+  mountContentRoutes(r);
+  for (const module of allModules()) module.routes?.(r);
+  app.route("/api/plein/v1", r);
+}
