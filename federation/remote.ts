@@ -24,7 +24,6 @@ import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
 import { findModule, moduleOfObject } from "../src/modules/registry.ts";
 import {
-  embeddedOnly,
   objectTypeOf,
   type RemotePostTranslation,
   toRemoteActorInput,
@@ -189,9 +188,10 @@ export async function persistActor(ctx: FedContext, actor: APActor): Promise<Act
  * the actor document, or fetched from the collection's id on the actor's own
  * origin. Null when it publishes none or the fetch fails (the stored count stays).
  */
-async function publishedCount(ctx: FedContext, actor: APActor, embedded: Collection | null, id: URL | null): Promise<number | null> {
-  const valid = (n: number | null | undefined) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : null);
-  if (valid(embedded?.totalItems) !== null) return valid(embedded?.totalItems);
+async function publishedCount(ctx: FedContext, actor: APActor, embedded: unknown, id: URL | null): Promise<number | null> {
+  const valid = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : null);
+  const inline = typeof embedded === "object" && embedded !== null ? valid((embedded as { totalItems?: unknown }).totalItems) : null;
+  if (inline !== null) return inline;
   if (!id || id.origin !== actor.id?.origin) return null;
   try {
     const collection = await fetchDocument(ctx, id);
@@ -205,10 +205,12 @@ async function publishedCount(ctx: FedContext, actor: APActor, embedded: Collect
 
 /** Followers, following and posts as the actor itself counts them (Mastodon shows the same). */
 async function publishedCounts(ctx: FedContext, actor: APActor): Promise<Pick<RemoteActorInput, "followersCount" | "followingCount" | "postsCount">> {
+  // The document as fetched (Fedify keeps it): a collection may be embedded with its size.
+  const raw = await actor.toJsonLd() as Record<string, unknown>;
   const [followersCount, followingCount, postsCount] = await Promise.all([
-    publishedCount(ctx, actor, await actor.getFollowers(embeddedOnly).catch(() => null), actor.followersId),
-    publishedCount(ctx, actor, await actor.getFollowing(embeddedOnly).catch(() => null), actor.followingId),
-    publishedCount(ctx, actor, await actor.getOutbox(embeddedOnly).catch(() => null), actor.outboxId),
+    publishedCount(ctx, actor, raw.followers, actor.followersId),
+    publishedCount(ctx, actor, raw.following, actor.followingId),
+    publishedCount(ctx, actor, raw.outbox, actor.outboxId),
   ]);
   return { followersCount, followingCount, postsCount };
 }

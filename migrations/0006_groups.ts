@@ -57,6 +57,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex("posts_pending").on("posts").columns(["group_id", "id"])
     .where(sql.ref("moderation"), "=", "pending").execute();
 
+  // For a group on another server: whether a server (by origin) hosts a current
+  // member, as the group's own members collection said when last asked.
+  await db.schema
+    .createTable("group_servers")
+    .addColumn("group_id", "bigint", (c) => c.notNull().references("actors.id").onDelete("cascade"))
+    .addColumn("origin", "text", (c) => c.notNull())
+    .addColumn("hosts_member", "boolean", (c) => c.notNull())
+    .addColumn("checked_at", "timestamptz", (c) => c.notNull().defaultTo(now))
+    .addPrimaryKeyConstraint("group_servers_pk", ["group_id", "origin"])
+    .execute();
+
   await db.schema
     .createTable("notifications")
     .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
@@ -72,6 +83,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable("notifications").execute();
+  await db.schema.dropTable("group_servers").execute();
   await db.schema.alterTable("posts").dropColumn("module").execute();
   await db.schema.alterTable("posts").dropColumn("moderation").execute();
   await db.schema.alterTable("posts").dropColumn("group_id").execute();

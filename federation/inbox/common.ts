@@ -102,8 +102,23 @@ export function listener<T extends Activity>(handler: Handler<T>): (ctx: InboxCt
   };
 }
 
+const AS_OBJECT = "https://www.w3.org/ns/activitystreams#object";
+
+/**
+ * Does the activity as received carry its object embedded (not only its id)?
+ * Read from the JSON-LD Fedify keeps of what it parsed, compacted or expanded.
+ */
+async function objectIsEmbedded(activity: Activity): Promise<boolean> {
+  const raw = await activity.toJsonLd() as Record<string, unknown>;
+  const value = raw.object ?? raw[AS_OBJECT];
+  const first = Array.isArray(value) ? value[0] : value;
+  if (typeof first !== "object" || first === null) return false;
+  return Object.keys(first).some((k) => k !== "id" && k !== "@id");
+}
+
 /** The object exactly as embedded in the activity, or null when only its id is given. Never fetches. */
 export async function embeddedObject(activity: Activity): Promise<APObject | null> {
+  if (!(await objectIsEmbedded(activity))) return null;
   return activity.getObject(embeddedOnly).catch(() => null);
 }
 

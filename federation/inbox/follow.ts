@@ -1,4 +1,4 @@
-import { type Accept, type Activity, Follow, type Reject } from "@fedify/vocab";
+import { type Accept, type Activity, Follow, type Reject, type TentativeAccept } from "@fedify/vocab";
 import type { Actor, Follow as FollowRow } from "../../src/db/schema.ts";
 import { dropFollow, markFollowAccepted, receiveFollow } from "../../src/domain/follows.ts";
 import { findActorById, findActorByIri } from "../../src/domain/remote-actors.ts";
@@ -6,6 +6,12 @@ import { findFollowByActivityIri, findFollowPair } from "../../src/domain/remote
 import { isLocalUrl } from "../remote.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx } from "./common.ts";
 import { acceptOfInvite, answerFromGroup, joinLocalGroup, localGroup } from "./group.ts";
+import { moduleInbox } from "./modules.ts";
+
+/** TentativeAccept is only ever about a module's object (an RSVP "maybe" to an Event). */
+export const onTentativeAccept: Handler<TentativeAccept> = async (ctx, activity, actor, activityIri) => {
+  if (!(await moduleInbox(ctx, activity, actor, activityIri))) ignore("no module takes this TentativeAccept");
+};
 
 async function localActor(ctx: InboxCtx, iri: URL | null): Promise<Actor | undefined> {
   if (!iri || !isLocalUrl(ctx.data.config, iri)) return undefined;
@@ -53,7 +59,8 @@ async function answeredFollow(ctx: InboxCtx, activity: Activity, signer: Actor):
   return ignore("it answers no follow request of ours addressed to its actor");
 }
 
-export const onAccept: Handler<Accept> = async (ctx, activity, actor) => {
+export const onAccept: Handler<Accept> = async (ctx, activity, actor, activityIri) => {
+  if (await moduleInbox(ctx, activity, actor, activityIri)) return;
   if (await answerFromGroup(ctx, activity, actor, true)) return;
   if (await acceptOfInvite(ctx, activity, actor)) return;
   const row = await answeredFollow(ctx, activity, actor);
@@ -62,7 +69,8 @@ export const onAccept: Handler<Accept> = async (ctx, activity, actor) => {
   await markFollowAccepted(ctx.data.db, follower, actor);
 };
 
-export const onReject: Handler<Reject> = async (ctx, activity, actor) => {
+export const onReject: Handler<Reject> = async (ctx, activity, actor, activityIri) => {
+  if (await moduleInbox(ctx, activity, actor, activityIri)) return;
   if (await answerFromGroup(ctx, activity, actor, false)) return;
   const row = await answeredFollow(ctx, activity, actor);
   await dropFollow(ctx.data.db, row.follower_id, actor.id);

@@ -35,8 +35,9 @@ import { getPostByIri } from "../../src/domain/posts/read.ts";
 import { hostsMemberOf } from "../../src/domain/group-roster.ts";
 import { findActorById, findActorByIri } from "../../src/domain/remote-actors.ts";
 import { fetchDocument, getOrFetchActor, isLocalUrl, persistPost, storeRemotePost } from "../remote.ts";
-import { embeddedOnly, objectTypeOf } from "../translate/inbound.ts";
+import { objectTypeOf } from "../translate/inbound.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";
+import { moduleInbox } from "./modules.ts";
 
 /** A local group named by `iri`, with its settings. */
 export async function localGroup(ctx: InboxCtx, iri: URL | null): Promise<GroupView | undefined> {
@@ -141,7 +142,7 @@ export const onInvite: Handler<Invite> = async (ctx, activity, actor, activityIr
  * copy of another origin could be forged by the group).
  */
 async function vouchedObject(ctx: InboxCtx, group: Actor, inner: Activity): Promise<APObject> {
-  const embedded = await inner.getObject(embeddedOnly).catch(() => null);
+  const embedded = await embeddedObject(inner);
   const id = embedded?.id ?? inner.objectId;
   if (!id) ignore("the announced object has no id");
   if (embedded && sameOrigin(id, group.iri)) return embedded;
@@ -180,6 +181,8 @@ export async function onGroupAnnounce(ctx: InboxCtx, activity: Announce, group: 
     ignore("a group removes content of its own origin, or by its own Delete");
   }
   if (item instanceof Create || item instanceof Update) {
+    // A module may take it first (a member's edit of a wiki page, which the group vouches for).
+    if (item.id && await moduleInbox(ctx, item, group, item.id.href, group)) return;
     const object = await vouchedObject(ctx, group, item);
     await storeGroupContent(ctx, group, object, item instanceof Update);
     return;

@@ -13,6 +13,7 @@ import {
   Leave,
   Like,
   Reject,
+  TentativeAccept,
   Undo,
   Update,
 } from "@fedify/vocab";
@@ -23,7 +24,7 @@ import { instanceIdentifier } from "../remote.ts";
 import { onBlock, onFlag } from "./block-flag.ts";
 import { listener, logger } from "./common.ts";
 import { onCreate } from "./create.ts";
-import { onAccept, onFollow, onReject } from "./follow.ts";
+import { onAccept, onFollow, onReject, onTentativeAccept } from "./follow.ts";
 import { inboxIdempotencyKey } from "./idempotency.ts";
 import { onInvite, onJoin, onLeave } from "./group.ts";
 import { onAnnounce, onLike } from "./like-announce.ts";
@@ -55,6 +56,7 @@ export function registerInbox(federation: Federation<AppContext>): void {
     .setSharedKeyDispatcher((ctx) => ({ identifier: instanceIdentifier(ctx.data.config) }))
     .withIdempotency(inboxIdempotencyKey)
     .on(Follow, listener(onFollow))
+    .on(TentativeAccept, listener(onTentativeAccept))
     .on(Accept, listener(onAccept))
     .on(Reject, listener(onReject))
     .on(Undo, listener(onUndo))

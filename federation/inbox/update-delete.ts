@@ -6,6 +6,7 @@ import { markActorGone } from "../../src/domain/remote-actors.ts";
 import { getOrFetchActor, storeRemotePost } from "../remote.ts";
 import { objectTypeOf } from "../translate/inbound.ts";
 import { type Handler, ignore, sameOrigin } from "./common.ts";
+import { moduleInbox } from "./modules.ts";
 import { ownObject } from "./create.ts";
 
 /**
@@ -14,7 +15,9 @@ import { ownObject } from "./create.ts";
  * another origin or of another actor is never changed; an edit never changes a
  * post's audience (the domain keeps scope and mentions).
  */
-export const onUpdate: Handler<Update> = async (ctx, activity, actor) => {
+export const onUpdate: Handler<Update> = async (ctx, activity, actor, activityIri) => {
+  // A module may let others than the author edit (a wiki page edited by a group's members).
+  if (await moduleInbox(ctx, activity, actor, activityIri)) return;
   const objectId = activity.objectId;
   if (objectId?.href === actor.iri) {
     await getOrFetchActor(ctx, objectId, { refresh: true });

@@ -187,6 +187,14 @@ export interface MembershipsTable {
   updated_at: GeneratedTimestamp;
 }
 
+/** For a remote group: does a server (origin) host a current member, as the group last said? */
+export interface GroupServersTable {
+  group_id: string;
+  origin: string;
+  hosts_member: boolean;
+  checked_at: GeneratedTimestamp;
+}
+
 export interface NotificationsTable {
   id: Generated<string>;
   recipient_id: string;
@@ -270,6 +278,7 @@ export interface Database {
   group_modules: GroupModulesTable;
   memberships: MembershipsTable;
   notifications: NotificationsTable;
+  group_servers: GroupServersTable;
 }
 
 export type Actor = Selectable<ActorsTable>;

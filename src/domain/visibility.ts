@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Expression, type SqlBool, sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Database, MembershipRole, Visibility } from "../db/schema.ts";
+import { ROSTER_TTL_SECONDS } from "./group-roster.ts";
 import { type Scope, SCOPES, scopesRead } from "./scopes.ts";
 
 /**
@@ -109,11 +110,18 @@ export function visibleTo(viewer: Viewer) {
           e("actors.local", "=", false),
           e(e.fn("left", ["actors.iri", e.val(prefix.length)]), "=", prefix),
         ]);
+        // For a group on another server we know our own members only: its members
+        // collection told us lately whether this server hosts one (src/domain/group-roster.ts).
+        const hostsMemberOfRemoteGroup = eb.exists(eb.selectFrom("group_servers").select(sql.lit(1).as("one"))
+          .whereRef("group_servers.group_id", "=", "posts.group_id")
+          .where("group_servers.origin", "=", new URL(viewer.origin).origin)
+          .where("group_servers.hosts_member", "=", true)
+          .where("group_servers.checked_at", ">", sql<Date>`now() - make_interval(secs => ${ROSTER_TTL_SECONDS})`));
         return eb.and([alive, approved, eb.or([
           anyone,
           eb.and([readBy(eb, "followers-and-mentioned"), followsAuthor(eb, onServer)]),
           eb.and([eb.or([readBy(eb, "followers-and-mentioned"), readBy(eb, "mentioned")]), mentions(eb, onServer)]),
-          eb.and([readBy(eb, "group-members"), memberOfGroup(eb, onServer)]),
+          eb.and([readBy(eb, "group-members"), eb.or([memberOfGroup(eb, onServer), hostsMemberOfRemoteGroup])]),
         ])]);
       }
     }

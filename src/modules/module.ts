@@ -38,6 +38,11 @@ export interface ModuleInboxContext {
   group?: Actor;
   /** the activity's id */
   activityIri: string;
+  /**
+   * Fetches an object from its own id through Plein's checked loader (the
+   * document must carry that id); for objects that cannot be trusted as embedded.
+   */
+  fetchObject(id: URL): Promise<APObject>;
 }
 
 export interface ModuleActivityPub<Data> {

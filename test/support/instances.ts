@@ -160,6 +160,8 @@ type Query = Record<string, string | number | boolean | readonly (string | numbe
 
 /** A small Mastodon API client for one bearer token (or none). */
 export interface ApiClient {
+  /** the instance's origin */
+  readonly origin: string;
   get<T = unknown>(path: string, query?: Query): Promise<ApiResponse<T>>;
   post<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
   put<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
@@ -451,6 +453,7 @@ export function apiClient(origin: string, token?: string): ApiClient {
     return { status: response.status, body: parsed as T, text, headers: response.headers };
   };
   return {
+    origin,
     get: (path, query) => request("GET", query ? path + toSearchParams(query) : path),
     post: (path, body) => request("POST", path, { body }),
     put: (path, body) => request("PUT", path, { body }),

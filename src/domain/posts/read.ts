@@ -1,6 +1,6 @@
 /** Reading posts by id or iri, with or without the visibility rule. */
 import type { Db } from "../../db/database.ts";
-import type { Post } from "../../db/schema.ts";
+import type { Actor, Post } from "../../db/schema.ts";
 import { notFound } from "../errors.ts";
 import { isRowId } from "../ids.ts";
 import { canView, type Viewer, visibleTo } from "../visibility.ts";
@@ -29,6 +29,14 @@ export function findVisibleLocalPost(db: Db, viewer: Viewer, key: { id: string }
     .where("posts.reblog_of_id", "is", null)
     .where((eb) => ("id" in key ? eb("posts.id", "=", key.id) : eb("posts.iri", "=", key.iri)))
     .where(visibleTo(viewer))
+    .executeTakeFirst();
+}
+
+/** The remote group a local post (by iri) was made in, if any (whatever the post's visibility). */
+export async function remoteGroupOfPost(db: Db, iri: string): Promise<Actor | undefined> {
+  return db.selectFrom("posts").innerJoin("actors", "actors.id", "posts.group_id")
+    .selectAll("actors")
+    .where("posts.iri", "=", iri).where("posts.local", "=", true).where("actors.local", "=", false)
     .executeTakeFirst();
 }
 

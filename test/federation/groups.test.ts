@@ -1,0 +1,258 @@
+/**
+ * Groups across four real instances over HTTPS, driven through Plein's API:
+ * A hosts the groups (anna owns them), B (bram) and C (cato) join from their
+ * own servers, D (dirk) follows bram but joins nothing. What each instance
+ * stores and shows is asserted on that instance.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeInstances, settle, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { followAndWait, signedFetchObject } from "../support/mastodon.ts";
+import {
+  comment,
+  createGroup,
+  groupOn,
+  groupPosts,
+  joinGroup,
+  leaveGroup,
+  members,
+  membershipState,
+  type PleinGroup,
+  postInGroup,
+  waitForGroupPost,
+  waitForMembership,
+} from "../support/plein.ts";
+
+let instances: TestInstance[];
+let A: TestInstance;
+let B: TestInstance;
+let C: TestInstance;
+let D: TestInstance;
+let anna: TestUser;
+let bram: TestUser;
+let cato: TestUser;
+let dirk: TestUser;
+
+const V1 = "/api/plein/v1";
+const handleOf = (group: PleinGroup, host: string) => `${group.account.username}@${host}`;
+
+async function storedPost(instance: TestInstance, iri: string) {
+  return instance.db.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
+}
+
+async function accountIdOn(user: TestUser, other: TestUser): Promise<string> {
+  const res = await user.api.get<Array<{ id: string; acct: string }>>("/api/v2/search", { q: other.handle, resolve: true, type: "accounts" });
+  const found = (res.body as unknown as { accounts: Array<{ id: string; acct: string }> }).accounts.find((a) => a.acct === other.handle);
+  if (!found) throw new Error(`${user.handle} cannot resolve ${other.handle}`);
+  return found.id;
+}
+
+beforeAll(async () => {
+  instances = await startInstances(4);
+  [A, B, C, D] = instances as [TestInstance, TestInstance, TestInstance, TestInstance];
+  anna = await A.createUser("anna", { scopes: ["read", "write", "follow"] });
+  bram = await B.createUser("bram");
+  cato = await C.createUser("cato");
+  dirk = await D.createUser("dirk");
+});
+
+afterAll(async () => {
+  await closeInstances(instances);
+});
+
+describe("membership across servers", () => {
+  it("an open group takes a member from another server at once", async () => {
+    const group = await createGroup(anna, { name: "open1", display_name: "Open", visibility: "public", join_mode: "open" });
+    expect(group.membership?.role).toBe("owner");
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    expect(onB.account.group).toBe(true);
+    expect(onB.local).toBe(false);
+    const joined = await joinGroup(bram, onB);
+    expect(joined.membership?.state).toBe("pending");
+    await waitForMembership(bram, onB.id, "member");
+    const list = await members(anna, group.id);
+    expect(list.map((m) => m.account.acct).sort()).toEqual(["anna", bram.handle]);
+  });
+
+  it("an approval group holds the request until an admin approves it", async () => {
+    const group = await createGroup(anna, { name: "approval1", visibility: "closed", join_mode: "approval" });
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(cato, onC);
+    const pending = await waitFor(async () => (await members(anna, group.id, "pending")).find((m) => m.account.acct === cato.handle));
+    await settle(instances);
+    expect(await membershipState(cato, onC.id)).toBe("pending");
+    // A pending request counts for nothing.
+    expect((await members(anna, group.id)).map((m) => m.account.acct)).toEqual(["anna"]);
+    const approved = await anna.api.post(`${V1}/groups/${group.id}/requests/${pending.account.id}/approve`);
+    expect(approved.status).toBe(200);
+    await waitForMembership(cato, onC.id, "member");
+  });
+
+  it("an invite-only group refuses strangers and takes the invited", async () => {
+    const group = await createGroup(anna, { name: "invite1", visibility: "secret", join_mode: "invite" });
+    // Not invited: the request is turned down.
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(cato, onC);
+    await settle(instances);
+    expect(await membershipState(cato, onC.id)).toBeNull();
+    // Invited: bram's server hears of it, and bram accepts by joining.
+    const bramOnA = await accountIdOn(anna, bram);
+    expect((await anna.api.post(`${V1}/groups/${group.id}/invitations`, { account_id: bramOnA })).status).toBe(200);
+    const onB = await waitFor(async () => {
+      const g = await groupOn(bram, handleOf(group, A.host));
+      return g.membership?.state === "invited" ? g : undefined;
+    });
+    await joinGroup(bram, onB);
+    await waitFor(async () => (await members(anna, group.id)).some((m) => m.account.acct === bram.handle));
+    expect(await membershipState(bram, onB.id)).toBe("member");
+  });
+
+  it("leaving ends the membership on both servers", async () => {
+    const group = await createGroup(anna, { name: "leave1", visibility: "public", join_mode: "open" });
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(cato, onC);
+    await waitForMembership(cato, onC.id, "member");
+    await waitFor(async () => (await members(anna, group.id)).length === 2);
+    await leaveGroup(cato, onC);
+    expect(await membershipState(cato, onC.id)).toBeNull();
+    await waitFor(async () => (await members(anna, group.id)).length === 1);
+  });
+
+  it("an admin removes a member, and bans another who then cannot come back", async () => {
+    const group = await createGroup(anna, { name: "kick1", visibility: "public", join_mode: "open" });
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await joinGroup(cato, onC);
+    await waitForMembership(bram, onB.id, "member");
+    await waitForMembership(cato, onC.id, "member");
+    const list = await members(anna, group.id);
+    const bramId = list.find((m) => m.account.acct === bram.handle)!.account.id;
+    const catoId = list.find((m) => m.account.acct === cato.handle)!.account.id;
+    expect((await anna.api.post(`${V1}/groups/${group.id}/members/${bramId}/remove`)).status).toBe(200);
+    expect((await anna.api.post(`${V1}/groups/${group.id}/members/${catoId}/ban`)).status).toBe(200);
+    await waitForMembership(bram, onB.id, null);
+    await waitForMembership(cato, onC.id, null);
+    // bram may come back (an open group); cato is refused.
+    await joinGroup(bram, onB);
+    await joinGroup(cato, onC);
+    await waitForMembership(bram, onB.id, "member");
+    await settle(instances);
+    expect(await membershipState(cato, onC.id)).toBeNull();
+    expect((await members(anna, group.id, "banned")).map((m) => m.account.acct)).toEqual([cato.handle]);
+  });
+});
+
+describe("a closed group's content", () => {
+  let group: PleinGroup;
+  let onB: PleinGroup;
+  let onC: PleinGroup;
+  let onD: PleinGroup;
+
+  beforeAll(async () => {
+    group = await createGroup(anna, { name: "closed1", display_name: "Closed", visibility: "closed", join_mode: "open", moderate_comments: false });
+    onB = await groupOn(bram, handleOf(group, A.host));
+    onC = await groupOn(cato, handleOf(group, A.host));
+    onD = await groupOn(dirk, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await joinGroup(cato, onC);
+    await waitForMembership(bram, onB.id, "member");
+    await waitForMembership(cato, onC.id, "member");
+    // dirk follows bram (and anna), but is no member.
+    await followAndWait(dirk, bram.handle);
+    await followAndWait(dirk, anna.handle);
+  });
+
+  it("a post by the group's own server reaches the members on B and C, and nothing of it reaches D", async () => {
+    const post = await postInGroup(anna, group.id, { text: "Vertrouwelijk: de begroting voor 2027" });
+    expect(post.visibility).toBe("group");
+    await waitForGroupPost(bram, onB.id, post.uri);
+    await waitForGroupPost(cato, onC.id, post.uri);
+    await settle(instances);
+    expect(await storedPost(D, post.uri)).toBeUndefined();
+    // D cannot fetch it, signed by its server or by dirk; the answer is the one for a missing object.
+    const missing = `${A.origin}/notes/00000000-0000-4000-8000-000000000000`;
+    for (const signer of [D.host, "dirk"]) {
+      const res = await signedFetchObject(D, signer, post.uri);
+      const absent = await signedFetchObject(D, signer, missing);
+      expect(res.status).toBe(404);
+      expect(res.text).toBe(absent.text);
+    }
+    // Members' servers may fetch it.
+    expect((await signedFetchObject(B, B.host, post.uri)).status).toBe(200);
+  });
+
+  it("a member's post from B reaches A and C through the group, and not D, which follows its author", async () => {
+    const post = await postInGroup(bram, onB.id, { text: "Vanuit de gemeente: een vraag over de begroting" });
+    expect(post.visibility).toBe("group");
+    await waitForGroupPost(anna, group.id, post.uri);
+    // C fetches it from B, which asks A whether C hosts a member.
+    await waitForGroupPost(cato, onC.id, post.uri);
+    await settle(instances);
+    expect(await storedPost(D, post.uri)).toBeUndefined();
+    expect((await signedFetchObject(D, D.host, post.uri)).status).toBe(404);
+    expect((await signedFetchObject(C, C.host, post.uri)).status).toBe(200);
+  });
+
+  it("a comment from C reaches B through the group", async () => {
+    const thread = await postInGroup(bram, onB.id, { text: "Wie komt er naar het overleg?" });
+    const onCThread = await waitForGroupPost(cato, onC.id, thread.uri);
+    const reply = await comment(cato, onCThread.id, "Ik kom, namens de provincie");
+    expect(reply.visibility).toBe("group");
+    const onBReply = await waitForGroupPost(bram, onB.id, reply.uri);
+    expect(onBReply.in_reply_to_id).toBe(thread.id);
+    await waitForGroupPost(anna, group.id, reply.uri);
+    await settle(instances);
+    expect(await storedPost(D, reply.uri)).toBeUndefined();
+  });
+
+  it("a member who left gets nothing new, and their server may no longer fetch", async () => {
+    const before = await postInGroup(anna, group.id, { text: "Voor iedereen die nu lid is" });
+    await waitForGroupPost(cato, onC.id, before.uri);
+    await leaveGroup(cato, onC);
+    await waitFor(async () => !(await members(anna, group.id)).some((m) => m.account.acct === cato.handle));
+    const after = await postInGroup(anna, group.id, { text: "Na het vertrek van cato" });
+    await waitForGroupPost(bram, onB.id, after.uri);
+    await settle(instances);
+    expect(await storedPost(C, after.uri)).toBeUndefined();
+    expect((await signedFetchObject(C, C.host, after.uri)).status).toBe(404);
+    expect((await signedFetchObject(C, C.host, before.uri)).status).toBe(404);
+    // And C no longer lists what it received before for cato (no current membership).
+    expect(await groupPosts(cato, onC.id)).toEqual([]);
+  });
+
+  it("non-members cannot post in the group, on any server", async () => {
+    const res = await dirk.api.post(`${V1}/groups/${onD.id}/posts`, { text: "Mag ik meedoen?" });
+    expect(res.status).toBe(403);
+    expect((res.body as { error: string }).error).toMatch(/members/);
+  });
+});
+
+describe("pre-moderated comments", () => {
+  it("a comment waits, invisible everywhere, until a moderator approves it", async () => {
+    const group = await createGroup(anna, { name: "moderated1", visibility: "public", join_mode: "open", moderate_comments: true });
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await joinGroup(cato, onC);
+    await waitForMembership(bram, onB.id, "member");
+    await waitForMembership(cato, onC.id, "member");
+    const thread = await postInGroup(anna, group.id, { text: "Reacties worden eerst beoordeeld" });
+    const onBThread = await waitForGroupPost(bram, onB.id, thread.uri);
+    await waitForGroupPost(cato, onC.id, thread.uri);
+    const reply = await comment(bram, onBThread.id, "Een reactie die moet wachten");
+    await settle(instances);
+    // On A it waits for a moderator; nobody else there or on C sees it.
+    const pending = await waitFor(async () => {
+      const res = await anna.api.get<Array<{ uri: string; id: string }>>(`${V1}/groups/${group.id}/moderation`);
+      return res.body.find((p) => p.uri === reply.uri);
+    });
+    expect((await groupPosts(cato, onC.id, { top_level: "false" })).map((p) => p.uri)).not.toContain(reply.uri);
+    expect(await storedPost(C, reply.uri)).toBeUndefined();
+    const anonymous = A.api();
+    expect((await anonymous.get(`${V1}/posts/${pending.id}`)).status).toBe(404);
+    // Approved: it reaches C through the group.
+    expect((await anna.api.post(`${V1}/groups/${group.id}/moderation/${pending.id}/approve`)).status).toBe(200);
+    await waitForGroupPost(cato, onC.id, reply.uri);
+    expect((await anonymous.get(`${V1}/posts/${pending.id}`)).status).toBe(200);
+  });
+});
