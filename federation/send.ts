@@ -20,7 +20,9 @@ import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
+import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
+import { reportForRecipient } from "../src/domain/reports.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
@@ -31,6 +33,7 @@ import {
   blockActivity,
   createActivity,
   deleteActivity,
+  flagActivity,
   followActivity,
   groupAnnounceActivity,
   groupDeleteActivity,
@@ -158,6 +161,10 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
       return id(m.groupId) && id(m.postId) && activity && newId
         ? { type: m.type, groupId: m.groupId, postId: m.postId, activity, id: newId }
         : null;
+    }
+    case "flag": {
+      const newId = newActivityId(m, origin);
+      return id(m.reportId) && id(m.recipientId) && newId ? { type: m.type, reportId: m.reportId, recipientId: m.recipientId, id: newId } : null;
     }
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
@@ -332,6 +339,13 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
     }
     case "group.announce":
       return buildGroupAnnounce(ctx, db, config, job);
+    case "flag": {
+      const sender = (await findInstanceActor(db, config.origin)) ?? drop("no instance actor");
+      const recipient = await anyActor(db, job.recipientId);
+      const report = (await reportForRecipient(db, job.reportId, recipient.id)) ?? drop(`report ${job.reportId} no longer exists`);
+      if (report.objectIris.length === 0) drop(`report ${job.reportId} names nothing of ${recipient.iri}`);
+      return { sender, activity: flagActivity(job.id, sender, recipient, report.objectIris, report.comment), recipients: toRecipients(config, [asTarget(recipient)]) };
+    }
   }
 }
 

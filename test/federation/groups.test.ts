@@ -227,6 +227,52 @@ describe("a closed group's content", () => {
   });
 });
 
+describe("keeping order", () => {
+  it("a report reaches the group's moderators, and a moderator's removal reaches every member's server", async () => {
+    const group = await createGroup(anna, { name: "order1", visibility: "closed", join_mode: "open" });
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await joinGroup(cato, onC);
+    await waitForMembership(bram, onB.id, "member");
+    await waitForMembership(cato, onC.id, "member");
+    const post = await postInGroup(bram, onB.id, { text: "Iets dat hier niet hoort" });
+    const onCPost = await waitForGroupPost(cato, onC.id, post.uri);
+    const onAPost = await waitForGroupPost(anna, group.id, post.uri);
+
+    // cato reports it on C and forwards the report: A's moderators (anna) are told.
+    const report = await cato.api.post<{ id: string }>(`${V1}/reports`, { post_ids: [onCPost.id], comment: "Hoort niet in deze groep", forward: true });
+    expect(report.status).toBe(200);
+    await waitFor(async () => {
+      const rows = await A.db.selectFrom("notifications").select(["type", "post_id"])
+        .where("recipient_id", "=", anna.actor.id).where("type", "=", "report").execute();
+      return rows.some((r) => r.post_id === onAPost.id);
+    }, { message: "anna is told of the report" });
+    const stored = await A.db.selectFrom("reports").select(["comment", "reporter_id"]).execute();
+    expect(stored.map((r) => r.comment)).toContain("Hoort niet in deze groep");
+
+    // anna removes it: gone on A, B and C.
+    expect((await anna.api.post(`${V1}/groups/${group.id}/moderation/${onAPost.id}/remove`)).status).toBe(200);
+    await waitFor(async () => !(await groupPosts(bram, onB.id)).some((p) => p.uri === post.uri), { message: "removed on B" });
+    await waitFor(async () => !(await groupPosts(cato, onC.id)).some((p) => p.uri === post.uri), { message: "removed on C" });
+    expect((await groupPosts(anna, group.id)).some((p) => p.uri === post.uri)).toBe(false);
+  });
+
+  it("reports and moderation are refused to those without the right", async () => {
+    const group = await createGroup(anna, { name: "order2", visibility: "public", join_mode: "open" });
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await waitForMembership(bram, onB.id, "member");
+    const post = await postInGroup(anna, group.id, { text: "Alleen de beheerder haalt dit weg" });
+    const bramOnA = await A.createUser("bram2");
+    const res = await bramOnA.api.post(`${V1}/groups/${group.id}/moderation/${post.id}/remove`);
+    expect(res.status).toBe(403);
+    expect((await bramOnA.api.post(`${V1}/reports`, {})).status).toBe(422);
+    expect((await bramOnA.api.post(`${V1}/reports`, { post_ids: ["999999999"] })).status).toBe(404);
+    expect((await A.api().post(`${V1}/reports`, { post_ids: [post.id] })).status).toBe(401);
+  });
+});
+
 describe("pre-moderated comments", () => {
   it("a comment waits, invisible everywhere, until a moderator approves it", async () => {
     const group = await createGroup(anna, { name: "moderated1", visibility: "public", join_mode: "open", moderate_comments: true });
