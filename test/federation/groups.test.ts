@@ -88,12 +88,13 @@ describe("membership across servers", () => {
   });
 
   it("an invite-only group refuses strangers and takes the invited", async () => {
-    const group = await createGroup(anna, { name: "invite1", visibility: "secret", join_mode: "invite" });
+    const group = await createGroup(anna, { name: "invite1", visibility: "closed", join_mode: "invite" });
     // Not invited: the request is turned down.
     const onC = await groupOn(cato, handleOf(group, A.host));
     await joinGroup(cato, onC);
     await settle(instances);
     expect(await membershipState(cato, onC.id)).toBeNull();
+    expect(await members(anna, group.id, "pending")).toEqual([]);
     // Invited: bram's server hears of it, and bram accepts by joining.
     const bramOnA = await accountIdOn(anna, bram);
     expect((await anna.api.post(`${V1}/groups/${group.id}/invitations`, { account_id: bramOnA })).status).toBe(200);
@@ -104,6 +105,29 @@ describe("membership across servers", () => {
     await joinGroup(bram, onB);
     await waitFor(async () => (await members(anna, group.id)).some((m) => m.account.acct === bram.handle));
     expect(await membershipState(bram, onB.id)).toBe("member");
+  });
+
+  it("a secret group cannot be found, yet its invitations arrive and can be accepted", async () => {
+    const group = await createGroup(anna, { name: "secret1", visibility: "secret", join_mode: "invite" });
+    // Neither WebFinger, search nor the directory knows it.
+    const webfinger = await fetch(`${A.origin}/.well-known/webfinger?resource=acct:secret1@${A.host}`);
+    expect(webfinger.status).toBe(404);
+    const search = await cato.api.get<{ accounts: unknown[] }>("/api/v2/search", { q: `secret1@${A.host}`, resolve: true, type: "accounts" });
+    expect(search.body.accounts).toEqual([]);
+    const directory = await A.api().get<Array<{ id: string }>>(`${V1}/groups`);
+    expect(directory.body.map((g) => g.id)).not.toContain(group.id);
+    const asStranger = await (await A.createUser("stranger")).api.get(`${V1}/groups/${group.id}`);
+    expect(asStranger.status).toBe(404);
+    // The invitee's own server lists the invitation among bram's groups.
+    const bramOnA = await accountIdOn(anna, bram);
+    expect((await anna.api.post(`${V1}/groups/${group.id}/invitations`, { account_id: bramOnA })).status).toBe(200);
+    const invited = await waitFor(async () => {
+      const mine = await bram.api.get<PleinGroup[]>(`${V1}/groups`, { mine: true });
+      return mine.body.find((g) => g.account.acct === `secret1@${A.host}` && g.membership?.state === "invited");
+    });
+    await joinGroup(bram, invited);
+    await waitFor(async () => (await members(anna, group.id)).some((m) => m.account.acct === bram.handle));
+    expect(await membershipState(bram, invited.id)).toBe("member");
   });
 
   it("leaving ends the membership on both servers", async () => {
