@@ -4,7 +4,7 @@ import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid, notFound } from "../errors.ts";
 import { newObjectIri } from "../urls.ts";
 import { bumpReplies, insertDetails, replaceDetails } from "./details.ts";
-import { notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
+import { notifyOfEdit, notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 import { getPost, getVisiblePost } from "./read.ts";
 
@@ -112,6 +112,7 @@ export async function editLocalPost(db: Db, author: Actor, postId: string, edit:
     }).where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     await replaceDetails(trx, post.id, edit);
     await queuePostDelivery(trx, updated, "update");
+    await notifyOfEdit(trx, updated);
     return updated;
   });
 }
