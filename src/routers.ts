@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { mountAccounts } from "./api/mastodon/accounts.ts";
 import { mountFollowRequests } from "./api/mastodon/follow-requests.ts";
 import { mountInstance } from "./api/mastodon/instance.ts";
+import { mountNotifications } from "./api/mastodon/notifications.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
 import { mountStatuses } from "./api/mastodon/statuses.ts";
 import { mountTimelines } from "./api/mastodon/timelines.ts";
@@ -17,6 +18,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountStatuses,
   mountTimelines,
   mountFollowRequests,
+  mountNotifications,
   mountSearch,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
