@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/database.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { actorPosts, publicTimeline } from "../src/domain/timelines.ts";
@@ -22,6 +23,7 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["search: accounts by name prefix", (db, s) => searchActors(db, { username: s.usernamePrefix, limit: 20, offset: 0 })],
   ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
   ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
+  ["notifications, listed and counted", (db, s) => Promise.all([listNotifications(db, s.localActorId, {}, { limit: 40 }), countNotifications(db, s.localActorId, {}, 1000)])],
 ];
 
 let handle: TestDatabase;

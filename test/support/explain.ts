@@ -30,6 +30,7 @@ export const SEEDED_ROWS = {
   posts: 100_000,
   post_tags: 100_000,
   processed_activities: 50_000,
+  notifications: 50_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -117,6 +118,16 @@ async function insertRows(db: Db): Promise<void> {
   await sql`
     insert into post_tags (post_id, tag)
     select id, 'tag' || (id % 20000) from posts`.execute(db);
+
+  // Notifications for the local accounts, a fifth about no post (follows), the rest about posts of every scope.
+  const { rows: [posts] } = await sql<{ first: string }>`select min(id) as first from posts`.execute(db);
+  await sql`
+    insert into notifications (recipient_id, type, actor_id, post_id)
+    select ${first}::bigint + i % ${DOMAINS},
+           (array['favourite', 'mention', 'follow', 'reblog', 'status'])[1 + i % 5],
+           ${first}::bigint + (i * 7919) % ${n.actors},
+           case when i % 5 <> 2 then ${posts!.first}::bigint + (i * 13) % ${n.posts} end
+    from generate_series(0, ${n.notifications - 1}) as i`.execute(db);
 
   // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
   await sql`

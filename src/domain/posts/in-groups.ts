@@ -130,3 +130,15 @@ export async function notifyOfPost(trx: Db, post: Post, mentionIds: readonly str
   }
   await notify(trx, notes);
 }
+
+/**
+ * The local people who boost a post hear that it was edited (Mastodon's
+ * "update"). Call in the transaction that stores the edit.
+ */
+export async function notifyOfEdit(trx: Db, post: Post): Promise<void> {
+  const boosters = await trx.selectFrom("posts").select("actor_id").distinct()
+    .where("reblog_of_id", "=", post.id).where("deleted_at", "is", null).where("local", "=", true).execute();
+  await notify(trx, boosters.map((b) => ({
+    recipientId: b.actor_id, type: "update" as const, actorId: post.actor_id, postId: post.id, groupId: post.group_id,
+  })));
+}

@@ -4,7 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { conflict, forbidden } from "../errors.ts";
 import { bumpReplies, insertDetails } from "./details.ts";
-import { notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
+import { notifyOfEdit, notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 
 export interface RemotePostInput {
@@ -73,6 +73,7 @@ export async function upsertRemotePost(
       await insertDetails(trx, existing.id, { tags: input.tags, attachments: input.attachments });
       if (inTransaction) await inTransaction(trx, updated);
       await queuePostDelivery(trx, updated, "update");
+      await notifyOfEdit(trx, updated);
       return updated;
     }
     const parent = input.inReplyToIri
