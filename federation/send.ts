@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { Context, Federation } from "@fedify/fedify";
 import { isRowId } from "../src/domain/ids.ts";
 import { getPost } from "../src/domain/posts/read.ts";
-import type { Activity, Recipient } from "@fedify/vocab";
+import { type Activity, type Recipient, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
@@ -372,6 +372,10 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
   if (post.local) {
     const author = await localActor(db, post.actor_id);
     inner = job.activity === "create" ? await createActivity(ctx, post, author) : await updateActivity(ctx, post, author);
+  } else if (job.activity === "update") {
+    // An edit by a member elsewhere: receivers that have the post fetch it again from its own id.
+    const author = await anyActor(db, post.actor_id);
+    inner = new Update({ id: new URL(`${job.id}#update`), actor: new URL(author.iri), object: new URL(post.iri) });
   }
   // Members on the author's own server have it already; the rest hear it from the group.
   const authorOrigin = new URL(post.iri).origin;

@@ -82,9 +82,16 @@ describe("membership across servers", () => {
     expect(await membershipState(cato, onC.id)).toBe("pending");
     // A pending request counts for nothing.
     expect((await members(anna, group.id)).map((m) => m.account.acct)).toEqual(["anna"]);
+    // Content does not flow to a pending member's server.
+    const before = await postInGroup(anna, group.id, { text: "Voor de leden van nu" });
+    await settle(instances);
+    expect(await storedPost(C, before.uri)).toBeUndefined();
     const approved = await anna.api.post(`${V1}/groups/${group.id}/requests/${pending.account.id}/approve`);
     expect(approved.status).toBe(200);
     await waitForMembership(cato, onC.id, "member");
+    // Now it does.
+    const after = await postInGroup(anna, group.id, { text: "Welkom, cato" });
+    await waitForGroupPost(cato, onC.id, after.uri);
   });
 
   it("an invite-only group refuses strangers and takes the invited", async () => {
@@ -215,6 +222,17 @@ describe("a closed group's content", () => {
     expect(await storedPost(D, post.uri)).toBeUndefined();
     expect((await signedFetchObject(D, D.host, post.uri)).status).toBe(404);
     expect((await signedFetchObject(C, C.host, post.uri)).status).toBe(200);
+  });
+
+  it("a member's edit on B reaches A and C through the group", async () => {
+    const post = await postInGroup(bram, onB.id, { text: "Eerste versie van het voorstel" });
+    await waitForGroupPost(cato, onC.id, post.uri);
+    const edited = await bram.api.patch(`${V1}/posts/${post.id}`, { text: "Tweede versie van het voorstel" });
+    expect(edited.status).toBe(200);
+    for (const [user, groupId] of [[anna, group.id], [cato, onC.id]] as const) {
+      await waitFor(async () => (await groupPosts(user, groupId)).find((p) => p.uri === post.uri)?.content.includes("Tweede versie"),
+        { message: `the edit reaches ${user.handle}` });
+    }
   });
 
   it("a comment from C reaches B through the group", async () => {
