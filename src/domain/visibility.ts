@@ -191,7 +191,7 @@ export async function audience(db: Db, postId: string): Promise<AudienceMember[]
     if (!group || group.gone_at) return [];
     const blocked = new Set((await blockedByAuthor.execute()).map((b) => b.target_id));
     const { gone_at: _, ...groupMember } = group;
-    return group.local ? notBlocked(await memberAudience(db, group.actorId), blocked) : [groupMember];
+    return notBlocked(group.local ? await memberAudience(db, group.actorId) : [groupMember], blocked);
   }
   const scope = SCOPES[post.visibility];
   if (scope.audience === "nobody" || scope.audience === "group-members") return [];

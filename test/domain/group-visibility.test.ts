@@ -1,0 +1,69 @@
+/**
+ * Cases the property tests of groups found (test/domain/visibility.property.test.ts,
+ * test/domain/group-sequences.property.test.ts), kept as plain examples that
+ * read as the rule: who reads and who is sent what is posted in a group.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/database.ts";
+import type { Actor } from "../../src/db/schema.ts";
+import { block } from "../../src/domain/blocks.ts";
+import { join, receiveMembershipAccepted } from "../../src/domain/membership.ts";
+import { createLocalPost } from "../../src/domain/posts/authoring.ts";
+import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
+import { localActorUrls } from "../../src/domain/urls.ts";
+import { audience, canView } from "../../src/domain/visibility.ts";
+import { openTestDatabase, type TestDatabase } from "../support/db.ts";
+
+const ORIGIN = new URL("https://plein.test");
+
+let handle: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  handle = await openTestDatabase();
+  db = handle.db;
+});
+
+afterAll(async () => {
+  await handle?.close();
+});
+
+async function localPerson(username: string): Promise<Actor> {
+  const urls = localActorUrls(ORIGIN, username);
+  return db.insertInto("actors").values({
+    iri: urls.iri, type: "Person", username, domain: ORIGIN.host, local: true, inbox_url: urls.inbox, shared_inbox_url: urls.sharedInbox,
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+async function remoteActor(domain: string, username: string, type: "Person" | "Group" = "Person"): Promise<Actor> {
+  const iri = `https://${domain}/users/${username}`;
+  return db.insertInto("actors").values({
+    iri, type, username, domain, local: false, inbox_url: `${iri}/inbox`, shared_inbox_url: `https://${domain}/inbox`,
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+const ids = (members: { actorId: string }[]) => members.map((m) => m.actorId).sort();
+
+describe("posts in a remote group", () => {
+  it("go to the group, but never to a group their author blocks, nor back to the group that wrote them", async () => {
+    const author = await localPerson("rg_author");
+    const group = await remoteActor("b.example", "rg_club", "Group");
+    await join(db, ORIGIN, { actor: group, settings: null, modules: [] }, author);
+    expect(await receiveMembershipAccepted(db, group, author)).toBe(true);
+    const post = await createLocalPost(db, ORIGIN, author, { contentHtml: "<p>for the club</p>", visibility: "public", groupId: group.id });
+    expect(post.visibility).toBe("group");
+    expect(ids(await audience(db, post.id))).toEqual([group.id]);
+
+    await block(db, ORIGIN, author, group);
+    expect(await canView(db, { kind: "remote", actorId: group.id }, post.id)).toBe(false);
+    expect(await audience(db, post.id), "the author blocks the group").toEqual([]);
+
+    const own = await upsertRemotePost(db, group, {
+      iri: "https://b.example/c/rg_club/posts/1", url: null, type: "Note", visibility: "group", inReplyToIri: null,
+      name: null, summary: null, sensitive: false, contentHtml: "<p>from the club itself</p>", language: null,
+      publishedAt: new Date(), editedAt: null, mentionIds: [], tags: [], attachments: [], extra: {}, groupId: group.id,
+    }, "create");
+    expect(own.group_id).toBe(group.id);
+    expect(await audience(db, own.id), "the group wrote it").toEqual([]);
+  });
+});
