@@ -52,13 +52,18 @@ function mentions(eb: PostsEb, mentioned: (eb: ActorsEb) => Expression<SqlBool>)
   );
 }
 
-/** A current (approved, not banned) member of the post's group matches `member`. */
+/**
+ * A current member of the post's group (approved, not banned, not gone, as
+ * `memberAudience` counts them) matches `member`: a server whose last member
+ * is gone reads no more than it is sent.
+ */
 function memberOfGroup(eb: PostsEb, member: (eb: ActorsEb) => Expression<SqlBool>, roles?: readonly MembershipRole[]) {
   let q = eb.selectFrom("memberships")
     .innerJoin("actors", "actors.id", "memberships.member_id")
     .select(sql.lit(1).as("one"))
     .whereRef("memberships.group_id", "=", "posts.group_id")
     .where("memberships.state", "=", "member")
+    .where("actors.gone_at", "is", null)
     .where((e) => member(e as unknown as ActorsEb));
   if (roles) q = q.where("memberships.role", "in", roles);
   return eb.exists(q);

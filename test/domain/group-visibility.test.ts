@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/database.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { block } from "../../src/domain/blocks.ts";
-import { join, receiveMembershipAccepted } from "../../src/domain/membership.ts";
+import { createGroup } from "../../src/domain/groups.ts";
+import { join, receiveJoin, receiveMembershipAccepted } from "../../src/domain/membership.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
+import { markActorGone } from "../../src/domain/remote-actors.ts";
 import { localActorUrls } from "../../src/domain/urls.ts";
 import { audience, canView } from "../../src/domain/visibility.ts";
 import { openTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -65,5 +67,24 @@ describe("posts in a remote group", () => {
     }, "create");
     expect(own.group_id).toBe(group.id);
     expect(await audience(db, own.id), "the group wrote it").toEqual([]);
+  });
+});
+
+describe("a closed group whose remote member is gone", () => {
+  it("no longer opens its content to that member's server", async () => {
+    const owner = await localPerson("gone_owner");
+    const group = await createGroup(db, ORIGIN, owner, { name: "gone_team", visibility: "closed", joinMode: "open", modules: [] });
+    const member = await remoteActor("a.example", "gone_member");
+    expect((await receiveJoin(db, group, member, "https://a.example/follows/1"))?.state).toBe("member");
+    const post = await createLocalPost(db, ORIGIN, owner, { contentHtml: "<p>members only</p>", visibility: "public", groupId: group.actor.id });
+    expect(post.visibility).toBe("group");
+    const server = { kind: "server", origin: "https://a.example" } as const;
+    expect(await canView(db, server, post.id)).toBe(true);
+    expect(ids(await audience(db, post.id))).toEqual([member.id]);
+
+    await markActorGone(db, member.id);
+    expect(await audience(db, post.id), "nothing more is sent to a.example").toEqual([]);
+    expect(await canView(db, server, post.id), "so a.example reads nothing more either").toBe(false);
+    expect(await canView(db, { kind: "remote", actorId: member.id }, post.id)).toBe(false);
   });
 });
