@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/database.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { block } from "../../src/domain/blocks.ts";
-import { createGroup } from "../../src/domain/groups.ts";
+import { createGroup, updateGroup } from "../../src/domain/groups.ts";
 import { join, receiveJoin, receiveMembershipAccepted } from "../../src/domain/membership.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
@@ -86,5 +86,32 @@ describe("a closed group whose remote member is gone", () => {
     expect(await audience(db, post.id), "nothing more is sent to a.example").toEqual([]);
     expect(await canView(db, server, post.id), "so a.example reads nothing more either").toBe(false);
     expect(await canView(db, { kind: "remote", actorId: member.id }, post.id)).toBe(false);
+  });
+});
+
+describe("a group that turns closed", () => {
+  it("keeps what is posted from then on for its members, replies to its earlier public threads included", async () => {
+    const owner = await localPerson("turn_owner");
+    const remote = await remoteActor("a.example", "turn_member");
+    const group = await createGroup(db, ORIGIN, owner, { name: "turn_team", visibility: "public", joinMode: "open", modules: [] });
+    await receiveJoin(db, group, remote, "https://a.example/follows/2");
+    const thread = await createLocalPost(db, ORIGIN, owner, { contentHtml: "<p>open thread</p>", visibility: "public", groupId: group.actor.id });
+    expect(thread.visibility).toBe("public");
+
+    const closed = await updateGroup(db, ORIGIN, group, owner, { visibility: "closed" }, true);
+    const reply = await createLocalPost(db, ORIGIN, owner, { contentHtml: "<p>said after closing</p>", visibility: "public", inReplyToId: thread.id });
+    expect(reply.group_id).toBe(closed.actor.id);
+    expect(reply.visibility, "a reply in a closed group").toBe("group");
+    expect(await canView(db, { kind: "anonymous" }, reply.id)).toBe(false);
+
+    const input = {
+      url: null, type: "Note" as const, inReplyToIri: thread.iri, name: null, summary: null, sensitive: false,
+      contentHtml: "<p>a remote reply</p>", language: null, publishedAt: new Date(), editedAt: null, mentionIds: [], tags: [],
+      attachments: [], extra: {}, groupId: closed.actor.id,
+    };
+    await expect(upsertRemotePost(db, remote, { ...input, iri: "https://a.example/notes/public", visibility: "public" }, "create"),
+      "nothing public enters a closed group").rejects.toMatchObject({ kind: "forbidden" });
+    const remoteReply = await upsertRemotePost(db, remote, { ...input, iri: "https://a.example/notes/members", visibility: "group" }, "create");
+    expect(remoteReply.visibility).toBe("group");
   });
 });
