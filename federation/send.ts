@@ -24,7 +24,7 @@ import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { reportForRecipient } from "../src/domain/reports.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
-import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
+import { audience, type AudienceMember, followerAudience } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
@@ -360,7 +360,8 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
   if (group.type !== "Group") drop(`actor ${group.id} is not a group`);
   const post = await postRow(db, job.postId);
   if (post.group_id !== group.id) drop(`post ${post.id} is not in group ${group.id}`);
-  const recipients = toRecipients(config, await memberAudience(db, group.id));
+  // The post's audience (src/domain/visibility.ts): the group's current members, less those its author blocks.
+  const recipients = toRecipients(config, await audience(db, post.id));
   if (job.activity === "delete") {
     if (!post.deleted_at) drop(`post ${post.id} is not deleted`);
     const inner = groupDeleteActivity(`${job.id}#delete`, group, post);
