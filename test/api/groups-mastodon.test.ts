@@ -10,9 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MastodonAccount } from "../../src/api/mastodon/entities/account.ts";
 import type { MastodonRelationship } from "../../src/api/mastodon/entities/relationship.ts";
+import type { MastodonSearch } from "../../src/api/mastodon/entities/search.ts";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import { createGroup, findGroup, type GroupView, type NewGroup } from "../../src/domain/groups.ts";
-import { decideRequest, membershipOf, removeMember } from "../../src/domain/membership.ts";
+import { decideRequest, invite, membershipOf, removeMember } from "../../src/domain/membership.ts";
 import { approvePost } from "../../src/domain/moderation.ts";
 import { defaultModules } from "../../src/modules/registry.ts";
 import { type Api, startApi, type User } from "./support.ts";
@@ -81,6 +82,31 @@ describe("a group is an account", () => {
     expect((await account(council.actor.id)).body).toMatchObject({ group: true, locked: true });
     const lookup = await api.request<MastodonAccount>("GET", "/api/v1/accounts/lookup?acct=plaza");
     expect(lookup.body.id).toBe(plaza.actor.id);
+  });
+});
+
+describe("finding groups", () => {
+  const found = async (q: string, token?: string) => {
+    const res = await api.request<MastodonSearch>("GET", `/api/v2/search?type=accounts&q=${encodeURIComponent(q)}`,
+      token === undefined ? {} : { token });
+    expect(res.status).toBe(200);
+    return res.body.accounts.map((a) => a.username);
+  };
+
+  it("search finds public and closed groups as group accounts", async () => {
+    const res = await api.request<MastodonSearch>("GET", "/api/v2/search?q=plaza&type=accounts");
+    expect(res.body.accounts).toEqual([expect.objectContaining({ id: plaza.actor.id, group: true })]);
+    expect(await found("council")).toEqual(["council"]);
+  });
+
+  it("a secret group is found only by those it knows of (members, invitees), never anonymously", async () => {
+    for (const q of ["cabinet", "cab", "@cabinet@plein.test"]) {
+      expect(await found(q), q).toEqual([]);
+      expect(await found(q, outsider.token), q).toEqual([]);
+      expect(await found(q, owner.token), q).toEqual(["cabinet"]);
+    }
+    await invite(api.running.deps.db, cabinet, owner.actor, carol.actor);
+    expect(await found("cabinet", carol.token)).toEqual(["cabinet"]);
   });
 });
 
