@@ -29,6 +29,8 @@ export const SEEDED_ROWS = {
   follows: 40_000,
   posts: 100_000,
   post_tags: 100_000,
+  post_mentions: 50_000,
+  memberships: 20_000,
   processed_activities: 50_000,
   notifications: 50_000,
 } as const;
@@ -47,9 +49,13 @@ export interface Seeded {
   tagPrefix: string;
   /** a user name prefix that a handful of accounts start with */
   usernamePrefix: string;
+  /** an actor standing for a group: posts are made in it, actors are members */
+  groupId: string;
 }
 
 const DOMAINS = 200;
+/** Actors that stand for groups: posts and memberships name them (their type does not matter to a plan). */
+const GROUPS = 500;
 
 /**
  * Fills a fresh, migrated database with SEEDED_ROWS rows per table (set-based
@@ -77,12 +83,15 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
   const post = await db.selectFrom("posts").select("url").where("url", "is not", null).orderBy("id", "desc")
     .limit(1).executeTakeFirstOrThrow();
   const local = await db.selectFrom("actors").select("id").where("username", "=", "user7").executeTakeFirstOrThrow();
+  const group = await db.selectFrom("actors").select("id").where("username", "=", `user${SEEDED_ROWS.actors - GROUPS}`)
+    .executeTakeFirstOrThrow();
   return {
     localActorId: local.id,
     followActivityIri: follow.activity_iri,
     postUrl: post.url!,
     tagPrefix: "tag1234",
     usernamePrefix: "user1234",
+    groupId: group.id,
   };
 }
 
@@ -112,14 +121,17 @@ async function insertRows(db: Db): Promise<void> {
            'https://remote' || (i % ${DOMAINS}) || '.example/activities/follow/' || i
     from generate_series(0, ${n.follows - 1}) as i`.execute(db);
 
-  // Posts of every scope, half of them with a web URL distinct from their id, one hashtag each.
+  // Posts of every scope, half of them with a web URL distinct from their id, one hashtag each; every tenth is
+  // in one of GROUPS groups (the last actors).
+  const groupsFrom = n.actors - GROUPS;
   await sql`
-    insert into posts (iri, url, actor_id, local, type, visibility, content_html, published_at)
+    insert into posts (iri, url, actor_id, local, type, visibility, content_html, published_at, group_id)
     select 'https://remote' || (i % ${DOMAINS}) || '.example/objects/' || i,
            case when i % 2 = 0 then 'https://remote' || (i % ${DOMAINS}) || '.example/@user/' || i end,
            ${first}::bigint + i % ${n.actors}, i % ${n.actors} < ${DOMAINS}, 'Note',
            (array['public', 'public', 'public', 'unlisted', 'followers', 'direct', 'instance'])[1 + i % 7],
-           '<p>post ' || i || '</p>', now() - i * interval '1 minute'
+           '<p>post ' || i || '</p>', now() - i * interval '1 minute',
+           case when i % 10 = 0 then ${first}::bigint + ${groupsFrom} + (i / 10) % ${GROUPS} end
     from generate_series(0, ${n.posts - 1}) as i`.execute(db);
   await sql`
     insert into post_tags (post_id, tag)
@@ -134,6 +146,16 @@ async function insertRows(db: Db): Promise<void> {
            ${first}::bigint + (i * 7919) % ${n.actors},
            case when i % 5 <> 2 then ${posts!.first}::bigint + (i * 13) % ${n.posts} end
     from generate_series(0, ${n.notifications - 1}) as i`.execute(db);
+  // Each actor is a member of two groups (one in twenty only asks to be); every other post mentions someone.
+  await sql`
+    insert into memberships (group_id, member_id, state)
+    select ${first}::bigint + ${groupsFrom} + (i * 7 + i / ${n.actors}) % ${GROUPS},
+           ${first}::bigint + i % ${n.actors},
+           case when i % 20 = 1 then 'pending' else 'member' end
+    from generate_series(0, ${n.memberships - 1}) as i`.execute(db);
+  await sql`
+    insert into post_mentions (post_id, actor_id)
+    select id, ${first}::bigint + (id * 7) % ${n.actors} from posts where id % 2 = 0`.execute(db);
 
   // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
   await sql`
