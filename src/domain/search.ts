@@ -20,15 +20,14 @@ export interface ActorSearch {
 /**
  * Known accounts (local and remote people and groups) whose user name or
  * display name starts with the query; local accounts first. The instance
- * actor, gone actors and our secret groups (findable by nobody) are left out.
+ * actor and gone actors are left out (the API leaves out secret groups for
+ * those they do not know of).
  */
 export function searchActors(db: Db, query: ActorSearch): Promise<Actor[]> {
   const pattern = prefixPattern(query.username);
   let q = db.selectFrom("actors").selectAll()
     .where("type", "!=", "Application")
     .where("gone_at", "is", null)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom("groups").select("groups.actor_id")
-      .whereRef("groups.actor_id", "=", "actors.id").where("groups.visibility", "=", "secret"))))
     .where((eb) => eb.or([
       eb(eb.fn("lower", ["username"]), "like", pattern),
       eb(eb.fn("lower", ["display_name"]), "like", pattern),

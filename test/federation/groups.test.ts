@@ -33,6 +33,8 @@ let cato: TestUser;
 let dirk: TestUser;
 
 const V1 = "/api/plein/v1";
+/** Each test crosses three or four servers several times: generous on a loaded machine. */
+const SLOW = 120_000;
 const handleOf = (group: PleinGroup, host: string) => `${group.account.username}@${host}`;
 
 async function storedPost(instance: TestInstance, iri: string) {
@@ -59,7 +61,7 @@ afterAll(async () => {
   await closeInstances(instances);
 });
 
-describe("membership across servers", () => {
+describe("membership across servers", { timeout: SLOW }, () => {
   it("an open group takes a member from another server at once", async () => {
     const group = await createGroup(anna, { name: "open1", display_name: "Open", visibility: "public", join_mode: "open" });
     expect(group.membership?.role).toBe("owner");
@@ -173,7 +175,7 @@ describe("membership across servers", () => {
   });
 });
 
-describe("a closed group's content", () => {
+describe("a closed group's content", { timeout: SLOW }, () => {
   let group: PleinGroup;
   let onB: PleinGroup;
   let onC: PleinGroup;
@@ -269,7 +271,7 @@ describe("a closed group's content", () => {
   });
 });
 
-describe("keeping order", () => {
+describe("keeping order", { timeout: SLOW }, () => {
   it("a report reaches the group's moderators, and a moderator's removal reaches every member's server", async () => {
     const group = await createGroup(anna, { name: "order1", visibility: "closed", join_mode: "open" });
     const onB = await groupOn(bram, handleOf(group, A.host));
@@ -315,7 +317,7 @@ describe("keeping order", () => {
   });
 });
 
-describe("pre-moderated comments", () => {
+describe("pre-moderated comments", { timeout: SLOW }, () => {
   it("a comment waits, invisible everywhere, until a moderator approves it", async () => {
     const group = await createGroup(anna, { name: "moderated1", visibility: "public", join_mode: "open", moderate_comments: true });
     const onB = await groupOn(bram, handleOf(group, A.host));
