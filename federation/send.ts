@@ -23,6 +23,7 @@ import type { Actor, Post } from "../src/db/schema.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
+import { findModule } from "../src/modules/registry.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
@@ -159,6 +160,10 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
         ? { type: m.type, groupId: m.groupId, postId: m.postId, activity, id: newId }
         : null;
     }
+    case "module":
+      return str(m.module) && typeof m.payload === "object" && m.payload !== null && !Array.isArray(m.payload)
+        ? { type: m.type, module: m.module, payload: m.payload as Record<string, unknown> }
+        : null;
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
@@ -332,6 +337,13 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
     }
     case "group.announce":
       return buildGroupAnnounce(ctx, db, config, job);
+    case "module": {
+      const activityPub = findModule(job.module)?.activityPub;
+      if (!activityPub?.deliver) drop(`no module ${job.module} delivers activities`);
+      const out = await activityPub.deliver(db, job.payload) ?? drop(`module ${job.module} has nothing to send`);
+      const sender = await localActor(db, out.senderId);
+      return { sender, activity: out.activity, recipients: toRecipients(config, out.recipients) };
+    }
   }
 }
 

@@ -36,7 +36,13 @@ export type DeliveryJob =
    * A local group redistributes what was posted in it (FEP-1b12): an Announce
    * of the Create, Update or Delete of `postId` to its current members.
    */
-  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string };
+  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string }
+  /**
+   * A content module's own activity (src/modules): the module named builds it
+   * from `payload` (plain JSON, ids chosen when queued) in its
+   * `activityPub.deliver`.
+   */
+  | { type: "module"; module: string; payload: Record<string, unknown> };
 
 export const DELIVERY_QUEUE = "deliveries";
 
