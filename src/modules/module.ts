@@ -104,5 +104,15 @@ export interface ContentModule<Data = unknown> {
   routes?(router: Hono<ApiEnv>): void;
   /** OpenAPI path items of those routes */
   readonly openapi?: Readonly<Record<string, unknown>>;
+  /**
+   * For the OpenAPI document: JSON Schemas of the parameters `parse` reads
+   * besides `text` (`required`: those a create request must have) and of the
+   * `fields` that `present` shows.
+   */
+  readonly schemas?: {
+    readonly input?: Readonly<Record<string, unknown>>;
+    readonly required?: readonly string[];
+    readonly fields?: Readonly<Record<string, unknown>>;
+  };
   readonly activityPub?: ModuleActivityPub<Data>;
 }
