@@ -43,6 +43,7 @@ import {
   undoActivity,
   updateActivity,
   updateActorActivity,
+  updateByReference,
 } from "./translate/outbound.ts";
 
 const logger = getLogger(["plein", "federation", "send"]);
@@ -370,6 +371,10 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
   if (post.local) {
     const author = await localActor(db, post.actor_id);
     inner = job.activity === "create" ? await createActivity(ctx, post, author) : await updateActivity(ctx, post, author);
+  } else if (job.activity === "update") {
+    // Members' servers know the post already: named alone, it would be taken
+    // for a copy they have. An Update makes them fetch its new version.
+    inner = updateByReference(`${job.id}#update`, await anyActor(db, post.actor_id), post);
   }
   // Members on the author's own server have it already; the rest hear it from the group.
   const authorOrigin = new URL(post.iri).origin;
