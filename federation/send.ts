@@ -24,7 +24,7 @@ import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { reportForRecipient } from "../src/domain/reports.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
-import { audience, type AudienceMember, followerAudience, readableByAnyone } from "../src/domain/visibility.ts";
+import { audience, type AudienceMember, followerAudience, memberAudience, readableByAnyone } from "../src/domain/visibility.ts";
 import { findModule } from "../src/modules/registry.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
@@ -381,7 +381,9 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
   if (job.activity === "delete") {
     if (!post.deleted_at) drop(`post ${post.id} is not deleted`);
     const inner = groupDeleteActivity(`${job.id}#delete`, group, post);
-    return { sender: group, activity: groupAnnounceActivity(job.id, group, post, inner), recipients };
+    // A removal goes to every member's server, the author's own included: its copy leaves the group too.
+    const everyone = toRecipients(config, await memberAudience(db, group.id));
+    return { sender: group, activity: groupAnnounceActivity(job.id, group, post, inner), recipients: everyone };
   }
   if (post.deleted_at) drop(`post ${post.id} was deleted since`);
   if (post.moderation !== "approved") drop(`post ${post.id} awaits moderation`);
