@@ -23,6 +23,7 @@ import type { Actor, Post } from "../src/db/schema.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
+import { findModule } from "../src/modules/registry.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
@@ -157,6 +158,12 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
       const activity = m.activity === "create" || m.activity === "update" || m.activity === "delete" ? m.activity : null;
       return id(m.groupId) && id(m.postId) && activity && newId
         ? { type: m.type, groupId: m.groupId, postId: m.postId, activity, id: newId }
+        : null;
+    }
+    case "module": {
+      const payload = m.payload;
+      return str(m.module) && id(m.senderId) && typeof payload === "object" && payload !== null && !Array.isArray(payload) && str(m.id) && URL.canParse(m.id)
+        ? { type: m.type, module: m.module, senderId: m.senderId, payload: payload as Record<string, unknown>, id: m.id }
         : null;
     }
     case "block":
@@ -332,6 +339,14 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
     }
     case "group.announce":
       return buildGroupAnnounce(ctx, db, config, job);
+    case "module": {
+      const build = findModule(job.module)?.activityPub?.deliver;
+      if (!build) drop(`module ${job.module} sends nothing`);
+      const sender = await localActor(db, job.senderId);
+      const out = await build(job.payload, { app: deps, sender, id: new URL(job.id) });
+      if (!out) drop(`module ${job.module} has nothing to send for ${JSON.stringify(job.payload)}`);
+      return { sender, activity: out.activity, recipients: toRecipients(config, out.recipients) };
+    }
   }
 }
 

@@ -36,7 +36,13 @@ export type DeliveryJob =
    * A local group redistributes what was posted in it (FEP-1b12): an Announce
    * of the Create, Update or Delete of `postId` to its current members.
    */
-  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string };
+  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string }
+  /**
+   * An activity of a content module (src/modules): `senderId` (a local actor)
+   * sends what the module's `activityPub.deliver` builds from `payload` (the
+   * module's own JSON), with id `id`.
+   */
+  | { type: "module"; module: string; senderId: string; payload: Record<string, unknown>; id: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 

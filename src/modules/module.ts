@@ -18,7 +18,7 @@ import type { AppContext } from "../context.ts";
 import type { Db } from "../db/database.ts";
 import type { Actor, ObjectType, Post } from "../db/schema.ts";
 import type { NewLocalPost } from "../domain/posts/authoring.ts";
-import type { Viewer } from "../domain/visibility.ts";
+import type { AudienceMember, Viewer } from "../domain/visibility.ts";
 
 /**
  * What a module's create or edit request sets besides the text (which the
@@ -45,6 +45,23 @@ export interface ModuleInboxContext {
   fetchObject(id: URL): Promise<APObject>;
 }
 
+/** Who receives a module's activity (local actors are skipped: they read the database). */
+export type ModuleRecipient = Pick<AudienceMember, "iri" | "inbox" | "sharedInbox" | "local">;
+
+/** What a module's `deliver` is told about a job it queued. */
+export interface ModuleDeliveryContext {
+  app: AppContext;
+  /** the local actor the job names as its sender (it signs the activity) */
+  sender: Actor;
+  /** the activity id chosen when the job was queued: every retry sends the same */
+  id: URL;
+}
+
+export interface ModuleDelivery {
+  activity: Activity;
+  recipients: readonly ModuleRecipient[];
+}
+
 export interface ModuleActivityPub<Data> {
   /** fields its objects carry, merged into the ActivityStreams object's values (Event: startTime...) */
   render?(db: Db, post: Post): Promise<Record<string, unknown>>;
@@ -56,6 +73,12 @@ export interface ModuleActivityPub<Data> {
    * it, false to let the core go on.
    */
   inbox?(activity: Activity, context: ModuleInboxContext): Promise<boolean>;
+  /**
+   * Builds the activity of a delivery job the module queued itself (a
+   * DeliveryJob of type "module", src/domain/jobs.ts, queued in the
+   * transaction of the change): null when there is nothing to send any more.
+   */
+  deliver?(payload: Record<string, unknown>, context: ModuleDeliveryContext): Promise<ModuleDelivery | null>;
 }
 
 export interface ContentModule<Data = unknown> {
@@ -79,6 +102,12 @@ export interface ContentModule<Data = unknown> {
   mayEdit?(db: Db, post: Post, editor: Actor): Promise<boolean>;
   /** stores the module's own rows for a new, edited or received post, in the post's transaction */
   save?(trx: Db, post: Post, data: Data, editor: Actor): Promise<void>;
+  /**
+   * Queues what other servers hear of a local edit of its post, in the edit's
+   * transaction, instead of the core's Update by the author (a wiki revision
+   * goes to the group's server, which numbers it and announces its editor).
+   */
+  queueEditDelivery?(trx: Db, post: Post, editor: Actor): Promise<void>;
   /** the module's own fields of these posts as `viewer` sees them (Plein API, pages) */
   present?(db: Db, posts: readonly Post[], viewer: Viewer): Promise<Map<string, Record<string, unknown>>>;
   /** more routes under /api/plein/v1 */
