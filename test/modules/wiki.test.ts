@@ -197,6 +197,18 @@ describe("editing", () => {
     expect((await api.request<PleinContent>("GET", `${V1}/posts/${p.id}`)).body.content).toContain("anna daarna");
   });
 
+  it("keeps an edit made through the Mastodon API as a revision too, and announces it like any other", async () => {
+    const p = await page(anna, group, { title: "Via Mastodon", text: "eerst" });
+    await api.running.deps.db.deleteFrom("queue_messages").where("queue", "=", "deliveries").execute();
+    const res = await api.request("PUT", `/api/v1/statuses/${p.id}`, { token: anna.token, json: { status: "daarna, uit een app" } });
+    expect(res.status, res.text).toBe(200);
+    expect((await revisions(null, p.id)).map((r) => [r.number, r.editor?.acct])).toEqual([[2, "anna"], [1, "anna"]]);
+    const second = await api.request<Revision>("GET", `${V1}/posts/${p.id}/revisions/2`);
+    expect(second.body).toMatchObject({ title: "Via Mastodon", text: "daarna, uit een app" });
+    const jobs = await api.running.deps.db.selectFrom("queue_messages").select("payload").where("queue", "=", "deliveries").execute();
+    expect(jobs.map((j) => j.payload)).toEqual([expect.objectContaining({ type: "module", module: "wiki", payload: expect.objectContaining({ kind: "announce" }) })]);
+  });
+
   it("takes exactly one of two simultaneous edits of the same revision", async () => {
     const p = await page(anna, group, { title: "Tegelijk", text: "basis" });
     const results = await Promise.all([
