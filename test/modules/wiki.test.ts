@@ -276,3 +276,16 @@ describe("a closed group's wiki", () => {
     expect((await revisions(bram, p.id)).map((r) => r.number)).toEqual([2, 1]);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes the wiki's routes, with references that resolve", async () => {
+    const res = await api.request<{ paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>("GET", `${V1}/openapi.json`);
+    expect(res.status).toBe(200);
+    for (const path of ["/groups/{id}/wiki", "/posts/{id}/revisions", "/posts/{id}/revisions/{number}", "/posts/{id}/revisions/{number}/restore"]) {
+      expect(res.body.paths[path], path).toBeDefined();
+    }
+    const refs = [...JSON.stringify(res.body.paths).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const name of refs) expect(res.body.components.schemas[name], name).toBeDefined();
+  });
+});
