@@ -143,7 +143,7 @@ async function buildDelivery(db: Db, payload: Record<string, unknown>, sender: A
   const [group, author, editor] = await Promise.all([
     findActorById(db, post.group_id), findActorById(db, post.actor_id), findActorById(db, revision.editor_id),
   ]);
-  if (!group || !author || !editor) return null;
+  if (!group || group.gone_at || !author || !editor) return null;
   const page = await revisionPage(db, post, author, group, revision);
   if (job.kind === "propose") {
     // The editor asks the group's server (on another server) to take the edit.

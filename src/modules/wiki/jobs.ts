@@ -7,6 +7,7 @@
  */
 import type { Db } from "../../db/database.ts";
 import type { Actor } from "../../db/schema.ts";
+import { isRowId } from "../../domain/ids.ts";
 import { enqueueDelivery } from "../../domain/jobs.ts";
 import { newActivityIriOf } from "../../domain/urls.ts";
 import type { WikiRevision } from "./tables.ts";
@@ -15,7 +16,7 @@ export type WikiJob = { kind: "propose" | "announce"; revision: string };
 
 export function parseWikiJob(payload: Record<string, unknown>): WikiJob | null {
   const { kind, revision } = payload;
-  if ((kind !== "propose" && kind !== "announce") || typeof revision !== "string" || !/^[1-9][0-9]{0,18}$/.test(revision)) return null;
+  if ((kind !== "propose" && kind !== "announce") || !isRowId(revision)) return null;
   return { kind, revision };
 }
 

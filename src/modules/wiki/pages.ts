@@ -156,6 +156,7 @@ export async function wikiTree(db: Db, viewer: Viewer, groupId: string): Promise
   // The rules keep loops out; should one exist anyway, its pages are shown as roots rather than lost.
   const reached = new Set<string>();
   const visit = (n: WikiNode) => {
+    if (reached.has(n.post.id)) return;
     reached.add(n.post.id);
     n.children.sort(byTitle);
     for (const c of n.children) visit(c);
