@@ -168,10 +168,12 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
       const newId = newActivityId(m, origin);
       return id(m.reportId) && id(m.recipientId) && newId ? { type: m.type, reportId: m.reportId, recipientId: m.recipientId, id: newId } : null;
     }
-    case "module":
-      return str(m.module) && typeof m.payload === "object" && m.payload !== null && !Array.isArray(m.payload)
-        ? { type: m.type, module: m.module, payload: m.payload as Record<string, unknown> }
+    case "module": {
+      const payload = m.payload;
+      return str(m.module) && id(m.senderId) && typeof payload === "object" && payload !== null && !Array.isArray(payload) && str(m.id) && URL.canParse(m.id)
+        ? { type: m.type, module: m.module, senderId: m.senderId, payload: payload as Record<string, unknown>, id: m.id }
         : null;
+    }
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
@@ -355,10 +357,11 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       return { sender, activity: flagActivity(job.id, sender, recipient, report.objectIris, report.comment), recipients: toRecipients(config, [asTarget(recipient)]) };
     }
     case "module": {
-      const activityPub = findModule(job.module)?.activityPub;
-      if (!activityPub?.deliver) drop(`no module ${job.module} delivers activities`);
-      const out = await activityPub.deliver(db, job.payload) ?? drop(`module ${job.module} has nothing to send`);
-      const sender = await localActor(db, out.senderId);
+      const build = findModule(job.module)?.activityPub?.deliver;
+      if (!build) drop(`module ${job.module} sends nothing`);
+      const sender = await localActor(db, job.senderId);
+      const out = await build(job.payload, { app: deps, sender, id: new URL(job.id) });
+      if (!out) drop(`module ${job.module} has nothing to send for ${JSON.stringify(job.payload)}`);
       return { sender, activity: out.activity, recipients: toRecipients(config, out.recipients) };
     }
   }

@@ -24,6 +24,7 @@ import {
   Invite,
   LanguageString,
   Like,
+  Link,
   Mention,
   Note,
   Object as APObject,
@@ -210,13 +211,17 @@ function languageOf(language: string | null): string | null {
 /**
  * What a post's content module adds to its object (src/modules): its own
  * fields, and the generator IRI that tells Plein servers which module it is
- * of. The module's values are the constructor values of the object's type.
+ * of. The module's values are the constructor values of the object's type;
+ * its `tags` (links, FEP-e232) come on top of the post's mentions and hashtags.
  */
-async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<Record<string, never>> {
+async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ tags: Array<APObject | Link>; fields: Record<string, never> }> {
   const module = moduleOfPost(post);
-  if (!module) return {};
-  const fields = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
-  return { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>;
+  if (!module) return { tags: [], fields: {} };
+  const { tags, ...fields } = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
+  return {
+    tags: Array.isArray(tags) ? tags.filter((t): t is APObject | Link => t instanceof APObject || t instanceof Link) : [],
+    fields: { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>,
+  };
 }
 
 /**
@@ -253,6 +258,7 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
   const contents = language && post.content_html
     ? [post.content_html, new LanguageString(post.content_html, language)]
     : [post.content_html];
+  const own = await moduleFields(ctx, post);
   const values = {
     id: new URL(post.iri),
     attribution: new URL(author.iri),
@@ -267,11 +273,11 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     replyTarget: url(post.in_reply_to_iri),
     tos,
     ccs,
-    tags,
+    tags: [...tags, ...own.tags],
     attachments,
     replies: repliesUri(ctx, post),
     audience: group?.iri ?? null,
-    ...await moduleFields(ctx, post),
+    ...own.fields,
   };
   switch (post.type) {
     case "Article": return new Article(values);

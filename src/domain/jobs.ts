@@ -40,11 +40,11 @@ export type DeliveryJob =
   /** our instance actor forwards a report to the server of reported content (or of a group) */
   | { type: "flag"; reportId: string; recipientId: string; id: string }
   /**
-   * A content module's own activity (src/modules): the module named builds it
-   * from `payload` (plain JSON, ids chosen when queued) in its
-   * `activityPub.deliver`.
+   * An activity of a content module (src/modules): `senderId` (a local actor)
+   * sends what the module's `activityPub.deliver` builds from `payload` (the
+   * module's own JSON), with id `id`.
    */
-  | { type: "module"; module: string; payload: Record<string, unknown> };
+  | { type: "module"; module: string; senderId: string; payload: Record<string, unknown>; id: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 

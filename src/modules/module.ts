@@ -45,16 +45,21 @@ export interface ModuleInboxContext {
   fetchObject(id: URL): Promise<APObject>;
 }
 
-/**
- * An activity a module sends (an RSVP, the accepted answer of a question, a
- * group's redistribution of one), built by `deliver` when its queued job runs.
- */
+/** Who receives a module's activity (local actors are skipped: they read the database). */
+export type ModuleRecipient = Pick<AudienceMember, "iri" | "inbox" | "sharedInbox" | "local">;
+
+/** What a module's `deliver` is told about a job it queued. */
+export interface ModuleDeliveryContext {
+  app: AppContext;
+  /** the local actor the job names as its sender (it signs the activity) */
+  sender: Actor;
+  /** the activity id chosen when the job was queued: every retry sends the same */
+  id: URL;
+}
+
 export interface ModuleDelivery {
-  /** the local actor (a person or a group) that signs and sends it */
-  senderId: string;
   activity: Activity;
-  /** who must hear of it; local ones and our own origin are left out */
-  recipients: readonly AudienceMember[];
+  recipients: readonly ModuleRecipient[];
 }
 
 export interface ModuleActivityPub<Data> {
@@ -69,12 +74,11 @@ export interface ModuleActivityPub<Data> {
    */
   inbox?(activity: Activity, context: ModuleInboxContext): Promise<boolean>;
   /**
-   * Builds the activity of a delivery job the module queued in the
-   * transaction of its change (`enqueueDelivery(trx, { type: "module",
-   * module, payload })`, src/domain/jobs.ts); `payload` is the JSON it queued.
-   * Null when there is nothing to send any more (the job is dropped).
+   * Builds the activity of a delivery job the module queued itself (a
+   * DeliveryJob of type "module", src/domain/jobs.ts, queued in the
+   * transaction of the change): null when there is nothing to send any more.
    */
-  deliver?(db: Db, payload: Readonly<Record<string, unknown>>): Promise<ModuleDelivery | null>;
+  deliver?(payload: Record<string, unknown>, context: ModuleDeliveryContext): Promise<ModuleDelivery | null>;
 }
 
 export interface ContentModule<Data = unknown> {
@@ -98,6 +102,12 @@ export interface ContentModule<Data = unknown> {
   mayEdit?(db: Db, post: Post, editor: Actor): Promise<boolean>;
   /** stores the module's own rows for a new, edited or received post, in the post's transaction */
   save?(trx: Db, post: Post, data: Data, editor: Actor): Promise<void>;
+  /**
+   * Queues what other servers hear of a local edit of its post, in the edit's
+   * transaction, instead of the core's Update by the author (a wiki revision
+   * goes to the group's server, which numbers it and announces its editor).
+   */
+  queueEditDelivery?(trx: Db, post: Post, editor: Actor): Promise<void>;
   /** the module's own fields of these posts as `viewer` sees them (Plein API, pages) */
   present?(db: Db, posts: readonly Post[], viewer: Viewer): Promise<Map<string, Record<string, unknown>>>;
   /** more routes under /api/plein/v1 */

@@ -31,13 +31,12 @@ const pingModule: ContentModule = {
   generator: "urn:plein:module:pingtest",
   defaultOn: false,
   activityPub: {
-    async deliver(db, payload) {
+    async deliver(payload, { app, sender, id }) {
       if (payload.nothing === true) return null;
-      const [sender, target] = await Promise.all([findActorById(db, String(payload.senderId)), findActorById(db, String(payload.targetId))]);
-      if (!sender || !target) return null;
+      const target = await findActorById(app.db, String(payload.targetId));
+      if (!target) return null;
       return {
-        senderId: sender.id,
-        activity: new Accept({ id: new URL(String(payload.id)), actor: new URL(sender.iri), object: new URL(String(payload.object)), to: new URL(target.iri) }),
+        activity: new Accept({ id, actor: new URL(sender.iri), object: new URL(String(payload.object)), to: new URL(target.iri) }),
         recipients: [{ actorId: target.id, iri: target.iri, inbox: target.inbox_url, sharedInbox: target.shared_inbox_url, local: target.local }],
       };
     },
@@ -66,7 +65,7 @@ describe("module deliveries", () => {
   it("the module's activity goes to the recipients it names, signed by its sender", async () => {
     const id = newActivityIriOf(alice, "accept");
     await plein.db.transaction().execute((trx) => enqueueDelivery(trx, {
-      type: "module", module: "pingtest", payload: { senderId: alice.id, targetId: bobRow.id, id, object: "https://example.org/thing" },
+      type: "module", module: "pingtest", senderId: alice.id, id, payload: { targetId: bobRow.id, object: "https://example.org/thing" },
     }));
     expect(await plein.deliverQueued()).toBe(1);
     const sent = inboxPosts().map((r) => JSON.parse(r.body) as Record<string, unknown>);
@@ -78,8 +77,9 @@ describe("module deliveries", () => {
   it("a job the module has nothing for, or naming no module, is dropped", async () => {
     const before = inboxPosts().length;
     await plein.db.transaction().execute(async (trx) => {
-      await enqueueDelivery(trx, { type: "module", module: "pingtest", payload: { nothing: true } });
-      await enqueueDelivery(trx, { type: "module", module: "nosuchmodule", payload: {} });
+      const id = newActivityIriOf(alice, "accept");
+      await enqueueDelivery(trx, { type: "module", module: "pingtest", senderId: alice.id, id, payload: { nothing: true } });
+      await enqueueDelivery(trx, { type: "module", module: "nosuchmodule", senderId: alice.id, id, payload: {} });
     });
     expect(await plein.deliverQueued()).toBe(2);
     expect(inboxPosts().length).toBe(before);
@@ -87,10 +87,12 @@ describe("module deliveries", () => {
 
   it("a malformed module job is not acted on", () => {
     const origin = plein.origin;
-    expect(parseDeliveryJob({ type: "module", module: "pingtest", payload: [1] }, origin)).toBeNull();
-    expect(parseDeliveryJob({ type: "module", module: "", payload: {} }, origin)).toBeNull();
-    expect(parseDeliveryJob({ type: "module", module: "pingtest" }, origin)).toBeNull();
-    expect(parseDeliveryJob({ type: "module", module: "pingtest", payload: { a: 1 } }, origin))
-      .toEqual({ type: "module", module: "pingtest", payload: { a: 1 } });
+    const ok = { type: "module", module: "pingtest", senderId: alice.id, id: "https://plein.test/activities/accept/1" };
+    expect(parseDeliveryJob({ ...ok, payload: [1] }, origin)).toBeNull();
+    expect(parseDeliveryJob({ ...ok, module: "", payload: {} }, origin)).toBeNull();
+    expect(parseDeliveryJob(ok, origin)).toBeNull();
+    expect(parseDeliveryJob({ ...ok, senderId: "x", payload: {} }, origin)).toBeNull();
+    expect(parseDeliveryJob({ ...ok, id: "not a url", payload: {} }, origin)).toBeNull();
+    expect(parseDeliveryJob({ ...ok, payload: { a: 1 } }, origin)).toEqual({ ...ok, payload: { a: 1 } });
   });
 });

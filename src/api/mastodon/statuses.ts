@@ -19,7 +19,8 @@ import { composeText, groupOfStatus, parseNewStatus, parseStatusText } from "./c
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
 import { renderStatus, renderStatuses } from "./entities/status.ts";
-import { oneOf, pageParams, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { oneOf, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { moduleOfPost } from "../../modules/registry.ts";
 import { scopeComposedAs } from "../../domain/scopes.ts";
 
 const READ = ["read:statuses"] as const;
@@ -92,6 +93,12 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     if (existing.actor_id !== me.id || existing.reblog_of_id) throw notFound();
     const input = parseStatusText(await readParams(c));
     const formatted = await composeText(deps, input.text);
+    // A content module's post keeps the module's rules of an edit (a wiki page's revision, and how it travels):
+    // an edit of the text alone, as Plein's API makes one without the module's fields.
+    const module = moduleOfPost(existing);
+    const moduleData = module?.parse ? module.parse(Object.create(null) as Params, "edit").data : null;
+    const save = module?.save;
+    const queueEdit = module?.queueEditDelivery;
     const post = await editLocalPost(deps.db, me, id, {
       contentHtml: formatted.html,
       contentSource: input.text,
@@ -100,6 +107,9 @@ export function mountStatuses(app: Hono<AppEnv>): void {
       mentionIds: formatted.mentionIds,
       tags: formatted.tags,
       ...(input.language !== undefined ? { language: input.language } : {}),
+    }, {
+      ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, moduleData, me) } : {}),
+      ...(queueEdit ? { queueDelivery: (trx, p: Post) => queueEdit(trx, p, me) } : {}),
     });
     return statusJson(c, viewer, post);
   });

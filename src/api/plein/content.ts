@@ -142,6 +142,7 @@ export function mountContentRoutes(r: Hono<ApiEnv>): void {
     const formatted = await composeText(deps, text);
     const save = module?.save;
     const mayEdit = module?.mayEdit;
+    const queueEdit = module?.queueEditDelivery;
     const post = await editLocalPost(deps.db, me, existing.id, {
       name: existing.name,
       summary: existing.summary,
@@ -154,6 +155,7 @@ export function mountContentRoutes(r: Hono<ApiEnv>): void {
     }, {
       ...(mayEdit ? { mayEdit: (p: Post) => mayEdit(deps.db, p, me) } : {}),
       ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, input.data, me) } : {}),
+      ...(queueEdit ? { queueDelivery: (trx, p: Post) => queueEdit(trx, p, me) } : {}),
     });
     return one(c, viewer, post);
   });

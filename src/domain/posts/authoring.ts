@@ -96,15 +96,21 @@ export interface PostEdit {
 
 /**
  * The author edits a post; its scope never changes by an edit. A content
- * module that lets others edit (a wiki page) passes `mayEdit`, and stores its
- * own rows (a revision) in the edit's transaction with `inTransaction`.
+ * module that lets others edit (a wiki page) passes `mayEdit`, stores its
+ * own rows (a revision) in the edit's transaction with `inTransaction`, and
+ * may tell other servers of the edit itself (`queueDelivery`, instead of the
+ * core's Update by the author).
  */
 export async function editLocalPost(
   db: Db,
   author: Actor,
   postId: string,
   edit: PostEdit,
-  options: { mayEdit?: (post: Post) => Promise<boolean>; inTransaction?: (trx: Db, post: Post) => Promise<void> } = {},
+  options: {
+    mayEdit?: (post: Post) => Promise<boolean>;
+    inTransaction?: (trx: Db, post: Post) => Promise<void>;
+    queueDelivery?: (trx: Db, post: Post) => Promise<void>;
+  } = {},
 ): Promise<Post> {
   checkLengths(edit);
   const post = await getPost(db, postId);
@@ -122,7 +128,8 @@ export async function editLocalPost(
     }).where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     await replaceDetails(trx, post.id, edit);
     if (options.inTransaction) await options.inTransaction(trx, updated);
-    await queuePostDelivery(trx, updated, "update");
+    if (options.queueDelivery) await options.queueDelivery(trx, updated);
+    else await queuePostDelivery(trx, updated, "update");
     await notifyOfEdit(trx, updated);
     return updated;
   });

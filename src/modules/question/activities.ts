@@ -13,12 +13,11 @@
  *   and keeps the latest by the group's time.
  */
 import { Accept, type Activity, Announce, PUBLIC_COLLECTION, Reject } from "@fedify/vocab";
-import type { Db } from "../../db/database.ts";
 import { forbidden, invalid } from "../../domain/errors.ts";
 import { getPost } from "../../domain/posts/read.ts";
 import { findActorById, findActorByIri } from "../../domain/remote-actors.ts";
 import { audience, memberAudience, readableByAnyone } from "../../domain/visibility.ts";
-import type { ModuleDelivery, ModuleInboxContext } from "../module.ts";
+import type { ModuleDelivery, ModuleDeliveryContext, ModuleInboxContext } from "../module.ts";
 import {
   type AnnouncePayload,
   type DecisionKind,
@@ -62,7 +61,8 @@ function decisionKind(v: unknown): DecisionKind | null {
 }
 
 /** Builds what rules.ts queued: the group's Announce of a decision, or a person's decision sent to the group. */
-export async function deliverDecision(db: Db, payload: Readonly<Record<string, unknown>>): Promise<ModuleDelivery | null> {
+export async function deliverDecision(payload: Readonly<Record<string, unknown>>, context: ModuleDeliveryContext): Promise<ModuleDelivery | null> {
+  const db = context.app.db;
   const questionId = text(payload.questionId);
   const kind = decisionKind(payload.decision);
   const answer = url(payload.answerIri);
@@ -82,8 +82,8 @@ export async function deliverDecision(db: Db, payload: Readonly<Record<string, u
     const members = group.followers_url ? [new URL(group.followers_url)] : [];
     const open = readableByAnyone(question.visibility);
     const inner = decisionActivity(kind, { id: activityIri, actor: acceptor, object: answer, target: new URL(question.iri), published: at, audience: groupIri });
+    if (context.sender.id !== group.id) return null;
     return {
-      senderId: group.id,
       activity: new Announce({
         id, actor: groupIri, object: inner, published: at, audience: groupIri,
         tos: open ? [PUBLIC_COLLECTION] : members, ccs: open ? members : [],
@@ -95,8 +95,8 @@ export async function deliverDecision(db: Db, payload: Readonly<Record<string, u
     const p = payload as SendPayload;
     const actor = text(p.actorId) ? await findActorById(db, p.actorId) : undefined;
     if (!actor?.local || group.local) return null;
+    if (context.sender.id !== actor.id) return null;
     return {
-      senderId: actor.id,
       activity: decisionActivity(kind, {
         id, actor: new URL(actor.iri), object: answer, target: new URL(question.iri), published: at, audience: groupIri, tos: [groupIri],
       }),

@@ -125,7 +125,7 @@ async function recordAndAnnounce(db: Db, group: GroupView, question: Post, decis
       acceptorIri: decision.acceptorIri, activityIri: decision.activityIri, at: decision.at.toISOString(),
       id: newActivityIriOf(group.actor, "announce"),
     };
-    await enqueueDelivery(trx, { type: "module", module: QUESTION_MODULE, payload }, group.actor.id);
+    await enqueueDelivery(trx, { type: "module", module: QUESTION_MODULE, senderId: group.actor.id, payload, id: payload.id }, group.actor.id);
     return true;
   });
 }
@@ -159,7 +159,8 @@ export async function decide(db: Db, question: Post, answer: Post | null, by: Ac
   const payload: SendPayload = {
     kind: "send", questionId: question.id, decision: kind, answerIri, actorId: by.id, id: activityIri, at: new Date().toISOString(),
   };
-  await db.transaction().execute((trx) => enqueueDelivery(trx, { type: "module", module: QUESTION_MODULE, payload }, by.id));
+  await db.transaction().execute((trx) =>
+    enqueueDelivery(trx, { type: "module", module: QUESTION_MODULE, senderId: by.id, payload, id: payload.id }, by.id));
   return "sent";
 }
 
