@@ -372,6 +372,11 @@ function acceptedFollow(w: World, follower: number, followee: number): boolean {
   return w.follows.some((f) => f.follower === follower && f.followee === followee && f.state === "accepted");
 }
 
+/** Whether `actor` holds a membership in state "member" of group `g` (the home timeline's group source). */
+function isCurrentMember(w: World, actor: number, g: number | null): boolean {
+  return g !== null && w.memberships.some((m) => m.group === g && m.member === actor && m.state === "member");
+}
+
 function blocks(w: World, actor: number, target: number): boolean {
   return w.blocks.some((b) => b.actor === actor && b.target === target);
 }
@@ -631,6 +636,7 @@ describe("timelines only ever show what the rule allows", () => {
             shown(home, "home");
             expect(home, `home of ${v.label}`).toEqual(all.filter((i) => sees(i) && (
               at(w.posts, i).author === me || acceptedFollow(w, me, at(w.posts, i).author) || at(w.posts, i).mentions.includes(me)
+              || isCurrentMember(w, me, at(w.posts, i).group)
             )).sort(byIdDesc(ids)));
             // Paging with max_id walks the same list.
             const paged: number[] = [];

@@ -7,11 +7,11 @@
 import { Hono } from "hono";
 import type { AppContext } from "../../context.ts";
 import type { Actor, Post } from "../../db/schema.ts";
-import { invalid, notFound } from "../../domain/errors.ts";
+import { forbidden, invalid, notFound } from "../../domain/errors.ts";
 import { groupPosts } from "../../domain/group-content.ts";
 import { isModerator, membershipOf } from "../../domain/membership.ts";
 import { removePost } from "../../domain/moderation.ts";
-import { findGroup } from "../../domain/groups.ts";
+import { findGroup, type GroupView, moduleEnabled } from "../../domain/groups.ts";
 import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { context } from "../../domain/timelines.ts";
@@ -79,8 +79,10 @@ async function one(c: ApiContext, viewer: Viewer, post: Post) {
   return c.json(json);
 }
 
-async function createIn(deps: AppContext, author: Actor, params: Params, place: { groupId?: string; inReplyToId?: string }): Promise<Post> {
+async function createIn(deps: AppContext, author: Actor, params: Params, place: { group?: GroupView; inReplyToId?: string }): Promise<Post> {
   const module = place.inReplyToId ? undefined : moduleParam(params, false);
+  // A module the group does not use is refused before its fields are read: the answer is 403 whatever else is wrong.
+  if (module && place.group && !moduleEnabled(place.group, module.name)) throw forbidden(`This group does not use ${module.name}`);
   const text = textParam(params, true)!;
   const input = moduleInput(module, params, "create");
   const formatted = await composeText(deps, text);
@@ -93,7 +95,7 @@ async function createIn(deps: AppContext, author: Actor, params: Params, place: 
     mentionIds: formatted.mentionIds,
     tags: formatted.tags,
     visibility: "public",
-    ...(place.groupId ? { groupId: place.groupId } : {}),
+    ...(place.group ? { groupId: place.group.actor.id } : {}),
     ...(place.inReplyToId ? { inReplyToId: place.inReplyToId } : {}),
     ...(module ? { module: module.name } : {}),
   }, save ? (trx, post) => save(trx, post, input.data, author) : undefined);
@@ -119,7 +121,7 @@ export function mountContentRoutes(r: Hono<ApiEnv>): void {
     const deps = c.get("deps");
     const viewer = viewerOf(c);
     const group = await visibleGroup(deps, viewer, pathId(c));
-    const post = await createIn(deps, currentAccount(c), await readParams(c), { groupId: group.actor.id });
+    const post = await createIn(deps, currentAccount(c), await readParams(c), { group });
     return one(c, viewer, post);
   });
 
