@@ -26,6 +26,7 @@ import { reportForRecipient } from "../src/domain/reports.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
+import { findModule } from "../src/modules/registry.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
   acceptFollowActivity,
@@ -104,6 +105,13 @@ function newActivityId(m: Record<string, unknown>, origin: URL): string | null {
   return str(m.id) && URL.canParse(m.id) ? m.id : null;
 }
 
+/** A flat object of strings (a module job's payload), or null. */
+function stringRecord(v: unknown): Record<string, string> | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const entries = Object.entries(v);
+  return entries.every(([, value]) => typeof value === "string") ? Object.fromEntries(entries) as Record<string, string> : null;
+}
+
 /** The queue holds JSON written by our own domain code; still, nothing unexpected is acted on. */
 export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | null {
   if (typeof message !== "object" || message === null) return null;
@@ -165,6 +173,11 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
     case "flag": {
       const newId = newActivityId(m, origin);
       return id(m.reportId) && id(m.recipientId) && newId ? { type: m.type, reportId: m.reportId, recipientId: m.recipientId, id: newId } : null;
+    }
+    case "module": {
+      const newId = newActivityId(m, origin);
+      const payload = stringRecord(m.payload);
+      return str(m.module) && payload && newId ? { type: m.type, module: m.module, payload, id: newId } : null;
     }
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
@@ -339,6 +352,12 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
     }
     case "group.announce":
       return buildGroupAnnounce(ctx, db, config, job);
+    case "module": {
+      const deliver = findModule(job.module)?.activityPub?.deliver ?? drop(`no module ${job.module} delivers`);
+      const out = (await deliver(db, { payload: job.payload, id: job.id })) ?? drop(`module ${job.module} has nothing to send`);
+      if (!out.sender.local) drop(`module ${job.module} named a sender that is not local`);
+      return { sender: out.sender, activity: out.activity, recipients: toRecipients(config, out.recipients.map(asTarget)) };
+    }
     case "flag": {
       const sender = (await findInstanceActor(db, config.origin)) ?? drop("no instance actor");
       const recipient = await anyActor(db, job.recipientId);

@@ -212,11 +212,15 @@ function languageOf(language: string | null): string | null {
  * fields, and the generator IRI that tells Plein servers which module it is
  * of. The module's values are the constructor values of the object's type.
  */
-async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<Record<string, never>> {
+async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ attachments: APObject[]; rest: Record<string, never> }> {
   const module = moduleOfPost(post);
-  if (!module) return {};
-  const fields = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
-  return { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>;
+  if (!module) return { attachments: [], rest: {} };
+  const { attachments, ...fields } = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
+  return {
+    // Added to the post's media, never replacing them.
+    attachments: Array.isArray(attachments) ? attachments.filter((a): a is APObject => a instanceof APObject) : [],
+    rest: { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>,
+  };
 }
 
 /**
@@ -238,7 +242,7 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     }),
     ...d.tags.map((t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t)}`, origin), name: `#${t}` })),
   ];
-  const attachments = d.attachments.flatMap((a) => {
+  const media = d.attachments.flatMap((a) => {
     const href = url(a.url);
     if (!href) return [];
     return [new Document({
@@ -250,6 +254,7 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     })];
   });
   const language = languageOf(post.language);
+  const module = await moduleFields(ctx, post);
   const contents = language && post.content_html
     ? [post.content_html, new LanguageString(post.content_html, language)]
     : [post.content_html];
@@ -268,10 +273,10 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     tos,
     ccs,
     tags,
-    attachments,
+    attachments: [...media, ...module.attachments],
     replies: repliesUri(ctx, post),
     audience: group?.iri ?? null,
-    ...await moduleFields(ctx, post),
+    ...module.rest,
   };
   switch (post.type) {
     case "Article": return new Article(values);

@@ -38,7 +38,12 @@ export type DeliveryJob =
    */
   | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string }
   /** our instance actor forwards a report to the server of reported content (or of a group) */
-  | { type: "flag"; reportId: string; recipientId: string; id: string };
+  | { type: "flag"; reportId: string; recipientId: string; id: string }
+  /**
+   * A content module's own activity (an RSVP to an event on another server):
+   * the module named builds it from `payload` (src/modules, `activityPub.deliver`).
+   */
+  | { type: "module"; module: string; payload: Record<string, string>; id: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 

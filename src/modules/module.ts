@@ -43,10 +43,33 @@ export interface ModuleInboxContext {
    * document must carry that id); for objects that cannot be trusted as embedded.
    */
   fetchObject(id: URL): Promise<APObject>;
+  /**
+   * May the signer see this post? As the visibility rule says for the signer;
+   * for a post in a group on another server, as that group's members
+   * collection says about the signer's server (asked when not known lately).
+   */
+  canSee(post: Post): Promise<boolean>;
+}
+
+/** One of a module's own delivery jobs, as it queued it (src/domain/jobs.ts `type: "module"`). */
+export interface ModuleJob {
+  payload: Readonly<Record<string, string>>;
+  /** the id of the activity the job sends, chosen when it was queued */
+  id: string;
+}
+
+/** What a module's delivery job sends: a local actor's activity, to these actors' servers. */
+export interface ModuleDelivery {
+  sender: Actor;
+  activity: Activity;
+  recipients: Actor[];
 }
 
 export interface ModuleActivityPub<Data> {
-  /** fields its objects carry, merged into the ActivityStreams object's values (Event: startTime...) */
+  /**
+   * Fields its objects carry, merged into the ActivityStreams object's values
+   * (Event: startTime...); its `attachments` are added to the post's media.
+   */
   render?(db: Db, post: Post): Promise<Record<string, unknown>>;
   /** what an inbound object of this module carries for it (null: nothing usable) */
   read?(object: APObject): Promise<Data | null>;
@@ -56,6 +79,11 @@ export interface ModuleActivityPub<Data> {
    * it, false to let the core go on.
    */
   inbox?(activity: Activity, context: ModuleInboxContext): Promise<boolean>;
+  /**
+   * Builds the activity of one of its delivery jobs (an RSVP sent to an
+   * event's server); null when there is nothing to send any more.
+   */
+  deliver?(db: Db, job: ModuleJob): Promise<ModuleDelivery | null>;
 }
 
 export interface ContentModule<Data = unknown> {
