@@ -38,6 +38,7 @@ import {
   followActivity,
   groupAnnounceActivity,
   groupDeleteActivity,
+  groupUpdateActivity,
   inviteActivity,
   acceptInviteActivity,
   likeActivity,
@@ -391,6 +392,10 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
   if (post.local) {
     const author = await localActor(db, post.actor_id);
     inner = job.activity === "create" ? await createActivity(ctx, post, author) : await updateActivity(ctx, post, author);
+  } else if (job.activity === "update") {
+    // Members' servers hold the post already, and take a bare id for one they have: the
+    // group's Update names it, and they fetch it again from its own server.
+    inner = groupUpdateActivity(`${job.id}#update`, group, post);
   }
   // Members on the author's own server have it already; the rest hear it from the group.
   const authorOrigin = new URL(post.iri).origin;

@@ -407,6 +407,20 @@ export function groupAnnounceActivity(id: string, group: Actor, post: Pick<Post,
   });
 }
 
+/**
+ * The group tells its members that a post made in it by someone of another
+ * server changed: an Update naming the post by id (receivers fetch it from
+ * its own server, the group does not vouch for its content).
+ */
+export function groupUpdateActivity(id: string, group: Actor, post: Pick<Post, "iri">): Update {
+  return new Update({
+    id: new URL(id),
+    actor: new URL(group.iri),
+    object: new URL(post.iri),
+    audience: new URL(group.iri),
+  });
+}
+
 /** The group removes a post from itself (deleted by its author, or by a moderator): a Delete by the group. */
 export function groupDeleteActivity(id: string, group: Actor, post: Pick<Post, "iri" | "type" | "deleted_at">): Delete {
   return new Delete({

@@ -217,6 +217,17 @@ describe("a closed group's content", () => {
     expect((await signedFetchObject(C, C.host, post.uri)).status).toBe(200);
   });
 
+  it("a member's edit from B reaches A and C through the group", async () => {
+    const post = await postInGroup(bram, onB.id, { text: "Overleg op dinsdag" });
+    await waitForGroupPost(cato, onC.id, post.uri);
+    const edited = await bram.api.patch<{ content: string }>(`${V1}/posts/${post.id}`, { text: "Overleg op woensdag" });
+    expect(edited.status).toBe(200);
+    for (const [user, groupId] of [[anna, group.id], [cato, onC.id]] as const) {
+      await waitFor(async () => (await groupPosts(user, groupId)).find((p) => p.uri === post.uri)?.content.includes("woensdag"),
+        { message: `the edit reaches ${user.handle}` });
+    }
+  });
+
   it("a comment from C reaches B through the group", async () => {
     const thread = await postInGroup(bram, onB.id, { text: "Wie komt er naar het overleg?" });
     const onCThread = await waitForGroupPost(cato, onC.id, thread.uri);
