@@ -24,11 +24,13 @@ import {
   Invite,
   LanguageString,
   Like,
+  Link,
   Mention,
   Note,
   Object as APObject,
   Page,
   Place,
+  PropertyValue,
   PUBLIC_COLLECTION,
   Question,
   Reject,
@@ -212,13 +214,17 @@ function languageOf(language: string | null): string | null {
  * fields, and the generator IRI that tells Plein servers which module it is
  * of. The module's values are the constructor values of the object's type.
  */
-async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ attachments: APObject[]; rest: Record<string, never> }> {
+type Attachment = APObject | Link | PropertyValue;
+
+async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ attachments: Attachment[]; rest: Record<string, never> }> {
   const module = moduleOfPost(post);
   if (!module) return { attachments: [], rest: {} };
   const { attachments, ...fields } = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
   return {
     // Added to the post's media, never replacing them.
-    attachments: Array.isArray(attachments) ? attachments.filter((a): a is APObject => a instanceof APObject) : [],
+    attachments: Array.isArray(attachments)
+      ? attachments.filter((a): a is Attachment => a instanceof APObject || a instanceof Link || a instanceof PropertyValue)
+      : [],
     rest: { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>,
   };
 }
