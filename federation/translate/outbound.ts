@@ -29,7 +29,6 @@ import {
   Note,
   Object as APObject,
   Page,
-  Place,
   PropertyValue,
   PUBLIC_COLLECTION,
   Question,
@@ -152,8 +151,7 @@ export function repliesUri(ctx: Context<AppContext>, post: Pick<Post, "iri" | "t
 }
 
 /**
- * The type-specific fields kept in `posts.extra`:
- * - Event: `startTime`, `endTime` (ISO 8601), `location` (a string, or `{ name, address? }`)
+ * The type-specific fields kept in `posts.extra` (an Event's are its module's, src/modules/event):
  * - Question (a poll): `poll: { options: [{ title, votes? }], multiple?, endTime?, closed?, voters? }`
  *   (the shape federation/translate/inbound.ts stores; `name` is read for `title` too)
  */
@@ -189,15 +187,6 @@ function pollOf(extra: unknown): Poll | null {
     closed: parseInstant(raw.closed),
     voters: typeof raw.voters === "number" && Number.isFinite(raw.voters) ? Math.max(0, Math.floor(raw.voters)) : null,
   };
-}
-
-function locationOf(value: unknown): Place | null {
-  if (typeof value === "string" && value) return new Place({ name: value });
-  if (isRecord(value) && typeof value.name === "string" && value.name) {
-    const address = typeof value.address === "string" && value.address ? value.address : null;
-    return new Place({ name: value.name, ...(address ? { summary: address } : {}) });
-  }
-  return null;
 }
 
 function languageOf(language: string | null): string | null {
@@ -288,16 +277,7 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     case "Article": return new Article(values);
     case "Page": return new Page(values);
     case "Document": return new Document(values);
-    case "Event": {
-      const extra = isRecord(post.extra) ? post.extra : {};
-      return new Event({
-        startTime: parseInstant(extra.startTime),
-        endTime: parseInstant(extra.endTime),
-        location: locationOf(extra.location),
-        // A module's own fields (the event module's times and place) take precedence.
-        ...values,
-      });
-    }
+    case "Event": return new Event(values);
     case "Question": {
       const poll = pollOf(post.extra);
       if (!poll) return new Note(values);
