@@ -27,6 +27,7 @@ import {
   PropertyValue,
   Reject,
   TentativeAccept,
+  TentativeReject,
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Db } from "../../db/database.ts";
@@ -38,6 +39,7 @@ import { httpUrl, remoteText } from "../../../federation/translate/inbound.ts";
 import type { ModuleActivityPub, ModuleDelivery, ModuleInboxContext, ModuleJob } from "../module.ts";
 import type { EventData, EventPlace, PublishedRsvp, RemoteEvent, RsvpCounts } from "./data.ts";
 import { detailsOf } from "./details.ts";
+import { listOrder } from "./lists.ts";
 import { ACTIVITYSTREAMS, firstString, isNode, type JsonNode, MOBILIZON, rawObject, schemaOrg, valuesOf } from "./jsonld.ts";
 import { answerable, answerReceived, MAX_PUBLISHED_RSVPS, mayRespond, respond, sentRsvpByActivity } from "./rsvp.ts";
 import { events, RSVP_STATUSES, type RsvpStatus } from "./tables.ts";
@@ -58,7 +60,7 @@ const MAX_ADDRESS = 500;
 async function listsOf(db: Db, postId: string) {
   const rows = await events(db).selectFrom("event_rsvps").select(["actor_iri", "status", "waitlist_position"])
     .where("post_id", "=", postId).where("pending", "=", false)
-    .orderBy("status").orderBy("waitlist_position").orderBy("id")
+    .orderBy("status").orderBy("waitlist_position").orderBy(listOrder)
     .execute();
   const lists: Record<keyof typeof LISTS, URL[]> = { going: [], waitlist: [], maybe: [], notGoing: [] };
   for (const r of rows) {
@@ -174,7 +176,7 @@ function publishedRsvps(lists: Found["lists"]): { counts: RsvpCounts; rsvps: Pub
     for (const [i, iri] of items.entries()) {
       if (seen.has(iri.href) || rsvps.length >= MAX_PUBLISHED_RSVPS) continue;
       seen.add(iri.href);
-      rsvps.push({ actorIri: iri.href, status, waitlistPosition: waiting ? i + 1 : null });
+      rsvps.push({ actorIri: iri.href, status, waitlistPosition: waiting ? i + 1 : null, rank: i + 1 });
     }
   };
   add(list(LISTS.going).items, "going", false);
@@ -229,9 +231,11 @@ async function read(object: APObject): Promise<EventData | null> {
 
 /* ---------------- receiving RSVPs ---------------- */
 
+/** An RSVP's answer by its type (TentativeAccept is a kind of Accept, TentativeReject of Reject: asked first). */
 function statusOf(activity: Activity): { status: RsvpStatus; viaJoin: boolean } | null {
-  if (activity instanceof Accept) return { status: "going", viaJoin: false };
   if (activity instanceof TentativeAccept) return { status: "maybe", viaJoin: false };
+  if (activity instanceof TentativeReject) return null;
+  if (activity instanceof Accept) return { status: "going", viaJoin: false };
   if (activity instanceof Reject) return { status: "not_going", viaJoin: false };
   if (activity instanceof Join) return { status: "going", viaJoin: true };
   if (activity instanceof Leave) return { status: "not_going", viaJoin: false };
@@ -261,7 +265,8 @@ async function receiveRsvp(post: Post, activity: Activity, answer: { status: Rsv
 /** Mobilizon answers one of our people's Join of its event: a place (Accept), or none (Reject). */
 async function receiveAnswer(activity: Activity, ctx: ModuleInboxContext): Promise<boolean> {
   const objectId = activity.objectId;
-  if (!objectId || !(activity instanceof Accept || activity instanceof Reject)) return false;
+  const tentative = activity instanceof TentativeAccept || activity instanceof TentativeReject;
+  if (!objectId || tentative || !(activity instanceof Accept || activity instanceof Reject)) return false;
   const rsvp = await sentRsvpByActivity(ctx.app.db, objectId.href);
   if (!rsvp?.pending) return false;
   const post = await getPost(ctx.app.db, rsvp.post_id);

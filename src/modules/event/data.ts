@@ -35,6 +35,8 @@ export interface PublishedRsvp {
   status: RsvpStatus;
   /** 1 first; null: not waiting */
   waitlistPosition: number | null;
+  /** place in its list, 1 first */
+  rank: number;
 }
 
 /** What a remote Event object says. */

@@ -1,4 +1,5 @@
 /** Lists of the event module: a post's attendees, a group's calendar. */
+import { sql } from "kysely";
 import type { Db } from "../../db/database.ts";
 import type { Post } from "../../db/schema.ts";
 import { visibleTo, type Viewer } from "../../domain/visibility.ts";
@@ -24,13 +25,16 @@ export async function attendees(db: Db, postId: string, list: AttendeeList, page
   }
   q = q.where("status", "=", list);
   if (list === "going") q = q.where("waitlist_position", "is", null);
-  if (page.after !== undefined) q = q.where("id", ">", String(page.after));
-  return q.orderBy("id").limit(page.limit).execute();
+  if (page.after !== undefined) q = q.where(listOrder, ">", String(page.after));
+  return q.orderBy(listOrder).limit(page.limit).execute();
 }
+
+/** The order of a list: as a remote event's server published it, else as the answers came. */
+export const listOrder = sql<string>`coalesce(list_rank, id)`;
 
 /** The cursor of an attendee entry, for the next page. */
 export function cursorOf(row: EventRsvp): number {
-  return row.waitlist_position ?? Number(row.id);
+  return row.waitlist_position ?? row.list_rank ?? Number(row.id);
 }
 
 export interface CalendarWindow {

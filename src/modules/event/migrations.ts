@@ -34,6 +34,7 @@ const eventTables: Migration = {
       .addColumn("actor_id", "bigint", (c) => c.references("actors.id").onDelete("cascade"))
       .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('going', 'maybe', 'not_going')`))
       .addColumn("waitlist_position", "integer")
+      .addColumn("list_rank", "integer")
       .addColumn("pending", "boolean", (c) => c.notNull().defaultTo(false))
       .addColumn("activity_iri", "text")
       .addColumn("via_join", "boolean", (c) => c.notNull().defaultTo(false))
@@ -42,8 +43,7 @@ const eventTables: Migration = {
       .addUniqueConstraint("event_rsvps_pair", ["post_id", "actor_iri"])
       .addCheckConstraint("event_rsvps_waitlist_going", sql`waitlist_position is null or status = 'going'`)
       .execute();
-    // Attendee lists by status; "my RSVP" of many events at once.
-    await db.schema.createIndex("event_rsvps_list").on("event_rsvps").columns(["post_id", "status", "waitlist_position", "id"]).execute();
+    // Attendee lists read an event's rows through event_rsvps_pair; "my RSVP" of many events at once:
     await db.schema.createIndex("event_rsvps_actor").on("event_rsvps").columns(["actor_id", "post_id"])
       .where(sql.ref("actor_id"), "is not", null).execute();
     // Answers (Mobilizon's Accept of a Join) find the RSVP by its activity.

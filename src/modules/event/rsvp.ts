@@ -241,7 +241,7 @@ export async function mirrorRsvps(trx: Db, post: Post, published: readonly Publi
     if (mine?.pending && mine.status !== e.status) return [];
     return [{
       post_id: post.id, actor_iri: e.actorIri, actor_id: actor?.id ?? null, status: e.status,
-      waitlist_position: e.status === "going" ? e.waitlistPosition : null, pending: false, updated_at: new Date(),
+      waitlist_position: e.status === "going" ? e.waitlistPosition : null, list_rank: e.rank, pending: false, updated_at: new Date(),
     }];
   });
   const gone = [...held.values()].filter((r) => !r.pending && !entries.has(r.actor_iri)).map((r) => r.id);
@@ -252,6 +252,7 @@ export async function mirrorRsvps(trx: Db, post: Post, published: readonly Publi
         actor_id: eb.ref("excluded.actor_id"),
         status: eb.ref("excluded.status"),
         waitlist_position: eb.ref("excluded.waitlist_position"),
+        list_rank: eb.ref("excluded.list_rank"),
         pending: false,
         updated_at: eb.ref("excluded.updated_at"),
       })))

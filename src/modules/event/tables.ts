@@ -59,6 +59,12 @@ export type EventRsvpsTable = {
   status: RsvpStatus;
   /** place on the waiting list (1 first), for "going" beyond the capacity; null: not waiting */
   waitlist_position: number | null;
+  /**
+   * Place in its list as a remote event's server published it (lists are
+   * shown in that order everywhere); null for a local event's RSVPs, listed
+   * in the order they came.
+   */
+  list_rank: number | null;
   /** our own person's answer, sent to the event's server and not yet confirmed by it */
   pending: Generated<boolean>;
   /** the RSVP activity: received (local event) or sent (remote event) */
