@@ -211,6 +211,19 @@ describe("our people and events of other servers", () => {
     expect(received("Leave").find((a) => a.object === eventId)).toMatchObject({ actor: local.iri });
   });
 
+  it("a Mobilizon event fetched from its id (not embedded) is read the same", async () => {
+    const eventId = remote.url("/events/fetched-1");
+    const { "@context": context, object } = mobilizonEvent(eventId) as { "@context": unknown; object: Json };
+    remote.serve(new URL(eventId).pathname, { body: { "@context": context, ...object } });
+    const found = await api<{ statuses: Array<{ id: string; uri: string }> }>("GET", `/api/v2/search?q=${encodeURIComponent(eventId)}&resolve=true&type=statuses`, local);
+    expect(found.body.statuses.map((st) => st.uri)).toEqual([eventId]);
+    const fields = (await api<PleinContent>("GET", `${V1}/posts/${found.body.statuses[0]!.id}`, local)).body.fields;
+    expect(fields).toMatchObject({
+      time_zone: "Europe/Paris", location: { name: "Cour du Château des Ducs de Bretagne", address: "4 Place Marc Elder, 44000, Nantes, Pays de la Loire, France" },
+      rsvp_statuses: ["going", "not_going"],
+    });
+  });
+
   it("a Plein-style Event's published lists and counts are taken, never its word about our people who did not answer", async () => {
     const eventId = remote.url("/events/lists-1");
     const someone = remote.url("/users/someone");

@@ -353,6 +353,12 @@ describe("the Event it publishes", () => {
     expect(new URL(e.uri).origin).toBe(ORIGIN);
   });
 
+  it("documents its routes in Plein's OpenAPI document", async () => {
+    const doc = await api.request<{ paths: Record<string, Record<string, unknown>> }>("GET", `${V1}/openapi.json`);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/posts/{id}/rsvp", "/posts/{id}/attendees", "/groups/{id}/events"]));
+    expect(Object.keys(doc.body.paths["/posts/{id}/rsvp"]!)).toEqual(["post"]);
+  });
+
   it("stores the module's rows only (no posts.extra) and a time zone that Temporal knows", async () => {
     const e = await createEvent({ time_zone: "Asia/Kolkata", start: "2030-01-01T09:30" });
     const row = await events(api.running.deps.db).selectFrom("event_details").selectAll().where("post_id", "=", e.id).executeTakeFirstOrThrow();
