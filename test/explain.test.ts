@@ -8,6 +8,10 @@ import { accountCounts } from "../src/domain/account-counts.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { actorPosts, groupPosts, homeTimeline, publicTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
+import { eventActivityPub } from "../src/modules/event/activitypub.ts";
+import { presentEvents } from "../src/modules/event/api.ts";
+import { ATTENDEE_LISTS, attendees, groupCalendar } from "../src/modules/event/lists.ts";
+import { countRsvps } from "../src/modules/event/rsvp.ts";
 import { openTestDatabase, type TestDatabase } from "./support/db.ts";
 import { fullScansIn, type Seeded, seedLargeDatabase } from "./support/explain.ts";
 
@@ -25,6 +29,16 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["search: accounts by name prefix", (db, s) => searchActors(db, { username: s.usernamePrefix, limit: 20, offset: 0 })],
   ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
   ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
+  ["event module: an event's attendees, by list", (db, s) => Promise.all(ATTENDEE_LISTS.map((list) => attendees(db, s.eventPostId, list, { limit: 40 })))],
+  ["event module: a group's calendar, anonymous and signed in", (db, s) => Promise.all([
+    groupCalendar(db, ANONYMOUS, s.eventGroupId, { from: new Date(), limit: 20 }),
+    groupCalendar(db, { kind: "local", actorId: s.localActorId }, s.eventGroupId, { from: new Date(Date.now() - 30 * 86_400_000), limit: 20 }),
+  ])],
+  ["event module: an event's published lists and counts, and its readers' own answers", async (db, s) => {
+    const post = (await db.selectFrom("posts").selectAll().where("id", "=", s.eventPostId).executeTakeFirstOrThrow());
+    return Promise.all([countRsvps(db, s.eventPostId), presentEvents(db, [post], { kind: "local", actorId: s.localActorId }),
+      eventActivityPub.render!(db, post)]);
+  }],
   ["notifications, listed and counted", (db, s) => Promise.all([listNotifications(db, s.localActorId, {}, { limit: 40 }), countNotifications(db, s.localActorId, {}, 1000)])],
   ["home timeline: own, followed, mentions and groups", (db, s) => homeTimeline(db, s.localActorId, { limit: 20 })],
   ["home timeline, an older page", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, maxId: "50000" })],

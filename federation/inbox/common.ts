@@ -5,6 +5,7 @@ import type { Actor } from "../../src/db/schema.ts";
 import { DomainError } from "../../src/domain/errors.ts";
 import { recordProcessed, wasProcessed } from "../../src/domain/processed-activities.ts";
 import type { AppContext } from "../../src/context.ts";
+import { rememberReceived } from "../../src/modules/received.ts";
 import { getOrFetchActor, isLocalUrl, isRemoteInputError } from "../remote.ts";
 import { embeddedOnly } from "../translate/inbound.ts";
 
@@ -108,18 +109,27 @@ const AS_OBJECT = "https://www.w3.org/ns/activitystreams#object";
  * Does the activity as received carry its object embedded (not only its id)?
  * Read from the JSON-LD Fedify keeps of what it parsed, compacted or expanded.
  */
-async function objectIsEmbedded(activity: Activity): Promise<boolean> {
+async function embeddedJson(activity: Activity): Promise<Record<string, unknown> | null> {
   const raw = await activity.toJsonLd() as Record<string, unknown>;
   const value = raw.object ?? raw[AS_OBJECT];
-  const first = Array.isArray(value) ? value[0] : value;
-  if (typeof first !== "object" || first === null) return false;
-  return Object.keys(first).some((k) => k !== "id" && k !== "@id");
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (typeof first !== "object" || first === null) return null;
+  if (!Object.keys(first).some((k) => k !== "id" && k !== "@id")) return null;
+  // A compact object reads its terms through the activity's context.
+  return "@context" in raw && !("@context" in first) ? { "@context": raw["@context"], ...first } : first as Record<string, unknown>;
 }
 
-/** The object exactly as embedded in the activity, or null when only its id is given. Never fetches. */
+/**
+ * The object exactly as embedded in the activity, or null when only its id
+ * is given. Never fetches. Its JSON-LD as received stays at hand for content
+ * modules (src/modules/received.ts).
+ */
 export async function embeddedObject(activity: Activity): Promise<APObject | null> {
-  if (!(await objectIsEmbedded(activity))) return null;
-  return activity.getObject(embeddedOnly).catch(() => null);
+  const json = await embeddedJson(activity);
+  if (!json) return null;
+  const object = await activity.getObject(embeddedOnly).catch(() => null);
+  if (object) rememberReceived(object, json);
+  return object;
 }
 
 export function sameOrigin(a: URL, b: URL | string): boolean {

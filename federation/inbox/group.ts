@@ -54,13 +54,16 @@ export async function joinLocalGroup(ctx: InboxCtx, group: GroupView, actor: Act
 }
 
 export const onJoin: Handler<Join> = async (ctx, activity, actor, activityIri) => {
+  // Mobilizon also joins events: a content module may take it.
+  if (await moduleInbox(ctx, activity, actor, activityIri)) return;
   const group = await localGroup(ctx, activity.objectId);
   if (!group) ignore("the Join's object is not a local group");
   await joinLocalGroup(ctx, group, actor, activityIri);
 };
 
 /** A remote member leaves one of our groups (Mobilizon's and Lemmy's Leave; Undo Follow goes through undo.ts). */
-export const onLeave: Handler<Leave> = async (ctx, activity, actor) => {
+export const onLeave: Handler<Leave> = async (ctx, activity, actor, activityIri) => {
+  if (await moduleInbox(ctx, activity, actor, activityIri)) return;
   const group = await localGroup(ctx, activity.objectId);
   if (!group) ignore("the Leave's object is not a local group");
   if (!(await receiveLeave(ctx.data.db, group, actor))) ignore("not a member");

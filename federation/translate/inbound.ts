@@ -15,7 +15,6 @@ import {
   Object as APObject,
   Organization,
   Page,
-  Place,
   PropertyValue,
   PUBLIC_COLLECTION,
   Question,
@@ -223,16 +222,8 @@ async function attachmentsOf(object: APObject): Promise<AttachmentInput[]> {
   return out;
 }
 
+/** A poll's options and votes (an Event's fields are its module's, src/modules/event). */
 async function extraOf(object: APObject): Promise<Record<string, unknown>> {
-  if (object instanceof Event) {
-    const location = await object.getLocation(embeddedOnly).catch(() => null);
-    const place = location instanceof Place || location instanceof APObject ? remoteText(str(location.name), 500) : "";
-    return {
-      startTime: instant(object.startTime)?.toISOString() ?? null,
-      endTime: instant(object.endTime)?.toISOString() ?? null,
-      location: place || null,
-    };
-  }
   if (object instanceof Question) {
     const options: Array<{ title: string; votes: number }> = [];
     let multiple = false;

@@ -29,7 +29,7 @@ import {
   Note,
   Object as APObject,
   Page,
-  Place,
+  PropertyValue,
   PUBLIC_COLLECTION,
   Question,
   Reject,
@@ -151,8 +151,7 @@ export function repliesUri(ctx: Context<AppContext>, post: Pick<Post, "iri" | "t
 }
 
 /**
- * The type-specific fields kept in `posts.extra`:
- * - Event: `startTime`, `endTime` (ISO 8601), `location` (a string, or `{ name, address? }`)
+ * The type-specific fields kept in `posts.extra` (an Event's are its module's, src/modules/event):
  * - Question (a poll): `poll: { options: [{ title, votes? }], multiple?, endTime?, closed?, voters? }`
  *   (the shape federation/translate/inbound.ts stores; `name` is read for `title` too)
  */
@@ -190,15 +189,6 @@ function pollOf(extra: unknown): Poll | null {
   };
 }
 
-function locationOf(value: unknown): Place | null {
-  if (typeof value === "string" && value) return new Place({ name: value });
-  if (isRecord(value) && typeof value.name === "string" && value.name) {
-    const address = typeof value.address === "string" && value.address ? value.address : null;
-    return new Place({ name: value.name, ...(address ? { summary: address } : {}) });
-  }
-  return null;
-}
-
 function languageOf(language: string | null): string | null {
   if (!language) return null;
   try {
@@ -212,15 +202,22 @@ function languageOf(language: string | null): string | null {
  * What a post's content module adds to its object (src/modules): its own
  * fields, and the generator IRI that tells Plein servers which module it is
  * of. The module's values are the constructor values of the object's type;
- * its `tags` (links, FEP-e232) come on top of the post's mentions and hashtags.
+ * its `tags` (links, FEP-e232) come on top of the post's mentions and hashtags,
+ * its `attachments` on top of the post's media.
  */
-async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ tags: Array<APObject | Link>; fields: Record<string, never> }> {
+type Attachment = APObject | Link | PropertyValue;
+
+async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ tags: Array<APObject | Link>; attachments: Attachment[]; rest: Record<string, never> }> {
   const module = moduleOfPost(post);
-  if (!module) return { tags: [], fields: {} };
-  const { tags, ...fields } = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
+  if (!module) return { tags: [], attachments: [], rest: {} };
+  const { tags, attachments, ...fields } = await module.activityPub?.render?.(ctx.data.db, post) ?? {};
   return {
     tags: Array.isArray(tags) ? tags.filter((t): t is APObject | Link => t instanceof APObject || t instanceof Link) : [],
-    fields: { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>,
+    // Added to the post's media, never replacing them.
+    attachments: Array.isArray(attachments)
+      ? attachments.filter((a): a is Attachment => a instanceof APObject || a instanceof Link || a instanceof PropertyValue)
+      : [],
+    rest: { ...(module.generator ? { generators: [new URL(module.generator)] } : {}), ...fields } as Record<string, never>,
   };
 }
 
@@ -243,7 +240,7 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     }),
     ...d.tags.map((t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t)}`, origin), name: `#${t}` })),
   ];
-  const attachments = d.attachments.flatMap((a) => {
+  const media = d.attachments.flatMap((a) => {
     const href = url(a.url);
     if (!href) return [];
     return [new Document({
@@ -255,10 +252,10 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     })];
   });
   const language = languageOf(post.language);
+  const module = await moduleFields(ctx, post);
   const contents = language && post.content_html
     ? [post.content_html, new LanguageString(post.content_html, language)]
     : [post.content_html];
-  const own = await moduleFields(ctx, post);
   const values = {
     id: new URL(post.iri),
     attribution: new URL(author.iri),
@@ -273,26 +270,17 @@ export async function renderPost(ctx: Context<AppContext>, post: Post, author: A
     replyTarget: url(post.in_reply_to_iri),
     tos,
     ccs,
-    tags: [...tags, ...own.tags],
-    attachments,
+    tags: [...tags, ...module.tags],
+    attachments: [...media, ...module.attachments],
     replies: repliesUri(ctx, post),
     audience: group?.iri ?? null,
-    ...own.fields,
+    ...module.rest,
   };
   switch (post.type) {
     case "Article": return new Article(values);
     case "Page": return new Page(values);
     case "Document": return new Document(values);
-    case "Event": {
-      const extra = isRecord(post.extra) ? post.extra : {};
-      return new Event({
-        startTime: parseInstant(extra.startTime),
-        endTime: parseInstant(extra.endTime),
-        location: locationOf(extra.location),
-        // A module's own fields (the event module's times and place) take precedence.
-        ...values,
-      });
-    }
+    case "Event": return new Event(values);
     case "Question": {
       const poll = pollOf(post.extra);
       if (!poll) return new Note(values);

@@ -43,10 +43,21 @@ export interface ModuleInboxContext {
    * document must carry that id); for objects that cannot be trusted as embedded.
    */
   fetchObject(id: URL): Promise<APObject>;
+  /**
+   * May the signer see this post? As the visibility rule says for the signer;
+   * for a post in a group on another server, as that group's members
+   * collection says about the signer's server (asked when not known lately).
+   */
+  canSee(post: Post): Promise<boolean>;
 }
 
 /** Who receives a module's activity (local actors are skipped: they read the database). */
 export type ModuleRecipient = Pick<AudienceMember, "iri" | "inbox" | "sharedInbox" | "local">;
+
+/** One actor as a module's recipient. */
+export function recipientOf(actor: Pick<Actor, "iri" | "inbox_url" | "shared_inbox_url" | "local">): ModuleRecipient {
+  return { iri: actor.iri, inbox: actor.inbox_url, sharedInbox: actor.shared_inbox_url, local: actor.local };
+}
 
 /** What a module's `deliver` is told about a job it queued. */
 export interface ModuleDeliveryContext {
@@ -63,7 +74,10 @@ export interface ModuleDelivery {
 }
 
 export interface ModuleActivityPub<Data> {
-  /** fields its objects carry, merged into the ActivityStreams object's values (Event: startTime...) */
+  /**
+   * Fields its objects carry, merged into the ActivityStreams object's values
+   * (Event: startTime...); its `attachments` are added to the post's media.
+   */
   render?(db: Db, post: Post): Promise<Record<string, unknown>>;
   /** what an inbound object of this module carries for it (null: nothing usable) */
   read?(object: APObject): Promise<Data | null>;

@@ -16,6 +16,7 @@ import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import type { PleinContent } from "../../src/api/plein/entities.ts";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { issueToken } from "../../src/domain/tokens.ts";
+import { events } from "../../src/modules/event/tables.ts";
 import { deliver, type FakeRemote, startFakeRemote } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";
 
@@ -423,7 +424,7 @@ describe("Mobilizon", () => {
   });
   afterAll(() => remote?.close());
 
-  test("an Event by a person: times (UTC), title, sanitised description, hashtag, banner; schema.org location not read", async () => {
+  test("an Event by a person: times (UTC), time zone, title, sanitised description, hashtag, banner, schema.org location with its address", async () => {
     const activity = fixture("mobilizon-create-event", remote);
     expect(await send(activity, tcit)).toBe(202);
     const post = (await postByIri(objectOf(activity).id as string))!;
@@ -436,12 +437,22 @@ describe("Mobilizon", () => {
       language: null,
       content_html: "<p>Come celebrate! </p>",
     });
-    expect(post.extra).toEqual({
-      startTime: "2030-06-18T13:00:00.000Z",
-      endTime: "2030-06-18T16:00:00.000Z",
-      // Mobilizon maps `location` to schema.org's location (not as:location), so
-      // an ActivityStreams reader sees none; joinMode, category and timezone are not kept.
-      location: null,
+    // The event's fields are its module's (src/modules/event), not posts.extra.
+    expect(post).toMatchObject({ module: "event", extra: {} });
+    const details = await events(plein.db).selectFrom("event_details").selectAll().where("post_id", "=", post.id).executeTakeFirstOrThrow();
+    expect(details).toMatchObject({
+      starts_at: new Date("2030-06-18T13:00:00.000Z"),
+      ends_at: new Date("2030-06-18T16:00:00.000Z"),
+      // Mobilizon's own terms, defined in its inline context: its time zone, and
+      // `location` mapped to schema.org's (a Place with a PostalAddress).
+      time_zone: "Europe/Paris",
+      location_name: "Cour du Château des Ducs de Bretagne",
+      location_address: "4 Place Marc Elder, 44000, Nantes, Pays de la Loire, France",
+      online_url: null,
+      // maximumAttendeeCapacity 0 is Mobilizon's "no limit"; joinMode says people Join and Leave.
+      capacity: null,
+      rsvp_style: "join",
+      going_count: null,
     });
     expect(post.edited_at?.toISOString()).toBe("2024-11-01T10:05:00.000Z");
     expect(await tagsOf(post)).toEqual(["mobilizon"]);

@@ -8,6 +8,7 @@ import { block } from "../../src/domain/blocks.ts";
 import { follow } from "../../src/domain/follows.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
+import { events } from "../../src/modules/event/tables.ts";
 import { AS_CONTEXT, deliver, type FakeActor, type FakeRemote, newId, PUBLIC, publicNote, startFakeRemote } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";
 
@@ -290,8 +291,12 @@ describe("Create, Update, Delete", () => {
     expect(a).toMatchObject({ type: "Article", name: "A title" });
     expect(await postByIri(page.id as string)).toMatchObject({ type: "Page", name: "A discussion" });
     const e = await postByIri(event.id as string);
-    expect(e?.type).toBe("Event");
-    expect(e?.extra).toMatchObject({ startTime: "2030-01-01T10:00:00.000Z", location: "Utrecht" });
+    expect(e).toMatchObject({ type: "Event", module: "event", extra: {} });
+    // An Event's fields are its module's (src/modules/event).
+    const details = await events(plein.db).selectFrom("event_details").selectAll().where("post_id", "=", e!.id).executeTakeFirst();
+    expect(details).toMatchObject({
+      starts_at: new Date("2030-01-01T10:00:00Z"), ends_at: new Date("2030-01-01T12:00:00Z"), location_name: "Utrecht", time_zone: "UTC",
+    });
     const q = await postByIri(poll.id as string);
     expect(q?.type).toBe("Question");
     expect(q?.extra).toMatchObject({ poll: { options: [{ title: "yes", votes: 3 }, { title: "no", votes: 0 }], multiple: false } });

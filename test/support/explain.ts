@@ -33,6 +33,9 @@ export const SEEDED_ROWS = {
   memberships: 20_000,
   processed_activities: 50_000,
   notifications: 50_000,
+  // The event module's tables (src/modules/event): events in groups, and their RSVPs.
+  event_details: 20_000,
+  event_rsvps: 100_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -51,6 +54,10 @@ export interface Seeded {
   usernamePrefix: string;
   /** an actor standing for a group: posts are made in it, actors are members */
   groupId: string;
+  /** a group (an actor) with a hundred events */
+  eventGroupId: string;
+  /** an event with a few RSVPs of each kind */
+  eventPostId: string;
 }
 
 const DOMAINS = 200;
@@ -85,6 +92,8 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
   const local = await db.selectFrom("actors").select("id").where("username", "=", "user7").executeTakeFirstOrThrow();
   const group = await db.selectFrom("actors").select("id").where("username", "=", `user${SEEDED_ROWS.actors - GROUPS}`)
     .executeTakeFirstOrThrow();
+  const { rows: [event] } = await sql<{ post_id: string; group_id: string }>`
+    select post_id, group_id from event_details order by post_id offset ${SEEDED_ROWS.event_details / 2} limit 1`.execute(db);
   return {
     localActorId: local.id,
     followActivityIri: follow.activity_iri,
@@ -92,6 +101,8 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
     tagPrefix: "tag1234",
     usernamePrefix: "user1234",
     groupId: group.id,
+    eventGroupId: event!.group_id,
+    eventPostId: event!.post_id,
   };
 }
 
@@ -156,6 +167,19 @@ async function insertRows(db: Db): Promise<void> {
   await sql`
     insert into post_mentions (post_id, actor_id)
     select id, ${first}::bigint + (id * 7) % ${n.actors} from posts where id % 2 = 0`.execute(db);
+
+  // Events: the first posts, in DOMAINS groups (actors stand in for them), one a day from a year ago on;
+  // RSVPs: five per event, of every status, some waiting.
+  await sql`
+    insert into event_details (post_id, group_id, starts_at, time_zone, capacity, going_count, waitlist_count, maybe_count, not_going_count)
+    select ${posts!.first}::bigint + i, ${first}::bigint + i % ${DOMAINS}, now() - interval '365 days' + i * interval '1 day' / 50,
+           'Europe/Amsterdam', 3, 0, 0, 0, 0
+    from generate_series(0, ${n.event_details - 1}) as i`.execute(db);
+  await sql`
+    insert into event_rsvps (post_id, actor_iri, actor_id, status, waitlist_position)
+    select ${posts!.first}::bigint + i / 5, 'https://plein.example/users/user' || (i % ${n.actors}), ${first}::bigint + (i * 7) % ${n.actors},
+           (array['going', 'going', 'going', 'maybe', 'not_going'])[1 + i % 5], null
+    from generate_series(0, ${n.event_rsvps - 1}) as i`.execute(db);
 
   // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
   await sql`

@@ -1,4 +1,5 @@
 /** Local accounts write, edit and delete their posts; deliveries are queued in the same transaction. */
+import { sql } from "kysely";
 import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid, notFound } from "../errors.ts";
@@ -148,4 +149,23 @@ export async function deleteLocalPost(db: Db, author: Actor, postId: string): Pr
     await queuePostDelivery(trx, deleted, "delete");
     return deleted;
   });
+}
+
+/**
+ * A content module's own data of a local post changed without an edit of its
+ * text (an event's RSVPs): the post counts as updated, and its Update goes
+ * out like an edit's. Each touch is dated at least a millisecond after the
+ * last, so receivers never take it for one they already have. Call in the
+ * transaction of the change.
+ */
+export async function touchLocalPost(trx: Db, postId: string): Promise<Post | undefined> {
+  const touched = await trx.updateTable("posts")
+    .set({
+      edited_at: sql<Date>`greatest(date_trunc('milliseconds', now()),
+        date_trunc('milliseconds', coalesce(edited_at, published_at)) + interval '1 millisecond')`,
+    })
+    .where("id", "=", postId).where("local", "=", true).where("deleted_at", "is", null)
+    .returningAll().executeTakeFirst();
+  if (touched) await queuePostDelivery(trx, touched, "update");
+  return touched;
 }

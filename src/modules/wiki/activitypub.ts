@@ -33,7 +33,7 @@ import { findActorById } from "../../domain/remote-actors.ts";
 import { SCOPES } from "../../domain/scopes.ts";
 import { escapeHtml } from "../../domain/text.ts";
 import { federates, memberAudience } from "../../domain/visibility.ts";
-import type { ModuleActivityPub, ModuleDelivery, ModuleInboxContext } from "../module.ts";
+import { type ModuleActivityPub, type ModuleDelivery, type ModuleInboxContext, recipientOf } from "../module.ts";
 import { parseWikiJob } from "./jobs.ts";
 import { findPage, WIKI } from "./pages.ts";
 import { type ReceivedEdit, receiveAnnouncedRevision, receiveMemberEdit } from "./revisions.ts";
@@ -156,7 +156,7 @@ async function buildDelivery(db: Db, payload: Record<string, unknown>, sender: A
       to: new URL(group.iri),
       audience: new URL(group.iri),
     });
-    return { activity, recipients: [{ iri: group.iri, inbox: group.inbox_url, sharedInbox: group.shared_inbox_url, local: false }] };
+    return { activity, recipients: [recipientOf(group)] };
   }
   // The group announces a revision it numbered to its members' servers.
   if (sender.id !== group.id || !group.local || revision.number === null) return null;
