@@ -79,8 +79,11 @@ export interface ContentModule<Data = unknown> {
   mayEdit?(db: Db, post: Post, editor: Actor): Promise<boolean>;
   /** stores the module's own rows for a new, edited or received post, in the post's transaction */
   save?(trx: Db, post: Post, data: Data, editor: Actor): Promise<void>;
-  /** the module's own fields of these posts as `viewer` sees them (Plein API, pages) */
-  present?(db: Db, posts: readonly Post[], viewer: Viewer): Promise<Map<string, Record<string, unknown>>>;
+  /**
+   * The module's own fields of these posts as `viewer` sees them (Plein API,
+   * pages); `origin` is this instance's, for links to its own routes.
+   */
+  present?(db: Db, posts: readonly Post[], viewer: Viewer, origin: URL): Promise<Map<string, Record<string, unknown>>>;
   /** more routes under /api/plein/v1 */
   routes?(router: Hono<ApiEnv>): void;
   /** OpenAPI path items of those routes */
