@@ -6,11 +6,16 @@
  * but a download.
  */
 import { createHash } from "node:crypto";
-import { Document } from "@fedify/vocab";
+import { readFileSync } from "node:fs";
+import { join as joinPath } from "node:path";
+import { Create, Document } from "@fedify/vocab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PleinContent, PleinGroup } from "../../src/api/plein/entities.ts";
+import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
+import { upsertRemoteActor } from "../../src/domain/remote-actors.ts";
 import { fileModule, type FileFields } from "../../src/modules/file/index.ts";
 import { readFile } from "../../src/modules/file/activitypub.ts";
+import type { FileData } from "../../src/modules/file/files.ts";
 import { type Api, type ApiError, ORIGIN, startApi, type User } from "../api/support.ts";
 
 const V1 = "/api/plein/v1";
@@ -402,5 +407,75 @@ describe("reading remote Documents", () => {
   it("not a Document: nothing", async () => {
     const { Note } = await import("@fedify/vocab");
     expect(await fileModule.activityPub!.read!(await Note.fromJsonLd({ "@context": AS, type: "Note", id: "https://b.example/n/1", url: "https://b.example/x.pdf" }))).toBeNull();
+  });
+});
+
+describe("a Mobilizon group resource (test/federation/fixtures/mobilizon-create-resource.json)", () => {
+  const FIXTURES = joinPath(import.meta.dirname, "..", "federation", "fixtures");
+  /** Mobilizon's context, with Litepub's (fetched by URL; no Internet here) replaced by the security vocabulary it brings. */
+  function fixture(): Record<string, unknown> {
+    const context = readFileSync(joinPath(FIXTURES, "mobilizon-context.json"), "utf8")
+      .replace(JSON.stringify("https://litepub.social/context.jsonld"), JSON.stringify("https://w3id.org/security/v1"));
+    return JSON.parse(readFileSync(joinPath(FIXTURES, "mobilizon-create-resource.json"), "utf8").replaceAll('"{{mobilizonContext}}"', context)) as Record<string, unknown>;
+  }
+
+  it("is read as a link to a page: its URL and a name, no media type", async () => {
+    const create = await Create.fromJsonLd(fixture());
+    const object = await create.getObject();
+    expect(object).toBeInstanceOf(Document);
+    expect(await readFile(object!)).toEqual({
+      kind: "remote", url: "https://pad.remote.example/p/framasoft-meetings", fileName: "framasoft-meetings", mediaType: null,
+    });
+  });
+});
+
+describe("remote file posts", () => {
+  async function remotePost(slug: string, data: FileData) {
+    const db = api.running.deps.db;
+    const author = await upsertRemoteActor(db, "plein.test", {
+      iri: "https://files.example/users/ria", type: "Person", username: "ria", displayName: "Ria", summaryHtml: "",
+      url: null, avatarUrl: null, headerUrl: null, inbox: "https://files.example/users/ria/inbox", sharedInbox: null, outbox: null,
+      followers: "https://files.example/users/ria/followers", following: null, featured: null, manuallyApprovesFollowers: false,
+      bot: false, fields: [], followersCount: null, followingCount: null, postsCount: null,
+    });
+    return upsertRemotePost(db, author, {
+      iri: `https://files.example/documents/${slug}`, url: null, type: "Document", visibility: "public", inReplyToIri: null,
+      name: "Een bestand", summary: null, sensitive: false, contentHtml: "<p>Beschrijving</p>", language: null,
+      publishedAt: new Date(), editedAt: null, mentionIds: [], tags: [], attachments: [], extra: {}, module: "file",
+    }, "create", (trx, post) => fileModule.save!(trx, post, data, author));
+  }
+
+  it("a link nobody typed (a Mobilizon resource) is shown as a link, and not fetched", async () => {
+    const post = await remotePost("link", { kind: "remote", url: "https://pad.example/p/notes", fileName: "notes", mediaType: null });
+    const res = await api.request<FileContent>("GET", `${V1}/posts/${post.id}`);
+    expect(res.body.fields.file).toEqual({ name: "notes", media_type: null, size: null, sha256: null, url: "https://pad.example/p/notes", download_url: null });
+    expect((await download(post.id)).status).toBe(404);
+  });
+
+  it("a typed remote file is fetched through this server; when that fails, a 502 with a reason", async () => {
+    const post = await remotePost("pdf", { kind: "remote", url: "https://files.example/media/verslag.pdf", fileName: "verslag.pdf", mediaType: "application/pdf" });
+    const res = await api.request<FileContent>("GET", `${V1}/posts/${post.id}`);
+    expect(res.body.fields.file?.download_url).toBe(`${ORIGIN}${V1}/posts/${post.id}/file`);
+    // This test instance reaches no other server (test/api/support.ts).
+    const failed = await download(post.id);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toEqual({ error: "The file could not be fetched from the server it is on" });
+  });
+
+  it("a remote file that claims to be on this server is never fetched from it", async () => {
+    const post = await remotePost("ours", { kind: "remote", url: `${ORIGIN}${V1}/posts/1/file`, fileName: "x", mediaType: "text/plain" });
+    expect((await download(post.id)).status).toBe(404);
+  });
+
+  it("a remote update replaces the link; our own posts cannot be given one", async () => {
+    const post = await remotePost("update", { kind: "remote", url: "https://files.example/a.txt", fileName: "a.txt", mediaType: "text/plain" });
+    const db = api.running.deps.db;
+    await db.transaction().execute((trx) => fileModule.save!(trx, post, { kind: "remote", url: "https://files.example/b.txt", fileName: "b.txt", mediaType: "text/plain" }, alice.actor));
+    const res = await api.request<FileContent>("GET", `${V1}/posts/${post.id}`);
+    expect(res.body.fields.file).toMatchObject({ name: "b.txt", url: "https://files.example/b.txt" });
+    const ours = await share(bob, open, { bytes: "eigen", name: "eigen.txt" });
+    const local = await db.selectFrom("posts").selectAll().where("id", "=", ours.id).executeTakeFirstOrThrow();
+    await expect(db.transaction().execute((trx) => fileModule.save!(trx, local, { kind: "remote", url: "https://evil.example/x", fileName: "x", mediaType: "text/plain" }, bob.actor)))
+      .rejects.toThrow(/uploaded/);
   });
 });
