@@ -41,7 +41,7 @@ type FileContent = PleinContent & { fields: { file: FileFields | null } };
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** A multipart upload, as a client sends it, to the user's own instance. */
-async function shareFile(user: TestUser, groupId: string, file: { bytes: Uint8Array; name: string; type: string }, fields: Record<string, string>): Promise<FileContent> {
+async function shareFile(user: TestUser, groupId: string, file: { bytes: Uint8Array<ArrayBuffer>; name: string; type: string }, fields: Record<string, string>): Promise<FileContent> {
   const body = new FormData();
   body.append("file", new File([file.bytes], file.name, { type: file.type }));
   for (const [k, v] of Object.entries(fields)) body.append(k, v);

@@ -44,7 +44,7 @@ async function join(user: User, group: PleinGroup): Promise<void> {
 }
 
 interface UploadFields {
-  bytes?: string | Uint8Array;
+  bytes?: string | Uint8Array<ArrayBuffer>;
   name?: string;
   type?: string;
   title?: string;
