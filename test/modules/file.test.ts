@@ -209,6 +209,26 @@ describe("uploads that are refused", () => {
     expect(await mediaCount()).toBe(before);
   });
 
+  it("by a non-member: refused before the body is read", async () => {
+    const total = 8 * MIB;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= total) return controller.close();
+        const n = Math.min(64 * KIB, total - sent);
+        sent += n;
+        controller.enqueue(new Uint8Array(n).fill(0x61));
+      },
+    }, { highWaterMark: 0 });
+    const init: RequestInit & { duplex: "half" } = {
+      method: "POST", body, duplex: "half",
+      headers: { authorization: `Bearer ${carol.token}`, "content-type": "multipart/form-data; boundary=x", "content-length": String(total) },
+    };
+    const res = await api.running.app.request(new URL(`${V1}/groups/${closed.id}/files`, ORIGIN).href, init);
+    expect(res.status).toBe(403);
+    expect(sent).toBeLessThan(total / 4);
+  });
+
   it("in a secret group the caller cannot see: the 404 of a missing group", async () => {
     const secret = await createGroup(alice, { name: "geheim", visibility: "secret", join_mode: "invite" });
     const res = await upload<ApiError>(carol, secret, form({ bytes: "hallo" }));

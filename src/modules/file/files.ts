@@ -69,6 +69,11 @@ export interface FilePostText {
   tags: string[];
 }
 
+/** May `author` share a file in the group (a member, the module switched on, the posting rule)? Throws if not. */
+export async function checkMayShare(db: Db, author: Actor, groupId: string): Promise<void> {
+  await placeInGroup(db, author, groupId, undefined, MODULE);
+}
+
 /**
  * A member shares a file in a group: the group's rules are checked before
  * any byte is kept; the bytes are kept (MediaTooLargeError past
@@ -76,7 +81,7 @@ export interface FilePostText {
  * in one transaction. If that fails, the kept bytes are dropped again.
  */
 export async function shareFile(db: Db, origin: URL, storage: MediaStorage, author: Actor, groupId: string, upload: Upload, text: FilePostText): Promise<Post> {
-  await placeInGroup(db, author, groupId, undefined, MODULE);
+  await checkMayShare(db, author, groupId);
   const fileName = safeFileName(upload.fileName);
   const stored = await storage.put(upload.body, upload.maxBytes);
   try {

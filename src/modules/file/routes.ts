@@ -20,7 +20,7 @@ import { composeText } from "../../api/mastodon/compose.ts";
 import { optionalString, type Params, pathId, readParams } from "../../api/mastodon/params.ts";
 import { renderContent } from "../../api/plein/entities.ts";
 import { visibleGroup } from "../../api/plein/groups.ts";
-import { fileOfPost, MODULE, shareFile } from "./files.ts";
+import { checkMayShare, fileOfPost, MODULE, shareFile } from "./files.ts";
 
 const logger = getLogger(["plein", "modules", "file"]);
 
@@ -62,11 +62,12 @@ function tooLarge(c: ApiContext, error: MediaTooLargeError): Response {
  * actor that signed the request (another server fetching a file of one of its
  * members' groups), else anonymous.
  */
-async function downloader(c: ApiContext, deps: AppContext, post: Post | undefined): Promise<Viewer> {
+async function downloader(c: ApiContext, deps: AppContext, postId: string): Promise<Viewer> {
   const viewer = viewerOf(c);
   if (viewer.kind !== "anonymous") return viewer;
   const headers = c.req.raw.headers;
   if (!headers.has("signature") && !headers.has("signature-input")) return ANONYMOUS;
+  const post = await getPost(deps.db, postId);
   return deps.resolver.requestViewer(c.req.raw, post ? { postIri: post.iri } : {});
 }
 
@@ -78,6 +79,8 @@ export function mountFileRoutes(r: Hono<ApiEnv>): void {
     const viewer = viewerOf(c);
     const me = currentAccount(c);
     const group = await visibleGroup(deps, viewer, pathId(c));
+    // Before the body is read: a non-member's upload is refused without taking it in.
+    await checkMayShare(deps.db, me, group.actor.id);
     const params = await readParams(c);
     const file = fileParam(params);
     const maxBytes = deps.config.maxFileBytes;
@@ -103,7 +106,7 @@ export function mountFileRoutes(r: Hono<ApiEnv>): void {
   r.get("/posts/:id/file", optionalAuth("read:statuses"), async (c) => {
     const deps = c.get("deps");
     const id = pathId(c);
-    const viewer = await downloader(c, deps, await getPost(deps.db, id));
+    const viewer = await downloader(c, deps, id);
     // Absent, forbidden, not a file post, no file: the same 404.
     const post = await getVisiblePost(deps.db, viewer, id);
     const file = post.module === MODULE ? await fileOfPost(deps.db, post.id) : undefined;
