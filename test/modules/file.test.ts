@@ -367,6 +367,18 @@ describe("downloads", () => {
     expect(res.headers.get("etag")).toBe(`"sha256-${sha256(BYTES)}"`);
   });
 
+  it("HEAD tells a member the headers without the bytes, and others the same 404", async () => {
+    const head = (token?: string) => api.running.app.request(new URL(`${V1}/posts/${secretFile.id}/file`, ORIGIN).href, {
+      method: "HEAD", headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    const member = await head(bob.token);
+    expect(member.status).toBe(200);
+    expect(member.headers.get("content-disposition")).toMatch(/^attachment; /);
+    expect(member.headers.get("content-length")).toBe(String(Buffer.byteLength(BYTES)));
+    expect(await member.text()).toBe("");
+    expect((await head(carol.token)).status).toBe(404);
+  });
+
   it("an invalid token is a 401, as everywhere", async () => {
     const res = await download(secretFile.id, "not-a-real-token");
     expect(res.status).toBe(401);

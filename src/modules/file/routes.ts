@@ -119,12 +119,17 @@ export function mountFileRoutes(r: Hono<ApiEnv>): void {
         throw notFound();
       }
       const headers = fileHeaders({ contentType: media.content_type, fileName: media.file_name, size: bytes.size, sha256: media.sha256 });
+      if (c.req.method === "HEAD") {
+        await bytes.body.cancel(); // closes the file
+        return new Response(null, { headers });
+      }
       return new Response(bytes.body, { headers });
     }
     // Another server's file: fetched for the member, signed as this server (its
     // members' server may read the group's files), never from ourselves.
     if (file.url === null || file.media_type === null) throw notFound();
     if (new URL(file.url).origin === deps.config.origin.origin) throw notFound();
+    if (c.req.method === "HEAD") return new Response(null, { headers: fileHeaders({ contentType: file.media_type, fileName: file.file_name }) });
     try {
       const remote = await deps.resolver.fetchMedia(file.url, { maxBytes: deps.config.maxFileBytes, signedOrigin: new URL(post.iri).origin });
       return new Response(remote.body, { headers: fileHeaders({ contentType: file.media_type, fileName: file.file_name, size: remote.size }) });
