@@ -348,6 +348,21 @@ describe("downloads", () => {
     }
   });
 
+  it("a file waiting for a moderator: only its uploader and the group's moderators get it", async () => {
+    const moderated = await createGroup(alice, { name: "gemodereerd", visibility: "public", join_mode: "open", moderate_posts: true });
+    await join(bob, moderated);
+    await join(carol, moderated);
+    const pending = await share(bob, moderated, { bytes: "wacht", name: "wacht.txt" });
+    expect(pending.moderation).toBe("pending");
+    expect((await download(pending.id, bob.token)).status).toBe(200);
+    expect((await download(pending.id, alice.token)).status).toBe(200);
+    expect((await download(pending.id, carol.token)).status).toBe(404);
+    expect((await download(pending.id)).status).toBe(404);
+    const approved = await api.request("POST", `${V1}/groups/${moderated.id}/moderation/${pending.id}/approve`, { token: alice.token });
+    expect(approved.status, approved.text).toBe(200);
+    expect((await download(pending.id)).status).toBe(200);
+  });
+
   it("a public group's file: anyone gets it", async () => {
     const res = await download(publicFile.id);
     expect(res.status).toBe(200);
