@@ -416,6 +416,18 @@ describe("downloads", () => {
   });
 });
 
+describe("storage rows", () => {
+  it("an account's removal takes its uploads' rows and its file posts with it", async () => {
+    const dora = await api.user("dora");
+    await join(dora, open);
+    const post = await share(dora, open, { bytes: "van dora", name: "dora.txt" });
+    const db = api.running.deps.db;
+    await db.deleteFrom("actors").where("id", "=", dora.id).execute();
+    expect(await db.selectFrom("posts").select("id").where("id", "=", post.id).executeTakeFirst()).toBeUndefined();
+    expect(await db.selectFrom("media").select("id").where("owner_id", "=", dora.id).executeTakeFirst()).toBeUndefined();
+  });
+});
+
 describe("the OpenAPI document", () => {
   it("describes the upload and the download", async () => {
     const res = await api.request<{ paths: Record<string, Record<string, unknown>> }>("GET", `${V1}/openapi.json`);

@@ -8,7 +8,8 @@ const m0001: Migration = {
     await db.schema
       .createTable("file_posts")
       .addColumn("post_id", "bigint", (c) => c.primaryKey().references("posts.id").onDelete("cascade"))
-      .addColumn("media_id", "bigint", (c) => c.references("media.id").onDelete("restrict"))
+      // No action (checked at the end of the statement): an account's removal takes media and posts together.
+      .addColumn("media_id", "bigint", (c) => c.references("media.id"))
       .addColumn("url", "text")
       .addColumn("file_name", "text", (c) => c.notNull())
       .addColumn("media_type", "text")
