@@ -69,7 +69,10 @@ export function registerActors(federation: Federation<AppContext>): void {
     })
     .mapHandle(async (ctx, username) => {
       const actor = await findLocalActor(ctx.data.db, ctx.data.config.origin, username);
-      return actor?.username ?? null;
+      if (!actor) return null;
+      // A secret group is not findable: WebFinger does not know it (its invitees' servers fetch it by id).
+      if (actor.type === "Group" && (await findGroup(ctx.data.db, actor.id))?.settings?.visibility === "secret") return null;
+      return actor.username;
     })
     .setKeyPairsDispatcher(async (ctx, identifier) => {
       const pairs: CryptoKeyPair[] = [];

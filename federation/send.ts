@@ -15,14 +15,16 @@ import { createHash } from "node:crypto";
 import type { Context, Federation } from "@fedify/fedify";
 import { isRowId } from "../src/domain/ids.ts";
 import { getPost } from "../src/domain/posts/read.ts";
-import type { Activity, Recipient } from "@fedify/vocab";
+import { type Activity, Create, type Recipient, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
+import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
+import { reportForRecipient } from "../src/domain/reports.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
-import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
+import { audience, type AudienceMember, followerAudience, readableByAnyone } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
@@ -31,6 +33,7 @@ import {
   blockActivity,
   createActivity,
   deleteActivity,
+  flagActivity,
   followActivity,
   groupAnnounceActivity,
   groupDeleteActivity,
@@ -159,6 +162,10 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
         ? { type: m.type, groupId: m.groupId, postId: m.postId, activity, id: newId }
         : null;
     }
+    case "flag": {
+      const newId = newActivityId(m, origin);
+      return id(m.reportId) && id(m.recipientId) && newId ? { type: m.type, reportId: m.reportId, recipientId: m.recipientId, id: newId } : null;
+    }
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
@@ -241,6 +248,8 @@ interface Outgoing {
   sender: Actor;
   activity: Activity;
   recipients: Recipient[];
+  /** sent after `activity`, from the same sender to the same recipients */
+  then?: Activity;
 }
 
 async function build(ctx: Context<AppContext>, federation: Federation<AppContext>, deps: AppContext, job: DeliveryJob): Promise<Outgoing> {
@@ -332,6 +341,13 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
     }
     case "group.announce":
       return buildGroupAnnounce(ctx, db, config, job);
+    case "flag": {
+      const sender = (await findInstanceActor(db, config.origin)) ?? drop("no instance actor");
+      const recipient = await anyActor(db, job.recipientId);
+      const report = (await reportForRecipient(db, job.reportId, recipient.id)) ?? drop(`report ${job.reportId} no longer exists`);
+      if (report.objectIris.length === 0) drop(`report ${job.reportId} names nothing of ${recipient.iri}`);
+      return { sender, activity: flagActivity(job.id, sender, recipient, report.objectIris, report.comment), recipients: toRecipients(config, [asTarget(recipient)]) };
+    }
   }
 }
 
@@ -339,14 +355,16 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
  * A local group's Announce of what was posted in it, to its current members.
  * A post by one of our own people is embedded (the group vouches, same
  * origin); a remote member's post is named, and fetched by receivers from
- * its own server. A deleted post goes out as the group's Delete.
+ * its own server. A deleted post goes out as the group's Delete. A new
+ * thread of a public group is also announced by its id alone, for Mastodon.
  */
 async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Config, job: Extract<DeliveryJob, { type: "group.announce" }>): Promise<Outgoing> {
   const group = await localActor(db, job.groupId);
   if (group.type !== "Group") drop(`actor ${group.id} is not a group`);
   const post = await postRow(db, job.postId);
   if (post.group_id !== group.id) drop(`post ${post.id} is not in group ${group.id}`);
-  const recipients = toRecipients(config, await memberAudience(db, group.id));
+  // The post's audience (src/domain/visibility.ts): the group's current members, less those its author blocks.
+  const recipients = toRecipients(config, await audience(db, post.id));
   if (job.activity === "delete") {
     if (!post.deleted_at) drop(`post ${post.id} is not deleted`);
     const inner = groupDeleteActivity(`${job.id}#delete`, group, post);
@@ -355,14 +373,25 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
   if (post.deleted_at) drop(`post ${post.id} was deleted since`);
   if (post.moderation !== "approved") drop(`post ${post.id} awaits moderation`);
   let inner: Activity | URL = new URL(post.iri);
+  let then: Activity | undefined;
   if (post.local) {
     const author = await localActor(db, post.actor_id);
     inner = job.activity === "create" ? await createActivity(ctx, post, author) : await updateActivity(ctx, post, author);
+    // Mastodon reads no Announce of a Create (it fetches the announced id and drops a document with another
+    // id): like Lemmy, a public group announces a new thread once more by the object's own id, which Mastodon
+    // fetches and shows as the group's boost. Plein receivers store the post once (they dedupe by object id).
+    if (inner instanceof Create && readableByAnyone(post.visibility) && post.in_reply_to_iri === null) {
+      then = groupAnnounceActivity(`${job.id}#object`, group, post, new URL(post.iri));
+    }
+  } else if (job.activity === "update") {
+    // An edit by a member elsewhere: receivers that have the post fetch it again from its own id.
+    const author = await anyActor(db, post.actor_id);
+    inner = new Update({ id: new URL(`${job.id}#update`), actor: new URL(author.iri), object: new URL(post.iri) });
   }
   // Members on the author's own server have it already; the rest hear it from the group.
   const authorOrigin = new URL(post.iri).origin;
   const others = post.local ? recipients : recipients.filter((r) => r.id?.origin !== authorOrigin);
-  return { sender: group, activity: groupAnnounceActivity(job.id, group, post, inner), recipients: others };
+  return { sender: group, activity: groupAnnounceActivity(job.id, group, post, inner), recipients: others, ...(then ? { then } : {}) };
 }
 
 /** Handles one queued job. Exported for tests; the worker calls it for each message. */
@@ -384,12 +413,14 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
     throw error;
   }
   if (out.recipients.length === 0) return;
-  await ctx.sendActivity({ identifier: out.sender.username }, out.recipients, out.activity, {
-    preferSharedInbox: true,
-    excludeBaseUris: [deps.config.origin],
-    // One sender's activities reach one server in order (Fedify adds the inbox origin).
-    orderingKey: out.sender.iri,
-  });
+  for (const activity of out.then ? [out.activity, out.then] : [out.activity]) {
+    await ctx.sendActivity({ identifier: out.sender.username }, out.recipients, activity, {
+      preferSharedInbox: true,
+      excludeBaseUris: [deps.config.origin],
+      // One sender's activities reach one server in order (Fedify adds the inbox origin).
+      orderingKey: out.sender.iri,
+    });
+  }
 }
 
 /* ---------------- permanent failures ---------------- */

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { mountAccounts } from "./api/mastodon/accounts.ts";
 import { mountFollowRequests } from "./api/mastodon/follow-requests.ts";
 import { mountInstance } from "./api/mastodon/instance.ts";
+import { mountNotifications } from "./api/mastodon/notifications.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
 import { mountStatuses } from "./api/mastodon/statuses.ts";
 import { mountTimelines } from "./api/mastodon/timelines.ts";
@@ -18,6 +19,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountStatuses,
   mountTimelines,
   mountFollowRequests,
+  mountNotifications,
   mountSearch,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/database.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
-import { actorPosts, publicTimeline } from "../src/domain/timelines.ts";
+import { accountCounts } from "../src/domain/account-counts.ts";
+import { findActorById } from "../src/domain/remote-actors.ts";
+import { actorPosts, groupPosts, homeTimeline, publicTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
 import { openTestDatabase, type TestDatabase } from "./support/db.ts";
 import { fullScansIn, type Seeded, seedLargeDatabase } from "./support/explain.ts";
@@ -22,6 +25,13 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["search: accounts by name prefix", (db, s) => searchActors(db, { username: s.usernamePrefix, limit: 20, offset: 0 })],
   ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
   ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
+  ["notifications, listed and counted", (db, s) => Promise.all([listNotifications(db, s.localActorId, {}, { limit: 40 }), countNotifications(db, s.localActorId, {}, 1000)])],
+  ["home timeline: own, followed, mentions and groups", (db, s) => homeTimeline(db, s.localActorId, { limit: 20 })],
+  ["home timeline, an older page", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, maxId: "50000" })],
+  ["home timeline, a newer page (min_id)", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, minId: "1" })],
+  ["a group's posts", (db, s) => groupPosts(db, { kind: "local", actorId: s.localActorId }, s.groupId, { limit: 20 })],
+  ["a group account's counts (members, posts)", async (db, s) =>
+    accountCounts(db, ANONYMOUS, [{ ...(await findActorById(db, s.groupId))!, type: "Group", local: true }])],
 ];
 
 let handle: TestDatabase;

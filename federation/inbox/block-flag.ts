@@ -1,5 +1,6 @@
 import type { Block, Flag } from "@fedify/vocab";
 import { receiveBlock } from "../../src/domain/blocks.ts";
+import { findGroup } from "../../src/domain/groups.ts";
 import { getPostByIri } from "../../src/domain/posts/read.ts";
 import { findActorByIri } from "../../src/domain/remote-actors.ts";
 import { receiveReport } from "../../src/domain/reports.ts";
@@ -18,19 +19,23 @@ export const onBlock: Handler<Block> = async (ctx, activity, actor, activityIri)
   await receiveBlock(ctx.data.db, actor, target, activityIri);
 };
 
-/** A remote server reports local accounts or posts: stored as a report for the moderators. */
+/**
+ * A remote server reports local accounts, local posts, or posts made in one
+ * of our groups: stored as a report for the group's moderators and our admins.
+ */
 export const onFlag: Handler<Flag> = async (ctx, activity, actor, activityIri) => {
   const { db, config } = ctx.data;
   let targetId: string | null = null;
   const postIds: string[] = [];
   for (const id of activity.objectIds.slice(0, MAX_FLAG_OBJECTS)) {
-    if (!isLocalUrl(config, id)) continue;
     const post = await getPostByIri(db, id.href);
-    if (post && post.local) {
+    const inOurGroup = post?.group_id ? (await findGroup(db, post.group_id))?.actor.local === true : false;
+    if (post && (post.local || inOurGroup)) {
       postIds.push(post.id);
       targetId ??= post.actor_id;
       continue;
     }
+    if (!isLocalUrl(config, id)) continue;
     const account = await findActorByIri(db, id.href);
     if (account?.local) targetId = account.id;
   }

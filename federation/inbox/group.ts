@@ -197,7 +197,8 @@ export async function onGroupAnnounce(ctx: InboxCtx, activity: Announce, group: 
 async function storeGroupContent(ctx: InboxCtx, group: Actor, object: APObject, update: boolean): Promise<void> {
   if (!object.id) ignore("the object has no id");
   if (!objectTypeOf(object)) ignore(`objects of type ${object.constructor.name} are not stored`);
-  const names = [...object.audienceIds, ...object.toIds, ...object.ccIds].some((u) => u.href === group.iri
+  // Addressed to the group, or the group's own (Mobilizon attributes a group's events to the group, addressed to the public).
+  const names = [...object.audienceIds, ...object.toIds, ...object.ccIds, ...object.attributionIds].some((u) => u.href === group.iri
     || (group.followers_url !== null && u.href === group.followers_url));
   if (!names) ignore("the object is not addressed to the group");
   const attribution = object.attributionIds.find((a) => sameOrigin(a, object.id!));

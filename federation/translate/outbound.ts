@@ -18,6 +18,7 @@ import {
   Delete,
   Document,
   Event,
+  Flag,
   Follow,
   Hashtag,
   Invite,
@@ -429,6 +430,17 @@ export function acceptInviteActivity(id: string, member: Pick<Actor, "iri">, gro
     actor: new URL(member.iri),
     object: new Invite({ id: new URL(inviteIri), actor: new URL(group.iri), object: new URL(group.iri), target: new URL(member.iri) }),
     to: new URL(group.iri),
+  });
+}
+
+/** Our instance actor tells another server of a report about its content (who reported stays ours). */
+export function flagActivity(id: string, sender: Pick<Actor, "iri">, recipient: Pick<Actor, "iri">, objectIris: string[], comment: string): Flag {
+  return new Flag({
+    id: new URL(id),
+    actor: new URL(sender.iri),
+    objects: objectIris.map((iri) => new URL(iri)),
+    content: comment || null,
+    to: new URL(recipient.iri),
   });
 }
 

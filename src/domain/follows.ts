@@ -2,6 +2,7 @@ import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
+import { notify } from "./notifications.ts";
 import { newActivityIri, newActivityIriOf } from "./urls.ts";
 
 function findFollow(db: Db, followerId: string, followeeId: string): Promise<Follow | undefined> {
@@ -20,6 +21,13 @@ async function blockBetween(db: Db, a: string, b: string): Promise<"a blocks b" 
   return rows.length > 0 ? "a blocks b" : null;
 }
 
+/** The followee hears of a new follower, or of a request to approve. */
+function notifyOfFollow(trx: Db, row: Follow): Promise<void> {
+  return notify(trx, [{
+    recipientId: row.followee_id, type: row.state === "accepted" ? "follow" : "follow_request", actorId: row.follower_id,
+  }]);
+}
+
 /** A local account follows someone. Local targets decide at once; remote ones get a Follow. A block either way forbids it. */
 export async function follow(db: Db, origin: URL, follower: Actor, followee: Actor): Promise<Follow> {
   if (!follower.local) throw invalid("Only local accounts can follow from here");
@@ -36,9 +44,8 @@ export async function follow(db: Db, origin: URL, follower: Actor, followee: Act
     const row = await trx.insertInto("follows").values({
       follower_id: follower.id, followee_id: followee.id, state, activity_iri: activityIri,
     }).returningAll().executeTakeFirstOrThrow();
-    if (!followee.local) {
-      await enqueueDelivery(trx, { type: "follow", followerId: follower.id, followeeId: followee.id, activityIri }, follower.id);
-    }
+    if (followee.local) await notifyOfFollow(trx, row);
+    else await enqueueDelivery(trx, { type: "follow", followerId: follower.id, followeeId: followee.id, activityIri }, follower.id);
     return row;
   });
 }
@@ -86,6 +93,7 @@ export async function receiveFollow(db: Db, follower: Actor, followee: Actor, ac
         state: followee.manually_approves_followers ? "pending" : "accepted",
         activity_iri: activityIri,
       }).returningAll().executeTakeFirstOrThrow();
+      await notifyOfFollow(trx, row);
     }
     if (row.state === "accepted") {
       await enqueueDelivery(trx, {

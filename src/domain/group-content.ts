@@ -28,17 +28,30 @@ export function groupPosts(db: Db, viewer: Viewer, groupId: string, filter: Grou
 export interface GroupListFilter {
   /** the start of the group's name or display name */
   query?: string;
-  /** only groups `viewer` is a current member of */
+  /**
+   * The viewer's own groups, here and on other servers: those they are a
+   * member of, have asked to join, or are invited into.
+   */
   mine?: boolean;
 }
 
 /**
- * Groups of this instance a viewer may find: public and closed ones, and the
- * secret ones they are a current member of (a secret group is not listed,
- * not findable by anyone else). Newest first.
+ * Groups a viewer may find: this instance's public and closed ones, and the
+ * secret ones they belong to (a secret group is not listed, not findable by
+ * anyone else); or, with `mine`, the viewer's own groups anywhere. Newest first.
  */
-export async function listLocalGroups(db: Db, viewer: Viewer, filter: GroupListFilter, page: Page): Promise<Actor[]> {
+export async function listGroups(db: Db, viewer: Viewer, filter: GroupListFilter, page: Page): Promise<Actor[]> {
   const me = viewer.kind === "local" ? viewer.actorId : null;
+  if (filter.mine) {
+    if (me === null) return [];
+    let mine = db.selectFrom("actors").innerJoin("memberships", "memberships.group_id", "actors.id")
+      .selectAll("actors")
+      .where("memberships.member_id", "=", me)
+      .where("memberships.state", "in", ["member", "invited", "pending"])
+      .where("actors.type", "=", "Group").where("actors.gone_at", "is", null);
+    if (filter.query) mine = mine.where((eb) => nameStarts(eb, filter.query!));
+    return keysetPage(mine, "actors.id", page);
+  }
   let q = db.selectFrom("actors").innerJoin("groups", "groups.actor_id", "actors.id")
     .selectAll("actors")
     .where("actors.local", "=", true)
@@ -49,15 +62,15 @@ export async function listLocalGroups(db: Db, viewer: Viewer, filter: GroupListF
       .where("memberships.member_id", "=", me ?? "0")
       .where("memberships.state", "=", "member"),
   );
-  q = filter.mine
-    ? q.where((eb) => (me === null ? eb.val(false) : memberOf(eb)))
-    : q.where((eb) => eb.or([eb("groups.visibility", "!=", "secret"), ...(me === null ? [] : [memberOf(eb)])]));
-  if (filter.query) {
-    const pattern = `${filter.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) => eb.or([
-      eb(eb.fn("lower", ["actors.username"]), "like", pattern),
-      eb(eb.fn("lower", ["actors.display_name"]), "like", pattern),
-    ]));
-  }
+  q = q.where((eb) => eb.or([eb("groups.visibility", "!=", "secret"), ...(me === null ? [] : [memberOf(eb)])]));
+  if (filter.query) q = q.where((eb) => nameStarts(eb, filter.query!));
   return keysetPage(q, "actors.id", page);
+}
+
+function nameStarts(eb: ExpressionBuilder<Database, "actors">, query: string) {
+  const pattern = `${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return eb.or([
+    eb(eb.fn("lower", ["actors.username"]), "like", pattern),
+    eb(eb.fn("lower", ["actors.display_name"]), "like", pattern),
+  ]);
 }

@@ -50,7 +50,7 @@ function descriptionHtml(origin: URL, text: string): string {
 }
 
 function checkModules(modules: readonly string[]): string[] {
-  const unique = [...new Set(modules)];
+  const unique = [...new Set(modules)].sort();
   if (unique.length > GROUP_LIMITS.modules) throw invalid(`At most ${GROUP_LIMITS.modules} modules`);
   for (const m of unique) {
     if (!/^[a-z][a-z0-9_-]*$/.test(m) || m.length > GROUP_LIMITS.moduleName) throw invalid(`"${m}" is not a module name`);

@@ -36,7 +36,9 @@ export type DeliveryJob =
    * A local group redistributes what was posted in it (FEP-1b12): an Announce
    * of the Create, Update or Delete of `postId` to its current members.
    */
-  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string };
+  | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string }
+  /** our instance actor forwards a report to the server of reported content (or of a group) */
+  | { type: "flag"; reportId: string; recipientId: string; id: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 

@@ -403,7 +403,7 @@ export async function canSeeMembers(db: Db, viewer: Viewer, group: GroupView): P
       const row = await db.selectFrom("memberships").innerJoin("actors", "actors.id", "memberships.member_id")
         .select("memberships.id")
         .where("memberships.group_id", "=", group.actor.id).where("memberships.state", "=", "member")
-        .where("actors.local", "=", false)
+        .where("actors.local", "=", false).where("actors.gone_at", "is", null)
         .where((eb) => eb(eb.fn("left", ["actors.iri", eb.val(prefix.length)]), "=", prefix))
         .limit(1).executeTakeFirst();
       return row !== undefined;

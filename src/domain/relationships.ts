@@ -14,34 +14,50 @@ export interface Relationship {
   blockedBy: boolean;
 }
 
-/** How `me` relates to each of `others` that exists, in the order asked (five queries in all). */
+/**
+ * How `me` relates to each of `others` that exists, in the order asked (six
+ * queries in all). Following a group is being its member: for a Group,
+ * `following` is a current membership and `requested` a pending one (an
+ * invitation or a ban is neither); groups follow nobody.
+ */
 export async function relationshipsOf(db: Db, me: string, others: string[]): Promise<Relationship[]> {
   const asked = [...new Set(others)];
   if (asked.length === 0) return [];
-  const known = new Set((await db.selectFrom("actors").select("id").where("id", "in", asked).execute()).map((a) => a.id));
-  const ids = asked.filter((id) => known.has(id));
+  const known = await db.selectFrom("actors").select(["id", "type"]).where("id", "in", asked).execute();
+  const isGroup = new Set(known.filter((a) => a.type === "Group").map((a) => a.id));
+  const knownIds = new Set(known.map((a) => a.id));
+  const ids = asked.filter((id) => knownIds.has(id));
   if (ids.length === 0) return [];
-  const [out, inc, blocking, blockedBy] = await Promise.all([
+  const groupIds = ids.filter((id) => isGroup.has(id));
+  const [out, inc, blocking, blockedBy, memberships] = await Promise.all([
     db.selectFrom("follows").select(["followee_id as id", "state"])
       .where("follower_id", "=", me).where("followee_id", "in", ids).execute(),
     db.selectFrom("follows").select(["follower_id as id", "state"])
       .where("followee_id", "=", me).where("follower_id", "in", ids).execute(),
     db.selectFrom("blocks").select("target_id as id").where("actor_id", "=", me).where("target_id", "in", ids).execute(),
     db.selectFrom("blocks").select("actor_id as id").where("target_id", "=", me).where("actor_id", "in", ids).execute(),
+    groupIds.length
+      ? db.selectFrom("memberships").select(["group_id as id", "state"])
+        .where("member_id", "=", me).where("group_id", "in", groupIds).execute()
+      : Promise.resolve([]),
   ]);
   const outBy = new Map(out.map((r) => [r.id, r.state]));
   const incBy = new Map(inc.map((r) => [r.id, r.state]));
+  const membershipBy = new Map(memberships.map((r) => [r.id, r.state]));
   const blockingSet = new Set(blocking.map((r) => r.id));
   const blockedBySet = new Set(blockedBy.map((r) => r.id));
-  return ids.map((id) => ({
-    actorId: id,
-    following: outBy.get(id) === "accepted",
-    requested: outBy.get(id) === "pending",
-    followedBy: incBy.get(id) === "accepted",
-    requestedBy: incBy.get(id) === "pending",
-    blocking: blockingSet.has(id),
-    blockedBy: blockedBySet.has(id),
-  }));
+  return ids.map((id) => {
+    const group = isGroup.has(id);
+    return {
+      actorId: id,
+      following: group ? membershipBy.get(id) === "member" : outBy.get(id) === "accepted",
+      requested: group ? membershipBy.get(id) === "pending" : outBy.get(id) === "pending",
+      followedBy: !group && incBy.get(id) === "accepted",
+      requestedBy: !group && incBy.get(id) === "pending",
+      blocking: blockingSet.has(id),
+      blockedBy: blockedBySet.has(id),
+    };
+  });
 }
 
 /** An account in a follow list, with the follow row's id as the page cursor. */

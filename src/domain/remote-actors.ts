@@ -89,11 +89,15 @@ export function findActorByHandle(db: Db, username: string, domain: string): Pro
     .executeTakeFirst();
 }
 
-/** The actor answered 410 (or a Delete of itself): stop delivering, drop its follows. */
+/** The actor answered 410 (or a Delete of itself): stop delivering, drop its follows and memberships. */
 export async function markActorGone(db: Db, actorId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable("actors").set({ gone_at: new Date() }).where("id", "=", actorId).where("local", "=", false).execute();
+    const res = await trx.updateTable("actors").set({ gone_at: new Date() }).where("id", "=", actorId).where("local", "=", false)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return;
     await trx.deleteFrom("follows").where((eb) => eb.or([eb("follower_id", "=", actorId), eb("followee_id", "=", actorId)])).execute();
+    // A gone person leaves every group; a gone group loses its members here (their local rows).
+    await trx.deleteFrom("memberships").where((eb) => eb.or([eb("member_id", "=", actorId), eb("group_id", "=", actorId)])).execute();
   });
 }
 

@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from "kysely";
+import { type SelectQueryBuilder, sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
@@ -9,17 +9,64 @@ function run(q: SelectQueryBuilder<Database, "posts", Post>, page: Page): Promis
   return keysetPage(q, "posts.id", page);
 }
 
-/** Home: own posts, posts and boosts of accounts followed, and posts that mention the viewer. */
+/**
+ * The newest `page.limit` rows of one source of a timeline, in the page's
+ * direction, keyed on `column` (a post id): each source of the home timeline
+ * walks its own index and stops after one page, so the union is never more
+ * than a page per source however many posts the others have.
+ */
+function onePage<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, column: `${string}.id` | `${string}.post_id`, page: Page): SelectQueryBuilder<DB, TB, O> {
+  const key = sql.ref(column);
+  const valid = (id: string | undefined) => (id !== undefined && isRowId(id) ? id : undefined);
+  const max = valid(page.maxId), since = valid(page.sinceId), min = valid(page.minId);
+  let bounded = q;
+  if (max) bounded = bounded.where(sql<boolean>`${key} < ${max}`);
+  if (since) bounded = bounded.where(sql<boolean>`${key} > ${since}`);
+  if (min) bounded = bounded.where(sql<boolean>`${key} > ${min}`);
+  return bounded.orderBy(key, min ? "asc" : "desc").limit(page.limit);
+}
+
+/**
+ * Home: own posts, posts and boosts of accounts followed, posts that mention
+ * the viewer, and posts in the groups the viewer is a current member of; all
+ * as the visibility rule lets the viewer see them (a post awaiting moderation
+ * only when the viewer moderates its group). Each source is paged on its own
+ * index (one page per followed account, per group: LATERAL), then the union
+ * is paged once more: reading a page costs the same however many posts the
+ * instance holds.
+ */
 export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[]> {
   const viewer: Viewer = { kind: "local", actorId };
+  const seen = visibleTo(viewer);
   const q = db.selectFrom("posts").selectAll("posts")
-    .where(visibleTo(viewer))
-    .where((eb) => eb.or([
-      eb("posts.actor_id", "=", actorId),
-      eb("posts.actor_id", "in", eb.selectFrom("follows").select("followee_id")
-        .where("follower_id", "=", actorId).where("state", "=", "accepted")),
-      eb("posts.id", "in", eb.selectFrom("post_mentions").select("post_id").where("actor_id", "=", actorId)),
-    ]));
+    .where("posts.id", "in", (eb) => {
+      const own = onePage(eb.selectFrom("posts").select("posts.id").where("posts.actor_id", "=", actorId).where(seen), "posts.id", page);
+      const followed = eb.selectFrom("follows")
+        .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
+          .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen), "posts.id", page).as("f"), (join) => join.onTrue())
+        .select("f.id")
+        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted");
+      const mentioned = onePage(eb.selectFrom("post_mentions").innerJoin("posts", "posts.id", "post_mentions.post_id")
+        .select("posts.id").where("post_mentions.actor_id", "=", actorId).where(seen), "post_mentions.post_id", page);
+      const grouped = eb.selectFrom("memberships")
+        .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
+          .whereRef("posts.group_id", "=", "memberships.group_id").where(seen), "posts.id", page).as("g"), (join) => join.onTrue())
+        .select("g.id")
+        .where("memberships.member_id", "=", actorId).where("memberships.state", "=", "member");
+      return eb.selectFrom(own.as("o")).select("o.id")
+        .union(eb.selectFrom(followed.as("fo")).select("fo.id"))
+        .union(eb.selectFrom(mentioned.as("m")).select("m.id"))
+        .union(eb.selectFrom(grouped.as("gr")).select("gr.id"));
+    });
+  return run(q, page);
+}
+
+/** What was posted in a group (threads and their comments), as `viewer` may see it: the group account's statuses. */
+export function groupPosts(db: Db, viewer: Viewer, groupId: string, page: Page, options: { excludeReplies?: boolean } = {}): Promise<Post[]> {
+  let q = db.selectFrom("posts").selectAll("posts")
+    .where("posts.group_id", "=", groupId)
+    .where(visibleTo(viewer));
+  if (options.excludeReplies) q = q.where("posts.in_reply_to_id", "is", null).where("posts.in_reply_to_iri", "is", null);
   return run(q, page);
 }
 

@@ -53,13 +53,18 @@ function mentions(eb: PostsEb, mentioned: (eb: ActorsEb) => Expression<SqlBool>)
   );
 }
 
-/** A current (approved, not banned) member of the post's group matches `member`. */
+/**
+ * A current member of the post's group (approved, not banned, not gone, as
+ * `memberAudience` counts them) matches `member`: a server whose last member
+ * is gone reads no more than it is sent.
+ */
 function memberOfGroup(eb: PostsEb, member: (eb: ActorsEb) => Expression<SqlBool>, roles?: readonly MembershipRole[]) {
   let q = eb.selectFrom("memberships")
     .innerJoin("actors", "actors.id", "memberships.member_id")
     .select(sql.lit(1).as("one"))
     .whereRef("memberships.group_id", "=", "posts.group_id")
     .where("memberships.state", "=", "member")
+    .where("actors.gone_at", "is", null)
     .where((e) => member(e as unknown as ActorsEb));
   if (roles) q = q.where("memberships.role", "in", roles);
   return eb.exists(q);
@@ -199,7 +204,7 @@ export async function audience(db: Db, postId: string): Promise<AudienceMember[]
     if (!group || group.gone_at) return [];
     const blocked = new Set((await blockedByAuthor.execute()).map((b) => b.target_id));
     const { gone_at: _, ...groupMember } = group;
-    return group.local ? notBlocked(await memberAudience(db, group.actorId), blocked) : [groupMember];
+    return notBlocked(group.local ? await memberAudience(db, group.actorId) : [groupMember], blocked);
   }
   const scope = SCOPES[post.visibility];
   if (scope.audience === "nobody" || scope.audience === "group-members") return [];

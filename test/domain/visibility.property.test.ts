@@ -5,9 +5,12 @@
  * Each fast-check run inserts a random world (local and remote actors on a few
  * domains, instance actors included; pending and accepted follows; blocks;
  * posts of every federated and local scope, some deleted, some boosts and
- * replies; mentions) inside a transaction that is rolled back afterwards, and
- * compares what the database answers with a plain TypeScript model of the
- * rule written from its documentation:
+ * replies; mentions; local groups (public, closed, secret) and remote ones,
+ * memberships of local and remote people in every state and role, posts and
+ * replies in groups, some awaiting moderation) inside a transaction that is
+ * rolled back afterwards, and compares what the database answers with a plain
+ * TypeScript model of the rule written from its documentation
+ * (src/domain/scopes.ts, the comments of src/domain/visibility.ts):
  *
  * - deleted posts: nobody;
  * - public, unlisted: everyone;
@@ -20,21 +23,37 @@
  *   followers or direct post when one of its remote actors is mentioned; a
  *   server on our host name with another scheme speaks for no local account;
  * - a pending follow grants nothing (Pixelfed CVE-2025-30741);
+ * - a current member of a group is one in state "member" whose actor is not
+ *   gone; a pending request, an invitation or a ban grants nothing;
+ * - group (a closed or secret group's content, or a remote group's): the
+ *   author, the group's current members and the group actor itself; a remote
+ *   server when one of its remote actors is a current member; mentions and
+ *   follows grant nothing;
+ * - a post awaiting moderation: only its author and the group's owner, admins
+ *   and moderators who are current members (never anonymous or a server);
  * - audience: accepted followers and the mentioned (only the mentioned for
- *   direct, nobody for instance), never the author, a gone actor or an actor
- *   the author blocks; every member (and its server) may view what it receives.
+ *   direct, nobody for instance); for a post in a local group its current
+ *   members, in a remote group the group actor only (nobody once the group is
+ *   gone); never the author, a gone actor or an actor the author blocks; every
+ *   member (and its server) may view what it receives once it is approved.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/database.ts";
-import type { ActorType, FollowState, Post, Visibility } from "../../src/db/schema.ts";
+import type {
+  ActorType, FollowState, GroupVisibility, MembershipRole, MembershipState, ModerationState, Post, Visibility,
+} from "../../src/db/schema.ts";
 import { actorPosts, context, homeTimeline, publicTimeline, replies } from "../../src/domain/timelines.ts";
-import { ANONYMOUS, audience, canView, followerAudience, type Viewer } from "../../src/domain/visibility.ts";
+import { ANONYMOUS, audience, canView, followerAudience, type Viewer, visibleTo } from "../../src/domain/visibility.ts";
 import { openTestDatabase, type TestDatabase } from "../support/db.ts";
 
 const LOCAL_DOMAIN = "plein.test";
 const REMOTE_DOMAINS = ["a.example", "b.example", "c.example"];
+/** The scopes a post outside groups is given; "group" belongs to posts in groups. */
 const SCOPES = ["public", "unlisted", "followers", "direct", "instance"] as const satisfies readonly Visibility[];
+const MEMBERSHIP_STATES: readonly MembershipState[] = ["pending", "invited", "member", "banned"];
+const ROLES: readonly MembershipRole[] = ["owner", "admin", "moderator", "member"];
+const MODERATOR_ROLES: readonly MembershipRole[] = ["owner", "admin", "moderator"];
 const ALL = { limit: 10_000 };
 
 // ---------------------------------------------------------------------------
@@ -57,6 +76,24 @@ interface PostSpec {
   /** index of an earlier post this one replies to */
   inReplyTo: number | null;
   mentions: number[];
+  /** index (in `groups`) of the group it was posted in */
+  group: number | null;
+  moderation: ModerationState;
+}
+
+interface GroupSpec {
+  /** index of its Group actor */
+  actor: number;
+  /** a local group's setting; null for a remote group */
+  visibility: GroupVisibility | null;
+}
+
+interface MembershipSpec {
+  /** index in `groups` */
+  group: number;
+  member: number;
+  state: MembershipState;
+  role: MembershipRole;
 }
 
 interface World {
@@ -64,6 +101,8 @@ interface World {
   follows: { follower: number; followee: number; state: FollowState }[];
   blocks: { actor: number; target: number }[];
   posts: PostSpec[];
+  groups: GroupSpec[];
+  memberships: MembershipSpec[];
 }
 
 /** `list[i]`, which must exist. */
@@ -80,7 +119,14 @@ const index = fc.nat({ max: 63 });
 const rawWorld = fc.record({
   localPersons: fc.integer({ min: 1, max: 4 }),
   remotePersons: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 3 }),
-  gone: fc.uniqueArray(index, { maxLength: 2 }),
+  localGroups: fc.array(fc.constantFrom<GroupVisibility>("public", "closed", "secret"), { maxLength: 2 }),
+  /** the domain (index) of each remote group */
+  remoteGroups: fc.array(fc.nat({ max: 2 }), { maxLength: 2 }),
+  gone: fc.uniqueArray(index, { maxLength: 3 }),
+  memberships: fc.array(fc.record({
+    group: index, member: index,
+    state: fc.constantFrom(...MEMBERSHIP_STATES), role: fc.constantFrom(...ROLES),
+  }), { maxLength: 20 }),
   follows: fc.array(fc.record({
     follower: index, followee: index,
     state: fc.constantFrom<FollowState>("pending", "accepted"),
@@ -93,7 +139,11 @@ const rawWorld = fc.record({
     reblogOf: fc.option(index, { freq: 5 }),
     inReplyTo: fc.option(index, { freq: 2 }),
     mentions: fc.uniqueArray(index, { maxLength: 3 }),
-  }), { maxLength: 14 }),
+    group: fc.option(index, { freq: 2 }),
+    pending: oneIn(4),
+    /** a post in a remote group: addressed publicly (a public Lemmy community) rather than to its members */
+    publicInRemoteGroup: oneIn(3),
+  }), { maxLength: 16 }),
 });
 
 type RawWorld = typeof rawWorld extends fc.Arbitrary<infer T> ? T : never;
@@ -114,8 +164,17 @@ function buildWorld(raw: RawWorld): World {
       actors.push({ local: false, domain, username: `remote${i}`, type: "Person", gone: false });
     }
   });
+  const groups: GroupSpec[] = [];
+  raw.remoteGroups.forEach((d, i) => {
+    groups.push({ actor: actors.length, visibility: null });
+    actors.push({ local: false, domain: at(REMOTE_DOMAINS, d % raw.remotePersons.length), username: `group${i}`, type: "Group", gone: false });
+  });
   const remoteCount = actors.length - remoteStart;
   for (const g of raw.gone) at(actors, remoteStart + (g % remoteCount)).gone = true;
+  raw.localGroups.forEach((visibility, i) => {
+    groups.push({ actor: actors.length, visibility });
+    actors.push({ local: true, domain: LOCAL_DOMAIN, username: `group${i}`, type: "Group", gone: false });
+  });
 
   const n = actors.length;
   const follows: World["follows"] = [];
@@ -136,15 +195,47 @@ function buildWorld(raw: RawWorld): World {
     blockPairs.add(`${actor}>${target}`);
     blocks.push({ actor, target });
   }
-  const posts: PostSpec[] = raw.posts.map((p, i) => ({
-    author: p.author % n,
-    visibility: p.visibility,
-    deleted: p.deleted,
-    reblogOf: i > 0 && p.reblogOf !== null ? p.reblogOf % i : null,
-    inReplyTo: i > 0 && p.inReplyTo !== null ? p.inReplyTo % i : null,
-    mentions: [...new Set(p.mentions.map((m) => m % n))],
-  }));
-  return { actors, follows, blocks, posts };
+  const persons = actors.flatMap((a, i) => (a.type === "Person" ? [i] : []));
+  const memberships: MembershipSpec[] = [];
+  const memberPairs = new Set<string>();
+  for (const m of groups.length ? raw.memberships : []) {
+    const group = m.group % groups.length;
+    const member = at(persons, m.member % persons.length);
+    if (memberPairs.has(`${group}>${member}`)) continue;
+    memberPairs.add(`${group}>${member}`);
+    memberships.push({ group, member, state: m.state, role: m.role });
+  }
+  const posts: PostSpec[] = [];
+  raw.posts.forEach((p, i) => {
+    const reblogOf = i > 0 && p.reblogOf !== null ? p.reblogOf % i : null;
+    const inReplyTo = i > 0 && p.inReplyTo !== null ? p.inReplyTo % i : null;
+    const parent = inReplyTo === null ? undefined : at(posts, inReplyTo);
+    // As the domain places them: a reply stays in its parent's group with its
+    // scope; a post in a local group takes the group's scope; a boost is in no group.
+    let group = reblogOf === null && groups.length && p.group !== null ? p.group % groups.length : null;
+    let visibility = p.visibility;
+    if (reblogOf === null && parent && parent.group !== null) {
+      group = parent.group;
+      visibility = parent.visibility;
+    } else if (group !== null) {
+      const settings = at(groups, group).visibility;
+      visibility = settings === null
+        ? (p.publicInRemoteGroup ? "public" : "group")
+        : (settings === "public" ? "public" : "group");
+    }
+    const inLocalGroup = group !== null && at(groups, group).visibility !== null;
+    posts.push({
+      author: p.author % n,
+      visibility,
+      deleted: p.deleted,
+      reblogOf,
+      inReplyTo,
+      mentions: [...new Set(p.mentions.map((m) => m % n))],
+      group,
+      moderation: inLocalGroup && p.pending ? "pending" : "approved",
+    });
+  });
+  return { actors, follows, blocks, posts, groups, memberships };
 }
 
 const worlds = rawWorld.map(buildWorld);
@@ -188,6 +279,17 @@ async function insertWorld(db: Db, w: World): Promise<Ids> {
       actor_id: at(actor, b.actor), target_id: at(actor, b.target), activity_iri: null,
     }))).execute();
   }
+  const localGroups = w.groups.filter((g) => g.visibility !== null);
+  if (localGroups.length) {
+    await db.insertInto("groups").values(localGroups.map((g) => ({
+      actor_id: at(actor, g.actor), visibility: g.visibility!, join_mode: "open",
+    }))).execute();
+  }
+  if (w.memberships.length) {
+    await db.insertInto("memberships").values(w.memberships.map((m) => ({
+      group_id: at(actor, at(w.groups, m.group).actor), member_id: at(actor, m.member), state: m.state, role: m.role,
+    }))).execute();
+  }
   const post: string[] = [];
   for (const [i, p] of w.posts.entries()) {
     const author = at(w.actors, p.author);
@@ -202,6 +304,8 @@ async function insertWorld(db: Db, w: World): Promise<Ids> {
       content_html: `<p>post ${i}</p>`,
       published_at: new Date(Date.UTC(2025, 0, 1, 0, i)),
       deleted_at: p.deleted ? new Date() : null,
+      group_id: p.group === null ? null : at(actor, at(w.groups, p.group).actor),
+      moderation: p.moderation,
     }).returning("id").executeTakeFirstOrThrow();
     post.push(row.id);
   }
@@ -272,11 +376,27 @@ function blocks(w: World, actor: number, target: number): boolean {
   return w.blocks.some((b) => b.actor === actor && b.target === target);
 }
 
+/** The current members of group `g` (in `groups`): state "member", not gone. */
+function currentMembers(w: World, g: number, roles: readonly MembershipRole[] = ROLES): number[] {
+  return w.memberships.filter((m) => m.group === g && m.state === "member" && roles.includes(m.role) && !at(w.actors, m.member).gone)
+    .map((m) => m.member);
+}
+
+/** May local or remote actor `a` read group-scoped post `p` by its group? Its current members and the group itself. */
+function readsInGroup(w: World, p: PostSpec, a: number): boolean {
+  return p.group !== null && (currentMembers(w, p.group).includes(a) || at(w.groups, p.group).actor === a);
+}
+
 function refCanView(w: World, v: RefViewer, i: number): boolean {
   const p = at(w.posts, i);
   if (p.deleted) return false;
   const open = p.visibility === "public" || p.visibility === "unlisted";
   const mentionable = p.visibility === "followers" || p.visibility === "direct";
+  const members = p.visibility === "group";
+  if (p.moderation === "pending") {
+    if (v.kind === "anonymous" || v.kind === "server") return false;
+    if (p.author !== v.actor && !(p.group !== null && currentMembers(w, p.group, MODERATOR_ROLES).includes(v.actor))) return false;
+  }
   switch (v.kind) {
     case "anonymous":
       return open;
@@ -287,34 +407,81 @@ function refCanView(w: World, v: RefViewer, i: number): boolean {
         || p.author === v.actor
         || (p.visibility === "followers" && acceptedFollow(w, v.actor, p.author))
         || (mentionable && p.mentions.includes(v.actor))
-        || (v.kind === "local" && p.visibility === "instance" && at(w.actors, p.author).local);
+        || (v.kind === "local" && p.visibility === "instance" && at(w.actors, p.author).local)
+        || (members && readsInGroup(w, p, v.actor));
     case "server":
       return open
         || (p.visibility === "followers" && w.follows.some((f) =>
           f.followee === p.author && f.state === "accepted" && serverOf(at(w.actors, f.follower)) === v.origin))
-        || (mentionable && p.mentions.some((m) => serverOf(at(w.actors, m)) === v.origin));
+        || (mentionable && p.mentions.some((m) => serverOf(at(w.actors, m)) === v.origin))
+        || (members && p.group !== null && currentMembers(w, p.group).some((m) => serverOf(at(w.actors, m)) === v.origin));
   }
 }
 
-/** Who must receive post `i`: accepted followers and the mentioned (only the mentioned if direct; nobody if instance-only), never the author, never gone actors, never an actor the author blocks. */
+/**
+ * Who must receive post `i`: in a local group its current members, in a remote
+ * group the group (while it is not gone); otherwise accepted followers and the
+ * mentioned (only the mentioned if direct; nobody if instance-only). Never the
+ * author, never gone actors, never an actor the author blocks.
+ */
 function refAudience(w: World, i: number): number[] {
   const p = at(w.posts, i);
   if (p.visibility === "instance") return [];
-  const members = new Set(p.mentions);
-  if (p.visibility !== "direct") {
-    for (const f of w.follows) if (f.followee === p.author && f.state === "accepted") members.add(f.follower);
+  const members = new Set<number>();
+  if (p.group !== null) {
+    const group = at(w.groups, p.group);
+    if (group.visibility === null) members.add(group.actor);
+    else currentMembers(w, p.group).forEach((m) => members.add(m));
+  } else {
+    p.mentions.forEach((m) => members.add(m));
+    if (p.visibility !== "direct") {
+      for (const f of w.follows) if (f.followee === p.author && f.state === "accepted") members.add(f.follower);
+    }
   }
   return [...members].filter((a) => a !== p.author && !at(w.actors, a).gone && !blocks(w, p.author, a)).sort((a, b) => a - b);
 }
 
+/** Who hears of an actor's own updates: its accepted followers, a group's current members; never gone actors. */
 function refFollowerAudience(w: World, actor: number): number[] {
-  return w.follows.filter((f) => f.followee === actor && f.state === "accepted" && !at(w.actors, f.follower).gone)
-    .map((f) => f.follower).sort((a, b) => a - b);
+  const g = w.groups.findIndex((x) => x.actor === actor);
+  const followers = g >= 0
+    ? currentMembers(w, g)
+    : w.follows.filter((f) => f.followee === actor && f.state === "accepted").map((f) => f.follower);
+  return followers.filter((a) => a !== actor && !at(w.actors, a).gone).sort((a, b) => a - b);
+}
+
+/** The actors who wrote a post, and one who wrote none (if any). */
+function authorsAndOne(w: World): number[] {
+  const authors = new Set(w.posts.map((p) => p.author));
+  const other = w.actors.findIndex((_, a) => !authors.has(a));
+  return [...authors, ...(other >= 0 ? [other] : [])].sort((a, b) => a - b);
 }
 
 const byIdDesc = (ids: Ids) => (a: number, b: number) => (BigInt(at(ids.post, b)) > BigInt(at(ids.post, a)) ? 1 : -1);
 const byIdAsc = (ids: Ids) => (a: number, b: number) => (BigInt(at(ids.post, a)) > BigInt(at(ids.post, b)) ? 1 : -1);
 const indices = (ids: Ids, posts: Post[]) => posts.map((p) => ids.postIndex.get(p.id)!);
+
+function describePost(p: PostSpec): string {
+  return `${p.visibility}${p.group === null ? "" : ` in group ${p.group}`}${p.moderation === "pending" ? ", pending" : ""}`
+    + `${p.deleted ? ", deleted" : ""} by #${p.author}`;
+}
+
+/**
+ * What `visibleTo` (the condition canView and every list apply) lets each
+ * viewer see, one query per viewer: matrix[viewer][post]. The canView test
+ * checks canView itself post by post against the model.
+ */
+async function visibleMatrix(db: Db, ids: Ids, viewers: ViewerCase[]): Promise<boolean[][]> {
+  const matrix: boolean[][] = [];
+  for (const v of viewers) {
+    const rows = ids.post.length
+      ? await db.selectFrom("posts").select("posts.id").where("posts.id", "in", ids.post).where(visibleTo(v.viewer(ids))).execute()
+      : [];
+    const seen = new Set(rows.map((r) => r.id));
+    matrix.push(ids.post.map((id) => seen.has(id)));
+  }
+  return matrix;
+}
 
 /** canView for every viewer and every post: matrix[viewer][post]. */
 async function canViewMatrix(db: Db, ids: Ids, viewers: ViewerCase[], w: World): Promise<boolean[][]> {
@@ -346,13 +513,13 @@ describe("the visibility rule against its reference model", () => {
         const matrix = await canViewMatrix(db, ids, viewers, w);
         viewers.forEach((v, vi) => {
           w.posts.forEach((p, i) => {
-            expect(at(matrix, vi)[i], `${v.label} on post #${i} (${p.visibility}${p.deleted ? ", deleted" : ""} by #${p.author})`)
+            expect(at(matrix, vi)[i], `${v.label} on post #${i} (${describePost(p)})`)
               .toBe(refCanView(w, v.ref, i));
           });
         });
       });
-    }), { numRuns: 80 });
-  });
+    }), { numRuns: 50 });
+  }, 180_000);
 
   it("audience is accepted followers and the mentioned, and every member may view what it receives", async () => {
     await fc.assert(fc.asyncProperty(worlds, async (w) => {
@@ -360,7 +527,7 @@ describe("the visibility rule against its reference model", () => {
         for (const [i, p] of w.posts.entries()) {
           const members = await audience(db, at(ids.post, i));
           const got = members.map((m) => ids.actorIndex.get(m.actorId)!).sort((a, b) => a - b);
-          expect(got, `audience of post #${i} (${p.visibility})`).toEqual(refAudience(w, i));
+          expect(got, `audience of post #${i} (${describePost(p)})`).toEqual(refAudience(w, i));
           for (const m of members) {
             const a = at(w.actors, ids.actorIndex.get(m.actorId)!);
             expect(m).toEqual({
@@ -369,11 +536,13 @@ describe("the visibility rule against its reference model", () => {
             });
           }
           // A deleted post's audience is where its Delete goes; nobody may view the post itself.
-          if (p.deleted) continue;
+          // A post awaiting moderation is sent nowhere yet (src/domain/posts/in-groups.ts queues nothing).
+          if (p.deleted || p.moderation === "pending") continue;
           for (const m of members) {
             const viewer: Viewer = m.local ? { kind: "local", actorId: m.actorId } : { kind: "remote", actorId: m.actorId };
             expect(await canView(db, viewer, at(ids.post, i)), `audience member ${m.iri} of post #${i} (${p.visibility}) may view it`).toBe(true);
-            if (!m.local) {
+            // A remote group is sent what is posted in it; its server fetches as a server only if it hosts a current member.
+            if (!m.local && at(w.actors, ids.actorIndex.get(m.actorId)!).type !== "Group") {
               const origin = serverOf(at(w.actors, ids.actorIndex.get(m.actorId)!))!;
               expect(await canView(db, { kind: "server", origin }, at(ids.post, i)), `server ${origin} of audience member ${m.iri} may fetch post #${i}`).toBe(true);
             }
@@ -385,7 +554,7 @@ describe("the visibility rule against its reference model", () => {
         }
       });
     }), { numRuns: 80 });
-  });
+  }, 180_000);
 
   it("a pending follow never grants visibility, audience or a place in the home timeline", async () => {
     await fc.assert(fc.asyncProperty(worlds, async (w) => {
@@ -410,7 +579,7 @@ describe("the visibility rule against its reference model", () => {
         }
       });
     }), { numRuns: 60 });
-  });
+  }, 180_000);
 
   it("CVE-2025-30741: a pending follower of a locked account cannot read its followers-only posts", async () => {
     const w: World = {
@@ -421,7 +590,9 @@ describe("the visibility rule against its reference model", () => {
       ],
       follows: [{ follower: 1, followee: 0, state: "pending" }, { follower: 2, followee: 0, state: "pending" }],
       blocks: [],
-      posts: [{ author: 0, visibility: "followers", deleted: false, reblogOf: null, inReplyTo: null, mentions: [] }],
+      posts: [{ author: 0, visibility: "followers", deleted: false, reblogOf: null, inReplyTo: null, mentions: [], group: null, moderation: "approved" }],
+      groups: [],
+      memberships: [],
     };
     await withWorld(w, async (db, ids) => {
       expect(await canView(db, { kind: "remote", actorId: at(ids.actor, 1) }, at(ids.post, 0))).toBe(false);
@@ -445,7 +616,7 @@ describe("timelines only ever show what the rule allows", () => {
     await fc.assert(fc.asyncProperty(worlds, fc.boolean(), fc.boolean(), async (w, excludeReplies, excludeReblogs) => {
       await withWorld(w, async (db, ids) => {
         const viewers = viewersOf(w);
-        const matrix = await canViewMatrix(db, ids, viewers, w);
+        const matrix = await visibleMatrix(db, ids, viewers);
         const all = w.posts.map((_, i) => i);
         for (const [vi, v] of viewers.entries()) {
           const viewer = v.viewer(ids);
@@ -474,7 +645,8 @@ describe("timelines only ever show what the rule allows", () => {
             expect(paged, `paged home of ${v.label}`).toEqual(home);
           }
 
-          for (const [a] of w.actors.entries()) {
+          // Every author's posts, and those of one actor who wrote nothing.
+          for (const a of authorsAndOne(w)) {
             const got = indices(ids, await actorPosts(db, viewer, at(ids.actor, a), ALL, { excludeReplies, excludeReblogs }));
             shown(got, `posts of #${a}`);
             expect(got, `posts of #${a} for ${v.label}`).toEqual(all.filter((i) => at(w.posts, i).author === a && sees(i)
@@ -491,24 +663,26 @@ describe("timelines only ever show what the rule allows", () => {
           }
         }
       });
-    }), { numRuns: 60 });
-  }, 90_000);
+    }), { numRuns: 35 });
+  }, 180_000);
 
   it("replies and thread context hold only visible posts, and every visible one reachable through visible posts", async () => {
     await fc.assert(fc.asyncProperty(worlds, async (w) => {
       await withWorld(w, async (db, ids) => {
         const viewers = viewersOf(w);
+        const matrix = await visibleMatrix(db, ids, viewers);
         const all = w.posts.map((_, i) => i);
         const rows = await db.selectFrom("posts").selectAll().where("id", "in", ids.post.length ? ids.post : ["0"]).execute();
         const rowOf = new Map(rows.map((r) => [r.id, r]));
-        for (const v of viewers) {
+        for (const [vi, v] of viewers.entries()) {
           const viewer = v.viewer(ids);
           const sees = (i: number) => refCanView(w, v.ref, i);
+          const visible = (j: number) => expect(at(matrix, vi)[j], `post #${j} shown to ${v.label} is visible to it`).toBe(true);
           for (const [i] of w.posts.entries()) {
             const got = indices(ids, await replies(db, viewer, at(ids.post, i), ALL));
             expect(got, `replies to #${i} for ${v.label}`)
               .toEqual(all.filter((j) => at(w.posts, j).inReplyTo === i && sees(j)).sort(byIdAsc(ids)));
-            for (const j of got) expect(await canView(db, viewer, at(ids.post, j))).toBe(true);
+            got.forEach(visible);
 
             const ctx = await context(db, viewer, rowOf.get(at(ids.post, i))!);
             const ancestors: number[] = [];
@@ -523,10 +697,10 @@ describe("timelines only ever show what the rule allows", () => {
             }
             expect(indices(ids, ctx.ancestors), `ancestors of #${i} for ${v.label}`).toEqual(ancestors);
             expect(indices(ids, ctx.descendants), `descendants of #${i} for ${v.label}`).toEqual(descendants.sort(byIdAsc(ids)));
-            for (const j of [...ancestors, ...descendants]) expect(await canView(db, viewer, at(ids.post, j))).toBe(true);
+            [...ancestors, ...descendants].forEach(visible);
           }
         }
       });
-    }), { numRuns: 40 });
-  }, 90_000);
+    }), { numRuns: 20 });
+  }, 180_000);
 });

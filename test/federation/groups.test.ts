@@ -33,6 +33,8 @@ let cato: TestUser;
 let dirk: TestUser;
 
 const V1 = "/api/plein/v1";
+/** Each test crosses three or four servers several times: generous on a loaded machine. */
+const SLOW = 120_000;
 const handleOf = (group: PleinGroup, host: string) => `${group.account.username}@${host}`;
 
 async function storedPost(instance: TestInstance, iri: string) {
@@ -59,7 +61,7 @@ afterAll(async () => {
   await closeInstances(instances);
 });
 
-describe("membership across servers", () => {
+describe("membership across servers", { timeout: SLOW }, () => {
   it("an open group takes a member from another server at once", async () => {
     const group = await createGroup(anna, { name: "open1", display_name: "Open", visibility: "public", join_mode: "open" });
     expect(group.membership?.role).toBe("owner");
@@ -82,18 +84,26 @@ describe("membership across servers", () => {
     expect(await membershipState(cato, onC.id)).toBe("pending");
     // A pending request counts for nothing.
     expect((await members(anna, group.id)).map((m) => m.account.acct)).toEqual(["anna"]);
+    // Content does not flow to a pending member's server.
+    const before = await postInGroup(anna, group.id, { text: "Voor de leden van nu" });
+    await settle(instances);
+    expect(await storedPost(C, before.uri)).toBeUndefined();
     const approved = await anna.api.post(`${V1}/groups/${group.id}/requests/${pending.account.id}/approve`);
     expect(approved.status).toBe(200);
     await waitForMembership(cato, onC.id, "member");
+    // Now it does.
+    const after = await postInGroup(anna, group.id, { text: "Welkom, cato" });
+    await waitForGroupPost(cato, onC.id, after.uri);
   });
 
   it("an invite-only group refuses strangers and takes the invited", async () => {
-    const group = await createGroup(anna, { name: "invite1", visibility: "secret", join_mode: "invite" });
+    const group = await createGroup(anna, { name: "invite1", visibility: "closed", join_mode: "invite" });
     // Not invited: the request is turned down.
     const onC = await groupOn(cato, handleOf(group, A.host));
     await joinGroup(cato, onC);
     await settle(instances);
     expect(await membershipState(cato, onC.id)).toBeNull();
+    expect(await members(anna, group.id, "pending")).toEqual([]);
     // Invited: bram's server hears of it, and bram accepts by joining.
     const bramOnA = await accountIdOn(anna, bram);
     expect((await anna.api.post(`${V1}/groups/${group.id}/invitations`, { account_id: bramOnA })).status).toBe(200);
@@ -104,6 +114,29 @@ describe("membership across servers", () => {
     await joinGroup(bram, onB);
     await waitFor(async () => (await members(anna, group.id)).some((m) => m.account.acct === bram.handle));
     expect(await membershipState(bram, onB.id)).toBe("member");
+  });
+
+  it("a secret group cannot be found, yet its invitations arrive and can be accepted", async () => {
+    const group = await createGroup(anna, { name: "secret1", visibility: "secret", join_mode: "invite" });
+    // Neither WebFinger, search nor the directory knows it.
+    const webfinger = await fetch(`${A.origin}/.well-known/webfinger?resource=acct:secret1@${A.host}`);
+    expect(webfinger.status).toBe(404);
+    const search = await cato.api.get<{ accounts: unknown[] }>("/api/v2/search", { q: `secret1@${A.host}`, resolve: true, type: "accounts" });
+    expect(search.body.accounts).toEqual([]);
+    const directory = await A.api().get<Array<{ id: string }>>(`${V1}/groups`);
+    expect(directory.body.map((g) => g.id)).not.toContain(group.id);
+    const asStranger = await (await A.createUser("stranger")).api.get(`${V1}/groups/${group.id}`);
+    expect(asStranger.status).toBe(404);
+    // The invitee's own server lists the invitation among bram's groups.
+    const bramOnA = await accountIdOn(anna, bram);
+    expect((await anna.api.post(`${V1}/groups/${group.id}/invitations`, { account_id: bramOnA })).status).toBe(200);
+    const invited = await waitFor(async () => {
+      const mine = await bram.api.get<PleinGroup[]>(`${V1}/groups`, { mine: true });
+      return mine.body.find((g) => g.account.acct === `secret1@${A.host}` && g.membership?.state === "invited");
+    });
+    await joinGroup(bram, invited);
+    await waitFor(async () => (await members(anna, group.id)).some((m) => m.account.acct === bram.handle));
+    expect(await membershipState(bram, invited.id)).toBe("member");
   });
 
   it("leaving ends the membership on both servers", async () => {
@@ -142,7 +175,7 @@ describe("membership across servers", () => {
   });
 });
 
-describe("a closed group's content", () => {
+describe("a closed group's content", { timeout: SLOW }, () => {
   let group: PleinGroup;
   let onB: PleinGroup;
   let onC: PleinGroup;
@@ -193,6 +226,17 @@ describe("a closed group's content", () => {
     expect((await signedFetchObject(C, C.host, post.uri)).status).toBe(200);
   });
 
+  it("a member's edit on B reaches A and C through the group", async () => {
+    const post = await postInGroup(bram, onB.id, { text: "Eerste versie van het voorstel" });
+    await waitForGroupPost(cato, onC.id, post.uri);
+    const edited = await bram.api.patch(`${V1}/posts/${post.id}`, { text: "Tweede versie van het voorstel" });
+    expect(edited.status).toBe(200);
+    for (const [user, groupId] of [[anna, group.id], [cato, onC.id]] as const) {
+      await waitFor(async () => (await groupPosts(user, groupId)).find((p) => p.uri === post.uri)?.content.includes("Tweede versie"),
+        { message: `the edit reaches ${user.handle}` });
+    }
+  });
+
   it("a comment from C reaches B through the group", async () => {
     const thread = await postInGroup(bram, onB.id, { text: "Wie komt er naar het overleg?" });
     const onCThread = await waitForGroupPost(cato, onC.id, thread.uri);
@@ -227,7 +271,53 @@ describe("a closed group's content", () => {
   });
 });
 
-describe("pre-moderated comments", () => {
+describe("keeping order", { timeout: SLOW }, () => {
+  it("a report reaches the group's moderators, and a moderator's removal reaches every member's server", async () => {
+    const group = await createGroup(anna, { name: "order1", visibility: "closed", join_mode: "open" });
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    const onC = await groupOn(cato, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await joinGroup(cato, onC);
+    await waitForMembership(bram, onB.id, "member");
+    await waitForMembership(cato, onC.id, "member");
+    const post = await postInGroup(bram, onB.id, { text: "Iets dat hier niet hoort" });
+    const onCPost = await waitForGroupPost(cato, onC.id, post.uri);
+    const onAPost = await waitForGroupPost(anna, group.id, post.uri);
+
+    // cato reports it on C and forwards the report: A's moderators (anna) are told.
+    const report = await cato.api.post<{ id: string }>(`${V1}/reports`, { post_ids: [onCPost.id], comment: "Hoort niet in deze groep", forward: true });
+    expect(report.status).toBe(200);
+    await waitFor(async () => {
+      const rows = await A.db.selectFrom("notifications").select(["type", "post_id"])
+        .where("recipient_id", "=", anna.actor.id).where("type", "=", "report").execute();
+      return rows.some((r) => r.post_id === onAPost.id);
+    }, { message: "anna is told of the report" });
+    const stored = await A.db.selectFrom("reports").select(["comment", "reporter_id"]).execute();
+    expect(stored.map((r) => r.comment)).toContain("Hoort niet in deze groep");
+
+    // anna removes it: gone on A, B and C.
+    expect((await anna.api.post(`${V1}/groups/${group.id}/moderation/${onAPost.id}/remove`)).status).toBe(200);
+    await waitFor(async () => !(await groupPosts(bram, onB.id)).some((p) => p.uri === post.uri), { message: "removed on B" });
+    await waitFor(async () => !(await groupPosts(cato, onC.id)).some((p) => p.uri === post.uri), { message: "removed on C" });
+    expect((await groupPosts(anna, group.id)).some((p) => p.uri === post.uri)).toBe(false);
+  });
+
+  it("reports and moderation are refused to those without the right", async () => {
+    const group = await createGroup(anna, { name: "order2", visibility: "public", join_mode: "open" });
+    const onB = await groupOn(bram, handleOf(group, A.host));
+    await joinGroup(bram, onB);
+    await waitForMembership(bram, onB.id, "member");
+    const post = await postInGroup(anna, group.id, { text: "Alleen de beheerder haalt dit weg" });
+    const bramOnA = await A.createUser("bram2");
+    const res = await bramOnA.api.post(`${V1}/groups/${group.id}/moderation/${post.id}/remove`);
+    expect(res.status).toBe(403);
+    expect((await bramOnA.api.post(`${V1}/reports`, {})).status).toBe(422);
+    expect((await bramOnA.api.post(`${V1}/reports`, { post_ids: ["999999999"] })).status).toBe(404);
+    expect((await A.api().post(`${V1}/reports`, { post_ids: [post.id] })).status).toBe(401);
+  });
+});
+
+describe("pre-moderated comments", { timeout: SLOW }, () => {
   it("a comment waits, invisible everywhere, until a moderator approves it", async () => {
     const group = await createGroup(anna, { name: "moderated1", visibility: "public", join_mode: "open", moderate_comments: true });
     const onB = await groupOn(bram, handleOf(group, A.host));

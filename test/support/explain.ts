@@ -29,7 +29,10 @@ export const SEEDED_ROWS = {
   follows: 40_000,
   posts: 100_000,
   post_tags: 100_000,
+  post_mentions: 50_000,
+  memberships: 20_000,
   processed_activities: 50_000,
+  notifications: 50_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -46,9 +49,13 @@ export interface Seeded {
   tagPrefix: string;
   /** a user name prefix that a handful of accounts start with */
   usernamePrefix: string;
+  /** an actor standing for a group: posts are made in it, actors are members */
+  groupId: string;
 }
 
 const DOMAINS = 200;
+/** Actors that stand for groups: posts and memberships name them (their type does not matter to a plan). */
+const GROUPS = 500;
 
 /**
  * Fills a fresh, migrated database with SEEDED_ROWS rows per table (set-based
@@ -62,7 +69,13 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
     if (handle.driver === "pglite") await sql`set local session_replication_role = replica`.execute(trx);
     await insertRows(trx);
   });
-  await sql`analyze`.execute(db);
+  // Statistics from a full sample: with the default (a sample of 30,000 rows) the
+  // estimates for prefix matches vary from run to run, and so would the plans.
+  await db.connection().execute(async (conn) => {
+    await sql`set default_statistics_target = 10000`.execute(conn);
+    await sql`analyze`.execute(conn);
+    await sql`reset default_statistics_target`.execute(conn);
+  });
 
   const follow = await db.selectFrom("follows").select("activity_iri").orderBy("id").offset(SEEDED_ROWS.follows / 2)
     .limit(1).executeTakeFirstOrThrow();
@@ -70,12 +83,15 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
   const post = await db.selectFrom("posts").select("url").where("url", "is not", null).orderBy("id", "desc")
     .limit(1).executeTakeFirstOrThrow();
   const local = await db.selectFrom("actors").select("id").where("username", "=", "user7").executeTakeFirstOrThrow();
+  const group = await db.selectFrom("actors").select("id").where("username", "=", `user${SEEDED_ROWS.actors - GROUPS}`)
+    .executeTakeFirstOrThrow();
   return {
     localActorId: local.id,
     followActivityIri: follow.activity_iri,
     postUrl: post.url!,
     tagPrefix: "tag1234",
     usernamePrefix: "user1234",
+    groupId: group.id,
   };
 }
 
@@ -105,18 +121,41 @@ async function insertRows(db: Db): Promise<void> {
            'https://remote' || (i % ${DOMAINS}) || '.example/activities/follow/' || i
     from generate_series(0, ${n.follows - 1}) as i`.execute(db);
 
-  // Posts of every scope, half of them with a web URL distinct from their id, one hashtag each.
+  // Posts of every scope, half of them with a web URL distinct from their id, one hashtag each; every tenth is
+  // in one of GROUPS groups (the last actors).
+  const groupsFrom = n.actors - GROUPS;
   await sql`
-    insert into posts (iri, url, actor_id, local, type, visibility, content_html, published_at)
+    insert into posts (iri, url, actor_id, local, type, visibility, content_html, published_at, group_id)
     select 'https://remote' || (i % ${DOMAINS}) || '.example/objects/' || i,
            case when i % 2 = 0 then 'https://remote' || (i % ${DOMAINS}) || '.example/@user/' || i end,
            ${first}::bigint + i % ${n.actors}, i % ${n.actors} < ${DOMAINS}, 'Note',
            (array['public', 'public', 'public', 'unlisted', 'followers', 'direct', 'instance'])[1 + i % 7],
-           '<p>post ' || i || '</p>', now() - i * interval '1 minute'
+           '<p>post ' || i || '</p>', now() - i * interval '1 minute',
+           case when i % 10 = 0 then ${first}::bigint + ${groupsFrom} + (i / 10) % ${GROUPS} end
     from generate_series(0, ${n.posts - 1}) as i`.execute(db);
   await sql`
     insert into post_tags (post_id, tag)
     select id, 'tag' || (id % 20000) from posts`.execute(db);
+
+  // Notifications for the local accounts, a fifth about no post (follows), the rest about posts of every scope.
+  const { rows: [posts] } = await sql<{ first: string }>`select min(id) as first from posts`.execute(db);
+  await sql`
+    insert into notifications (recipient_id, type, actor_id, post_id)
+    select ${first}::bigint + i % ${DOMAINS},
+           (array['favourite', 'mention', 'follow', 'reblog', 'status'])[1 + i % 5],
+           ${first}::bigint + (i * 7919) % ${n.actors},
+           case when i % 5 <> 2 then ${posts!.first}::bigint + (i * 13) % ${n.posts} end
+    from generate_series(0, ${n.notifications - 1}) as i`.execute(db);
+  // Each actor is a member of two groups (one in twenty only asks to be); every other post mentions someone.
+  await sql`
+    insert into memberships (group_id, member_id, state)
+    select ${first}::bigint + ${groupsFrom} + (i * 7 + i / ${n.actors}) % ${GROUPS},
+           ${first}::bigint + i % ${n.actors},
+           case when i % 20 = 1 then 'pending' else 'member' end
+    from generate_series(0, ${n.memberships - 1}) as i`.execute(db);
+  await sql`
+    insert into post_mentions (post_id, actor_id)
+    select id, ${first}::bigint + (id * 7) % ${n.actors} from posts where id % 2 = 0`.execute(db);
 
   // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
   await sql`

@@ -6,10 +6,12 @@ import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { block, unblock } from "../../domain/blocks.ts";
 import { follow, unfollow } from "../../domain/follows.ts";
+import { findGroup, type GroupView } from "../../domain/groups.ts";
+import { canSeeMembers, join, leave, listMemberships } from "../../domain/membership.ts";
 import { updateProfile } from "../../domain/profiles.ts";
 import { canSeeNetwork, listFollowers, listFollowing, relationshipsOf } from "../../domain/relationships.ts";
 import { findActorByHandle, findActorById } from "../../domain/remote-actors.ts";
-import { actorPosts } from "../../domain/timelines.ts";
+import { actorPosts, groupPosts } from "../../domain/timelines.ts";
 import { handleDomain } from "../../domain/urls.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
@@ -31,6 +33,11 @@ export async function findAccount(db: Db, id: string): Promise<Actor> {
 async function relationshipJson(c: ApiContext, me: Actor, target: Actor) {
   const [rel] = await relationshipsOf(c.get("deps").db, me.id, [target.id]);
   return c.json(renderRelationship(rel!));
+}
+
+/** The group an account is, when it is one (local or remote). */
+async function groupOf(db: Db, actor: Actor): Promise<GroupView | undefined> {
+  return actor.type === "Group" ? findGroup(db, actor.id) : undefined;
 }
 
 /** At most this many ids per relationships request; the rest are ignored. */
@@ -96,7 +103,10 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     const onlyMedia = optionalBoolean(params, "only_media") ?? false;
     // Pinned posts do not exist yet: the pinned list is empty.
     if (optionalBoolean(params, "pinned")) return c.json([]);
-    const posts = await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
+    // A group's statuses are what is posted in it.
+    const posts = actor.type === "Group"
+      ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies })
+      : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
     setLinkHeader(c, posts.map((p) => p.id));
     const statuses = await renderStatuses(deps, viewer, posts);
     return c.json(onlyMedia ? statuses.filter((s) => (s.reblog ?? s).media_attachments.length > 0) : statuses);
@@ -109,6 +119,14 @@ export function mountAccounts(app: Hono<AppEnv>): void {
       const viewer = viewerOf(c);
       const actor = await findAccount(deps.db, pathId(c));
       const page = pageParams(queryParams(c));
+      const group = await groupOf(deps.db, actor);
+      if (group) {
+        // A group's followers are its current members, shown to whoever may see them; it follows nobody.
+        if (path === "following" || !(await canSeeMembers(deps.db, viewer, group))) return c.json([]);
+        const members = await listMemberships(deps.db, group.actor.id, "member", page);
+        setLinkHeader(c, members.map((m) => m.cursor));
+        return c.json(await renderAccountList(deps, members.map((m) => m.actor), viewer));
+      }
       if (!(await canSeeNetwork(deps.db, viewer, actor))) return c.json([]);
       const entries = await list(deps.db, actor.id, page);
       setLinkHeader(c, entries.map((e) => e.cursor));
@@ -116,13 +134,20 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     });
   }
 
+  // Following a group is joining it (a request, for a group whose admins approve members); unfollowing is leaving.
   r.post("/:id/follow", requireAuth("write:follows"), relationshipAction(async (deps, me, target, params) => {
     // Accepted for compatibility; every follow shows boosts and does not notify.
     optionalBoolean(params, "reblogs");
     optionalBoolean(params, "notify");
-    await follow(deps.db, deps.config.origin, me, target);
+    const group = await groupOf(deps.db, target);
+    if (group) await join(deps.db, deps.config.origin, group, me);
+    else await follow(deps.db, deps.config.origin, me, target);
   }));
-  r.post("/:id/unfollow", requireAuth("write:follows"), relationshipAction((deps, me, target) => unfollow(deps.db, me, target)));
+  r.post("/:id/unfollow", requireAuth("write:follows"), relationshipAction(async (deps, me, target) => {
+    const group = await groupOf(deps.db, target);
+    if (group) await leave(deps.db, group, me);
+    else await unfollow(deps.db, me, target);
+  }));
   r.post("/:id/block", requireAuth("write:blocks"),
     relationshipAction((deps, me, target) => block(deps.db, deps.config.origin, me, target)));
   r.post("/:id/unblock", requireAuth("write:blocks"), relationshipAction((deps, me, target) => unblock(deps.db, me, target)));

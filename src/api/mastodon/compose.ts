@@ -90,21 +90,45 @@ async function resolveMention(deps: AppContext, ref: MentionRef): Promise<Actor 
   }
 }
 
+export interface ComposedText extends FormattedText {
+  /** the groups (local or remote Group actors) the text mentions, distinct, in order of appearance */
+  groupIds: string[];
+}
+
 /** Resolves the mentions in `text` (at most LIMITS.mentions) and formats it. */
-export async function composeText(deps: AppContext, text: string): Promise<FormattedText> {
+export async function composeText(deps: AppContext, text: string): Promise<ComposedText> {
   const refs = findMentions(text).slice(0, LIMITS.mentions);
   const resolved = new Map<string, ResolvedMention>();
+  const groups = new Set<string>();
   for (let i = 0; i < refs.length; i += RESOLVE_CONCURRENCY) {
     const batch = refs.slice(i, i + RESOLVE_CONCURRENCY);
     const actors = await Promise.all(batch.map((ref) => resolveMention(deps, ref)));
     batch.forEach((ref, j) => {
       const actor = actors[j];
       if (actor) resolved.set(mentionKey(ref), { actorId: actor.id, url: actor.url ?? actor.iri, username: actor.username });
+      if (actor?.type === "Group") groups.add(actor.id);
     });
   }
   const formatted = formatPostText(text, {
     mention: (ref) => resolved.get(mentionKey(ref)),
     tagUrl: (tag) => tagUrl(deps.config.origin, tag),
   });
-  return { ...formatted, tags: formatted.tags.slice(0, LIMITS.tags) };
+  return {
+    ...formatted,
+    tags: formatted.tags.slice(0, LIMITS.tags),
+    groupIds: formatted.mentionIds.filter((id) => groups.has(id)),
+  };
+}
+
+/**
+ * The group a new status is posted in: the one group its text mentions (a
+ * Mastodon client's way to post in a group; the group's scope then applies
+ * whatever visibility the client chose), or none. A status is made in one
+ * group at most.
+ */
+export function groupOfStatus(composed: ComposedText): string | null {
+  if (composed.groupIds.length > 1) {
+    throw invalid("A status is posted in one group at most: mention only the group to post in");
+  }
+  return composed.groupIds[0] ?? null;
 }

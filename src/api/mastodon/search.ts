@@ -5,6 +5,8 @@ import type { AppEnv } from "../../context.ts";
 import type { Actor, Post } from "../../db/schema.ts";
 import { invalid } from "../../domain/errors.ts";
 import { findActorByHandle, findActorByIri } from "../../domain/remote-actors.ts";
+import { findGroup } from "../../domain/groups.ts";
+import { membershipOf } from "../../domain/membership.ts";
 import { findPostByUrl, searchActors, searchTags } from "../../domain/search.ts";
 import { handleDomain } from "../../domain/urls.ts";
 import { canView, type Viewer } from "../../domain/visibility.ts";
@@ -78,6 +80,23 @@ async function findAccounts(deps: AppContext, input: SearchInput): Promise<Actor
   return found.filter((a) => !(a.local && a.type === "Application")).slice(0, input.limit);
 }
 
+/**
+ * A secret group is not findable (issue 7): search shows it only to people it
+ * knows of (members, and those invited or asking to join). Its account stays
+ * reachable by id or handle for whoever has them.
+ */
+async function findable(deps: AppContext, viewer: Viewer, actors: Actor[]): Promise<Actor[]> {
+  const kept = await Promise.all(actors.map(async (actor) => {
+    if (!actor.local || actor.type !== "Group") return true;
+    const group = await findGroup(deps.db, actor.id);
+    if (group?.settings?.visibility !== "secret") return true;
+    if (viewer.kind !== "local") return false;
+    const membership = await membershipOf(deps.db, actor.id, viewer.actorId);
+    return membership !== undefined && membership.state !== "banned";
+  }));
+  return actors.filter((_, i) => kept[i]);
+}
+
 async function findStatuses(deps: AppContext, viewer: Viewer, input: SearchInput): Promise<Post[]> {
   // Statuses are found by URL only (no full-text search yet).
   if (!isUrl(input.q) || input.offset > 0) return [];
@@ -109,7 +128,7 @@ export function mountSearch(app: Hono<AppEnv>): void {
     const want = (t: NonNullable<typeof type>) => type === undefined || type === t;
     const tag = TAG.exec(q);
     const [actors, posts, tags] = await Promise.all([
-      want("accounts") ? findAccounts(deps, input) : [],
+      want("accounts") ? findAccounts(deps, input).then((found) => findable(deps, viewer, found)) : [],
       want("statuses") ? findStatuses(deps, viewer, input) : [],
       want("hashtags") && tag ? searchTags(deps.db, viewer, tag[1]!.toLowerCase(), input.limit, input.offset) : [],
     ]);

@@ -15,7 +15,7 @@ import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
-import { composeText, parseNewStatus, parseStatusText } from "./compose.ts";
+import { composeText, groupOfStatus, parseNewStatus, parseStatusText } from "./compose.ts";
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
 import { renderStatus, renderStatuses } from "./entities/status.ts";
@@ -57,6 +57,7 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     }
     try {
       const formatted = await composeText(deps, input.text);
+      const groupId = groupOfStatus(formatted);
       const post = await createLocalPost(deps.db, deps.config.origin, me, {
         contentHtml: formatted.html,
         contentSource: input.text,
@@ -67,6 +68,7 @@ export function mountStatuses(app: Hono<AppEnv>): void {
         mentionIds: formatted.mentionIds,
         tags: formatted.tags,
         language: input.language ?? null,
+        groupId,
       });
       if (key !== undefined) await completeIdempotencyKey(deps.db, me.id, key, post.id);
       return statusJson(c, viewerOf(c), post);

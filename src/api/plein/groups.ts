@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import type { AppContext } from "../../context.ts";
 import type { Actor, Membership, MembershipRole } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
-import { listLocalGroups } from "../../domain/group-content.ts";
+import { listGroups } from "../../domain/group-content.ts";
 import {
   createGroup,
   findGroup,
@@ -122,7 +122,7 @@ export function mountGroupRoutes(r: Hono<ApiEnv>): void {
     const viewer = viewerOf(c);
     const query = optionalString(params, "q")?.trim();
     if (query !== undefined && query.length > 100) throw invalid("q is longer than 100 characters");
-    const actors = await listLocalGroups(deps.db, viewer, {
+    const actors = await listGroups(deps.db, viewer, {
       ...(query ? { query } : {}),
       mine: optionalBoolean(params, "mine") ?? false,
     }, pageParams(params));

@@ -127,6 +127,17 @@ function corePaths(): Json {
       }),
       delete: op("Delete a post (its author), or remove it (its group's moderators)", "write:statuses", json({ type: "object" }), { parameters: [idParam("id", "The post")] }),
     },
+    "/reports": {
+      post: op("Report posts (or an account) to the group's moderators and the admins here; `forward` tells the content's own server too",
+        "write:reports", json({ type: "object", properties: { id: { type: "string" } } }), {
+          requestBody: body({
+            post_ids: { type: "array", items: { type: "string" }, maxItems: 100 },
+            account_id: { type: "string" },
+            comment: { type: "string", maxLength: 5000 },
+            forward: { type: "boolean", default: false },
+          }),
+        }),
+    },
     "/posts/{id}/comments": {
       get: op("Comments on a post, threaded", "read:statuses", json({ type: "array", items: ref("Content") }), { parameters: [idParam("id", "The post")] }),
       post: op("Comment on a post", "write:statuses", json(ref("Content")), {

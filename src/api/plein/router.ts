@@ -5,6 +5,7 @@ import type { ApiEnv } from "../mastodon/auth.ts";
 import { mountContentRoutes } from "./content.ts";
 import { mountGroupRoutes } from "./groups.ts";
 import { openApiDocument } from "./openapi.ts";
+import { mountReportRoutes } from "./reports.ts";
 
 /** Plein's own API under /api/plein/v1: groups, membership, moderation, content of every module. */
 export function mountPleinApi(app: Hono<AppEnv>): void {
@@ -12,6 +13,7 @@ export function mountPleinApi(app: Hono<AppEnv>): void {
   r.get("/openapi.json", (c) => c.json(openApiDocument(c.get("deps").config.origin)));
   mountGroupRoutes(r);
   mountContentRoutes(r);
+  mountReportRoutes(r);
   for (const module of allModules()) module.routes?.(r);
   app.route("/api/plein/v1", r);
 }

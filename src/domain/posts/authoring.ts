@@ -4,7 +4,7 @@ import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid, notFound } from "../errors.ts";
 import { newObjectIri } from "../urls.ts";
 import { bumpReplies, insertDetails, replaceDetails } from "./details.ts";
-import { notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
+import { notifyOfEdit, notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 import { getPost, getVisiblePost } from "./read.ts";
 
@@ -123,6 +123,7 @@ export async function editLocalPost(
     await replaceDetails(trx, post.id, edit);
     if (options.inTransaction) await options.inTransaction(trx, updated);
     await queuePostDelivery(trx, updated, "update");
+    await notifyOfEdit(trx, updated);
     return updated;
   });
 }

@@ -44,8 +44,18 @@ export async function placeInGroup(db: Db, author: Actor, groupId: string | null
     }
   }
   const moderated = settings !== null && !moderator && (parent ? settings.moderate_comments : settings.moderate_posts);
-  const visibility = parent && parent.group_id === group.actor.id ? parent.visibility : groupScope(group);
-  return { group, visibility, moderation: moderated ? "pending" : "approved" };
+  return { group, visibility: scopeIn(group, parent), moderation: moderated ? "pending" : "approved" };
+}
+
+/**
+ * The scope of a new post in `group`: a reply keeps its thread's scope, but
+ * whatever is posted in a closed or secret local group is for its members,
+ * replies to a thread started while the group was public included.
+ */
+function scopeIn(group: GroupView, parent: Pick<Post, "group_id" | "visibility"> | undefined): Visibility {
+  const scope = groupScope(group);
+  const closed = group.settings !== null && scope === "group";
+  return !closed && parent && parent.group_id === group.actor.id ? parent.visibility : scope;
 }
 
 /**
@@ -70,7 +80,7 @@ export async function placeRemoteInGroup(
     if (module !== undefined && !moduleEnabled(group, module)) throw forbidden(`The group does not use ${module}`);
     if (settings.posting === "admins" && !["owner", "admin"].includes(membership.role)) throw forbidden("Only the group's admins start posts there");
   }
-  const scope = parent?.group_id === group.actor.id ? parent.visibility : groupScope(group);
+  const scope = scopeIn(group, parent);
   if (scope === "group" && visibility !== "group") throw forbidden("Content of a closed group is addressed to its members only");
   const moderated = !isModerator(membership) && (parent ? settings.moderate_comments : settings.moderate_posts);
   return { group, visibility: scope === "group" ? "group" : visibility, moderation: moderated ? "pending" : "approved" };
@@ -129,4 +139,16 @@ export async function notifyOfPost(trx: Db, post: Post, mentionIds: readonly str
       .map((f) => ({ ...base, recipientId: f.member_id, type: "status" as const })));
   }
   await notify(trx, notes);
+}
+
+/**
+ * The local people who boost a post hear that it was edited (Mastodon's
+ * "update"). Call in the transaction that stores the edit.
+ */
+export async function notifyOfEdit(trx: Db, post: Post): Promise<void> {
+  const boosters = await trx.selectFrom("posts").select("actor_id").distinct()
+    .where("reblog_of_id", "=", post.id).where("deleted_at", "is", null).where("local", "=", true).execute();
+  await notify(trx, boosters.map((b) => ({
+    recipientId: b.actor_id, type: "update" as const, actorId: post.actor_id, postId: post.id, groupId: post.group_id,
+  })));
 }

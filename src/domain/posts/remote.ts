@@ -4,7 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { conflict, forbidden } from "../errors.ts";
 import { bumpReplies, insertDetails } from "./details.ts";
-import { notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
+import { notifyOfEdit, notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 
 export interface RemotePostInput {
@@ -54,6 +54,12 @@ export async function upsertRemotePost(
   if (author.local) throw forbidden();
   checkLengths(input);
   return db.transaction().execute(async (trx) => {
+    // A reply and its parent may be stored at once (a group announces a comment right after its thread):
+    // each would miss the other's uncommitted row and the reply would never be linked. Both lock the
+    // parent's id (in one order everywhere), so the later one sees the earlier and links either way.
+    for (const iri of [...new Set([input.iri, input.inReplyToIri ?? input.iri])].sort()) {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${iri}, 0))`.execute(trx);
+    }
     const existing = await trx.selectFrom("posts").selectAll().where("iri", "=", input.iri).executeTakeFirst();
     if (existing) {
       if (existing.actor_id !== author.id) throw forbidden("Object belongs to another actor");
@@ -73,6 +79,7 @@ export async function upsertRemotePost(
       await insertDetails(trx, existing.id, { tags: input.tags, attachments: input.attachments });
       if (inTransaction) await inTransaction(trx, updated);
       await queuePostDelivery(trx, updated, "update");
+      await notifyOfEdit(trx, updated);
       return updated;
     }
     const parent = input.inReplyToIri

@@ -4,6 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid } from "../errors.ts";
 import { enqueueDelivery } from "../jobs.ts";
+import { notify } from "../notifications.ts";
 import { newActivityIri, newActivityIriOf } from "../urls.ts";
 import { isBoostable } from "../visibility.ts";
 import { clampDate } from "./remote.ts";
@@ -20,6 +21,7 @@ export async function like(db: Db, origin: URL, actor: Actor, postId: string): P
     if (!inserted) return;
     await trx.updateTable("posts").set({ likes_count: sql`likes_count + 1` }).where("id", "=", post.id).execute();
     if (!post.local) await enqueueDelivery(trx, { type: "like", actorId: actor.id, postId: post.id, activityIri }, actor.id);
+    await notify(trx, [{ recipientId: post.actor_id, type: "favourite", actorId: actor.id, postId: post.id, groupId: post.group_id }]);
   });
   return (await getPost(db, post.id))!;
 }
@@ -58,6 +60,7 @@ export async function boost(db: Db, origin: URL, actor: Actor, postId: string, v
     }).returningAll().executeTakeFirstOrThrow();
     await trx.updateTable("posts").set({ reblogs_count: sql`reblogs_count + 1` }).where("id", "=", original.id).execute();
     await enqueueDelivery(trx, { type: "announce", boostId: row.id }, actor.id);
+    await notify(trx, [{ recipientId: original.actor_id, type: "reblog", actorId: actor.id, postId: original.id, groupId: original.group_id }]);
     return row;
   });
 }
@@ -81,7 +84,10 @@ export async function receiveLike(db: Db, actor: Actor, postId: string, activity
   await db.transaction().execute(async (trx) => {
     const inserted = await trx.insertInto("likes").values({ actor_id: actor.id, post_id: postId, activity_iri: activityIri })
       .onConflict((oc) => oc.doNothing()).returning("id").executeTakeFirst();
-    if (inserted) await trx.updateTable("posts").set({ likes_count: sql`likes_count + 1` }).where("id", "=", postId).execute();
+    if (!inserted) return;
+    const liked = await trx.updateTable("posts").set({ likes_count: sql`likes_count + 1` }).where("id", "=", postId)
+      .returning(["actor_id", "group_id"]).executeTakeFirst();
+    if (liked) await notify(trx, [{ recipientId: liked.actor_id, type: "favourite", actorId: actor.id, postId, groupId: liked.group_id }]);
   });
 }
 
@@ -112,6 +118,7 @@ export async function receiveAnnounce(db: Db, actor: Actor, original: Post, acti
       reblog_of_id: original.id, published_at: clampDate(publishedAt),
     }).returningAll().executeTakeFirstOrThrow();
     await trx.updateTable("posts").set({ reblogs_count: sql`reblogs_count + 1` }).where("id", "=", original.id).execute();
+    await notify(trx, [{ recipientId: original.actor_id, type: "reblog", actorId: actor.id, postId: original.id, groupId: original.group_id }]);
     return row;
   });
 }
