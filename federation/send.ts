@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { Context, Federation } from "@fedify/fedify";
 import { isRowId } from "../src/domain/ids.ts";
 import { getPost } from "../src/domain/posts/read.ts";
-import { type Activity, Create, type Recipient, Update } from "@fedify/vocab";
+import { type Activity, Create, type Recipient } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/db/database.ts";
@@ -25,6 +25,7 @@ import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { reportForRecipient } from "../src/domain/reports.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, readableByAnyone } from "../src/domain/visibility.ts";
+import { findModule } from "../src/modules/registry.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import {
@@ -45,6 +46,7 @@ import {
   undoActivity,
   updateActivity,
   updateActorActivity,
+  updateByReference,
 } from "./translate/outbound.ts";
 
 const logger = getLogger(["plein", "federation", "send"]);
@@ -166,6 +168,10 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
       const newId = newActivityId(m, origin);
       return id(m.reportId) && id(m.recipientId) && newId ? { type: m.type, reportId: m.reportId, recipientId: m.recipientId, id: newId } : null;
     }
+    case "module":
+      return str(m.module) && typeof m.payload === "object" && m.payload !== null && !Array.isArray(m.payload)
+        ? { type: m.type, module: m.module, payload: m.payload as Record<string, unknown> }
+        : null;
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
@@ -348,6 +354,13 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       if (report.objectIris.length === 0) drop(`report ${job.reportId} names nothing of ${recipient.iri}`);
       return { sender, activity: flagActivity(job.id, sender, recipient, report.objectIris, report.comment), recipients: toRecipients(config, [asTarget(recipient)]) };
     }
+    case "module": {
+      const activityPub = findModule(job.module)?.activityPub;
+      if (!activityPub?.deliver) drop(`no module ${job.module} delivers activities`);
+      const out = await activityPub.deliver(db, job.payload) ?? drop(`module ${job.module} has nothing to send`);
+      const sender = await localActor(db, out.senderId);
+      return { sender, activity: out.activity, recipients: toRecipients(config, out.recipients) };
+    }
   }
 }
 
@@ -384,9 +397,9 @@ async function buildGroupAnnounce(ctx: Context<AppContext>, db: Db, config: Conf
       then = groupAnnounceActivity(`${job.id}#object`, group, post, new URL(post.iri));
     }
   } else if (job.activity === "update") {
-    // An edit by a member elsewhere: receivers that have the post fetch it again from its own id.
-    const author = await anyActor(db, post.actor_id);
-    inner = new Update({ id: new URL(`${job.id}#update`), actor: new URL(author.iri), object: new URL(post.iri) });
+    // Members' servers know the post already: named alone, it would be taken
+    // for a copy they have. An Update makes them fetch its new version.
+    inner = updateByReference(`${job.id}#update`, await anyActor(db, post.actor_id), post);
   }
   // Members on the author's own server have it already; the rest hear it from the group.
   const authorOrigin = new URL(post.iri).origin;

@@ -162,7 +162,8 @@ async function announced(ctx: InboxCtx, activity: Announce): Promise<APObject> {
 
 /**
  * A remote group redistributes content (FEP-1b12: an Announce of a Create,
- * Update or Delete, or of the object itself, as Lemmy also sends). Taken only
+ * Update or Delete, or of the object itself, as Lemmy also sends), or a
+ * content module's activity (which the module handles). Taken only
  * from a group this server has a current member in; the content must name
  * the group (its audience, or addressed to it), and its author is checked
  * against the object's origin as for any other post.
@@ -180,9 +181,10 @@ export async function onGroupAnnounce(ctx: InboxCtx, activity: Announce, group: 
     }
     ignore("a group removes content of its own origin, or by its own Delete");
   }
+  // A module may take it first (a member's edit of a wiki page, the accepted
+  // answer of a question: activities about its objects that the group vouches for).
+  if (item instanceof Activity && item.id && await moduleInbox(ctx, item, group, item.id.href, group)) return;
   if (item instanceof Create || item instanceof Update) {
-    // A module may take it first (a member's edit of a wiki page, which the group vouches for).
-    if (item.id && await moduleInbox(ctx, item, group, item.id.href, group)) return;
     const object = await vouchedObject(ctx, group, item);
     await storeGroupContent(ctx, group, object, item instanceof Update);
     return;

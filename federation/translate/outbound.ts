@@ -402,6 +402,16 @@ export function groupAnnounceActivity(id: string, group: Actor, post: Pick<Post,
   });
 }
 
+/**
+ * The author's Update of a post, naming the post by its id only: what a group
+ * announces when another server's member edited a post. Receivers that know
+ * the post fetch its new version from its own server (an embedded copy of
+ * another origin would be the group's word, not the author's).
+ */
+export function updateByReference(id: string, author: Pick<Actor, "iri">, post: Pick<Post, "iri">): Update {
+  return new Update({ id: new URL(id), actor: new URL(author.iri), object: new URL(post.iri) });
+}
+
 /** The group removes a post from itself (deleted by its author, or by a moderator): a Delete by the group. */
 export function groupDeleteActivity(id: string, group: Actor, post: Pick<Post, "iri" | "type" | "deleted_at">): Delete {
   return new Delete({

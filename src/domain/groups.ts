@@ -164,13 +164,17 @@ export async function updateGroup(db: Db, origin: URL, group: GroupView, by: Act
         .where("id", "=", group.actor.id).returningAll().executeTakeFirstOrThrow();
       await enqueueDelivery(trx, { type: "actor.update", actorId: actor.id, id: newActivityIriOf(actor, "update") }, actor.id);
     }
-    const settings = await trx.updateTable("groups").set({
+    const settingChanges = {
       ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
       ...(changes.joinMode !== undefined ? { join_mode: changes.joinMode } : {}),
       ...(changes.posting !== undefined ? { posting: changes.posting } : {}),
       ...(changes.moderatePosts !== undefined ? { moderate_posts: changes.moderatePosts } : {}),
       ...(changes.moderateComments !== undefined ? { moderate_comments: changes.moderateComments } : {}),
-    }).where("actor_id", "=", group.actor.id).returningAll().executeTakeFirstOrThrow();
+    };
+    // An UPDATE without columns is a syntax error: a change of modules or profile only leaves the settings be.
+    const settings = Object.keys(settingChanges).length === 0
+      ? group.settings
+      : await trx.updateTable("groups").set(settingChanges).where("actor_id", "=", group.actor.id).returningAll().executeTakeFirstOrThrow();
     if (modules !== undefined) {
       await trx.deleteFrom("group_modules").where("group_id", "=", group.actor.id).execute();
       if (modules.length) await trx.insertInto("group_modules").values(modules.map((module) => ({ group_id: group.actor.id, module }))).execute();

@@ -38,7 +38,13 @@ export type DeliveryJob =
    */
   | { type: "group.announce"; groupId: string; postId: string; activity: "create" | "update" | "delete"; id: string }
   /** our instance actor forwards a report to the server of reported content (or of a group) */
-  | { type: "flag"; reportId: string; recipientId: string; id: string };
+  | { type: "flag"; reportId: string; recipientId: string; id: string }
+  /**
+   * A content module's own activity (src/modules): the module named builds it
+   * from `payload` (plain JSON, ids chosen when queued) in its
+   * `activityPub.deliver`.
+   */
+  | { type: "module"; module: string; payload: Record<string, unknown> };
 
 export const DELIVERY_QUEUE = "deliveries";
 

@@ -18,7 +18,7 @@ import type { AppContext } from "../context.ts";
 import type { Db } from "../db/database.ts";
 import type { Actor, ObjectType, Post } from "../db/schema.ts";
 import type { NewLocalPost } from "../domain/posts/authoring.ts";
-import type { Viewer } from "../domain/visibility.ts";
+import type { AudienceMember, Viewer } from "../domain/visibility.ts";
 
 /**
  * What a module's create or edit request sets besides the text (which the
@@ -45,6 +45,18 @@ export interface ModuleInboxContext {
   fetchObject(id: URL): Promise<APObject>;
 }
 
+/**
+ * An activity a module sends (an RSVP, the accepted answer of a question, a
+ * group's redistribution of one), built by `deliver` when its queued job runs.
+ */
+export interface ModuleDelivery {
+  /** the local actor (a person or a group) that signs and sends it */
+  senderId: string;
+  activity: Activity;
+  /** who must hear of it; local ones and our own origin are left out */
+  recipients: readonly AudienceMember[];
+}
+
 export interface ModuleActivityPub<Data> {
   /** fields its objects carry, merged into the ActivityStreams object's values (Event: startTime...) */
   render?(db: Db, post: Post): Promise<Record<string, unknown>>;
@@ -56,6 +68,13 @@ export interface ModuleActivityPub<Data> {
    * it, false to let the core go on.
    */
   inbox?(activity: Activity, context: ModuleInboxContext): Promise<boolean>;
+  /**
+   * Builds the activity of a delivery job the module queued in the
+   * transaction of its change (`enqueueDelivery(trx, { type: "module",
+   * module, payload })`, src/domain/jobs.ts); `payload` is the JSON it queued.
+   * Null when there is nothing to send any more (the job is dropped).
+   */
+  deliver?(db: Db, payload: Readonly<Record<string, unknown>>): Promise<ModuleDelivery | null>;
 }
 
 export interface ContentModule<Data = unknown> {
@@ -88,5 +107,15 @@ export interface ContentModule<Data = unknown> {
   routes?(router: Hono<ApiEnv>): void;
   /** OpenAPI path items of those routes */
   readonly openapi?: Readonly<Record<string, unknown>>;
+  /**
+   * For the OpenAPI document: JSON Schemas of the parameters `parse` reads
+   * besides `text` (`required`: those a create request must have) and of the
+   * `fields` that `present` shows.
+   */
+  readonly schemas?: {
+    readonly input?: Readonly<Record<string, unknown>>;
+    readonly required?: readonly string[];
+    readonly fields?: Readonly<Record<string, unknown>>;
+  };
   readonly activityPub?: ModuleActivityPub<Data>;
 }

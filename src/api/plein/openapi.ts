@@ -51,7 +51,7 @@ const groupSettings = {
 };
 
 const contentFields = {
-  module: { type: "string", description: "the content module (see `modules` of the group); none for a plain status" },
+  module: { type: "string", description: "the content module (see `modules` of the group); none for a plain status. Its own parameters: schemas module.<name>.input" },
   text: { type: "string", description: "the text as written; formatted like a status (links, mentions, hashtags)" },
   title: { type: "string" },
   summary: { type: "string", description: "content warning" },
@@ -158,6 +158,28 @@ const membership = {
   },
 };
 
+/** Each module's parameters and fields, as schemas named `module.<name>.input` and `module.<name>.fields`. */
+function moduleSchemas(): Json {
+  const schemas: Json = {};
+  for (const module of allModules()) {
+    const { input, required, fields } = module.schemas ?? {};
+    if (input) {
+      schemas[`module.${module.name}.input`] = {
+        type: "object",
+        description: `What a ${module.label.en} post (module=${module.name}) takes besides \`text\``,
+        properties: input,
+        ...(required?.length ? { required: [...required] } : {}),
+      };
+    }
+    if (fields) {
+      schemas[`module.${module.name}.fields`] = {
+        type: "object", description: `The \`fields\` of a ${module.label.en} post`, properties: fields,
+      };
+    }
+  }
+  return schemas;
+}
+
 export function openApiDocument(origin: URL): Json {
   const paths: Json = corePaths();
   for (const module of allModules()) Object.assign(paths, module.openapi ?? {});
@@ -189,6 +211,7 @@ export function openApiDocument(origin: URL): Json {
           },
         },
         Member: { allOf: [ref("Membership"), { type: "object", properties: { account: ref("Account"), since: { type: "string", format: "date-time" } } }] },
+        ...moduleSchemas(),
         Content: {
           type: "object",
           properties: {
@@ -201,7 +224,7 @@ export function openApiDocument(origin: URL): Json {
             moderation: { enum: ["approved", "pending"] }, in_reply_to_id: { type: ["string", "null"] },
             replies_count: { type: "integer" }, created_at: { type: "string", format: "date-time" },
             edited_at: { type: ["string", "null"], format: "date-time" },
-            fields: { type: "object", description: "the module's own fields" },
+            fields: { type: "object", description: "the module's own fields (schemas module.<name>.fields)" },
           },
         },
       },

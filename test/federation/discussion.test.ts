@@ -1,0 +1,4 @@
+/** Discussions across four real instances (test/federation/titled-content.ts). */
+import { titledContentAcrossServers } from "./titled-content.ts";
+
+titledContentAcrossServers("discussion", "Page");
