@@ -429,10 +429,12 @@ describe("storage rows", () => {
 });
 
 describe("the OpenAPI document", () => {
-  it("describes the upload and the download", async () => {
-    const res = await api.request<{ paths: Record<string, Record<string, unknown>> }>("GET", `${V1}/openapi.json`);
+  it("describes the upload, the download and the file's fields", async () => {
+    const res = await api.request<{ paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>("GET", `${V1}/openapi.json`);
     expect(Object.keys(res.body.paths["/groups/{id}/files"] ?? {})).toEqual(["post"]);
     expect(Object.keys(res.body.paths["/posts/{id}/file"] ?? {})).toEqual(["get"]);
+    expect(Object.keys(res.body.components.schemas["module.file.fields"]?.properties ?? {})).toEqual(["file"]);
+    expect(Object.keys(res.body.components.schemas["module.file.input"]?.properties ?? {})).toEqual(["title"]);
   });
 });
 

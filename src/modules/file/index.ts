@@ -13,7 +13,7 @@ import { optionalString } from "../../api/mastodon/params.ts";
 import { downloadUrl, readFile, renderFile } from "./activitypub.ts";
 import { type FileData, filesOfPosts, saveFile } from "./files.ts";
 import { fileMigrations } from "./migrations.ts";
-import { fileOpenApi } from "./openapi.ts";
+import { fileOpenApi, fileSchemas } from "./openapi.ts";
 import { mountFileRoutes } from "./routes.ts";
 
 /** `fields.file` of a file post in the Plein API. */
@@ -66,6 +66,7 @@ export const fileModule: ContentModule<FileData | null> = {
   },
   routes: mountFileRoutes,
   openapi: fileOpenApi,
+  schemas: fileSchemas,
   activityPub: {
     render: renderFile,
     read: readFile,

@@ -56,3 +56,23 @@ export const fileOpenApi: Readonly<Record<string, unknown>> = {
     },
   },
 };
+
+/** What PATCH /posts/{id} takes for a file post besides `text` (the description), and its `fields`. */
+export const fileSchemas = {
+  input: {
+    title: { type: "string", maxLength: 1000, description: "edits only: a file is shared with POST /groups/{id}/files" },
+  },
+  fields: {
+    file: {
+      type: ["object", "null"],
+      properties: {
+        name: { type: "string", description: "the file's name, cleaned of paths and control characters" },
+        media_type: { type: ["string", "null"], description: "the type its uploader declared (null: a remote link nobody typed)" },
+        size: { type: ["integer", "null"], description: "bytes (files shared on this server)" },
+        sha256: { type: ["string", "null"], description: "hex (files shared on this server)" },
+        url: { type: ["string", "null"], description: "the file's own address: on this server, or on the server it was shared on" },
+        download_url: { type: ["string", "null"], description: "where this server serves it to whoever may see the post; null for a remote link" },
+      },
+    },
+  },
+} as const;
