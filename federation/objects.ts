@@ -17,24 +17,19 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../src/context.ts";
 import type { ObjectType } from "../src/db/schema.ts";
 import { localObjectIri, objectPathPrefix } from "../src/domain/urls.ts";
-import { findDeletedLocalPost, findVisibleLocalPost, remoteGroupOfPost } from "../src/domain/posts/read.ts";
+import { findDeletedLocalPost, findVisibleLocalPost } from "../src/domain/posts/read.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { federates, readableByAnyone } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { NotFederatedError, renderPost, tombstone } from "./translate/outbound.ts";
-import { refreshRoster } from "./roster.ts";
-import { viewerFromRequest } from "./viewer.ts";
+import { viewerOfSignedRequest } from "./signed-requests.ts";
 
 async function dispatchPost(ctx: RequestContext<AppContext>, type: ObjectType, slug: string): Promise<APObject | null> {
   const { db, config } = ctx.data;
   const iri = localObjectIri(config.origin, type, slug);
   if (iri === null) return null;
-  const viewer = await viewerFromRequest(ctx);
-  if (viewer.kind === "server") {
-    // Our person's post in a group on another server: that group says who may read it.
-    const group = await remoteGroupOfPost(db, iri);
-    if (group) await refreshRoster(ctx, group, viewer.origin);
-  }
+  // Our person's post in a group on another server: that group says which servers may read it.
+  const viewer = await viewerOfSignedRequest(ctx, { postIri: iri });
   const post = await findVisibleLocalPost(db, viewer, { iri });
   if (!post || !federates(post.visibility)) return null;
   const author = await findActorById(db, post.actor_id);

@@ -1,4 +1,4 @@
-import { type Context, type DocumentLoader, type Federation, FetchError, getUserAgent, UrlError } from "@fedify/fedify";
+import { type Context, type DocumentLoader, FetchError, getUserAgent, UrlError } from "@fedify/fedify";
 import { type Actor as APActor, Collection, isActor, Object as APObject } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "../src/config.ts";
@@ -18,7 +18,6 @@ import {
   type RemoteActorInput,
   upsertRemoteActor,
 } from "../src/domain/remote-actors.ts";
-import type { Resolver } from "../src/domain/resolver.ts";
 import { handleDomain } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
@@ -422,15 +421,4 @@ export async function resolvePost(ctx: FedContext, url: string): Promise<Post | 
     logger.info("Could not resolve post {url}: {error}", { url, error: String(error) });
     return undefined;
   }
-}
-
-/** The resolver the API and the domain use (src/domain/resolver.ts). */
-export function createResolver(federation: Federation<AppContext>, deps: { db: Db; config: Config }): Resolver {
-  const resolver: Resolver = {
-    resolveActor: (query) => resolveActor(context(), query),
-    resolvePost: (url) => resolvePost(context(), url),
-  };
-  const data: AppContext = { db: deps.db, config: deps.config, resolver };
-  const context = () => federation.createContext(deps.config.origin, data);
-  return resolver;
 }

@@ -1,4 +1,5 @@
 import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
 /** Environment → typed configuration. A bad value raises ConfigError naming the variable. */
 
 export type Role = "all" | "web" | "worker";
@@ -11,6 +12,10 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** where uploaded files are kept ("memory://": in memory only, for tests) */
+  mediaDir: string;
+  /** the largest file a member may upload, in bytes */
+  maxFileBytes: number;
   role: Role;
   allowPrivateAddress: boolean;
   federationMode: FederationMode;
@@ -76,6 +81,30 @@ function databaseUrl(env: Env): string | undefined {
   return value;
 }
 
+/** The embedded database's in-memory mode: nothing is written to disk. */
+export const IN_MEMORY = "memory://";
+
+function mediaDir(env: Env, dataDir: string): string {
+  if (env.PLEIN_MEDIA_DIR) return env.PLEIN_MEDIA_DIR;
+  return dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, "media");
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 ** 2;
+const MAX_MAX_FILE_BYTES = 1024 ** 3;
+
+/** A size in bytes, written as a whole number with an optional binary unit (`25MiB`, `512KiB`, `1000000`). */
+function size(env: Env, name: string, fallback: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  const m = /^(\d{1,13})\s*(KiB|MiB|GiB)?$/.exec(value.trim());
+  const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2] ?? ""]! : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > max) {
+    throw new ConfigError(name, `must be a size from 1 byte to ${max / 1024 ** 3} GiB, in bytes or with KiB, MiB or GiB, such as 25MiB (got "${value}")`);
+  }
+  return bytes;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const p = port(env);
   const cert = env.PLEIN_TLS_CERT || undefined;
@@ -93,12 +122,15 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const host = env.HOST || "127.0.0.1";
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError("HOST", `must be a host name or address, IPv6 without brackets (got "${host}")`);
+  const dataDir = env.PLEIN_DATA_DIR || "./data";
   return {
     origin: origin(env, p),
     port: p,
     host,
     databaseUrl: databaseUrl(env),
-    dataDir: env.PLEIN_DATA_DIR || "./data",
+    dataDir,
+    mediaDir: mediaDir(env, dataDir),
+    maxFileBytes: size(env, "PLEIN_MAX_FILE_SIZE", DEFAULT_MAX_FILE_BYTES, MAX_MAX_FILE_BYTES),
     role: oneOf(env, "PLEIN_ROLE", ["all", "web", "worker"] as const, "all"),
     allowPrivateAddress: bool(env, "PLEIN_ALLOW_PRIVATE_ADDRESS"),
     federationMode: oneOf(env, "PLEIN_FEDERATION_MODE", ["open", "blocklist", "allowlist"] as const, "blocklist"),

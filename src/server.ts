@@ -7,7 +7,7 @@ import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "./context.ts";
 import { createPleinFederation, type DeliveryTuning, type PleinFederation } from "../federation/federation.ts";
 import { startHousekeeping } from "../federation/housekeeping.ts";
-import { createResolver } from "../federation/remote.ts";
+import { createResolver } from "../federation/resolver.ts";
 import { createDeliveryQueue, startDeliveryWorker } from "../federation/send.ts";
 import { createApp } from "./app.ts";
 import { runAdminCommand } from "./cli/admin-commands.ts";

@@ -26,6 +26,8 @@ describe("loadConfig", () => {
     expect(config.origin.href).toBe("http://localhost:3000/");
     expect(config.databaseUrl).toBeUndefined();
     expect(config.dataDir).toBe("./data");
+    expect(config.mediaDir).toBe(join("data", "media"));
+    expect(config.maxFileBytes).toBe(25 * 1024 * 1024);
     expect(config.role).toBe("all");
     expect(config.allowPrivateAddress).toBe(false);
     expect(config.federationMode).toBe("blocklist");
@@ -36,7 +38,7 @@ describe("loadConfig", () => {
   it("treats empty strings as unset", () => {
     const config = loadConfig({
       PLEIN_ORIGIN: "", PORT: "", HOST: "", DATABASE_URL: "", PLEIN_DATA_DIR: "", PLEIN_ROLE: "",
-      PLEIN_ALLOW_PRIVATE_ADDRESS: "", PLEIN_FEDERATION_MODE: "", PLEIN_TLS_CERT: "", PLEIN_TLS_KEY: "", LOG_LEVEL: "",
+      PLEIN_MEDIA_DIR: "", PLEIN_MAX_FILE_SIZE: "", PLEIN_ALLOW_PRIVATE_ADDRESS: "", PLEIN_FEDERATION_MODE: "", PLEIN_TLS_CERT: "", PLEIN_TLS_KEY: "", LOG_LEVEL: "",
     });
     expect(config).toEqual(loadConfig({}));
   });
@@ -48,6 +50,8 @@ describe("loadConfig", () => {
       HOST: "0.0.0.0",
       DATABASE_URL: "postgresql://plein:secret@db.example:5432/plein",
       PLEIN_DATA_DIR: "/var/lib/plein",
+      PLEIN_MEDIA_DIR: "/srv/plein-media",
+      PLEIN_MAX_FILE_SIZE: "100MiB",
       PLEIN_ROLE: "worker",
       PLEIN_ALLOW_PRIVATE_ADDRESS: "true",
       PLEIN_FEDERATION_MODE: "allowlist",
@@ -61,6 +65,8 @@ describe("loadConfig", () => {
       host: "0.0.0.0",
       databaseUrl: "postgresql://plein:secret@db.example:5432/plein",
       dataDir: "/var/lib/plein",
+      mediaDir: "/srv/plein-media",
+      maxFileBytes: 100 * 1024 * 1024,
       role: "worker",
       allowPrivateAddress: true,
       federationMode: "allowlist",
@@ -77,6 +83,19 @@ describe("loadConfig", () => {
     expect(loadConfig({ PLEIN_ORIGIN: "https://Samen.Example.NL/" }).origin.href).toBe("https://samen.example.nl/");
     expect(loadConfig({ PLEIN_ORIGIN: "https://127.0.0.2" }).origin.host).toBe("127.0.0.2");
     expect(loadConfig({ PLEIN_ORIGIN: "http://localhost:3001" }).origin.host).toBe("localhost:3001");
+  });
+
+  it("keeps uploaded files under the data directory unless PLEIN_MEDIA_DIR says otherwise", () => {
+    expect(loadConfig({ PLEIN_DATA_DIR: "/var/lib/plein" }).mediaDir).toBe("/var/lib/plein/media");
+    expect(loadConfig({ PLEIN_DATA_DIR: "/var/lib/plein", PLEIN_MEDIA_DIR: "/mnt/files" }).mediaDir).toBe("/mnt/files");
+    // The embedded database in memory (tests): files in memory too, never on disk.
+    expect(loadConfig({ PLEIN_DATA_DIR: "memory://" }).mediaDir).toBe("memory://");
+  });
+
+  it.each([
+    ["1", 1], ["1000000", 1_000_000], ["512KiB", 512 * 1024], ["25MiB", 25 * 1024 * 1024], ["1GiB", 1024 ** 3],
+  ])("accepts PLEIN_MAX_FILE_SIZE=%s", (value, expected) => {
+    expect(loadConfig({ PLEIN_MAX_FILE_SIZE: value }).maxFileBytes).toBe(expected);
   });
 
   it.each([
@@ -135,6 +154,12 @@ describe("loadConfig", () => {
     ["PLEIN_FEDERATION_MODE", "closed"],
     ["LOG_LEVEL", "warn"],
     ["LOG_LEVEL", "verbose"],
+    ["PLEIN_MAX_FILE_SIZE", "0"],
+    ["PLEIN_MAX_FILE_SIZE", "-5"],
+    ["PLEIN_MAX_FILE_SIZE", "25MB"],
+    ["PLEIN_MAX_FILE_SIZE", "2GiB"],
+    ["PLEIN_MAX_FILE_SIZE", "1.5MiB"],
+    ["PLEIN_MAX_FILE_SIZE", "lots"],
   ];
   it.each(bad)("rejects %s=%j with a ConfigError naming it", (variable, value) => {
     const err = configError({ [variable]: value });
@@ -209,6 +234,7 @@ describe("plein serve with a bad environment", () => {
     ["PLEIN_ALLOW_PRIVATE_ADDRESS", { PLEIN_ALLOW_PRIVATE_ADDRESS: "maybe" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
     ["HOST", { HOST: "not a host" }],
+    ["PLEIN_MAX_FILE_SIZE", { PLEIN_MAX_FILE_SIZE: "huge" }],
   ];
 
   it.each(cases)("exits 2 with one line naming %s", async (variable, env) => {

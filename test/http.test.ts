@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { createUser } from "../src/domain/accounts.ts";
+import { allowLargeBody } from "../src/http/body-limit.ts";
 import { type RunningPlein, startPlein } from "../src/server.ts";
 import { openTestDatabase } from "./support/db.ts";
 
@@ -278,6 +279,22 @@ describe("request bodies over 1 MiB", () => {
     const res = await running.app.request(req);
     expect(res.status).toBe(413);
     expect(typeof (await json(res)).error).toBe("string");
+  });
+
+  it("a route registered for larger bodies (uploads) takes them, and only that route", async () => {
+    allowLargeBody({ method: "POST", path: "/test-uploads/:id/files", maxBytes: () => 3 * MIB });
+    const post = (path: string, size: number, method = "POST") => request(path, {
+      method, body: big(size), headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+    });
+    // No handler behind it: past the limit, the request reaches the 404.
+    expect((await post("/test-uploads/1/files", 2 * MIB)).status).toBe(404);
+    const over = await post("/test-uploads/1/files", 3 * MIB + 1);
+    expect(over.status).toBe(413);
+    expect((await json(over)).error).toBe("Request body is larger than 3 MiB");
+    for (const other of ["/test-uploads/1/files/x", "/test-uploads/files", "/x/test-uploads/1/files", "/test-uploads/1/files2"]) {
+      expect((await post(other, 2 * MIB)).status, other).toBe(413);
+    }
+    expect((await post("/test-uploads/1/files", 2 * MIB, "PUT")).status).toBe(413);
   });
 
   it("a body of exactly 1 MiB is not refused for its size", async () => {

@@ -252,6 +252,23 @@ export interface ReportsTable {
   created_at: GeneratedTimestamp;
 }
 
+/** An uploaded file: what is known of it; its bytes are in the media storage (src/media) under `storage_key`. */
+export interface MediaTable {
+  id: Generated<string>;
+  /** the local account that uploaded it */
+  owner_id: string;
+  storage_key: string;
+  /** the name it was uploaded with, cleaned of paths and control characters */
+  file_name: string;
+  /** the type the uploader declared, normalised (never what it is served as: see src/media/serving.ts) */
+  content_type: string;
+  /** int8: read as a string */
+  size: ColumnType<string, number | string, number | string>;
+  /** hex */
+  sha256: string;
+  created_at: GeneratedTimestamp;
+}
+
 /** Inbound activity ids already processed (idempotent inbox). */
 export interface ProcessedActivitiesTable {
   activity_iri: string;
@@ -279,6 +296,7 @@ export interface Database {
   memberships: MembershipsTable;
   notifications: NotificationsTable;
   group_servers: GroupServersTable;
+  media: MediaTable;
 }
 
 export type Actor = Selectable<ActorsTable>;
@@ -290,3 +308,4 @@ export type Follow = Selectable<FollowsTable>;
 export type GroupSettings = Selectable<GroupsTable>;
 export type Membership = Selectable<MembershipsTable>;
 export type Notification = Selectable<NotificationsTable>;
+export type Media = Selectable<MediaTable>;

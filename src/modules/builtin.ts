@@ -7,6 +7,9 @@ import { questionModule } from "./question/index.ts";
 import { registerModule } from "./registry.ts";
 import { wikiModule } from "./wiki/index.ts";
 
-for (const module of [discussionModule, blogModule, eventModule, fileModule, wikiModule, questionModule]) {
-  registerModule(module);
-}
+registerModule(discussionModule);
+registerModule(blogModule);
+registerModule(eventModule);
+registerModule(fileModule);
+registerModule(wikiModule);
+registerModule(questionModule);

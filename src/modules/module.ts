@@ -122,8 +122,11 @@ export interface ContentModule<Data = unknown> {
    * goes to the group's server, which numbers it and announces its editor).
    */
   queueEditDelivery?(trx: Db, post: Post, editor: Actor): Promise<void>;
-  /** the module's own fields of these posts as `viewer` sees them (Plein API, pages) */
-  present?(db: Db, posts: readonly Post[], viewer: Viewer): Promise<Map<string, Record<string, unknown>>>;
+  /**
+   * The module's own fields of these posts as `viewer` sees them (Plein API,
+   * pages); `origin` is this instance's, for links to its own routes.
+   */
+  present?(db: Db, posts: readonly Post[], viewer: Viewer, origin: URL): Promise<Map<string, Record<string, unknown>>>;
   /** more routes under /api/plein/v1 */
   routes?(router: Hono<ApiEnv>): void;
   /** OpenAPI path items of those routes */

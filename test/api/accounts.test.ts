@@ -244,6 +244,7 @@ describe("search", () => {
   it("does not resolve remotely for anonymous callers", async () => {
     let asked = 0;
     api.setResolver({
+      ...nothingResolver,
       resolveActor: async () => { asked++; return undefined; },
       resolvePost: async () => { asked++; return undefined; },
     });

@@ -118,6 +118,7 @@ describe("POST /api/v1/statuses", () => {
     });
     const asked: string[] = [];
     const resolver: Resolver = {
+      ...nothingResolver,
       resolveActor: async (q) => {
         asked.push(q);
         return q.toLowerCase() === "dora@remote.example" ? remote : undefined;

@@ -8,7 +8,8 @@ import { loadConfig } from "../../src/config.ts";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
-import type { Resolver } from "../../src/domain/resolver.ts";
+import { type Resolver, RemoteMediaError } from "../../src/domain/resolver.ts";
+import { ANONYMOUS } from "../../src/domain/visibility.ts";
 import { issueToken } from "../../src/domain/tokens.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { openTestDatabase } from "../support/db.ts";
@@ -50,6 +51,10 @@ export interface RequestOptions {
 export const nothingResolver: Resolver = {
   resolveActor: async () => undefined,
   resolvePost: async () => undefined,
+  requestViewer: async () => ANONYMOUS,
+  fetchMedia: async (url) => {
+    throw new RemoteMediaError(`${url}: this instance reaches no other server`);
+  },
 };
 
 /** A resolver whose every lookup fails (network down, remote broken). */
@@ -58,6 +63,12 @@ export const failingResolver: Resolver = {
     throw new Error("network unreachable");
   },
   resolvePost: async () => {
+    throw new Error("network unreachable");
+  },
+  requestViewer: async () => {
+    throw new Error("network unreachable");
+  },
+  fetchMedia: async () => {
     throw new Error("network unreachable");
   },
 };

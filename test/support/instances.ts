@@ -18,8 +18,9 @@
  * database and address: what a crash-and-restart looks like from outside.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
@@ -274,6 +275,8 @@ async function startInstance(pool: number, options: StartInstancesOptions): Prom
   const number = allocateNumber();
   const host = `127.0.${pool}.${number}`;
   const origin = `https://${host}`;
+  // Uploaded files: a directory of each instance's own, kept across restarts, removed on close.
+  const mediaDir = mkdtempSync(join(tmpdir(), `plein-media-${host}-`));
   const env: Record<string, string> = {
     HOST: host,
     PORT: "443",
@@ -283,15 +286,18 @@ async function startInstance(pool: number, options: StartInstancesOptions): Prom
     PLEIN_TLS_KEY: TLS.key,
     PLEIN_ROLE: "all",
     LOG_LEVEL: testLogLevel() ?? "error",
+    PLEIN_MEDIA_DIR: mediaDir,
     // pg: the queues LISTEN on this URL for wake-ups (they read their schema from the
     // database handle); the handle itself comes from openInstanceDatabase().
     ...(testDatabaseUrl ? { DATABASE_URL: testDatabaseUrl } : {}),
     ...options.env,
   };
+  const removeMedia = () => rmSync(mediaDir, { recursive: true, force: true });
   let database: TestDatabase;
   try {
     database = await openInstanceDatabase();
   } catch (error) {
+    removeMedia();
     releaseNumber(number);
     throw error;
   }
@@ -358,6 +364,7 @@ async function startInstance(pool: number, options: StartInstancesOptions): Prom
         await stop();
       } finally {
         await database.close();
+        removeMedia();
         releaseNumber(number);
       }
     },
@@ -368,6 +375,7 @@ async function startInstance(pool: number, options: StartInstancesOptions): Prom
   } catch (error) {
     closed = true;
     await database.close().catch(() => {});
+    removeMedia();
     releaseNumber(number);
     throw error;
   }

@@ -109,7 +109,7 @@ export async function renderContent(deps: AppContext, posts: Post[], viewer: Vie
   const fields = new Map<string, Record<string, unknown>>();
   for (const [name, list] of byModule) {
     const module = moduleOfPost({ module: name })!;
-    for (const [id, f] of await module.present!(deps.db, list, viewer)) fields.set(id, f);
+    for (const [id, f] of await module.present!(deps.db, list, viewer, deps.config.origin)) fields.set(id, f);
   }
   const me = viewer.kind === "local" ? viewer.actorId : null;
   return posts.flatMap((p) => {

@@ -1,0 +1,142 @@
+/**
+ * The file module's routes under /api/plein/v1:
+ * - POST /groups/:id/files (multipart: `file`, `title`, `description`) shares a file in a group;
+ * - GET /posts/:id/file downloads a file post's file, for whoever may see the post.
+ */
+import type { Hono } from "hono";
+import { getLogger } from "@logtape/logtape";
+import type { AppContext } from "../../context.ts";
+import type { Post } from "../../db/schema.ts";
+import { invalid, notFound } from "../../domain/errors.ts";
+import { findMedia } from "../../domain/media.ts";
+import { getPost, getVisiblePost } from "../../domain/posts/read.ts";
+import { RemoteMediaError } from "../../domain/resolver.ts";
+import { ANONYMOUS, type Viewer } from "../../domain/visibility.ts";
+import { allowLargeBody } from "../../http/body-limit.ts";
+import { mediaStorage, MediaTooLargeError } from "../../media/index.ts";
+import { fileHeaders } from "../../media/serving.ts";
+import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../../api/mastodon/auth.ts";
+import { composeText } from "../../api/mastodon/compose.ts";
+import { optionalString, type Params, pathId, readParams } from "../../api/mastodon/params.ts";
+import { renderContent } from "../../api/plein/entities.ts";
+import { visibleGroup } from "../../api/plein/groups.ts";
+import { checkMayShare, fileOfPost, MODULE, shareFile } from "./files.ts";
+
+const logger = getLogger(["plein", "modules", "file"]);
+
+/** Room for the form's other fields and the multipart framing around the file. */
+const FORM_OVERHEAD_BYTES = 1024 * 1024;
+/** Longest description (the same cap as a post's text in the Plein API). */
+const MAX_DESCRIPTION_CHARS = 50_000;
+
+function fileParam(params: Params): File {
+  const value = params.file;
+  if (value === undefined || value === null || value === "") {
+    throw invalid("file is required: send the file as a multipart/form-data part named file");
+  }
+  if (Array.isArray(value)) throw invalid("file: send one file per request");
+  if (!(value instanceof File)) throw invalid("file must be a file part of a multipart/form-data body");
+  if (value.size === 0) throw invalid("file is empty");
+  return value;
+}
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function tooLarge(c: ApiContext, error: MediaTooLargeError): Response {
+  return c.json({ error: error.message }, 413);
+}
+
+/**
+ * Who is downloading: a signed-in account (bearer token), else the server or
+ * actor that signed the request (another server fetching a file of one of its
+ * members' groups), else anonymous.
+ */
+async function downloader(c: ApiContext, deps: AppContext, postId: string): Promise<Viewer> {
+  const viewer = viewerOf(c);
+  if (viewer.kind !== "anonymous") return viewer;
+  const headers = c.req.raw.headers;
+  if (!headers.has("signature") && !headers.has("signature-input")) return ANONYMOUS;
+  const post = await getPost(deps.db, postId);
+  return deps.resolver.requestViewer(c.req.raw, post ? { postIri: post.iri } : {});
+}
+
+export function mountFileRoutes(r: Hono<ApiEnv>): void {
+  allowLargeBody({ method: "POST", path: "/api/plein/v1/groups/:id/files", maxBytes: (config) => config.maxFileBytes + FORM_OVERHEAD_BYTES });
+
+  r.post("/groups/:id/files", requireAuth("write:statuses", "write:media"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const me = currentAccount(c);
+    const group = await visibleGroup(deps, viewer, pathId(c));
+    // Before the body is read: a non-member's upload is refused without taking it in.
+    await checkMayShare(deps.db, me, group.actor.id);
+    const params = await readParams(c);
+    const file = fileParam(params);
+    const maxBytes = deps.config.maxFileBytes;
+    if (file.size > maxBytes) return tooLarge(c, new MediaTooLargeError(maxBytes));
+    const title = optionalString(params, "title")?.trim() || null;
+    const description = optionalString(params, "description") ?? "";
+    if (description.length > MAX_DESCRIPTION_CHARS) throw invalid(`description is longer than ${MAX_DESCRIPTION_CHARS} characters`);
+    const formatted = description.trim() === "" ? { html: "", mentionIds: [], tags: [] } : await composeText(deps, description);
+    let post: Post;
+    try {
+      post = await shareFile(deps.db, deps.config.origin, mediaStorage(deps.config), me, group.actor.id, {
+        body: chunksOf(file.stream()), fileName: file.name, contentType: file.type, maxBytes,
+      }, { title, contentHtml: formatted.html, contentSource: description, mentionIds: formatted.mentionIds, tags: formatted.tags });
+    } catch (error) {
+      if (error instanceof MediaTooLargeError) return tooLarge(c, error);
+      throw error;
+    }
+    const [json] = await renderContent(deps, [post], viewer);
+    if (!json) throw notFound();
+    return c.json(json);
+  });
+
+  r.get("/posts/:id/file", optionalAuth("read:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const id = pathId(c);
+    const viewer = await downloader(c, deps, id);
+    // Absent, forbidden, not a file post, no file: the same 404.
+    const post = await getVisiblePost(deps.db, viewer, id);
+    const file = post.module === MODULE ? await fileOfPost(deps.db, post.id) : undefined;
+    if (!file) throw notFound();
+    if (file.media_id !== null) {
+      const media = await findMedia(deps.db, file.media_id);
+      const bytes = media ? await mediaStorage(deps.config).get(media.storage_key) : null;
+      if (!media || !bytes) {
+        logger.error("The bytes of file post {post} are missing from the media storage", { post: post.id });
+        throw notFound();
+      }
+      const headers = fileHeaders({ contentType: media.content_type, fileName: media.file_name, size: bytes.size, sha256: media.sha256 });
+      if (c.req.method === "HEAD") {
+        await bytes.body.cancel(); // closes the file
+        return new Response(null, { headers });
+      }
+      return new Response(bytes.body, { headers });
+    }
+    // Another server's file: fetched for the member, signed as this server (its
+    // members' server may read the group's files), never from ourselves.
+    if (file.url === null || file.media_type === null) throw notFound();
+    if (new URL(file.url).origin === deps.config.origin.origin) throw notFound();
+    if (c.req.method === "HEAD") return new Response(null, { headers: fileHeaders({ contentType: file.media_type, fileName: file.file_name }) });
+    try {
+      const remote = await deps.resolver.fetchMedia(file.url, { maxBytes: deps.config.maxFileBytes, signedOrigin: new URL(post.iri).origin });
+      return new Response(remote.body, { headers: fileHeaders({ contentType: file.media_type, fileName: file.file_name, size: remote.size }) });
+    } catch (error) {
+      if (!(error instanceof RemoteMediaError)) throw error;
+      logger.info("Could not fetch {url} for post {post}: {error}", { url: file.url, post: post.id, error: error.message });
+      return c.json({ error: "The file could not be fetched from the server it is on" }, 502);
+    }
+  });
+}
