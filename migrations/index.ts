@@ -5,6 +5,7 @@ import * as m0003 from "./0003_queue_tweaks.ts";
 import * as m0004 from "./0004_lookup_indexes.ts";
 import * as m0005 from "./0005_hide_collections.ts";
 import * as m0006 from "./0006_groups.ts";
+import * as m0007 from "./0007_federation_policy.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004_lookup_indexes": m0004,
   "0005_hide_collections": m0005,
   "0006_groups": m0006,
+  "0007_federation_policy": m0007,
 };
