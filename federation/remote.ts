@@ -22,6 +22,7 @@ import type { Resolver } from "../src/domain/resolver.ts";
 import { handleDomain } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
+import { assertMayLookUp, policyCheck } from "./policy.ts";
 import { findModule, moduleOfObject } from "../src/modules/registry.ts";
 import {
   objectTypeOf,
@@ -117,6 +118,7 @@ export function remoteLoader(ctx: FedContext): Promise<DocumentLoader> {
       const rsa = pairs.find((p) => p.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
       return createSafeDocumentLoader({
         allowPrivateAddress: config.allowPrivateAddress,
+        policy: policyCheck(ctx.data),
         userAgent: getUserAgent({ software: SOFTWARE.userAgent, url: config.origin }),
         signer: rsa ? { keyId: rsa.keyId, privateKey: rsa.privateKey } : undefined,
       });
@@ -364,6 +366,7 @@ export async function resolveActor(ctx: FedContext, query: string): Promise<Acto
     if (!URL.canParse(q)) return undefined;
     const url = new URL(q);
     if (isLocalUrl(config, url)) return findLocalActorByIri(db, url.href);
+    await assertMayLookUp(ctx.data, url);
     const stored = await findActorByIri(db, url.href);
     if (stored) return getOrFetchActor(ctx, url);
     try {
@@ -383,6 +386,8 @@ export async function resolveActor(ctx: FedContext, query: string): Promise<Acto
     const local = await findLocalActor(db, config.origin, handle.username);
     return local && !local.gone_at ? local : undefined;
   }
+  // Fedify's WebFinger request does not go through our loader: the handle's domain is asked here.
+  await assertMayLookUp(ctx.data, handle.domain);
   const stored = await findActorByHandle(db, handle.username, handle.domain);
   if (stored && !stored.local && !stored.gone_at && !isStale(stored)) return stored;
   try {
@@ -408,6 +413,7 @@ export async function resolvePost(ctx: FedContext, url: string): Promise<Post | 
   if (!URL.canParse(url)) return undefined;
   const parsed = new URL(url);
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return undefined;
+  if (!isLocalUrl(config, parsed)) await assertMayLookUp(ctx.data, parsed);
   const known = await getPostByIri(db, parsed.href);
   if (known) return known;
   if (isLocalUrl(config, parsed)) return undefined;

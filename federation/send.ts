@@ -27,6 +27,7 @@ import { findActorById, findActorByIri, markActorGone } from "../src/domain/remo
 import { audience, type AudienceMember, followerAudience, memberAudience } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
+import { allowedRecipients } from "./policy.ts";
 import {
   acceptFollowActivity,
   announceActivity,
@@ -397,8 +398,10 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
     }
     throw error;
   }
-  if (out.recipients.length === 0) return;
-  await ctx.sendActivity({ identifier: out.sender.username }, out.recipients, out.activity, {
+  // One place for every job: servers the federation policy blocks get nothing, and nothing is queued for them.
+  const recipients = await allowedRecipients(deps, out.recipients);
+  if (recipients.length === 0) return;
+  await ctx.sendActivity({ identifier: out.sender.username }, recipients, out.activity, {
     preferSharedInbox: true,
     excludeBaseUris: [deps.config.origin],
     // One sender's activities reach one server in order (Fedify adds the inbox origin).
