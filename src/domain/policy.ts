@@ -392,17 +392,19 @@ const ruleMatchesHost = (host: ReturnType<typeof sql>) =>
 /**
  * SQL condition on `posts`: its author is local, or its author's server may
  * appear in the public timelines (allowed: neither silenced nor blocked).
- * Read from the tables, so it is always current.
+ * Read from the tables, so it is always current. The author is looked up in
+ * a scalar subquery, which PostgreSQL runs per post by primary key (an
+ * EXISTS here became a hash join over every actor).
  */
 export function fromPubliclyListedServer() {
   const host = hostOf(sql`a.domain`);
   const mode = sql`coalesce((select mode from federation_settings), ${DEFAULT_MODE})`;
-  return sql<boolean>`(posts.local or ${mode} = 'open' or not exists (
-    select 1 from actors a where a.id = posts.actor_id and (
+  return sql<boolean>`(posts.local or ${mode} = 'open' or coalesce((
+    select not (
       exists (select 1 from federation_domain_rules r where r.action in ('block', 'silence') and ${ruleMatchesHost(host)})
       or (${mode} = 'allowlist' and not exists (
         select 1 from federation_domain_rules r where r.action = 'allow' and ${ruleMatchesHost(host)}))
-    )))`;
+    ) from actors a where a.id = posts.actor_id), false))`;
 }
 
 /** SQL condition on a remote `actors` row aliased `a`: its server is the one `pattern` names. */
