@@ -19,7 +19,16 @@ import type { Recipient } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { MiddlewareHandler } from "hono";
 import type { AppContext, AppEnv } from "../src/context.ts";
-import { currentPolicy, decide, type Decision, decisionFor, normalizeHost, strictest } from "../src/domain/policy.ts";
+import {
+  blocksAnyServer,
+  currentPolicy,
+  decide,
+  type Decision,
+  decisionFor,
+  type FederationPolicy,
+  normalizeHost,
+  strictest,
+} from "../src/domain/policy.ts";
 import { DocumentRejectedError } from "./loader.ts";
 
 const logger = getLogger(["plein", "federation", "policy"]);
@@ -181,10 +190,8 @@ function hostsOf(ids: readonly string[]): string[] {
   return [...hosts];
 }
 
-async function firstBlocked(deps: Deps, hosts: readonly string[]): Promise<string | null> {
-  if (hosts.length === 0) return null;
+function firstBlocked(deps: Deps, policy: FederationPolicy, hosts: readonly string[]): string | null {
   const own = normalizeHost(deps.config.origin);
-  const policy = await currentPolicy(deps.db);
   return hosts.find((h) => h !== own && decide(policy, h) === "block") ?? null;
 }
 
@@ -199,21 +206,25 @@ export function federationPolicyGuard(): MiddlewareHandler<AppEnv> {
     const method = c.req.method;
     const headers = c.req.raw.headers;
     const signed = headers.has("signature") || headers.has("signature-input");
-    if (method === "GET" || method === "HEAD") {
-      if (!signed) return next();
-      const blocked = await firstBlocked(c.get("deps"), hostsOf(signatureKeyIds(headers)));
+    const reading = method === "GET" || method === "HEAD";
+    if (reading ? !signed : method !== "POST" || !INBOX_PATH.test(c.req.path)) return next();
+    const deps = c.get("deps");
+    const policy = await currentPolicy(deps.db);
+    // Nothing to refuse: no need to read the body.
+    if (!blocksAnyServer(policy)) return next();
+    if (reading) {
+      const blocked = firstBlocked(deps, policy, hostsOf(signatureKeyIds(headers)));
       if (blocked === null) return next();
       logger.info("Refused a GET of {path} signed by blocked server {host}", { path: c.req.path, host: blocked });
       return c.notFound();
     }
-    if (method !== "POST" || !INBOX_PATH.test(c.req.path)) return next();
     const ids = signatureKeyIds(headers);
     try {
       ids.push(...speakerIds(JSON.parse(await c.req.raw.clone().text())));
     } catch {
       // Not JSON: Fedify refuses it; only the signature headers could name a server.
     }
-    const blocked = await firstBlocked(c.get("deps"), hostsOf(ids));
+    const blocked = firstBlocked(deps, policy, hostsOf(ids));
     if (blocked === null) return next();
     logger.info("Refused an inbox POST to {path} from blocked server {host}", { path: c.req.path, host: blocked });
     return c.json({ error: `This server does not federate with ${blocked}` }, 403);

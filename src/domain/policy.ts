@@ -157,6 +157,11 @@ function matchingRules(policy: FederationPolicy, host: string): DomainRule[] {
   return found;
 }
 
+/** Can the policy block any server at all? (If not, nobody need be asked about.) */
+export function blocksAnyServer(policy: FederationPolicy): boolean {
+  return policy.mode === "allowlist" || (policy.mode === "blocklist" && policy.rules.some((r) => r.action === "block"));
+}
+
 /** The most restrictive of several decisions (an actor on one host with its inbox on another). */
 export function strictest(decisions: readonly Decision[]): Decision {
   if (decisions.includes("block")) return "block";

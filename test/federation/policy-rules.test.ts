@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  blocksAnyServer,
   decide,
   type DomainAction,
   type FederationMode,
@@ -138,6 +139,13 @@ describe("modes", () => {
     expect(decide(p, "quiet.example.nl")).toBe("block");
     const q = policy("allowlist", [["*.example.nl", "silence"], ["loud.example.nl", "allow"]]);
     expect(decide(q, "loud.example.nl")).toBe("silence");
+  });
+
+  it("knows when it can block nobody (the inbox guard then reads no body)", () => {
+    expect(blocksAnyServer(policy("open", [["x.example", "block"]]))).toBe(false);
+    expect(blocksAnyServer(policy("blocklist", [["x.example", "silence"], ["y.example", "allow"]]))).toBe(false);
+    expect(blocksAnyServer(policy("blocklist", [["x.example", "block"]]))).toBe(true);
+    expect(blocksAnyServer(policy("allowlist"))).toBe(true);
   });
 
   it("addresses are matched as written, never as wildcards", () => {
