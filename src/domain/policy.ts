@@ -294,7 +294,10 @@ export class PolicyRefusal extends DomainError {
 
 /** Refuses (PolicyRefusal) a remote actor whose server the policy blocks. */
 export async function assertFederatesWith(db: Db, actor: Pick<Actor, "iri" | "inbox_url" | "shared_inbox_url" | "local">): Promise<void> {
-  if ((await decisionForActor(db, actor)) === "block") throw new PolicyRefusal(normalizeHost(new URL(actor.iri)));
+  if (actor.local) return;
+  const policy = await currentPolicy(db);
+  const blocked = actorHosts(actor).find((host) => decide(policy, host) === "block");
+  if (blocked !== undefined) throw new PolicyRefusal(blocked);
 }
 
 /** Follow and join requests from a silenced server wait for approval, even for open accounts and groups. */
