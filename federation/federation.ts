@@ -7,6 +7,7 @@ import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
 import { withBoundedKeyCache } from "./key-cache.ts";
 import { useSafeLoadersInFedify } from "./loader.ts";
+import { policyCheck, withPolicyOnOutbox } from "./policy.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerCollections } from "./collections.ts";
 import { withInboxIdempotence } from "./inbox/idempotency.ts";
@@ -48,7 +49,8 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts);
     // its public keys expire and failed key fetches are not stored (key-cache.ts).
     kv: withBoundedKeyCache(withInboxIdempotence(kv, db)),
-    queue,
+    // Deliveries queued to a server that has been blocked since are dropped (federation/policy.ts).
+    queue: withPolicyOnOutbox(queue, { db, config }),
     origin: config.origin.href,
     allowPrivateAddress: config.allowPrivateAddress,
     // Both roles build the federation object; only `all` and `worker` run the queue.
@@ -58,7 +60,9 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
   });
   // Fedify's own fetches (keys, actors, contexts) go through our capped loader, uncached (federation/loader.ts).
-  useSafeLoadersInFedify(federation, { allowPrivateAddress: config.allowPrivateAddress, userAgent: getUserAgent(userAgent) });
+  useSafeLoadersInFedify(federation, {
+    allowPrivateAddress: config.allowPrivateAddress, userAgent: getUserAgent(userAgent), policy: policyCheck({ db, config }),
+  });
   registerActors(federation);
   registerNodeInfo(federation);
   registerObjects(federation);

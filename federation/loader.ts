@@ -104,6 +104,12 @@ export interface SafeLoaderOptions {
   /** Answers from, and keeps small documents in, this cache (for contexts). */
   cache?: ContextCache;
   /**
+   * The federation policy (federation/policy.ts `policyCheck`): asked before
+   * each hop's address check, so a blocked server is never looked up or
+   * connected to; throws to refuse.
+   */
+  policy?: (url: URL) => Promise<void>;
+  /**
    * Replaces the address check of every hop (tests only: lets one loopback
    * server stand in for a public one, so a redirect from it to a private
    * address can be tried). Production code never sets it.
@@ -220,6 +226,7 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
     let current = new URL(url);
     const visited = new Set<string>();
     for (let hop = 0; ; hop++) {
+      await options.policy?.(current);
       await checkUrl(current, options);
       const exhausted = spendFetch();
       if (exhausted !== null) throw new DocumentRejectedError(current.href, `more than ${exhausted} remote fetches for one request`);
@@ -292,6 +299,8 @@ export function valueNestsDeeperThan(value: unknown, maxDepth: number = FETCH_LI
 export interface FedifyLoaderOptions {
   allowPrivateAddress: boolean;
   userAgent: string;
+  /** The federation policy, as for SafeLoaderOptions. */
+  policy?: (url: URL) => Promise<void>;
 }
 
 /**
@@ -313,7 +322,7 @@ export interface FedifyLoaderOptions {
  */
 export function useSafeLoadersInFedify(federation: object, options: FedifyLoaderOptions): void {
   const target = federation as Record<string, unknown>;
-  const base = { allowPrivateAddress: options.allowPrivateAddress, userAgent: options.userAgent };
+  const base = { allowPrivateAddress: options.allowPrivateAddress, userAgent: options.userAgent, policy: options.policy };
   const contextCache = new ContextCache();
   const factories: Record<(typeof FEDIFY_LOADER_FACTORIES)[number], (...args: never[]) => DocumentLoader> = {
     documentLoaderFactory: () => createSafeDocumentLoader(base),

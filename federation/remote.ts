@@ -21,6 +21,7 @@ import {
 import { handleDomain } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
+import { assertMayLookUp, policyCheck } from "./policy.ts";
 import { findModule, moduleOfObject } from "../src/modules/registry.ts";
 import {
   objectTypeOf,
@@ -116,6 +117,7 @@ export function remoteLoader(ctx: FedContext): Promise<DocumentLoader> {
       const rsa = pairs.find((p) => p.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
       return createSafeDocumentLoader({
         allowPrivateAddress: config.allowPrivateAddress,
+        policy: policyCheck(ctx.data),
         userAgent: getUserAgent({ software: SOFTWARE.userAgent, url: config.origin }),
         signer: rsa ? { keyId: rsa.keyId, privateKey: rsa.privateKey } : undefined,
       });
@@ -363,6 +365,7 @@ export async function resolveActor(ctx: FedContext, query: string): Promise<Acto
     if (!URL.canParse(q)) return undefined;
     const url = new URL(q);
     if (isLocalUrl(config, url)) return findLocalActorByIri(db, url.href);
+    await assertMayLookUp(ctx.data, url);
     const stored = await findActorByIri(db, url.href);
     if (stored) return getOrFetchActor(ctx, url);
     try {
@@ -382,6 +385,8 @@ export async function resolveActor(ctx: FedContext, query: string): Promise<Acto
     const local = await findLocalActor(db, config.origin, handle.username);
     return local && !local.gone_at ? local : undefined;
   }
+  // Fedify's WebFinger request does not go through our loader: the handle's domain is asked here.
+  await assertMayLookUp(ctx.data, handle.domain);
   const stored = await findActorByHandle(db, handle.username, handle.domain);
   if (stored && !stored.local && !stored.gone_at && !isStale(stored)) return stored;
   try {
@@ -407,6 +412,7 @@ export async function resolvePost(ctx: FedContext, url: string): Promise<Post | 
   if (!URL.canParse(url)) return undefined;
   const parsed = new URL(url);
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return undefined;
+  if (!isLocalUrl(config, parsed)) await assertMayLookUp(ctx.data, parsed);
   const known = await getPostByIri(db, parsed.href);
   if (known) return known;
   if (isLocalUrl(config, parsed)) return undefined;

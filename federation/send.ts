@@ -28,6 +28,7 @@ import { audience, type AudienceMember, followerAudience, memberAudience, readab
 import { findModule } from "../src/modules/registry.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
+import { allowedRecipients } from "./policy.ts";
 import {
   acceptFollowActivity,
   announceActivity,
@@ -430,9 +431,11 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
     }
     throw error;
   }
-  if (out.recipients.length === 0) return;
+  // One place for every job: servers the federation policy blocks get nothing, and nothing is queued for them.
+  const recipients = await allowedRecipients(deps, out.recipients);
+  if (recipients.length === 0) return;
   for (const activity of out.then ? [out.activity, out.then] : [out.activity]) {
-    await ctx.sendActivity({ identifier: out.sender.username }, out.recipients, activity, {
+    await ctx.sendActivity({ identifier: out.sender.username }, recipients, activity, {
       preferSharedInbox: true,
       excludeBaseUris: [deps.config.origin],
       // One sender's activities reach one server in order (Fedify adds the inbox origin).

@@ -5,6 +5,7 @@ import { findActorByIri } from "../src/domain/remote-actors.ts";
 import { ANONYMOUS, type Viewer } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { createSafeDocumentLoader } from "./loader.ts";
+import { policyCheck } from "./policy.ts";
 
 const logger = getLogger(["plein", "federation", "viewer"]);
 
@@ -43,6 +44,7 @@ function signedLoader(ctx: RequestContext<AppContext>): DocumentLoader {
     const rsa = pairs.find((p) => p.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
     return createSafeDocumentLoader({
       allowPrivateAddress: config.allowPrivateAddress,
+      policy: policyCheck(ctx.data),
       ...(rsa ? { signer: { keyId: rsa.keyId, privateKey: rsa.privateKey } } : {}),
     });
   };

@@ -6,6 +6,7 @@ import * as m0004 from "./0004_lookup_indexes.ts";
 import * as m0005 from "./0005_hide_collections.ts";
 import * as m0006 from "./0006_groups.ts";
 import * as m0007 from "./0007_media.ts";
+import * as m0008 from "./0008_federation_policy.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "0005_hide_collections": m0005,
   "0006_groups": m0006,
   "0007_media": m0007,
+  "0008_federation_policy": m0008,
 };

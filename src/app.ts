@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import type { AppContext, AppEnv } from "./context.ts";
 import { inboxSignatureGuard } from "../federation/inbox/guard.ts";
 import { federationMiddleware } from "../federation/middleware.ts";
+import { federationPolicyGuard } from "../federation/policy.ts";
 import { limitBody } from "./http/body-limit.ts";
 import { handleError, notFoundHandler } from "./http/errors.ts";
 import { refuseNulInUrl } from "./http/nul-guard.ts";
@@ -36,6 +37,7 @@ export function createApp({ deps, federation, routers = [] }: AppOptions): Hono<
     }
   });
   app.use(inboxSignatureGuard(deps.config));
+  app.use(federationPolicyGuard());
   app.use(federationMiddleware(federation, deps));
   for (const mount of routers) mount(app);
   return app;

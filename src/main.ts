@@ -23,6 +23,8 @@ usage: plein COMMAND [options]
                         print a Mastodon API bearer token for NAME (alone on the last line)
   group create NAME --owner USER [--visibility public|closed|secret] [--join open|approval|invite]
                         start a group owned by USER
+  federation list | mode [open|blocklist|allowlist] | allow|silence|block DOMAIN | remove DOMAIN
+                        the federation policy (plein federation --help for all of it)
 
 Configuration comes from the environment: PLEIN_ORIGIN, PORT, HOST, DATABASE_URL,
 PLEIN_DATA_DIR, PLEIN_ROLE, PLEIN_ALLOW_PRIVATE_ADDRESS, PLEIN_FEDERATION_MODE,

@@ -17,6 +17,7 @@ import type { Config, Role } from "./config.ts";
 import { type DatabaseHandle, openDatabase } from "./db/database.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { ensureInstanceActor } from "./domain/accounts.ts";
+import { ensureFederationPolicy, watchPolicyChanges } from "./domain/policy.ts";
 import { mountRouters } from "./routers.ts";
 
 const logger = getLogger(["plein", "server"]);
@@ -62,6 +63,10 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   const { db, driver } = database;
   await migrateToLatest(db);
   await ensureInstanceActor(db, config.origin);
+  // PLEIN_FEDERATION_MODE is the starting mode; once stored, admins change it (src/domain/policy.ts).
+  await ensureFederationPolicy(db, config.federationMode);
+  const stopWatchingPolicy = await watchPolicyChanges(db, driver, config.databaseUrl);
+  closers.unshift(stopWatchingPolicy);
 
   const fed = createPleinFederation({ db, config, driver, ...(options.federation ? { tuning: options.federation } : {}) });
   const deps: AppContext = { db, config, resolver: createResolver(fed.federation, { db, config }) };

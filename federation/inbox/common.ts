@@ -6,6 +6,7 @@ import { DomainError } from "../../src/domain/errors.ts";
 import { recordProcessed, wasProcessed } from "../../src/domain/processed-activities.ts";
 import type { AppContext } from "../../src/context.ts";
 import { rememberReceived } from "../../src/modules/received.ts";
+import { refusedSpeaker } from "../policy.ts";
 import { getOrFetchActor, isLocalUrl, isRemoteInputError } from "../remote.ts";
 import { embeddedOnly } from "../translate/inbound.ts";
 
@@ -60,6 +61,8 @@ async function admit(ctx: InboxCtx, activity: Activity): Promise<{ actor: Actor;
     logger.warn("Ignoring {id}: a remote delivery speaking for a local actor", { id: id.href });
     return null;
   }
+  // Queued before its server was blocked (new ones are refused at the door: federation/policy.ts).
+  if (await refusedSpeaker(ctx.data, actorIri, id.href)) return null;
   const actor = await getOrFetchActor(ctx, actorIri);
   if (!actor || actor.local) {
     logger.info("Ignoring {id}: its actor {actor} could not be resolved", { id: id.href, actor: actorIri.href });

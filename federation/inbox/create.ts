@@ -1,6 +1,7 @@
 import type { Activity, Create } from "@fedify/vocab";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { getPostByIri } from "../../src/domain/posts/read.ts";
+import { FederationRefusedError } from "../policy.ts";
 import { fetchDocument, persistPost, resolvePost } from "../remote.ts";
 import { objectTypeOf } from "../translate/inbound.ts";
 import { embeddedObject, type Handler, ignore, type InboxCtx, sameOrigin } from "./common.ts";
@@ -50,7 +51,11 @@ async function fetchMissingAncestors(ctx: InboxCtx, post: Post): Promise<void> {
   let current = post;
   for (let i = 0; i < MAX_ANCESTOR_FETCHES; i++) {
     if (current.in_reply_to_id || !current.in_reply_to_iri) return;
-    const parent = await resolvePost(ctx, current.in_reply_to_iri);
+    // A parent on a server the federation policy blocks stays missing too.
+    const parent = await resolvePost(ctx, current.in_reply_to_iri).catch((error: unknown) => {
+      if (error instanceof FederationRefusedError) return undefined;
+      throw error;
+    });
     if (!parent) return;
     current = parent;
   }

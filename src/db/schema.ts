@@ -275,6 +275,28 @@ export interface ProcessedActivitiesTable {
   processed_at: GeneratedTimestamp;
 }
 
+export type FederationMode = "open" | "blocklist" | "allowlist";
+export type DomainAction = "allow" | "silence" | "block";
+
+/** The federation policy's mode (one row; src/domain/policy.ts). */
+export interface FederationSettingsTable {
+  id: Generated<boolean>;
+  mode: FederationMode;
+  /** the rules may be read by anyone (GET /api/plein/v1/federation/public) */
+  published: Generated<boolean>;
+  updated_at: GeneratedTimestamp;
+}
+
+/** An admin's rule for a domain; `subdomains` for a `*.domain` rule (the domain and every host under it). */
+export interface FederationDomainRulesTable {
+  domain: string;
+  subdomains: boolean;
+  action: DomainAction;
+  comment: Generated<string>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
 export interface Database {
   kv_entries: KvEntriesTable;
   queue_messages: QueueMessagesTable;
@@ -297,6 +319,8 @@ export interface Database {
   notifications: NotificationsTable;
   group_servers: GroupServersTable;
   media: MediaTable;
+  federation_settings: FederationSettingsTable;
+  federation_domain_rules: FederationDomainRulesTable;
 }
 
 export type Actor = Selectable<ActorsTable>;

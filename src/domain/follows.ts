@@ -3,6 +3,7 @@ import type { Actor, Follow } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { notify } from "./notifications.ts";
+import { assertFederatesWith, requestNeedsApproval } from "./policy.ts";
 import { newActivityIri, newActivityIriOf } from "./urls.ts";
 
 function findFollow(db: Db, followerId: string, followeeId: string): Promise<Follow | undefined> {
@@ -33,6 +34,7 @@ export async function follow(db: Db, origin: URL, follower: Actor, followee: Act
   if (!follower.local) throw invalid("Only local accounts can follow from here");
   if (follower.id === followee.id) throw invalid("You cannot follow yourself");
   if (followee.gone_at) throw invalid("That account is gone");
+  await assertFederatesWith(db, followee);
   return db.transaction().execute(async (trx) => {
     const blocked = await blockBetween(trx, follower.id, followee.id);
     if (blocked === "b blocks a") throw forbidden("You cannot follow this account: it has blocked you");
@@ -71,6 +73,7 @@ export async function unfollow(db: Db, follower: Actor, followee: Actor): Promis
  * changes. Returns the follow, or null when it was rejected.
  */
 export async function receiveFollow(db: Db, follower: Actor, followee: Actor, activityIri: string): Promise<Follow | null> {
+  const needsApproval = followee.manually_approves_followers || await requestNeedsApproval(db, follower);
   return db.transaction().execute(async (trx) => {
     const blocked = await trx.selectFrom("blocks").select("actor_id")
       .where("actor_id", "=", followee.id).where("target_id", "=", follower.id).executeTakeFirst();
@@ -90,7 +93,7 @@ export async function receiveFollow(db: Db, follower: Actor, followee: Actor, ac
     } else {
       row = await trx.insertInto("follows").values({
         follower_id: follower.id, followee_id: followee.id,
-        state: followee.manually_approves_followers ? "pending" : "accepted",
+        state: needsApproval ? "pending" : "accepted",
         activity_iri: activityIri,
       }).returningAll().executeTakeFirstOrThrow();
       await notifyOfFollow(trx, row);

@@ -14,6 +14,7 @@ import type { GroupView } from "./groups.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { notify } from "./notifications.ts";
 import { keysetPage, type Page } from "./paging.ts";
+import { assertFederatesWith, requestNeedsApproval } from "./policy.ts";
 import { newActivityIri, newActivityIriOf } from "./urls.ts";
 import { MODERATOR_ROLES, type Viewer } from "./visibility.ts";
 
@@ -67,6 +68,7 @@ async function setState(trx: Db, m: Membership, state: Membership["state"], acti
 export async function join(db: Db, origin: URL, group: GroupView, actor: Actor): Promise<Membership> {
   if (!actor.local || actor.type !== "Person") throw forbidden("Only local people can join from here");
   if (group.actor.gone_at) throw invalid("That group is gone");
+  await assertFederatesWith(db, group.actor);
   return db.transaction().execute(async (trx) => {
     const existing = await membershipOf(trx, group.actor.id, actor.id);
     if (existing?.state === "banned") throw forbidden("You are banned from this group");
@@ -134,13 +136,15 @@ export async function receiveJoin(db: Db, group: GroupView, actor: Actor, activi
     type, followerId: actor.id, followeeId: group.actor.id, activityIri,
     id: newActivityIriOf(group.actor, type === "follow.accept" ? "accept" : "reject"),
   }, group.actor.id);
+  // A silenced server's people wait for approval even in an open group.
+  const openToThem = group.settings.join_mode === "open" && !(await requestNeedsApproval(db, actor));
   return db.transaction().execute(async (trx) => {
     const existing = await membershipOf(trx, group.actor.id, actor.id);
     if (existing?.state === "banned" || (!existing && group.settings!.join_mode === "invite")) {
       await answer("follow.reject", trx);
       return null;
     }
-    if (existing?.state === "member" || existing?.state === "invited" || (!existing && group.settings!.join_mode === "open")) {
+    if (existing?.state === "member" || existing?.state === "invited" || (!existing && openToThem)) {
       const row = existing
         ? await setState(trx, existing, "member", activityIri)
         : await trx.insertInto("memberships").values({

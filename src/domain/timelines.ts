@@ -3,6 +3,7 @@ import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
 import { keysetPage, type Page } from "./paging.ts";
+import { fromPubliclyListedServer } from "./policy.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
 
 function run(q: SelectQueryBuilder<Database, "posts", Post>, page: Page): Promise<Post[]> {
@@ -96,6 +97,7 @@ export function publicTimeline(db: Db, viewer: Viewer, page: Page, localOnly = f
     .where("posts.reblog_of_id", "is", null)
     .where(visibleTo(viewer));
   if (localOnly) q = q.where("posts.local", "=", true);
+  else q = q.where(fromPubliclyListedServer()); // silenced and blocked servers stay out (federation policy)
   return run(q, page);
 }
 

@@ -3,6 +3,7 @@
  * /api/plein/v1/openapi.json: the core's paths and every content module's.
  */
 import { allModules } from "../../modules/registry.ts";
+import { federationOpenApi } from "./federation.ts";
 import { PLEIN_VERSION } from "../../version.ts";
 
 type Json = Record<string, unknown>;
@@ -181,7 +182,7 @@ function moduleSchemas(): Json {
 }
 
 export function openApiDocument(origin: URL): Json {
-  const paths: Json = corePaths();
+  const paths: Json = { ...corePaths(), ...federationOpenApi() };
   for (const module of allModules()) Object.assign(paths, module.openapi ?? {});
   return {
     openapi: "3.1.0",

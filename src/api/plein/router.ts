@@ -3,6 +3,7 @@ import type { AppEnv } from "../../context.ts";
 import { allModules } from "../../modules/registry.ts";
 import type { ApiEnv } from "../mastodon/auth.ts";
 import { mountContentRoutes } from "./content.ts";
+import { mountFederationRoutes } from "./federation.ts";
 import { mountGroupRoutes } from "./groups.ts";
 import { openApiDocument } from "./openapi.ts";
 import { mountReportRoutes } from "./reports.ts";
@@ -14,6 +15,7 @@ export function mountPleinApi(app: Hono<AppEnv>): void {
   mountGroupRoutes(r);
   mountContentRoutes(r);
   mountReportRoutes(r);
+  mountFederationRoutes(r);
   for (const module of allModules()) module.routes?.(r);
   app.route("/api/plein/v1", r);
 }
