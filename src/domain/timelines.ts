@@ -91,13 +91,17 @@ export async function countActorPosts(db: Db, viewer: Viewer, actorId: string): 
 }
 
 /** Public timeline: public posts, optionally local only. */
-export function publicTimeline(db: Db, viewer: Viewer, page: Page, localOnly = false): Promise<Post[]> {
+/** Which servers' posts a public timeline shows (Mastodon's `local` and `remote` parameters). */
+export type PublicSource = "all" | "local" | "remote";
+
+export function publicTimeline(db: Db, viewer: Viewer, page: Page, source: PublicSource = "all"): Promise<Post[]> {
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.visibility", "=", "public")
     .where("posts.reblog_of_id", "is", null)
     .where(visibleTo(viewer));
-  if (localOnly) q = q.where("posts.local", "=", true);
+  if (source === "local") q = q.where("posts.local", "=", true);
   else q = q.where(fromPubliclyListedServer()); // silenced and blocked servers stay out (federation policy)
+  if (source === "remote") q = q.where("posts.local", "=", false);
   return run(q, page);
 }
 

@@ -100,7 +100,7 @@ describe("home timeline", () => {
 });
 
 describe("public timeline", () => {
-  it("shows public posts to anyone, local=true only local ones", async () => {
+  it("shows public posts to anyone, local=true only local ones, remote=true only remote ones", async () => {
     const all = await api.request<MastodonStatus[]>("GET", "/api/v1/timelines/public?limit=40");
     expect(all.status).toBe(200);
     expect(ids(all.body)).toContain(remotePostId);
@@ -110,6 +110,9 @@ describe("public timeline", () => {
     expect(ids(local.body)).toEqual(expect.arrayContaining(ids(posts)));
     const paged = await api.request<MastodonStatus[]>("GET", "/api/v1/timelines/public?local=true&limit=1");
     expect(links(paged).next).toMatch(/[?&]local=true/);
+    const remote = await api.request<MastodonStatus[]>("GET", "/api/v1/timelines/public?remote=true&limit=40");
+    expect(ids(remote.body)).toEqual([remotePostId]);
+    expect((await api.request("GET", "/api/v1/timelines/public?remote=perhaps")).status).toBe(422);
   });
 
   it("leaves out unlisted posts", async () => {

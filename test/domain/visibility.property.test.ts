@@ -661,7 +661,7 @@ describe("timelines only ever show what the rule allows", () => {
           }
 
           for (const localOnly of [false, true]) {
-            const got = indices(ids, await publicTimeline(db, viewer, ALL, localOnly));
+            const got = indices(ids, await publicTimeline(db, viewer, ALL, localOnly ? "local" : "all"));
             shown(got, "public timeline");
             expect(got, `public timeline (localOnly ${localOnly}) for ${v.label}`).toEqual(all.filter((i) => sees(i)
               && at(w.posts, i).visibility === "public" && at(w.posts, i).reblogOf === null

@@ -110,7 +110,7 @@ describe("public timelines", () => {
   });
 
   const shown = async (localOnly = false) => {
-    const posts = await publicTimeline(plein.db, ANONYMOUS, { limit: 40 }, localOnly);
+    const posts = await publicTimeline(plein.db, ANONYMOUS, { limit: 40 }, localOnly ? "local" : "all");
     return [...postIds].filter(([, id]) => posts.some((p) => p.id === id)).map(([host]) => host)
       .concat(posts.some((p) => p.id === local) ? ["local"] : []);
   };

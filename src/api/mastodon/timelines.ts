@@ -21,8 +21,8 @@ export function mountTimelines(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const params = queryParams(c);
     const page = pageParams(params);
-    const local = optionalBoolean(params, "local") ?? false;
-    const posts = await publicTimeline(deps.db, viewer, page, local);
+    const source = optionalBoolean(params, "local") ? "local" : optionalBoolean(params, "remote") ? "remote" : "all";
+    const posts = await publicTimeline(deps.db, viewer, page, source);
     setLinkHeader(c, posts.map((p) => p.id));
     return c.json(await renderStatuses(deps, viewer, posts));
   });
