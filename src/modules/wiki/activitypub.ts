@@ -194,10 +194,13 @@ async function buildDelivery(db: Db, payload: Record<string, unknown>, sender: A
  */
 async function onUpdate(activity: Update, context: ModuleInboxContext): Promise<boolean> {
   const db = context.app.db;
+  // Most Updates are of other posts: decided by the id alone, before the embedded object is read.
+  const known = activity.objectId ? await getPostByIri(db, activity.objectId.href) : undefined;
+  if (known ? known.module !== WIKI : !context.group) return false;
   const object = await activity.getObject(embeddedOnly).catch(() => null);
   const id = object?.id ?? activity.objectId;
   if (!id) return false;
-  let post = await getPostByIri(db, id.href);
+  let post = id.href === known?.iri ? known : await getPostByIri(db, id.href);
   if (!post && context.group && object instanceof Page && object.generatorIds.some((g) => g.href === WIKI_GENERATOR)) {
     // A revision of a page that has not reached us yet (its own announce is on its way): fetch it first.
     post = await context.app.resolver.resolvePost(id.href);
