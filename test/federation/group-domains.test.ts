@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "../../src/db/schema.ts";
 import { createGroup, findGroup, type GroupView, updateGroup } from "../../src/domain/groups.ts";
-import { decideRequest } from "../../src/domain/membership.ts";
+import { decideRequest, invite } from "../../src/domain/membership.ts";
 import { AS_CONTEXT, deliver, type FakeActor, type FakeRemote, newId, startFakeRemote } from "../support/fake-remote.ts";
 import { type InboxInstance, startInboxInstance } from "../support/inbox.ts";
 
@@ -94,5 +94,21 @@ describe("a group that takes members from listed domains only", () => {
       .rejects.toThrow(/accepts members only from \*\.rijksoverheid\.nl/);
     expect(answerTo(server, await ask(narrowed, carol))?.type).toBe("Reject");
     expect(await membership(g, carol)).toBeUndefined();
+  });
+
+  test("an invitation from before the list changed admits nobody from outside it", async () => {
+    const g = await group("uitnodiging", ["127.0.0.1"]);
+    await invite(plein.db, g, anna, await actorRow(dave.iri));
+    const inviteIri = (await plein.db.selectFrom("memberships").select("activity_iri")
+      .where("group_id", "=", g.actor.id).where("state", "=", "invited").executeTakeFirstOrThrow()).activity_iri!;
+    const narrowed = await updateGroup(plein.db, plein.origin, g, anna, { allowedDomains: ["*.rijksoverheid.nl"] }, true);
+    const res = await deliver(plein.running.app, plein.origin, `/users/${g.actor.username}/inbox`,
+      { "@context": AS_CONTEXT, id: newId(dave), type: "Accept", actor: dave.iri, object: inviteIri }, dave);
+    expect(res.status).toBe(202);
+    await plein.drain();
+    expect(await membership(g, dave)).toEqual({ state: "invited" });
+    // Joining instead is refused with the reason, and the invitation goes.
+    expect(answerTo(server, await ask(narrowed, dave))?.summary).toMatch(/127\.0\.0\.1 is not among them/);
+    expect(await membership(g, dave)).toBeUndefined();
   });
 });
