@@ -108,8 +108,8 @@ describe("a closed group refuses", () => {
     expect(local.visibility).toBe("group");
     const { object: carols } = await memberPost(carol, closed);
     await clearDeliveries();
-    // A member announcing the group's content, a non-member of the same server, a member of another.
-    for (const [by, target] of [[carol, local.iri], [mallory, carols.id], [bob, carols.id], [mallory, local.iri]] as const) {
+    // A member announcing the group's content, its own author, a non-member of the same server, a member of another.
+    for (const [by, target] of [[carol, local.iri], [carol, carols.id], [mallory, carols.id], [bob, carols.id], [mallory, local.iri]] as const) {
       expect((await post({ id: newId(by), type: "Announce", actor: by.iri, object: target, to: [PUBLIC] }, by)).status).toBe(202);
     }
     // With an embedded copy that claims to be public: the stored post is what counts.
