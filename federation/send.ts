@@ -125,7 +125,7 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
     case "follow.reject": {
       const newId = newActivityId(m, origin);
       return id(m.followerId) && id(m.followeeId) && str(m.activityIri) && newId
-        ? { type: m.type, followerId: m.followerId, followeeId: m.followeeId, activityIri: m.activityIri, id: newId }
+        ? { type: m.type, followerId: m.followerId, followeeId: m.followeeId, activityIri: m.activityIri, id: newId, ...(m.type === "follow.reject" && str(m.reason) ? { reason: m.reason } : {}) }
         : null;
     }
     case "like":
@@ -294,7 +294,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const follower = await anyActor(db, job.followerId);
       const activity = job.type === "follow.accept"
         ? acceptFollowActivity(job.id, job.activityIri, follower, followee)
-        : rejectFollowActivity(job.id, job.activityIri, follower, followee);
+        : rejectFollowActivity(job.id, job.activityIri, follower, followee, job.reason);
       return { sender: followee, activity, recipients: toRecipients(config, [asTarget(follower)]) };
     }
     case "like":

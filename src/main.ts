@@ -22,7 +22,8 @@ usage: plein COMMAND [options]
   token NAME [--scopes "read write follow"]
                         print a Mastodon API bearer token for NAME (alone on the last line)
   group create NAME --owner USER [--visibility public|closed|secret] [--join open|approval|invite]
-                        start a group owned by USER
+        [--allowed-domains "*.example.nl,other.nl"]
+                        start a group owned by USER (members only from those domains)
   federation list | mode [open|blocklist|allowlist] | allow|silence|block DOMAIN | remove DOMAIN
                         the federation policy (plein federation --help for all of it)
 

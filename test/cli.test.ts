@@ -248,9 +248,9 @@ describe(`plein serve, user create and token as separate processes (${testDataba
 
   it("group create starts a group owned by a user, served as a Group actor at once", async () => {
     const result = await plein(["group", "create", "beleid", "--owner", "alice", "--visibility", "closed", "--join", "approval",
-      "--display-name", "Beleidsteam"], env);
+      "--display-name", "Beleidsteam", "--allowed-domains", "*.Rijksoverheid.nl, gemeente.nl"], env);
     expect(result.code, JSON.stringify(result)).toBe(0);
-    expect(result.stdout).toMatch(/beleid.*closed.*approval.*alice/);
+    expect(result.stdout).toMatch(/beleid.*closed.*approval.*alice, members from: \*\.rijksoverheid\.nl, gemeente\.nl/);
     const res = await fetch(`${server!.url}/users/beleid`, { headers: { accept: "application/activity+json" } });
     expect(res.status).toBe(200);
     const actor = await res.json() as Record<string, unknown>;
@@ -269,6 +269,9 @@ describe(`plein serve, user create and token as separate processes (${testDataba
     const taken = await plein(["group", "create", "alice", "--owner", "alice"], env);
     expect(taken.code).toBe(1);
     expect(taken.stdout + taken.stderr).toMatch(/already taken/);
+    const badDomain = await plein(["group", "create", "team3", "--owner", "alice", "--allowed-domains", "https://example.nl/"], env);
+    expect(badDomain.code).toBe(1);
+    expect(badDomain.stdout + badDomain.stderr).toMatch(/allowed_domains: Give a domain name, not a URL/);
     const nobody = await plein(["group", "create", "team2", "--owner", "nobody"], env);
     expect(nobody.code).toBe(1);
     expect(nobody.stdout + nobody.stderr).toMatch(/nobody/);

@@ -478,13 +478,14 @@ export function acceptFollowActivity(id: string, followIri: string, follower: Pi
   });
 }
 
-/** Reject of a Follow (a declined request or a removed follower); sent by the followee. */
-export function rejectFollowActivity(id: string, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">): Reject {
+/** Reject of a Follow (a declined request or a removed follower); sent by the followee, with the reason when it gives one. */
+export function rejectFollowActivity(id: string, followIri: string, follower: Pick<Actor, "iri">, followee: Pick<Actor, "iri">, reason?: string): Reject {
   return new Reject({
     id: new URL(id),
     actor: new URL(followee.iri),
     object: followActivity(followIri, follower, followee),
     to: new URL(follower.iri),
+    ...(reason ? { summary: reason } : {}),
   });
 }
 

@@ -63,7 +63,7 @@ async function tokenCommand(db: Db, config: Config, args: string[]): Promise<Com
   return ok(`Bearer token for ${actor.username} (scopes: ${values.scopes}):\n${token}`);
 }
 
-const GROUP_USAGE = "usage: plein group create NAME --owner USER [--visibility public|closed|secret] [--join open|approval|invite] [--display-name TEXT]";
+const GROUP_USAGE = "usage: plein group create NAME --owner USER [--visibility public|closed|secret] [--join open|approval|invite] [--display-name TEXT] [--allowed-domains '*.example.nl,other.nl']";
 
 function oneOfOption<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
   if (value === undefined) return undefined;
@@ -83,12 +83,14 @@ async function groupCommand(db: Db, config: Config, args: string[]): Promise<Com
       join: { type: "string" },
       "display-name": { type: "string" },
       description: { type: "string" },
+      "allowed-domains": { type: "string" },
     },
   });
   const name = positionals[0];
   if (!name || positionals.length > 1 || !values.owner) throw new UsageError(GROUP_USAGE);
   const visibility = oneOfOption(values.visibility, GROUP_VISIBILITIES, "visibility");
   const joinMode = oneOfOption(values.join, JOIN_MODES, "join");
+  const allowedDomains = values["allowed-domains"]?.split(",").map((d) => d.trim()).filter((d) => d !== "");
   const owner = await requireLocalUser(db, config.origin, values.owner);
   const group = await createGroup(db, config.origin, owner, {
     name,
@@ -97,9 +99,11 @@ async function groupCommand(db: Db, config: Config, args: string[]): Promise<Com
     ...(joinMode ? { joinMode } : {}),
     ...(values["display-name"] ? { displayName: values["display-name"] } : {}),
     ...(values.description ? { description: values.description } : {}),
+    ...(allowedDomains ? { allowedDomains } : {}),
   });
   const s = group.settings!;
-  return ok(`Created group ${group.actor.username} (${group.actor.iri}), ${s.visibility}, join: ${s.join_mode}, owner: ${owner.username}`);
+  const domains = s.allowed_domains.length ? `, members from: ${s.allowed_domains.join(", ")}` : "";
+  return ok(`Created group ${group.actor.username} (${group.actor.iri}), ${s.visibility}, join: ${s.join_mode}, owner: ${owner.username}${domains}`);
 }
 
 export async function runAdminCommand(db: Db, config: Config, argv: string[]): Promise<CommandResult> {

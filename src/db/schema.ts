@@ -159,6 +159,8 @@ export interface GroupsTable {
   posting: Generated<GroupPosting>;
   moderate_posts: Generated<boolean>;
   moderate_comments: Generated<boolean>;
+  /** members only from these domains (`example.nl`, `*.example.nl`); empty: from anywhere */
+  allowed_domains: Generated<string[]>;
   created_at: GeneratedTimestamp;
 }
 

@@ -7,6 +7,7 @@ import type { Db } from "../db/database.ts";
 import type { Actor, GroupPosting, GroupSettings, GroupVisibility, JoinMode, Visibility } from "../db/schema.ts";
 import { validateUsername } from "./accounts.ts";
 import { conflict, forbidden, invalid, notFound } from "./errors.ts";
+import { parseAllowedDomains } from "./group-domains.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { generateActorKeys, storeActorKeys } from "./keys.ts";
 import { formatPostText } from "./text.ts";
@@ -28,6 +29,8 @@ export interface NewGroup {
   posting?: GroupPosting;
   moderatePosts?: boolean;
   moderateComments?: boolean;
+  /** members only from these domains (`example.nl`, `*.example.nl`); empty: from anywhere (src/domain/group-domains.ts) */
+  allowedDomains?: readonly unknown[];
   /** content modules to switch on (the edges pass the registry's defaults) */
   modules: readonly string[];
 }
@@ -76,6 +79,7 @@ export async function createGroup(db: Db, origin: URL, owner: Actor, input: NewG
   const username = validateUsername(origin, input.name);
   checkText(input.displayName, input.description);
   const modules = checkModules(input.modules);
+  const allowedDomains = input.allowedDomains === undefined ? undefined : parseAllowedDomains(input.allowedDomains);
   const visibility = input.visibility ?? "public";
   const joinMode = input.joinMode ?? "open";
   const keys = await generateActorKeys();
@@ -110,6 +114,7 @@ export async function createGroup(db: Db, origin: URL, owner: Actor, input: NewG
       ...(input.posting ? { posting: input.posting } : {}),
       ...(input.moderatePosts !== undefined ? { moderate_posts: input.moderatePosts } : {}),
       ...(input.moderateComments !== undefined ? { moderate_comments: input.moderateComments } : {}),
+      ...(allowedDomains !== undefined ? { allowed_domains: allowedDomains } : {}),
     }).returningAll().executeTakeFirstOrThrow();
     if (modules.length) await trx.insertInto("group_modules").values(modules.map((module) => ({ group_id: actor.id, module }))).execute();
     await trx.insertInto("memberships").values({ group_id: actor.id, member_id: owner.id, role: "owner", state: "member" }).execute();
@@ -153,6 +158,7 @@ export async function updateGroup(db: Db, origin: URL, group: GroupView, by: Act
   if (!isAdmin) throw forbidden("Only the group's admins can change it");
   checkText(changes.displayName, changes.description);
   const modules = changes.modules === undefined ? undefined : checkModules(changes.modules);
+  const allowedDomains = changes.allowedDomains === undefined ? undefined : parseAllowedDomains(changes.allowedDomains);
   return db.transaction().execute(async (trx) => {
     const profile: { display_name?: string; summary_html?: string; manually_approves_followers?: boolean } = {};
     if (changes.displayName !== undefined) profile.display_name = changes.displayName.trim() || group.actor.username;
@@ -170,6 +176,8 @@ export async function updateGroup(db: Db, origin: URL, group: GroupView, by: Act
       ...(changes.posting !== undefined ? { posting: changes.posting } : {}),
       ...(changes.moderatePosts !== undefined ? { moderate_posts: changes.moderatePosts } : {}),
       ...(changes.moderateComments !== undefined ? { moderate_comments: changes.moderateComments } : {}),
+      // Members already in from a domain the list no longer names stay until an admin removes them.
+      ...(allowedDomains !== undefined ? { allowed_domains: allowedDomains } : {}),
     };
     // An UPDATE without columns is a syntax error: a change of modules or profile only leaves the settings be.
     const settings = Object.keys(settingChanges).length === 0

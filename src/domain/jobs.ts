@@ -20,7 +20,8 @@ export type DeliveryJob =
   | { type: "follow"; followerId: string; followeeId: string; activityIri: string }
   | { type: "follow.undo"; followerId: string; followeeId: string; activityIri: string; id: string }
   | { type: "follow.accept"; followerId: string; followeeId: string; activityIri: string; id: string }
-  | { type: "follow.reject"; followerId: string; followeeId: string; activityIri: string; id: string }
+  /** `reason`: why, for the requester (a group's domain restriction), sent as the Reject's summary */
+  | { type: "follow.reject"; followerId: string; followeeId: string; activityIri: string; id: string; reason?: string }
   | { type: "like"; actorId: string; postId: string; activityIri: string }
   | { type: "like.undo"; actorId: string; postId: string; activityIri: string; id: string }
   | { type: "announce"; boostId: string }

@@ -10,6 +10,7 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Membership, MembershipRole } from "../db/schema.ts";
 import { conflict, forbidden, invalid, notFound } from "./errors.ts";
+import { groupDomainRefusal } from "./group-domains.ts";
 import type { GroupView } from "./groups.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { notify } from "./notifications.ts";
@@ -89,6 +90,9 @@ export async function join(db: Db, origin: URL, group: GroupView, actor: Actor):
       await enqueueDelivery(trx, { type: "follow", followerId: actor.id, followeeId: group.actor.id, activityIri }, actor.id);
       return row;
     }
+    // Local people are always allowed (src/domain/group-domains.ts); asked all the same, so the rule stays in one place.
+    const refusal = group.settings ? groupDomainRefusal(group.settings, actor) : null;
+    if (refusal) throw forbidden(refusal);
     const mode = group.settings?.join_mode ?? "open";
     if (existing?.state === "invited" || mode === "open") {
       if (existing) return setState(trx, existing, "member");
@@ -132,16 +136,25 @@ export async function leave(db: Db, group: GroupView, actor: Actor): Promise<voi
 export async function receiveJoin(db: Db, group: GroupView, actor: Actor, activityIri: string): Promise<Membership | null> {
   if (!group.actor.local || !group.settings) throw notFound();
   if (actor.local) throw forbidden();
-  const answer = (type: "follow.accept" | "follow.reject", trx: Db) => enqueueDelivery(trx, {
+  const answer = (type: "follow.accept" | "follow.reject", trx: Db, reason?: string) => enqueueDelivery(trx, {
     type, followerId: actor.id, followeeId: group.actor.id, activityIri,
     id: newActivityIriOf(group.actor, type === "follow.accept" ? "accept" : "reject"),
+    ...(reason ? { reason } : {}),
   }, group.actor.id);
+  const refusal = groupDomainRefusal(group.settings, actor);
   // A silenced server's people wait for approval even in an open group.
   const openToThem = group.settings.join_mode === "open" && !(await requestNeedsApproval(db, actor));
   return db.transaction().execute(async (trx) => {
     const existing = await membershipOf(trx, group.actor.id, actor.id);
     if (existing?.state === "banned" || (!existing && group.settings!.join_mode === "invite")) {
       await answer("follow.reject", trx);
+      return null;
+    }
+    // Outside the group's domains: refused with the reason, and nothing kept (a request or invitation
+    // from before the restriction goes too). A member from before stays a member.
+    if (refusal && existing?.state !== "member") {
+      if (existing) await trx.deleteFrom("memberships").where("id", "=", existing.id).execute();
+      await answer("follow.reject", trx, refusal);
       return null;
     }
     if (existing?.state === "member" || existing?.state === "invited" || (!existing && openToThem)) {
@@ -175,6 +188,8 @@ export async function receiveLeave(db: Db, group: GroupView, actor: Actor): Prom
 
 /** A remote member accepts a local group's invitation (inbound Accept of our Invite). */
 export async function receiveInviteAccepted(db: Db, group: GroupView, actor: Actor): Promise<boolean> {
+  // An invitation from before the group's domains left the invitee's out admits nobody.
+  if (group.settings && groupDomainRefusal(group.settings, actor)) return false;
   const res = await db.updateTable("memberships").set({ state: "member", updated_at: new Date() })
     .where("group_id", "=", group.actor.id).where("member_id", "=", actor.id).where("state", "=", "invited")
     .executeTakeFirst();
@@ -221,6 +236,8 @@ export async function decideRequest(db: Db, group: GroupView, by: Actor, member:
   return db.transaction().execute(async (trx) => {
     const m = await membershipOf(trx, group.actor.id, member.id);
     if (m?.state !== "pending") throw notFound("There is no such request");
+    const refusal = approve && group.settings ? groupDomainRefusal(group.settings, member) : null;
+    if (refusal) throw forbidden(refusal);
     const answerType = approve ? "follow.accept" as const : "follow.reject" as const;
     if (!member.local && m.activity_iri) {
       await enqueueDelivery(trx, {
@@ -243,6 +260,8 @@ export async function invite(db: Db, group: GroupView, by: Actor, invitee: Actor
   await requireRole(db, group, by, isAdmin, "admins");
   if (invitee.type === "Group" || invitee.type === "Application") throw invalid("Only people can be invited");
   if (invitee.gone_at) throw invalid("That account is gone");
+  const refusal = group.settings ? groupDomainRefusal(group.settings, invitee) : null;
+  if (refusal) throw forbidden(refusal);
   return db.transaction().execute(async (trx) => {
     const existing = await membershipOf(trx, group.actor.id, invitee.id);
     if (existing?.state === "member" || existing?.state === "invited") return existing;

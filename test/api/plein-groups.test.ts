@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PleinContent, PleinGroup, PleinMember } from "../../src/api/plein/entities.ts";
+import type { Actor } from "../../src/db/schema.ts";
+import { upsertRemoteActor } from "../../src/domain/remote-actors.ts";
 import { type Api, startApi, type User } from "./support.ts";
 
 let api: Api;
@@ -159,6 +161,53 @@ describe("membership", () => {
     expect((await api.request("POST", `${V1}/groups/${invite.id}/invitations`, { token: owner.token, json: { account_id: invite.id } })).status).toBe(422);
     expect((await api.request("POST", `${V1}/groups/${invite.id}/invitations`, { token: owner.token, json: { account_id: outsider.id } })).status).toBe(200);
     expect((await api.request<PleinGroup>("POST", `${V1}/groups/${invite.id}/join`, { token: outsider.token })).body.membership?.state).toBe("member");
+  });
+});
+
+describe("members only from listed domains", () => {
+  const remotePerson = (iri: string, sharedInbox: string | null = null): Promise<Actor> => upsertRemoteActor(api.running.deps.db, "plein.test", {
+    iri, type: "Person", username: new URL(iri).pathname.split("/").pop()!, displayName: "", summaryHtml: "",
+    url: null, avatarUrl: null, headerUrl: null, inbox: `${iri}/inbox`, sharedInbox,
+    outbox: null, followers: null, following: null, featured: null, manuallyApprovesFollowers: false, bot: false,
+    fields: [], followersCount: null, followingCount: null, postsCount: null,
+  });
+  const invite = (g: PleinGroup, who: Actor, token = owner.token) =>
+    api.request("POST", `${V1}/groups/${g.id}/invitations`, { token, json: { account_id: who.id } });
+
+  it("admins set the list (normalised), clear it, and get a 422 for what is no domain", async () => {
+    const g = await group({ name: "rijk", visibility: "closed", join_mode: "approval", allowed_domains: ["*.Rijksoverheid.NL", "gemeente.nl."] });
+    expect(g.allowed_domains).toEqual(["*.rijksoverheid.nl", "gemeente.nl"]);
+    const patch = (token: string, json: unknown) => api.request<PleinGroup>("PATCH", `${V1}/groups/${g.id}`, { token, json });
+    expect((await patch(outsider.token, { allowed_domains: [] })).status).toBe(403);
+    for (const bad of [["https://example.nl/"], ["a.*.nl"], ["*.127.0.0.1"], ["user@example.nl"], [7], Array.from({ length: 101 }, (_, i) => `d${i}.nl`)]) {
+      const res = await patch(owner.token, { allowed_domains: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(422);
+      expect((res.body as unknown as { error: string }).error).toMatch(/allowed_domains/);
+    }
+    expect((await api.request<PleinGroup>("GET", `${V1}/groups/${g.id}`, { token: owner.token })).body.allowed_domains)
+      .toEqual(["*.rijksoverheid.nl", "gemeente.nl"]);
+    // A form sends one empty value to clear the list.
+    const cleared = await api.request<PleinGroup>("PATCH", `${V1}/groups/${g.id}`, { token: owner.token, form: { allowed_domains: "" } });
+    expect(cleared.status, cleared.text).toBe(200);
+    expect(cleared.body.allowed_domains).toEqual([]);
+    expect((await patch(owner.token, { allowed_domains: ["example.nl"] })).body.allowed_domains).toEqual(["example.nl"]);
+  });
+
+  it("people of this instance are always allowed; people of other servers only from the list, with the reason", async () => {
+    const g = await group({ name: "alleenrijk", visibility: "closed", join_mode: "invite", allowed_domains: ["*.rijksoverheid.nl"] });
+    expect((await invite(g, await api.running.deps.db.selectFrom("actors").selectAll().where("id", "=", outsider.id).executeTakeFirstOrThrow())).status).toBe(200);
+    expect((await api.request<PleinGroup>("POST", `${V1}/groups/${g.id}/join`, { token: outsider.token })).body.membership?.state).toBe("member");
+
+    const stranger = await remotePerson("https://social.example/users/stranger");
+    const refused = await invite(g, stranger);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("This group accepts members only from *.rijksoverheid.nl; social.example is not among them");
+    // Listed id, but an inbox elsewhere: the group's content would go there.
+    const split = await remotePerson("https://mastodon.rijksoverheid.nl/users/split", "https://relay.example/inbox");
+    expect((await invite(g, split)).body.error).toMatch(/relay\.example is not among them/);
+    const ok = await remotePerson("https://mastodon.minbzk.rijksoverheid.nl/users/ok", "https://mastodon.minbzk.rijksoverheid.nl/inbox");
+    expect((await invite(g, ok)).status).toBe(200);
+    expect((await api.request("GET", `${V1}/groups/${g.id}/members?state=invited`, { token: owner.token })).body).toHaveLength(1);
   });
 });
 

@@ -271,6 +271,47 @@ describe("a closed group's content", { timeout: SLOW }, () => {
   });
 });
 
+describe("leaving, removal and ban end delivery and fetch at once", { timeout: SLOW }, () => {
+  it("the former member's server gets nothing new and can fetch nothing, signed by itself or by the former member", async () => {
+    const group = await createGroup(anna, { name: "closed2", visibility: "closed", join_mode: "open" });
+    const former = [[B, bram], [C, cato], [D, dirk]] as const;
+    const views = new Map<TestUser, PleinGroup>();
+    for (const [, user] of former) {
+      const view = await groupOn(user, handleOf(group, A.host));
+      views.set(user, view);
+      await joinGroup(user, view);
+      await waitForMembership(user, view.id, "member");
+    }
+    const before = await postInGroup(anna, group.id, { text: "Voor de leden van nu" });
+    for (const [instance, user] of former) {
+      await waitForGroupPost(user, views.get(user)!.id, before.uri);
+      expect((await signedFetchObject(instance, instance.host, before.uri)).status).toBe(200);
+    }
+    // bram is removed, cato banned, dirk leaves.
+    const list = await members(anna, group.id);
+    const idOf = (user: TestUser) => list.find((m) => m.account.acct === user.handle)!.account.id;
+    expect((await anna.api.post(`${V1}/groups/${group.id}/members/${idOf(bram)}/remove`)).status).toBe(200);
+    expect((await anna.api.post(`${V1}/groups/${group.id}/members/${idOf(cato)}/ban`)).status).toBe(200);
+    await leaveGroup(dirk, views.get(dirk)!);
+    await waitFor(async () => (await members(anna, group.id)).length === 1, { message: "only anna is left in closed2" });
+
+    const after = await postInGroup(anna, group.id, { text: "Na het vertrek van iedereen" });
+    await settle(instances);
+    const missing = `${A.origin}/notes/00000000-0000-4000-8000-000000000000`;
+    for (const [instance, user] of former) {
+      expect(await storedPost(instance, after.uri), user.handle).toBeUndefined();
+      for (const signer of [instance.host, user.handle.split("@")[0]!]) {
+        const absent = await signedFetchObject(instance, signer, missing);
+        expect(absent.status).toBe(404);
+        for (const uri of [before.uri, after.uri]) {
+          const res = await signedFetchObject(instance, signer, uri);
+          expect({ status: res.status, text: res.text }, `${signer} on ${instance.host} fetches ${uri}`).toEqual({ status: 404, text: absent.text });
+        }
+      }
+    }
+  });
+});
+
 describe("keeping order", { timeout: SLOW }, () => {
   it("a report reaches the group's moderators, and a moderator's removal reaches every member's server", async () => {
     const group = await createGroup(anna, { name: "order1", visibility: "closed", join_mode: "open" });

@@ -28,6 +28,8 @@ export interface PleinGroup {
   posting: GroupPosting | null;
   moderate_posts: boolean | null;
   moderate_comments: boolean | null;
+  /** members only from these domains (empty: from anywhere); null for a group on another server */
+  allowed_domains: string[] | null;
   modules: string[];
   members_count: number;
   /** the caller's own membership, if any */
@@ -85,6 +87,7 @@ export async function renderGroup(deps: AppContext, group: GroupView, viewer: Vi
     posting: s?.posting ?? null,
     moderate_posts: s?.moderate_posts ?? null,
     moderate_comments: s?.moderate_comments ?? null,
+    allowed_domains: s?.allowed_domains ?? null,
     modules: group.modules,
     members_count: members,
     membership: mine ? membershipJson(mine) : null,

@@ -76,6 +76,17 @@ function modulesParam(params: Params): string[] | undefined {
   });
 }
 
+/**
+ * `allowed_domains[]` (JSON: an array); an empty array, or one empty string
+ * (a form cannot send an empty list), lifts the restriction.
+ */
+function allowedDomainsParam(params: Params): unknown[] | undefined {
+  const v = params.allowed_domains;
+  if (v === undefined) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  return list.length === 1 && list[0] === "" ? [] : list;
+}
+
 function groupChanges(params: Params): GroupChanges {
   const changes: GroupChanges = {};
   const displayName = optionalString(params, "display_name");
@@ -86,6 +97,7 @@ function groupChanges(params: Params): GroupChanges {
   const moderatePosts = optionalBoolean(params, "moderate_posts");
   const moderateComments = optionalBoolean(params, "moderate_comments");
   const modules = modulesParam(params);
+  const allowedDomains = allowedDomainsParam(params);
   if (displayName !== undefined) changes.displayName = displayName;
   if (description !== undefined) changes.description = description;
   if (visibility !== undefined) changes.visibility = visibility;
@@ -94,6 +106,7 @@ function groupChanges(params: Params): GroupChanges {
   if (moderatePosts !== undefined) changes.moderatePosts = moderatePosts;
   if (moderateComments !== undefined) changes.moderateComments = moderateComments;
   if (modules !== undefined) changes.modules = modules;
+  if (allowedDomains !== undefined) changes.allowedDomains = allowedDomains;
   return changes;
 }
 

@@ -49,6 +49,10 @@ const groupSettings = {
   moderate_posts: { type: "boolean", description: "new posts wait for a moderator's approval" },
   moderate_comments: { type: "boolean", description: "comments wait for a moderator's approval" },
   modules: { type: "array", items: { type: "string" }, description: "content modules switched on" },
+  allowed_domains: {
+    type: "array", maxItems: 100, items: { type: "string", examples: ["*.rijksoverheid.nl", "gemeente.nl"] },
+    description: "members only from these domains (`*.domain`: the domain and every host under it); empty: from anywhere. People of this instance are always allowed; members already in stay when their domain is taken off the list. Joins, approvals and invitations from elsewhere are refused (403, with the reason)",
+  },
 };
 
 const contentFields = {

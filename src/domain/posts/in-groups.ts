@@ -86,6 +86,19 @@ export async function placeRemoteInGroup(
   return { group, visibility: scope === "group" ? "group" : visibility, moderation: moderated ? "pending" : "approved" };
 }
 
+/**
+ * A remote author edits their post made in a group: in a local group only
+ * while a current member (a member who left, was removed or banned no longer
+ * speaks in it, and the group would redistribute the edit). A remote group
+ * decides for itself.
+ */
+export async function assertMayEditInGroup(db: Db, author: Actor, groupId: string): Promise<void> {
+  const group = await findGroup(db, groupId);
+  if (!group?.actor.local) return;
+  const membership = await membershipOf(db, group.actor.id, author.id);
+  if (membership?.state !== "member") throw forbidden("The author is no longer a member of the group");
+}
+
 /** The actor a post was made in, if it is a local group (it redistributes the post itself). */
 async function localGroupOf(trx: Db, post: Post): Promise<Actor | undefined> {
   if (post.group_id === null) return undefined;

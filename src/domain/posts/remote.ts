@@ -4,7 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { conflict, forbidden } from "../errors.ts";
 import { bumpReplies, insertDetails } from "./details.ts";
-import { notifyOfEdit, notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
+import { assertMayEditInGroup, notifyOfEdit, notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 
 export interface RemotePostInput {
@@ -39,9 +39,10 @@ export function clampDate(d: Date): Date {
 /**
  * Stores or updates a remote post on behalf of `author` (already verified as the
  * activity's signer and the object's origin). An existing post owned by someone
- * else is never touched, and a stored post's scope never changes. A post in a
- * local group passes the group's rules (src/domain/posts/in-groups.ts) and is
- * redistributed by the group once approved.
+ * else is never touched, and a stored post's scope never changes (an edit of
+ * a post in a group addressed otherwise is refused). A post in a local group
+ * passes the group's rules (src/domain/posts/in-groups.ts) and is
+ * redistributed by the group once approved; only a current member edits it.
  */
 export async function upsertRemotePost(
   db: Db,
@@ -65,6 +66,15 @@ export async function upsertRemotePost(
       if (existing.actor_id !== author.id) throw forbidden("Object belongs to another actor");
       if (existing.deleted_at) throw conflict("Object was deleted");
       if (mode === "create") return existing;
+      if (existing.group_id !== null) {
+        // Content of a group: an edit addressed elsewhere (another scope, another group) is refused
+        // whole, not just kept in place, so the group never redistributes it; and only a current
+        // member edits. Elsewhere an edit is taken and the scope kept (the audience of a stored post
+        // never changes by a remote activity: Mastodon CVE-2024-37903).
+        if (input.visibility !== existing.visibility) throw forbidden("An edit may not change the audience of a post in a group");
+        if (input.groupId != null && input.groupId !== existing.group_id) throw forbidden("An edit may not move a post to another group");
+        await assertMayEditInGroup(trx, author, existing.group_id);
+      }
       // An edit older than (or as old as) the one we hold was overtaken: keep ours.
       const editedAt = input.editedAt ? clampDate(input.editedAt) : null;
       if (existing.edited_at && (!editedAt || editedAt.getTime() <= existing.edited_at.getTime())) return existing;
