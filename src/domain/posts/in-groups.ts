@@ -72,7 +72,8 @@ export async function placeRemoteInGroup(
   if (id === null || id === undefined) return null;
   const group = await findGroup(db, id);
   if (!group) return null;
-  if (!group.actor.local) return { group, visibility, moderation: "approved" };
+  // A remote group decides who posts; a reply in one of its closed threads stays as closed as the thread.
+  if (!group.actor.local) return { group, visibility: parent?.visibility === "group" ? "group" : visibility, moderation: "approved" };
   const membership = await membershipOf(db, group.actor.id, author.id);
   if (membership?.state !== "member") throw forbidden("The author is not a member of the group");
   const settings = group.settings!;
