@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config.ts";
 import type { Actor, Post, Visibility } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
 import { follow, receiveFollow, unfollow } from "../../src/domain/follows.ts";
-import { createLocalPost, deleteLocalPost } from "../../src/domain/posts/authoring.ts";
+import { createLocalPost, deleteLocalPost, editLocalPost } from "../../src/domain/posts/authoring.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { boost, like } from "../../src/domain/posts/sharing.ts";
 import { newActivityIriOf } from "../../src/domain/urls.ts";
@@ -129,6 +129,18 @@ describe("delivery", () => {
       || objectId(d) === instance.iri
       || (objectId(d) === followersOnly.iri && d.path === inboxPath(dave)));
     expect(leaked).toEqual([]);
+  });
+
+  it("never sends an instance-only post's edit or deletion (Hometown 1.1.1 federated such edits)", async () => {
+    const instance = await post("instance");
+    await editLocalPost(running.deps.db, alice, instance.id, { contentHtml: "<p>edited inside</p>", contentSource: "edited inside" });
+    await deleteLocalPost(running.deps.db, alice, instance.id);
+    // A public post afterwards, on the same ordering key, proves the queue moved past them.
+    const after = await post("public");
+    await remote.waitFor((d) => d.path === inboxPath(carol) && objectId(d) === after.iri);
+    await settle(inboxPath(carol));
+    await settle("/inbox");
+    expect(remote.deliveries.filter((d) => JSON.stringify(d.body).includes(instance.iri))).toEqual([]);
   });
 
   it("sends Delete with a Tombstone to the same audience", async () => {
