@@ -24,6 +24,18 @@ let closedPost: PleinContent;
 let openPost: PleinContent;
 let followersOnly: string;
 let publicStatus: string;
+let closedFileUrl: string;
+
+/** Shares a file in a group through the Plein API (multipart, as a client does); returns its download URL. */
+async function shareFile(user: TestUser, groupId: string, text: string): Promise<string> {
+  const body = new FormData();
+  body.append("file", new File([text], "notulen.txt", { type: "text/plain" }));
+  const res = await fetch(new URL(`/api/plein/v1/groups/${groupId}/files`, user.api.origin), {
+    method: "POST", body, headers: { authorization: `Bearer ${user.token}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { fields: { file: { url: string } } }).fields.file.url;
+}
 
 /** GET as `identifier` of `instance` (signed with its RSA key), or unsigned. */
 async function get(url: string, signer?: { instance: TestInstance; identifier: string }): Promise<Response> {
@@ -65,6 +77,7 @@ beforeAll(async () => {
   openPost = await postInGroup(anna, open.id, { text: "Voor iedereen" });
   followersOnly = (await postStatus(anna, { status: "Alleen volgers", visibility: "private" })).uri;
   publicStatus = (await postStatus(anna, { status: "Openbaar", visibility: "public" })).uri;
+  closedFileUrl = await shareFile(anna, closed.id, "Notulen van de raad");
   await settle(instances);
 });
 
@@ -134,6 +147,20 @@ describe("forbidden and absent answer the same 404", () => {
         expect(forbidden.status, label).toBe(404);
         expect(forbidden, label).toEqual(absent);
       }
+    }
+  });
+
+  it("a closed group's file: a member's server gets it, privately; anyone else the 404 of a missing file", async () => {
+    const member = await get(closedFileUrl, { instance: B, identifier: B.host });
+    expect(member.status).toBe(200);
+    expect(member.headers.get("cache-control")).toMatch(/^private/);
+    expect(await member.text()).toBe("Notulen van de raad");
+    const missing = closedFileUrl.replace(/\/posts\/\d+\//, "/posts/999999999/");
+    for (const asker of [undefined, { instance: C, identifier: C.host }, { instance: C, identifier: "cato" }]) {
+      const label = asker ? asker.identifier : "unsigned";
+      const forbidden = await answer(await get(closedFileUrl, asker));
+      expect(forbidden.status, label).toBe(404);
+      expect(forbidden, label).toEqual(await answer(await get(missing, asker)));
     }
   });
 });
