@@ -30,7 +30,7 @@ async function request(path: string, token?: string, method = "GET"): Promise<Re
   return plein.running.app.request(new URL(path, plein.origin).href, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
 }
 
-async function deliverNote(fields: Record<string, unknown>): Promise<string> {
+async function deliverNote(fields: { to: string[]; cc: string[] }): Promise<string> {
   const object = {
     id: newId(bob, "notes"), type: "Note", attributedTo: bob.iri, content: "<p>Kijk</p>", published: "2026-01-01T00:00:00Z",
     attachment: [{ type: "Document", mediaType: "image/png", url: remote.url("/media/plan.png"), name: "het plan" }],
