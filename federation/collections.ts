@@ -28,7 +28,9 @@ import {
 } from "./translate/outbound.ts";
 import { viewerFromRequest } from "./viewer.ts";
 import { loadPostDetails } from "../src/domain/post-details.ts";
-import { canSeeNetwork, countFollows, listFollowers, listFollowing } from "../src/domain/relationships.ts";
+import { canSeeNetwork, countFollows, hidesNetwork, listFollowers, listFollowing } from "../src/domain/relationships.ts";
+import { readableByAnyone } from "../src/domain/visibility.ts";
+import { markPrivate } from "./private-answers.ts";
 import { findLocalActor as findLocalAccount } from "../src/domain/accounts.ts";
 import { findGroup } from "../src/domain/groups.ts";
 import { canSeeMembers, countMembers, listMemberships } from "../src/domain/membership.ts";
@@ -43,8 +45,14 @@ function parseCursor(cursor: string): { after?: string } | null {
   return isRowId(cursor) ? { after: cursor } : null;
 }
 
-function findLocalActor(ctx: Context<AppContext>, identifier: string): Promise<Actor | undefined> {
-  return findLocalAccount(ctx.data.db, ctx.data.config.origin, identifier);
+/** The collection's owner; every collection of a closed or secret group is closed (private-answers.ts). */
+async function findLocalActor(ctx: Context<AppContext>, identifier: string): Promise<Actor | undefined> {
+  const actor = await findLocalAccount(ctx.data.db, ctx.data.config.origin, identifier);
+  if (actor?.type === "Group" && isRequestContext(ctx)) {
+    const group = await findGroup(ctx.data.db, actor.id);
+    if (group?.settings && group.settings.visibility !== "public") markPrivate(ctx.request);
+  }
+  return actor;
 }
 
 /** Splits `limit + 1` rows into a page and the cursor of the next one. */
@@ -118,6 +126,7 @@ async function followPage(db: Db, direction: "followers" | "following", actor: A
  */
 async function networkVisible(ctx: Context<AppContext>, actor: Actor): Promise<boolean> {
   if (!isRequestContext(ctx)) return true;
+  if (hidesNetwork(actor)) markPrivate(ctx.request);
   const viewer = await viewerFromRequest(ctx);
   if (actor.type === "Group") {
     const group = await findGroup(ctx.data.db, actor.id);
@@ -260,7 +269,9 @@ export function registerCollections(federation: Federation<AppContext>): void {
     const visibleParent = async (ctx: RequestContext<AppContext>, slug: string): Promise<Post | undefined> => {
       const iri = localObjectIri(ctx.data.config.origin, type, slug);
       if (iri === null) return undefined;
-      return findVisibleLocalPost(ctx.data.db, await viewerFromRequest(ctx), { iri });
+      const parent = await findVisibleLocalPost(ctx.data.db, await viewerFromRequest(ctx), { iri });
+      if (parent && !readableByAnyone(parent.visibility)) markPrivate(ctx.request);
+      return parent;
     };
     federation
       .setCollectionDispatcher<APObject, "id">(repliesCollectionName(type), APObject, REPLIES_PATHS[type], async (ctx, values, cursor) => {

@@ -2,7 +2,6 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import {
   type DocumentLoader,
-  expandIPv6Address,
   FetchError,
   preloadedContexts,
   type RemoteDocument,
@@ -10,7 +9,9 @@ import {
   UrlError,
   validatePublicUrl,
 } from "@fedify/fedify";
+import type { Dispatcher } from "undici";
 import { ContextCache } from "./context-cache.ts";
+import { fetchThrough, isPublicAddress, pinnedDispatcher, PrivateAddressError, privateAddressRefusal } from "./pinned-dispatcher.ts";
 import { spendFetch } from "./fetch-budget.ts";
 
 /**
@@ -24,6 +25,8 @@ import { spendFetch } from "./fetch-budget.ts";
  * - reads at most `maxBytes` and gives up after `timeoutMs`;
  * - follows at most `maxRedirects` redirects, checking every hop (scheme,
  *   private addresses unless allowed) *before* a signed request is sent to it;
+ *   a host name is resolved once, as it is connected to, and the connection
+ *   goes to the addresses that were checked (federation/pinned-dispatcher.ts);
  * - signs each request with the instance actor's key when given one;
  * - counts each request against the budget of the inbound request that caused
  *   it, if any (federation/fetch-budget.ts).
@@ -110,9 +113,10 @@ export interface SafeLoaderOptions {
    */
   policy?: (url: URL) => Promise<void>;
   /**
-   * Replaces the address check of every hop (tests only: lets one loopback
-   * server stand in for a public one, so a redirect from it to a private
-   * address can be tried). Production code never sets it.
+   * Replaces the address check of every hop, the connection's included
+   * (tests only: lets one loopback server stand in for a public one, so a
+   * redirect from it to a private address can be tried). Production code
+   * never sets it.
    */
   checkAddress?: (url: URL) => Promise<void>;
 }
@@ -166,39 +170,36 @@ export async function readCapped(response: Response, maxBytes: number, url: stri
 }
 
 /**
- * IPv6 ranges Fedify 2.3's `validatePublicUrl` lets through that are not
- * public either: deprecated site-local fec0::/10 (still routed inside some
- * networks), the documentation ranges 2001:db8::/32 and 3fff::/20, the
- * discard prefix 100::/64 and SRv6 SIDs 5f00::/16.
+ * What can be checked of a URL without resolving its host: the scheme,
+ * credentials, `localhost`, and an address literal (every spelling of one:
+ * the URL parser normalises `2130706433` and `0x7f.0.0.1`). A host name is
+ * checked when it is connected to, against the very addresses the
+ * connection uses (federation/pinned-dispatcher.ts).
  */
-function isSpecialIPv6(address: string): boolean {
-  const words = expandIPv6Address(address).split(":").map((w) => Number.parseInt(w, 16));
-  if (words.length !== 8 || words.some((w) => !Number.isInteger(w))) return true;
-  const [w0, w1, w2, w3] = words as [number, number, number, number];
-  return (w0 & 0xffc0) === 0xfec0
-    || (w0 === 0x2001 && w1 === 0x0db8)
-    || (w0 === 0x3fff && (w1 & 0xf000) === 0)
-    || (w0 === 0x0100 && w1 === 0 && w2 === 0 && w3 === 0)
-    || w0 === 0x5f00;
-}
-
-/**
- * Refuses URLs a remote party must not make us fetch: schemes other than
- * http(s), credentials, and (through Fedify's `validatePublicUrl`, plus the
- * ranges above) host names or literals that are or resolve to loopback,
- * private, link-local, CGNAT, multicast, IPv4-mapped/NAT64/6to4/Teredo
- * forms of those, and other special addresses.
- */
-export async function assertPublicUrl(url: URL): Promise<void> {
+export function assertPublicHost(url: URL): void {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new DocumentRejectedError(url.href, `scheme ${url.protocol} is not allowed`);
   }
   if (url.username || url.password) throw new DocumentRejectedError(url.href, "credentials in URL");
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  if (host === "localhost" || host.endsWith(".localhost")) throw new UrlError("Localhost is not allowed");
+  if (isIP(host) !== 0 && !isPublicAddress(host)) throw new PrivateAddressError(host, host);
+}
+
+/**
+ * Refuses URLs a remote party must not make us fetch: `assertPublicHost`,
+ * and a host name that resolves to a private or special address. It
+ * resolves the name itself, so a connection made afterwards may get another
+ * answer: fetches rely on the pinned connection instead
+ * (pinned-dispatcher.ts); this is for checks that connect nowhere.
+ */
+export async function assertPublicUrl(url: URL): Promise<void> {
+  assertPublicHost(url);
   await validatePublicUrl(url.href);
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   const addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
   for (const address of addresses) {
-    if (isIP(address) === 6 && isSpecialIPv6(address)) throw new UrlError(`Invalid or private address: ${address}`);
+    if (!isPublicAddress(address)) throw new PrivateAddressError(host, address);
   }
 }
 
@@ -208,13 +209,19 @@ async function checkUrl(url: URL, options: SafeLoaderOptions): Promise<void> {
   }
   if (url.username || url.password) throw new DocumentRejectedError(url.href, "credentials in URL");
   if (options.checkAddress) await options.checkAddress(url);
-  else if (!options.allowPrivateAddress) await assertPublicUrl(url);
+  else if (!options.allowPrivateAddress) assertPublicHost(url);
+}
+
+/** How a loader or fetcher connects: pinned and checked, or (with a test's `checkAddress`, which is then the check) pinned only. */
+export function connectionsFor(options: { allowPrivateAddress: boolean; checkAddress?: unknown }): Dispatcher {
+  return pinnedDispatcher(options.checkAddress !== undefined || options.allowPrivateAddress);
 }
 
 export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLoader {
   const maxBytes = options.maxBytes ?? FETCH_LIMITS.maxBytes;
   const timeoutMs = options.timeoutMs ?? FETCH_LIMITS.timeoutMs;
   const maxRedirects = options.maxRedirects ?? FETCH_LIMITS.maxRedirects;
+  const dispatcher = connectionsFor(options);
   return async (url, loaderOptions): Promise<RemoteDocument> => {
     const preloaded = (preloadedContexts as Record<string, unknown>)[url];
     if (preloaded !== undefined) return { contextUrl: null, document: preloaded, documentUrl: url };
@@ -237,10 +244,12 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
       if (options.signer) request = await signRequest(request, options.signer.privateKey, options.signer.keyId);
       let response: Response;
       try {
-        response = await fetch(request, { redirect: "manual", signal });
+        response = await fetchThrough(dispatcher, request, { redirect: "manual", signal });
       } catch (error) {
         // A deadline or a caller's abort stays what it is; anything else is the network (fetch's TypeError).
         if (error instanceof DOMException) throw error;
+        const refused = privateAddressRefusal(error);
+        if (refused) throw refused;
         throw new FetchError(current, `could not fetch: ${error instanceof Error ? (error.cause ?? error.message) : String(error)}`);
       }
       if (response.status >= 300 && response.status < 400) {

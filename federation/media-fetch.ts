@@ -2,14 +2,16 @@
  * Fetching another server's files for our members (a file in a closed group
  * on another server, downloaded through this one). Like the document loader
  * (federation/loader.ts), and for the same reasons (SECURITY.md, SSRF): every
- * hop's address is checked before anything is sent to it, redirects are
+ * hop's address is checked before anything is sent to it (a host name as it
+ * is connected to: federation/pinned-dispatcher.ts), redirects are
  * capped and followed by hand, and there are deadlines. Unlike it, any media
  * type is accepted (the caller serves the bytes by its own rules), the body
  * is streamed rather than parsed, and its cap is the caller's.
  */
 import { signRequest, UrlError } from "@fedify/fedify";
 import { type RemoteMedia, RemoteMediaError } from "../src/domain/resolver.ts";
-import { assertPublicUrl, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
+import { assertPublicHost, connectionsFor, DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
+import { fetchThrough, privateAddressRefusal } from "./pinned-dispatcher.ts";
 
 export const MEDIA_FETCH_LIMITS = {
   /** until the response's headers arrive */
@@ -24,7 +26,7 @@ export interface MediaFetcherOptions {
   userAgent?: string;
   /** signs GETs to `signedOrigin` with this RSA key (draft-cavage HTTP Signatures) */
   signer?: { keyId: URL; privateKey: CryptoKey };
-  /** Replaces the address check of every hop (tests only, as in loader.ts). */
+  /** Replaces the address check of every hop, the connection's included (tests only, as in loader.ts). */
   checkAddress?: (url: URL) => Promise<void>;
 }
 
@@ -40,7 +42,7 @@ async function checkHop(url: URL, options: MediaFetcherOptions): Promise<void> {
   if (url.username || url.password) throw new RemoteMediaError(`${url.href}: credentials in URL`);
   try {
     if (options.checkAddress) await options.checkAddress(url);
-    else if (!options.allowPrivateAddress) await assertPublicUrl(url);
+    else if (!options.allowPrivateAddress) assertPublicHost(url);
   } catch (error) {
     if (error instanceof UrlError || error instanceof DocumentRejectedError || isDnsFailure(error)) {
       throw new RemoteMediaError(`${url.href}: ${error instanceof Error ? error.message : String(error)}`);
@@ -65,6 +67,7 @@ function capped(body: ReadableStream<Uint8Array>, maxBytes: number, url: string)
 }
 
 export function createMediaFetcher(options: MediaFetcherOptions): MediaFetcher {
+  const dispatcher = connectionsFor(options);
   return async (url, { maxBytes, signedOrigin }) => {
     if (!URL.canParse(url)) throw new RemoteMediaError(`${url}: not a URL`);
     let current = new URL(url);
@@ -84,8 +87,10 @@ export function createMediaFetcher(options: MediaFetcherOptions): MediaFetcher {
       }
       let response: Response;
       try {
-        response = await fetch(request, { redirect: "manual", signal });
+        response = await fetchThrough(dispatcher, request, { redirect: "manual", signal });
       } catch (error) {
+        const refused = privateAddressRefusal(error);
+        if (refused) throw new RemoteMediaError(`${current.href}: ${refused.message}`);
         if (error instanceof TypeError || error instanceof DOMException) {
           throw new RemoteMediaError(`${current.href}: could not fetch (${error instanceof DOMException ? error.name : String(error.cause ?? error.message)})`);
         }

@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppContext } from "../src/context.ts";
 import { withFetchBudget, withoutFetchBudget } from "./fetch-budget.ts";
 import { DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
+import { isMarkedPrivate } from "./private-answers.ts";
 
 const logger = getLogger(["plein", "federation", "http"]);
 
@@ -75,10 +76,12 @@ export function federationMiddleware(federation: Federation<AppContext>, data: A
     }
     const type = response.headers.get("content-type") ?? "";
     if (/application\/(activity|ld)\+json/.test(type) && !response.headers.has("cache-control")) {
-      // What a signed request sees depends on who signed it: never share it through caches.
+      // What a signed request sees depends on who signed it, and closed content is nobody's to
+      // share (private-answers.ts): never share either through caches.
+      const personal = signed || isMarkedPrivate(c.req.raw);
       const headers = new Headers(response.headers);
-      headers.set("Cache-Control", signed ? "private, no-store" : "public, max-age=60");
-      headers.append("Vary", signed ? "Accept, Signature, Signature-Input" : "Accept");
+      headers.set("Cache-Control", personal ? "private, no-store" : "public, max-age=60");
+      headers.append("Vary", personal ? "Accept, Signature, Signature-Input" : "Accept");
       return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
     }
     return response;

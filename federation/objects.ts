@@ -22,6 +22,7 @@ import { findActorById } from "../src/domain/remote-actors.ts";
 import { federates, readableByAnyone } from "../src/domain/visibility.ts";
 import type { AppContext } from "../src/context.ts";
 import { NotFederatedError, renderPost, tombstone } from "./translate/outbound.ts";
+import { markPrivate } from "./private-answers.ts";
 import { viewerOfSignedRequest } from "./signed-requests.ts";
 
 async function dispatchPost(ctx: RequestContext<AppContext>, type: ObjectType, slug: string): Promise<APObject | null> {
@@ -32,6 +33,7 @@ async function dispatchPost(ctx: RequestContext<AppContext>, type: ObjectType, s
   const viewer = await viewerOfSignedRequest(ctx, { postIri: iri });
   const post = await findVisibleLocalPost(db, viewer, { iri });
   if (!post || !federates(post.visibility)) return null;
+  if (!readableByAnyone(post.visibility)) markPrivate(ctx.request);
   const author = await findActorById(db, post.actor_id);
   if (!author) return null;
   try {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
+import { installPinnedDispatcher } from "../federation/pinned-dispatcher.ts";
 import { ADMIN_COMMANDS, runAdminCommand } from "./cli/admin-commands.ts";
 import { sendAdminCommand } from "./cli/admin-socket.ts";
 import { lockHolder, socketPath } from "./cli/pid-lock.ts";
@@ -51,6 +52,8 @@ async function runServer(config: Config, role: Role): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Fedify's own fetches (WebFinger, deliveries) use the global fetch: pin its connections too.
+  installPinnedDispatcher(config.allowPrivateAddress);
   try {
     running = await startPlein(config, { role });
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { PostAttachmentsTable } from "../db/schema.ts";
+import { isRowId } from "./ids.ts";
 
 /** A mentioned actor, as every surface renders a mention. */
 export interface MentionedActor {
@@ -67,4 +68,10 @@ export async function loadPostDetails(db: Db, postIds: readonly string[]): Promi
     if (details) details.group = group;
   }
   return result;
+}
+
+/** One attachment and the post it belongs to (whether the caller may see that post is the visibility rule's to say). */
+export async function findAttachment(db: Db, id: string): Promise<Selectable<PostAttachmentsTable> | undefined> {
+  if (!isRowId(id)) return undefined;
+  return db.selectFrom("post_attachments").selectAll().where("id", "=", id).executeTakeFirst();
 }

@@ -93,3 +93,12 @@ export function newActivityIriOf(actor: { iri: string; local: boolean }, kind: s
 export function handleDomain(origin: URL): string {
   return origin.host;
 }
+
+/**
+ * Where this server serves an attachment of a post to whoever may see the
+ * post (src/api/plein/attachments.ts): how clients are shown the
+ * attachments of posts not everyone may read.
+ */
+export function attachmentUrl(origin: URL, attachmentId: string): string {
+  return new URL(`/api/plein/v1/attachments/${encodeURIComponent(attachmentId)}`, origin).href;
+}

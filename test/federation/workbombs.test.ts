@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { FetchError, generateCryptoKeyPair } from "@fedify/fedify";
+import { exportSpki, FetchError, generateCryptoKeyPair } from "@fedify/fedify";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createSafeDocumentLoader,
@@ -174,6 +174,46 @@ describe("size caps", () => {
     expect(r.status).toBeLessThan(500);
     expect(await postByIri(object.id as string)).toBeUndefined();
     expect(await plein.db.selectFrom("actors").select("id").where("iri", "=", fat.iri).executeTakeFirst()).toBeUndefined();
+  });
+
+  test("Fedify's own key fetch of a 10 MB actor document is cut off at the cap: 401, the body never read whole", async () => {
+    const { privateKey, publicKey } = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    const actor = hostileUrl("/users/huge");
+    // A valid actor and key first, then 10 MB of summary: read whole, the signature would verify.
+    const head = JSON.stringify({
+      "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+      id: actor, type: "Person", preferredUsername: "huge", inbox: `${actor}/inbox`,
+      publicKey: { id: `${actor}#main-key`, owner: actor, publicKeyPem: await exportSpki(publicKey) },
+    }).slice(0, -1) + ',"summary":"';
+    const documentBytes = 10 * 1024 * 1024;
+    const served = { requests: 0, bytes: 0, finished: false, closedEarly: false };
+    handle = (_req, res) => {
+      served.requests++;
+      res.writeHead(200, AP);
+      const chunk = "y".repeat(64 * 1024);
+      served.bytes += Buffer.byteLength(head);
+      res.write(head);
+      const pump = () => {
+        while (served.bytes < documentBytes) {
+          served.bytes += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end('"}', () => (served.finished = true));
+      };
+      res.on("close", () => {
+        res.removeAllListeners("drain");
+        if (!res.writableFinished) served.closedEarly = true;
+      });
+      pump();
+    };
+    const res = await deliver(plein.running.app, plein.origin, "/inbox",
+      { "@context": AS_CONTEXT, id: hostileUrl("/a/huge"), type: "Follow", actor, object: alice.iri },
+      { keyId: `${actor}#main-key`, privateKey });
+    expect(res.status).toBe(401);
+    expect(served.requests).toBeGreaterThan(0);
+    await expect.poll(() => served.closedEarly).toBe(true);
+    expect(served.finished).toBe(false);
+    expect(await plein.queued()).toBe(0);
   });
 
   test("an inbox body over 1 MiB: 413", async () => {

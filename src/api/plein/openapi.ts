@@ -125,6 +125,18 @@ function corePaths(): Json {
         parameters: [idParam()], requestBody: body(contentFields, ["text"]),
       }),
     },
+    "/attachments/{id}": {
+      get: {
+        ...op("The file of a post's attachment, for whoever may see the post. Clients are given this URL for the attachments of "
+          + "posts not everyone may read; this server fetches the file from the post's own server, signed as itself. Served as an "
+          + "attachment with nosniff and a sandboxing Content-Security-Policy; absent and not visible answer the same 404; "
+          + "502 when the other server does not give the file",
+        null, { description: "The file", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } }, {
+          parameters: [idParam("id", "The attachment (`media_attachments[].id` of a status)")],
+        }),
+        security: [{}, { bearer: ["read:statuses"] }],
+      },
+    },
     "/posts/{id}": {
       get: op("A post", "read:statuses", json(ref("Content")), { parameters: [idParam("id", "The post")] }),
       patch: op("Edit a post (its author, or whom its module allows)", "write:statuses", json(ref("Content")), {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { allModules } from "../../modules/registry.ts";
 import type { ApiEnv } from "../mastodon/auth.ts";
+import { mountAttachmentRoutes } from "./attachments.ts";
 import { mountContentRoutes } from "./content.ts";
 import { mountFederationRoutes } from "./federation.ts";
 import { mountGroupRoutes } from "./groups.ts";
@@ -14,6 +15,7 @@ export function mountPleinApi(app: Hono<AppEnv>): void {
   r.get("/openapi.json", (c) => c.json(openApiDocument(c.get("deps").config.origin)));
   mountGroupRoutes(r);
   mountContentRoutes(r);
+  mountAttachmentRoutes(r);
   mountReportRoutes(r);
   mountFederationRoutes(r);
   for (const module of allModules()) module.routes?.(r);

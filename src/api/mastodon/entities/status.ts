@@ -2,9 +2,10 @@ import { SCOPES } from "../../../domain/scopes.ts";
 import type { AppContext } from "../../../context.ts";
 import type { Post, Visibility } from "../../../db/schema.ts";
 import { escapeHtml } from "../../../domain/text.ts";
-import { EMPTY_DETAILS } from "../../../domain/post-details.ts";
+import { EMPTY_DETAILS, type PostAttachment } from "../../../domain/post-details.ts";
 import { loadPostViews } from "../../../domain/post-views.ts";
-import type { Viewer } from "../../../domain/visibility.ts";
+import { attachmentUrl } from "../../../domain/urls.ts";
+import { readableByAnyone, type Viewer } from "../../../domain/visibility.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
@@ -86,6 +87,28 @@ function attachmentType(mediaType: string | null): MastodonMediaAttachment["type
 }
 
 /**
+ * An attachment as clients see it. The file of a post not everyone may read
+ * is served by this server to whoever may see the post
+ * (src/api/plein/attachments.ts): its own server would not give it to the
+ * viewer's app.
+ */
+function renderAttachment(origin: URL, post: Post, a: PostAttachment): MastodonMediaAttachment {
+  const served = readableByAnyone(post.visibility) ? a.url : attachmentUrl(origin, a.id);
+  return {
+    id: a.id,
+    type: attachmentType(a.media_type),
+    url: served,
+    preview_url: served,
+    remote_url: post.local ? null : a.url,
+    meta: a.width && a.height
+      ? { original: { width: a.width, height: a.height, size: `${a.width}x${a.height}`, aspect: a.width / a.height } }
+      : {},
+    description: a.description,
+    blurhash: a.blurhash,
+  };
+}
+
+/**
  * Renders a page of posts for `viewer` in a fixed number of queries. Boosts
  * whose original the viewer may not see are left out (the caller pages on
  * the rows it passed, so paging is not affected). Counts of replies and
@@ -112,18 +135,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       visibility: mastodonVisibility(p.visibility),
       sensitive: p.sensitive,
       spoiler_text: p.summary ?? "",
-      media_attachments: d.attachments.map((a) => ({
-        id: a.id,
-        type: attachmentType(a.media_type),
-        url: a.url,
-        preview_url: a.url,
-        remote_url: p.local ? null : a.url,
-        meta: a.width && a.height
-          ? { original: { width: a.width, height: a.height, size: `${a.width}x${a.height}`, aspect: a.width / a.height } }
-          : {},
-        description: a.description,
-        blurhash: a.blurhash,
-      })),
+      media_attachments: d.attachments.map((a) => renderAttachment(config.origin, p, a)),
       application: null,
       mentions: d.mentions.map((m) => ({
         id: m.id,
