@@ -35,7 +35,7 @@ beforeAll(async () => {
   api = await startApi();
   const { db, config } = api.running.deps;
   chief = await createUser(db, config.origin, { username: "chief", email: "chief@plein.test", password: "correct horse battery", admin: true });
-  [owner, admin, moderator, member, outsider] = await Promise.all(["olga", "adam", "mona", "mark", "otto"].map((n) => api.user(n)));
+  [owner, admin, moderator, member, outsider] = await Promise.all([api.user("olga"), api.user("adam"), api.user("mona"), api.user("mark"), api.user("otto")]);
   closed = await createGroup(db, config.origin, owner.actor, { name: "raad", visibility: "closed", joinMode: "open", modules: [] });
   secret = await createGroup(db, config.origin, outsider.actor, { name: "geheim", visibility: "secret", joinMode: "invite", modules: [] });
   for (const u of [admin, moderator, member]) await join(db, config.origin, closed, u.actor);
