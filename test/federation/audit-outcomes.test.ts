@@ -1,0 +1,77 @@
+/**
+ * What the delivery audit records when an inbox does not simply accept: a
+ * real instance (fast retries, no circuit breaker) delivers a closed group's
+ * post to members on three plain HTTP servers: one answers 410 (given up at
+ * once), one 503 and then 202 (retried, then delivered), one always 500
+ * (retried until Fedify gives up). Each outcome is a new record, appended
+ * after the "queued" one.
+ */
+import { createExponentialBackoffPolicy } from "@fedify/fedify";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { createGroup } from "../../src/domain/groups.ts";
+import { closeInstances, settle, startInstances, type TestInstance, waitFor } from "../support/instances.ts";
+import { type FakeRemote, startFakeRemote } from "../support/fake-remote.ts";
+import { storeRemoteActor } from "../support/policy.ts";
+import { postInGroup } from "../support/plein.ts";
+
+let a: TestInstance;
+let gone: FakeRemote, flaky: FakeRemote, down: FakeRemote;
+
+beforeAll(async () => {
+  [[a], gone, flaky, down] = await Promise.all([
+    startInstances(1, {
+      start: {
+        federation: {
+          outboxRetryPolicy: createExponentialBackoffPolicy({ initialDelay: { milliseconds: 100 }, maxDelay: { milliseconds: 100 }, maxAttempts: 3, jitter: false }),
+          circuitBreaker: false,
+        },
+      },
+    }),
+    startFakeRemote({ host: "127.0.0.21" }),
+    startFakeRemote({ host: "127.0.0.22" }),
+    startFakeRemote({ host: "127.0.0.23" }),
+  ]) as [[TestInstance], FakeRemote, FakeRemote, FakeRemote];
+});
+
+afterAll(async () => {
+  await Promise.all([gone?.close(), flaky?.close(), down?.close()]);
+  await closeInstances(a ? [a] : undefined);
+});
+
+test("each attempt's outcome is a new record: failed (410), retrying then delivered, retrying until failed", async () => {
+  gone.serve("/inbox", { status: 410, body: "" });
+  // Fedify knocks twice per attempt when the first signature style is refused (RFC 9421, then draft-cavage).
+  let flakyCalls = 0;
+  flaky.serve("/inbox", () => (++flakyCalls <= 2 ? { status: 503, body: "" } : { status: 202, body: "" }));
+  down.serve("/inbox", { status: 500, body: "" });
+
+  const olga = await a.createUser("olga");
+  const group = await createGroup(a.db, new URL(a.origin), olga.actor, { name: "raad", visibility: "closed", joinMode: "invite", modules: [] });
+  for (const server of [gone, flaky, down]) {
+    const member = await storeRemoteActor(a.db, a.host, server.url("/users/member"));
+    await a.db.insertInto("memberships").values({ group_id: group.actor.id, member_id: member.id, state: "member" }).execute();
+  }
+  const post = await postInGroup(olga, group.actor.id, { text: "Vertrouwelijk" });
+  const records = () => a.db.selectFrom("delivery_audit").selectAll().where("object_iri", "=", post.uri).orderBy("id").execute();
+  const final = new Set(["delivered", "failed"]);
+  await waitFor(async () => {
+    const rows = await records();
+    return ["127.0.0.21", "127.0.0.22", "127.0.0.23"].every((s) => rows.some((r) => r.server === s && final.has(r.result)));
+  }, { message: "every server's delivery to end", timeoutMs: 60_000 });
+  await settle([a]);
+
+  const rows = await records();
+  const of = (server: string) => rows.filter((r) => r.server === server).map((r) => [r.result, r.status_code, r.attempt]);
+  expect(of("127.0.0.21")).toEqual([["queued", null, null], ["failed", 410, 1]]);
+  expect(of("127.0.0.22")).toEqual([["queued", null, null], ["retrying", 503, 1], ["delivered", null, 2]]);
+  const downRows = of("127.0.0.23");
+  expect(downRows[0]).toEqual(["queued", null, null]);
+  expect(downRows.at(-1)).toEqual(["failed", 500, downRows.length - 1]);
+  expect(downRows.slice(1, -1).every(([result, status]) => result === "retrying" && status === 500)).toBe(true);
+  expect(downRows.length).toBeGreaterThan(2);
+  expect(rows.every((r) => r.activity_type === "Announce" && r.group_id === group.actor.id)).toBe(true);
+  // Ids follow time: nothing was rewritten, everything was appended.
+  expect(rows.filter((r) => r.server === "127.0.0.22").map((r) => r.created_at.getTime())).toEqual(
+    rows.filter((r) => r.server === "127.0.0.22").map((r) => r.created_at.getTime()).sort((x, y) => x - y),
+  );
+});
