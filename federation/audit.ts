@@ -26,7 +26,8 @@ import { getLogger } from "@logtape/logtape";
 import type { AppContext } from "../src/context.ts";
 import type { DeliveryJob } from "../src/domain/jobs.ts";
 import { auditedActivity, type AuditedActivity, auditSubjectOf, type DeliveryEvent, recordDeliveries } from "../src/domain/audit.ts";
-import { getPost, getPostByIri } from "../src/domain/posts/read.ts";
+import type { Post } from "../src/db/schema.ts";
+import { getPost } from "../src/domain/posts/read.ts";
 
 const logger = getLogger(["plein", "federation", "audit"]);
 
@@ -34,19 +35,17 @@ type Deps = Pick<AppContext, "db" | "config">;
 
 /* ---------------- when a job is sent ---------------- */
 
-/** The closed-group post a job's activity carries, if any, as the audit names it. */
-async function auditedPostOf(deps: Deps, job: DeliveryJob, activity: Activity) {
+/** The post a job's activity carries or is about, if any: the audit records it when it is closed-group content. */
+async function auditedPostOf(deps: Deps, job: DeliveryJob, modulePost: Post | undefined): Promise<Post | undefined> {
   switch (job.type) {
     case "post.create":
     case "post.update":
     case "post.delete":
     case "group.announce":
       return getPost(deps.db, job.postId);
-    case "module": {
-      // A module's activity about one of its posts (a wiki page's Update...) names it as its object.
-      const objectId = activity.objectId;
-      return objectId ? getPostByIri(deps.db, objectId.href) : undefined;
-    }
+    case "module":
+      // A module names the post its activity is about (a wiki page, an event, a question).
+      return modulePost;
     default:
       return undefined;
   }
@@ -67,9 +66,10 @@ function inboxesOf(recipients: readonly Recipient[]): string[] {
  * and those the federation policy refused; nothing for anything else.
  */
 export async function recordQueuedDeliveries(
-  deps: Deps, job: DeliveryJob, activity: Activity, sent: readonly Recipient[], refused: readonly Recipient[],
+  deps: Deps, job: DeliveryJob, out: { activity: Activity; post?: Post }, sent: readonly Recipient[], refused: readonly Recipient[],
 ): Promise<void> {
-  const post = await auditedPostOf(deps, job, activity);
+  const { activity } = out;
+  const post = await auditedPostOf(deps, job, out.post);
   const subject = post && await auditSubjectOf(deps.db, post);
   if (!subject) return;
   if (!activity.id) {
@@ -77,9 +77,10 @@ export async function recordQueuedDeliveries(
     return;
   }
   const audited: AuditedActivity = { ...subject, activityId: activity.id.href, activityType: activityType(activity) };
-  const refusedInboxes = inboxesOf(refused).filter((inbox) => !inboxesOf(sent).includes(inbox));
+  const queued = inboxesOf(sent);
+  const refusedInboxes = inboxesOf(refused).filter((inbox) => !queued.includes(inbox));
   await recordDeliveries(deps.db, audited, [
-    ...inboxesOf(sent).map((inbox): DeliveryEvent => ({ inbox, result: "queued" })),
+    ...queued.map((inbox): DeliveryEvent => ({ inbox, result: "queued" })),
     ...refusedInboxes.map((inbox): DeliveryEvent => ({ inbox, result: "refused", detail: "the federation policy blocks this server" })),
   ]);
 }

@@ -145,6 +145,22 @@ describe("A's delivery audit", { timeout: SLOW }, () => {
     expect((await runAdminCommand(A.db, config, ["audit", "raad", "--server", "a b"])).code).toBe(1);
   });
 
+  it("a module's deliveries of closed content are audited too: a wiki page and its revision", async () => {
+    const page = await postInGroup(alice, closed.id, { module: "wiki", title: "Werkafspraken", text: "Eerste versie" });
+    await waitForGroupPost(bob, closedOnB.id, page.uri);
+    await settle(instances);
+    const delivered = async () => new Set((await audit(olga, `/groups/${closed.id}/audit`, { object: page.uri }))
+      .filter((r) => r.result === "delivered").map((r) => `${r.server} ${r.activity_id}`));
+    const before = await delivered();
+    expect([...before].map((d) => d.split(" ")[0])).toEqual([B.host]);
+    expectStatus(await alice.api.patch(`${V1}/posts/${page.id}`, { text: "Tweede versie" }), 200, "edit the page");
+    await settle(instances);
+    const after = await audit(olga, `/groups/${closed.id}/audit`, { object: page.uri });
+    const newer = [...await delivered()].filter((d) => !before.has(d));
+    expect(newer.map((d) => d.split(" ")[0])).toEqual([B.host]);
+    expect(after.filter((r) => r.server !== B.host).every((r) => r.server === D.host && r.result === "refused")).toBe(true);
+  });
+
   it("a public group's posts are not audited", async () => {
     const post = await postInGroup(olga, open.id, { text: "Openbaar: de agenda van de raad" });
     expect(post.visibility).not.toBe("group");
