@@ -11,14 +11,14 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createGroup } from "../../src/domain/groups.ts";
 import { closeInstances, settle, startInstances, type TestInstance, waitFor } from "../support/instances.ts";
 import { type FakeRemote, startFakeRemote } from "../support/fake-remote.ts";
-import { storeRemoteActor } from "../support/policy.ts";
+import { policyOf, storeRemoteActor } from "../support/policy.ts";
 import { postInGroup } from "../support/plein.ts";
 
 let a: TestInstance;
-let gone: FakeRemote, flaky: FakeRemote, down: FakeRemote;
+let gone: FakeRemote, flaky: FakeRemote, down: FakeRemote, blocked: FakeRemote;
 
 beforeAll(async () => {
-  [[a], gone, flaky, down] = await Promise.all([
+  [[a], gone, flaky, down, blocked] = await Promise.all([
     startInstances(1, {
       start: {
         federation: {
@@ -30,11 +30,12 @@ beforeAll(async () => {
     startFakeRemote({ host: "127.0.0.21" }),
     startFakeRemote({ host: "127.0.0.22" }),
     startFakeRemote({ host: "127.0.0.23" }),
-  ]) as [[TestInstance], FakeRemote, FakeRemote, FakeRemote];
+    startFakeRemote({ host: "127.0.0.24" }),
+  ]) as [[TestInstance], FakeRemote, FakeRemote, FakeRemote, FakeRemote];
 });
 
 afterAll(async () => {
-  await Promise.all([gone?.close(), flaky?.close(), down?.close()]);
+  await Promise.all([gone?.close(), flaky?.close(), down?.close(), blocked?.close()]);
   await closeInstances(a ? [a] : undefined);
 });
 
@@ -74,4 +75,24 @@ test("each attempt's outcome is a new record: failed (410), retrying then delive
   expect(rows.filter((r) => r.server === "127.0.0.22").map((r) => r.created_at.getTime())).toEqual(
     rows.filter((r) => r.server === "127.0.0.22").map((r) => r.created_at.getTime()).sort((x, y) => x - y),
   );
+});
+
+test("a delivery queued before its server was blocked is recorded as refused when its turn comes", async () => {
+  // The server fails the first attempt; while it answers, A's admin blocks it.
+  blocked.serveRaw("/inbox", async (_req, res) => {
+    await policyOf(a.db, a.origin).rule("127.0.0.24", "block");
+    res.writeHead(503).end();
+  });
+  const piet = await a.createUser("piet");
+  const group = await createGroup(a.db, new URL(a.origin), piet.actor, { name: "college", visibility: "closed", joinMode: "invite", modules: [] });
+  const member = await storeRemoteActor(a.db, a.host, blocked.url("/users/member"));
+  await a.db.insertInto("memberships").values({ group_id: group.actor.id, member_id: member.id, state: "member" }).execute();
+  const post = await postInGroup(piet, group.actor.id, { text: "Na de blokkade" });
+  await waitFor(async () => (await a.db.selectFrom("delivery_audit").select("result").where("object_iri", "=", post.uri)
+    .where("result", "=", "refused").execute()).length > 0, { message: "the queued delivery to be refused" });
+  await settle([a]);
+  const rows = await a.db.selectFrom("delivery_audit").selectAll().where("object_iri", "=", post.uri).orderBy("id").execute();
+  expect(rows.map((r) => [r.server, r.result, r.status_code, r.attempt])).toEqual([
+    ["127.0.0.24", "queued", null, null], ["127.0.0.24", "retrying", 503, 1], ["127.0.0.24", "refused", null, 2],
+  ]);
 });
