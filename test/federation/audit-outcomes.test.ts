@@ -96,3 +96,43 @@ test("a delivery queued before its server was blocked is recorded as refused whe
     ["127.0.0.24", "queued", null, null], ["127.0.0.24", "retrying", 503, 1], ["127.0.0.24", "refused", null, 2],
   ]);
 });
+
+test("while a server's circuit breaker is open, deliveries are held, and given up once held too long", async () => {
+  const [b] = await startInstances(1, {
+    start: {
+      federation: {
+        outboxRetryPolicy: createExponentialBackoffPolicy({ initialDelay: { milliseconds: 100 }, maxDelay: { milliseconds: 100 }, maxAttempts: 50, jitter: false }),
+        // One failure opens the circuit for ten minutes; what it holds is given up after a second.
+        circuitBreaker: { failureThreshold: 1, recoveryDelay: { minutes: 10 }, heldActivityTtl: { seconds: 1 } },
+      },
+    },
+  }) as [TestInstance];
+  const unreachable = await startFakeRemote({ host: "127.0.0.25" });
+  try {
+    unreachable.serve("/inbox", { status: 500, body: "" });
+    const kees = await b.createUser("kees");
+    const group = await createGroup(b.db, new URL(b.origin), kees.actor, { name: "raad", visibility: "closed", joinMode: "invite", modules: [] });
+    const member = await storeRemoteActor(b.db, b.host, unreachable.url("/users/member"));
+    await b.db.insertInto("memberships").values({ group_id: group.actor.id, member_id: member.id, state: "member" }).execute();
+    const results = async (uri: string) => (await b.db.selectFrom("delivery_audit").select(["result", "status_code", "detail"])
+      .where("object_iri", "=", uri).orderBy("id").execute());
+    const first = await postInGroup(kees, group.actor.id, { text: "Tijdens de storing" });
+    await waitFor(async () => (await results(first.uri)).some((r) => r.result === "retrying"), { message: "the first delivery to fail" });
+    // The circuit is open now: the next post is not sent at all.
+    const second = await postInGroup(kees, group.actor.id, { text: "Nog tijdens de storing" });
+    await waitFor(async () => (await Promise.all([results(first.uri), results(second.uri)])).every((rows) => rows.some((r) => r.result === "failed")),
+      { message: "both held deliveries to be given up", timeoutMs: 30_000 });
+    await settle([b]);
+    const heldTooLong = { result: "failed", status_code: null, detail: "held while the server was unreachable, for too long" };
+    expect(await results(first.uri)).toEqual([
+      { result: "queued", status_code: null, detail: null }, { result: "retrying", status_code: 500, detail: "HTTP 500" }, heldTooLong,
+    ]);
+    expect(await results(second.uri)).toEqual([
+      { result: "queued", status_code: null, detail: null }, { result: "held", status_code: null, detail: "not sent: the server's circuit breaker is open" }, heldTooLong,
+    ]);
+    expect(unreachable.received.filter((r) => r.method === "POST")).toHaveLength(2); // the first attempt, knocked twice
+  } finally {
+    await unreachable.close();
+    await closeInstances([b]);
+  }
+});
