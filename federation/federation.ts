@@ -3,6 +3,7 @@ import type { Config } from "../src/config.ts";
 import { SOFTWARE } from "../src/version.ts";
 import type { Db } from "../src/db/database.ts";
 import { registerActors } from "./actors.ts";
+import { noteOutboxError, recordRefusedOutboxMessage, withDeliveryAudit } from "./audit.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
 import { withBoundedKeyCache } from "./key-cache.ts";
@@ -50,7 +51,9 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     // its public keys expire and failed key fetches are not stored (key-cache.ts).
     kv: withBoundedKeyCache(withInboxIdempotence(kv, db)),
     // Deliveries queued to a server that has been blocked since are dropped (federation/policy.ts).
-    queue: withPolicyOnOutbox(queue, { db, config }),
+    // Each attempt to deliver closed-group content is recorded, after the policy's check (federation/audit.ts).
+    queue: withDeliveryAudit(withPolicyOnOutbox(queue, { db, config }, (message) => recordRefusedOutboxMessage({ db, config }, message)), { db, config }),
+    onOutboxError: noteOutboxError,
     origin: config.origin.href,
     allowPrivateAddress: config.allowPrivateAddress,
     // Both roles build the federation object; only `all` and `worker` run the queue.

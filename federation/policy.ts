@@ -103,10 +103,11 @@ function outboxTarget(message: unknown): URL[] | null {
 
 /**
  * Fedify's queue, with queued deliveries to a server blocked since they were
- * queued (retries and held messages included) dropped when their turn comes.
+ * queued (retries and held messages included) dropped when their turn comes
+ * (`onDropped` hears of each: the delivery audit records it).
  * The one queue serves Fedify's inbox, outbox and fan-out alike.
  */
-export function withPolicyOnOutbox(queue: MessageQueue, deps: Deps): MessageQueue {
+export function withPolicyOnOutbox(queue: MessageQueue, deps: Deps, onDropped?: (message: Message) => Promise<void>): MessageQueue {
   const refused = async (message: Message): Promise<boolean> => {
     const targets = outboxTarget(message);
     if (!targets) return false;
@@ -122,7 +123,10 @@ export function withPolicyOnOutbox(queue: MessageQueue, deps: Deps): MessageQueu
     ...(queue.enqueueMany ? { enqueueMany: (messages, options) => queue.enqueueMany!(messages, options) } : {}),
     ...(queue.getDepth ? { getDepth: () => queue.getDepth!() } : {}),
     listen: (handler, options) => queue.listen(async (message: Message) => {
-      if (await refused(message)) return;
+      if (await refused(message)) {
+        await onDropped?.(message);
+        return;
+      }
       await handler(message);
     }, options),
   };

@@ -29,6 +29,7 @@ import { findModule } from "../src/modules/registry.ts";
 import type { AppContext } from "../src/context.ts";
 import { KyselyMessageQueue } from "./queue.ts";
 import { allowedRecipients } from "./policy.ts";
+import { noteOutboxGivenUp, recordQueuedDeliveries } from "./audit.ts";
 import {
   acceptFollowActivity,
   announceActivity,
@@ -259,6 +260,8 @@ interface Outgoing {
   recipients: Recipient[];
   /** sent after `activity`, from the same sender to the same recipients */
   then?: Activity;
+  /** the post a module's activity is about, for the delivery audit */
+  post?: Post;
 }
 
 async function build(ctx: Context<AppContext>, federation: Federation<AppContext>, deps: AppContext, job: DeliveryJob): Promise<Outgoing> {
@@ -363,7 +366,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const sender = await localActor(db, job.senderId);
       const out = await build(job.payload, { app: deps, sender, id: new URL(job.id) });
       if (!out) drop(`module ${job.module} has nothing to send for ${JSON.stringify(job.payload)}`);
-      return { sender, activity: out.activity, recipients: toRecipients(config, out.recipients) };
+      return { sender, activity: out.activity, recipients: toRecipients(config, out.recipients), ...(out.post ? { post: out.post } : {}) };
     }
   }
 }
@@ -433,6 +436,8 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
   }
   // One place for every job: servers the federation policy blocks get nothing, and nothing is queued for them.
   const recipients = await allowedRecipients(deps, out.recipients);
+  // The delivery audit: closed-group content's inboxes, queued or refused (federation/audit.ts).
+  await recordQueuedDeliveries(deps, job, out, recipients, out.recipients.filter((r) => !recipients.includes(r)));
   if (recipients.length === 0) return;
   for (const activity of out.then ? [out.activity, out.then] : [out.activity]) {
     await ctx.sendActivity({ identifier: out.sender.username }, recipients, activity, {
@@ -454,6 +459,7 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
  */
 export function registerDeliveryFailureHandler(federation: Federation<AppContext>): void {
   federation.setOutboxPermanentFailureHandler(async (ctx, { reason, inbox, actorIds, statusCode }) => {
+    noteOutboxGivenUp(reason, statusCode); // for the delivery audit (federation/audit.ts)
     if (reason !== "http") return;
     const db = ctx.data.db;
     for (const actorId of actorIds) {

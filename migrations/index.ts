@@ -7,6 +7,7 @@ import * as m0005 from "./0005_hide_collections.ts";
 import * as m0006 from "./0006_groups.ts";
 import * as m0007 from "./0007_media.ts";
 import * as m0008 from "./0008_federation_policy.ts";
+import * as m0009 from "./0009_delivery_audit.ts";
 import * as m0010 from "./0010_group_domains.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   "0006_groups": m0006,
   "0007_media": m0007,
   "0008_federation_policy": m0008,
+  "0009_delivery_audit": m0009,
   "0010_group_domains": m0010,
 };

@@ -27,6 +27,8 @@ usage: plein COMMAND [options]
                         start a group owned by USER (members only from those domains)
   federation list | mode [open|blocklist|allowlist] | allow|silence|block DOMAIN | remove DOMAIN
                         the federation policy (plein federation --help for all of it)
+  audit GROUP [--server HOST] [--limit N]
+                        where the group's closed content was delivered, newest first
 
 Configuration comes from the environment: PLEIN_ORIGIN, PORT, HOST, DATABASE_URL,
 PLEIN_DATA_DIR, PLEIN_ROLE, PLEIN_ALLOW_PRIVATE_ADDRESS, PLEIN_FEDERATION_MODE,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/database.ts";
+import { auditedActivity, listDeliveryRecords } from "../src/domain/audit.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
@@ -44,6 +45,19 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["home timeline, an older page", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, maxId: "50000" })],
   ["home timeline, a newer page (min_id)", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, minId: "1" })],
   ["a group's posts", (db, s) => groupPosts(db, { kind: "local", actorId: s.localActorId }, s.groupId, { limit: 20 })],
+  ["delivery audit: a group's records, newest first and an older page", (db, s) => Promise.all([
+    listDeliveryRecords(db, { groupId: s.audit.groupId }, { limit: 40 }),
+    listDeliveryRecords(db, { groupId: s.audit.groupId }, { limit: 40, maxId: "50000" }),
+  ])],
+  ["delivery audit: a group's records from one server, and one post's", (db, s) => Promise.all([
+    listDeliveryRecords(db, { groupId: s.audit.groupId, server: s.audit.server }, { limit: 40 }),
+    listDeliveryRecords(db, { groupId: s.audit.groupId, objectIri: s.audit.objectIri }, { limit: 40 }),
+  ])],
+  ["delivery audit: every group's, and one server's", (db, s) => Promise.all([
+    listDeliveryRecords(db, {}, { limit: 40 }),
+    listDeliveryRecords(db, { server: s.audit.server }, { limit: 40, maxId: "60000" }),
+  ])],
+  ["delivery audit: an outbox message's activity", (db, s) => auditedActivity(db, s.audit.activityId)],
   ["a group account's counts (members, posts)", async (db, s) =>
     accountCounts(db, ANONYMOUS, [{ ...(await findActorById(db, s.groupId))!, type: "Group", local: true }])],
 ];

@@ -7,10 +7,11 @@ import { DomainError } from "../domain/errors.ts";
 import { createGroup, GROUP_VISIBILITIES, JOIN_MODES } from "../domain/groups.ts";
 import { defaultModules } from "../modules/registry.ts";
 import { issueToken, parseScopes } from "../domain/tokens.ts";
+import { auditCommand, AuditUsageError } from "./audit-command.ts";
 import { federationCommand, FederationUsageError } from "./federation-command.ts";
 
 /** Commands that work on the database; they run in-process or inside a running PGlite server. */
-export const ADMIN_COMMANDS = ["migrate", "user", "token", "group", "federation"] as const;
+export const ADMIN_COMMANDS = ["migrate", "user", "token", "group", "federation", "audit"] as const;
 
 export interface CommandResult {
   output: string;
@@ -119,11 +120,12 @@ export async function runAdminCommand(db: Db, config: Config, argv: string[]): P
       case "token": return await tokenCommand(db, config, args);
       case "group": return await groupCommand(db, config, args);
       case "federation": return ok(await federationCommand(db, config, args));
+      case "audit": return ok(await auditCommand(db, config, args));
       default: throw new UsageError(`unknown command "${command ?? ""}"`);
     }
   } catch (err) {
     if (err instanceof DomainError) return { output: `error: ${err.message}`, code: 1 };
-    if (err instanceof UsageError || err instanceof FederationUsageError) return { output: err.message, code: 2 };
+    if (err instanceof UsageError || err instanceof FederationUsageError || err instanceof AuditUsageError) return { output: err.message, code: 2 };
     if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) {
       return { output: err.message, code: 2 };
     }

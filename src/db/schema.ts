@@ -299,6 +299,26 @@ export interface FederationDomainRulesTable {
   updated_at: GeneratedTimestamp;
 }
 
+export type DeliveryResult = "queued" | "refused" | "delivered" | "retrying" | "held" | "failed";
+
+/** One event of one delivery of closed-group content to one inbox (src/domain/audit.ts); rows are never changed. */
+export interface DeliveryAuditTable {
+  id: Generated<string>;
+  group_id: string;
+  group_iri: string;
+  object_iri: string;
+  activity_id: string;
+  activity_type: string;
+  /** the receiving server: the inbox's host (with its port, if any) */
+  server: string;
+  inbox: string;
+  result: DeliveryResult;
+  status_code: number | null;
+  detail: string | null;
+  attempt: number | null;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   kv_entries: KvEntriesTable;
   queue_messages: QueueMessagesTable;
@@ -323,6 +343,7 @@ export interface Database {
   media: MediaTable;
   federation_settings: FederationSettingsTable;
   federation_domain_rules: FederationDomainRulesTable;
+  delivery_audit: DeliveryAuditTable;
 }
 
 export type Actor = Selectable<ActorsTable>;

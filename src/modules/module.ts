@@ -71,6 +71,12 @@ export interface ModuleDeliveryContext {
 export interface ModuleDelivery {
   activity: Activity;
   recipients: readonly ModuleRecipient[];
+  /**
+   * The post the activity is about (a wiki page, an event, a question): when
+   * it is closed-group content, the delivery audit records where the
+   * activity went (src/domain/audit.ts).
+   */
+  post?: Post;
 }
 
 export interface ModuleActivityPub<Data> {

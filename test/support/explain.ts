@@ -36,6 +36,8 @@ export const SEEDED_ROWS = {
   // The event module's tables (src/modules/event): events in groups, and their RSVPs.
   event_details: 20_000,
   event_rsvps: 100_000,
+  // The delivery audit (src/domain/audit.ts): four records per activity, over every group and server.
+  delivery_audit: 100_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -58,6 +60,8 @@ export interface Seeded {
   eventGroupId: string;
   /** an event with a few RSVPs of each kind */
   eventPostId: string;
+  /** a group with delivery audit records, a server that received some of them, one post and one activity in them */
+  audit: { groupId: string; server: string; objectIri: string; activityId: string };
 }
 
 const DOMAINS = 200;
@@ -94,7 +98,10 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
     .executeTakeFirstOrThrow();
   const { rows: [event] } = await sql<{ post_id: string; group_id: string }>`
     select post_id, group_id from event_details order by post_id offset ${SEEDED_ROWS.event_details / 2} limit 1`.execute(db);
+  const audited = await db.selectFrom("delivery_audit").select(["group_id", "server", "object_iri", "activity_id"])
+    .orderBy("id").offset(SEEDED_ROWS.delivery_audit / 2).limit(1).executeTakeFirstOrThrow();
   return {
+    audit: { groupId: audited.group_id, server: audited.server, objectIri: audited.object_iri, activityId: audited.activity_id },
     localActorId: local.id,
     followActivityIri: follow.activity_iri,
     postUrl: post.url!,
@@ -180,6 +187,15 @@ async function insertRows(db: Db): Promise<void> {
     select ${posts!.first}::bigint + i / 5, 'https://plein.example/users/user' || (i % ${n.actors}), ${first}::bigint + (i * 7) % ${n.actors},
            (array['going', 'going', 'going', 'maybe', 'not_going'])[1 + i % 5], null
     from generate_series(0, ${n.event_rsvps - 1}) as i`.execute(db);
+
+  await sql`
+    insert into delivery_audit (group_id, group_iri, object_iri, activity_id, activity_type, server, inbox, result, status_code, attempt, created_at)
+    select ${first}::bigint + ${groupsFrom} + (i / 4) % ${GROUPS}, 'https://plein.example/users/user' || (${groupsFrom} + (i / 4) % ${GROUPS}),
+           'https://plein.example/objects/' || (i / 4), 'https://plein.example/activities/' || (i / 4), 'Announce',
+           'remote' || (i % ${DOMAINS}) || '.example', 'https://remote' || (i % ${DOMAINS}) || '.example/inbox',
+           (array['queued', 'delivered', 'retrying', 'refused'])[1 + i % 4], case when i % 4 = 2 then 503 end,
+           case when i % 4 in (1, 2) then 1 end, now() - (${n.delivery_audit} - i) * interval '1 second'
+    from generate_series(0, ${n.delivery_audit - 1}) as i`.execute(db);
 
   // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
   await sql`

@@ -3,6 +3,7 @@
  * /api/plein/v1/openapi.json: the core's paths and every content module's.
  */
 import { allModules } from "../../modules/registry.ts";
+import { auditOpenApi } from "./audit.ts";
 import { federationOpenApi } from "./federation.ts";
 import { PLEIN_VERSION } from "../../version.ts";
 
@@ -198,7 +199,7 @@ function moduleSchemas(): Json {
 }
 
 export function openApiDocument(origin: URL): Json {
-  const paths: Json = { ...corePaths(), ...federationOpenApi() };
+  const paths: Json = { ...corePaths(), ...federationOpenApi(), ...auditOpenApi() };
   for (const module of allModules()) Object.assign(paths, module.openapi ?? {});
   return {
     openapi: "3.1.0",

@@ -306,7 +306,7 @@ async function deliver(p: Record<string, unknown>, { app, sender, id }: ModuleDe
     const [organiser, details] = await Promise.all([findActorById(db, post.actor_id), detailsOf(db, post.id)]);
     if (!organiser || !details) return null;
     const activity = rsvpActivity(id, new URL(sender.iri), new URL(post.iri), new URL(organiser.iri), status, details.rsvp_style === "join");
-    return { activity, recipients: [recipientOf(organiser)] };
+    return { activity, recipients: [recipientOf(organiser)], post };
   }
   if (p.kind === "accept-join") {
     const rsvp = typeof p.rsvpId === "string" ? await events(db).selectFrom("event_rsvps").selectAll().where("id", "=", p.rsvpId).executeTakeFirst() : undefined;
@@ -317,7 +317,7 @@ async function deliver(p: Record<string, unknown>, { app, sender, id }: ModuleDe
     if (!organiser?.local || organiser.id !== sender.id || !participant) return null;
     const join = new Join({ id: new URL(rsvp.activity_iri), actor: new URL(participant.iri), object: new URL(post.iri) });
     const activity = new Accept({ id, actor: new URL(organiser.iri), object: join, to: new URL(participant.iri) });
-    return { activity, recipients: [recipientOf(participant)] };
+    return { activity, recipients: [recipientOf(participant)], post };
   }
   return null;
 }

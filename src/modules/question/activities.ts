@@ -89,6 +89,7 @@ export async function deliverDecision(payload: Readonly<Record<string, unknown>>
         tos: open ? [PUBLIC_COLLECTION] : members, ccs: open ? members : [],
       }),
       recipients: await memberAudience(db, group.id),
+      post: question,
     };
   }
   if (payload.kind === "send") {
@@ -101,6 +102,7 @@ export async function deliverDecision(payload: Readonly<Record<string, unknown>>
         id, actor: new URL(actor.iri), object: answer, target: new URL(question.iri), published: at, audience: groupIri, tos: [groupIri],
       }),
       recipients: await audience(db, question.id),
+      post: question,
     };
   }
   return null;

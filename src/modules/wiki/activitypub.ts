@@ -156,7 +156,7 @@ async function buildDelivery(db: Db, payload: Record<string, unknown>, sender: A
       to: new URL(group.iri),
       audience: new URL(group.iri),
     });
-    return { activity, recipients: [recipientOf(group)] };
+    return { activity, recipients: [recipientOf(group)], post };
   }
   // The group announces a revision it numbered to its members' servers.
   if (sender.id !== group.id || !group.local || revision.number === null) return null;
@@ -180,7 +180,7 @@ async function buildDelivery(db: Db, payload: Record<string, unknown>, sender: A
     ccs: open ? members : [],
     audience: new URL(group.iri),
   });
-  return { activity, recipients: await memberAudience(db, group.id) };
+  return { activity, recipients: await memberAudience(db, group.id), post };
 }
 
 /* ---------------- inbox ---------------- */
