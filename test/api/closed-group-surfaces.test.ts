@@ -14,6 +14,7 @@ import type { MastodonSearch } from "../../src/api/mastodon/entities/search.ts";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import { createGroup, type GroupView } from "../../src/domain/groups.ts";
 import { decideRequest, join, leave } from "../../src/domain/membership.ts";
+import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { defaultModules } from "../../src/modules/registry.ts";
 import { type Api, startApi, type User } from "./support.ts";
 
@@ -207,5 +208,33 @@ describe("a closed group's posts, to those who are not members", () => {
     expect(outbox).not.toContain(thread.uri);
     const groupOutbox = await page(`/users/council/outbox?cursor=`, AP);
     expect(await groupOutbox.text()).not.toContain(thread.uri);
+  });
+});
+
+describe("instance-only posts (Pleio's 'logged in')", () => {
+  it("every signed-in account of this instance sees them; anonymous callers, pages and ActivityPub get the missing 404", async () => {
+    const inside = await createLocalPost(api.running.deps.db, api.running.config.origin, alice.actor, {
+      type: "Note", contentHtml: "<p>alleen voor collega's</p>", visibility: "instance",
+    });
+    for (const u of [carol, dave, bob]) {
+      const res = await get<MastodonStatus>(`/api/v1/statuses/${inside.id}`, u);
+      expect(res.status, label(u)).toBe(200);
+      expect(res.body.visibility).toBe("private");
+      expect(ids((await get<MastodonStatus[]>(`/api/v1/accounts/${alice.id}/statuses`, u)).body), label(u)).toContain(inside.id);
+    }
+    const missing = await get(`/api/v1/statuses/${ABSENT_ID}`);
+    const anon = await get(`/api/v1/statuses/${inside.id}`);
+    expect(anon.status).toBe(404);
+    expect(anon.text).toBe(missing.text);
+    expect(ids((await get<MastodonStatus[]>(`/api/v1/accounts/${alice.id}/statuses`)).body)).not.toContain(inside.id);
+    for (const u of [carol, undefined]) {
+      expect(ids((await get<MastodonStatus[]>("/api/v1/timelines/public", u)).body), label(u)).not.toContain(inside.id);
+    }
+    const origin = api.running.config.origin;
+    expect((await api.running.app.request(new URL(`/@alice/${inside.id}`, origin).href)).status).toBe(404);
+    const object = await api.running.app.request(inside.iri, { headers: { accept: "application/activity+json" } });
+    expect(object.status).toBe(404);
+    const outbox = await (await api.running.app.request(new URL("/users/alice/outbox?cursor=", origin).href, { headers: { accept: "application/activity+json" } })).text();
+    expect(outbox).not.toContain(inside.iri);
   });
 });
