@@ -51,6 +51,14 @@ export interface ModuleInboxContext {
   canSee(post: Post): Promise<boolean>;
 }
 
+/** A file of a module's post, as an app shows it: the URL serves it to whoever may see the post. */
+export interface ModuleAttachment {
+  id: string;
+  url: string;
+  mediaType: string | null;
+  description: string | null;
+}
+
 /** Who receives a module's activity (local actors are skipped: they read the database). */
 export type ModuleRecipient = Pick<AudienceMember, "iri" | "inbox" | "sharedInbox" | "local">;
 
@@ -133,6 +141,11 @@ export interface ContentModule<Data = unknown> {
    * pages); `origin` is this instance's, for links to its own routes.
    */
   present?(db: Db, posts: readonly Post[], viewer: Viewer, origin: URL): Promise<Map<string, Record<string, unknown>>>;
+  /**
+   * Files its posts carry besides their media (a file module's upload), by
+   * post id, for apps that show only attachments (the Mastodon API).
+   */
+  attachments?(db: Db, posts: readonly Post[], origin: URL): Promise<Map<string, ModuleAttachment[]>>;
   /** more routes under /api/plein/v1 */
   routes?(router: Hono<ApiEnv>): void;
   /** OpenAPI path items of those routes */

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join as joinPath } from "node:path";
 import { Create, Document } from "@fedify/vocab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import type { PleinContent, PleinGroup } from "../../src/api/plein/entities.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { upsertRemoteActor } from "../../src/domain/remote-actors.ts";
@@ -124,6 +125,20 @@ describe("sharing a file", () => {
     const res = await download(post.id, alice.token);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(bytes);
+  });
+
+  it("shows in Mastodon apps as the status's attachment, served by the download route", async () => {
+    const post = await share(bob, closed, { bytes: "%PDF-1.4 x", name: "begroting.pdf", type: "application/pdf", title: "Begroting" });
+    const status = await api.request<MastodonStatus>("GET", `/api/v1/statuses/${post.id}`, { token: alice.token });
+    expect(status.status).toBe(200);
+    expect(status.body.media_attachments).toEqual([expect.objectContaining({
+      id: post.id, type: "unknown", url: `${ORIGIN}${V1}/posts/${post.id}/file`, description: "begroting.pdf",
+    })]);
+    // Not to those who may not see the post: the status is the 404 of a missing one.
+    expect((await api.request("GET", `/api/v1/statuses/${post.id}`, { token: carol.token })).status).toBe(404);
+    const image = await share(bob, open, { bytes: "GIF89a", name: "logo.gif", type: "image/gif" });
+    const inTimeline = await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${bob.id}/statuses`);
+    expect(inTimeline.body.find((s) => s.id === image.id)?.media_attachments.map((a) => a.type)).toEqual(["image"]);
   });
 
   it("takes the file's name as the title when none is given, and no description", async () => {

@@ -7,7 +7,7 @@
  * - ActivityStreams: a `Document` with `url` (a Link to the file, with its
  *   mediaType) and `mediaType` (activitypub.ts).
  */
-import type { ContentModule } from "../module.ts";
+import type { ContentModule, ModuleAttachment } from "../module.ts";
 import { invalid } from "../../domain/errors.ts";
 import { optionalString } from "../../api/mastodon/params.ts";
 import { downloadUrl, readFile, renderFile } from "./activitypub.ts";
@@ -63,6 +63,17 @@ export const fileModule: ContentModule<FileData | null> = {
         },
       }];
     }));
+  },
+  async attachments(db, posts, origin) {
+    const files = await filesOfPosts(db, posts.map((p) => p.id));
+    const out = new Map<string, ModuleAttachment[]>();
+    for (const p of posts) {
+      const file = files.get(p.id);
+      // Only a file this server serves or fetches: a typeless remote link is a page, not a file.
+      if (!file || (file.media_id === null && file.media_type === null)) continue;
+      out.set(p.id, [{ id: p.id, url: downloadUrl(origin, p.id).href, mediaType: file.media_type, description: file.file_name }]);
+    }
+    return out;
   },
   routes: mountFileRoutes,
   openapi: fileOpenApi,

@@ -6,6 +6,8 @@ import { EMPTY_DETAILS, type PostAttachment } from "../../../domain/post-details
 import { loadPostViews } from "../../../domain/post-views.ts";
 import { attachmentUrl } from "../../../domain/urls.ts";
 import { readableByAnyone, type Viewer } from "../../../domain/visibility.ts";
+import type { ModuleAttachment } from "../../../modules/module.ts";
+import { moduleOfPost } from "../../../modules/registry.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
@@ -108,6 +110,29 @@ function renderAttachment(origin: URL, post: Post, a: PostAttachment): MastodonM
   };
 }
 
+function renderModuleAttachment(a: ModuleAttachment): MastodonMediaAttachment {
+  return {
+    id: a.id, type: attachmentType(a.mediaType ?? ""), url: a.url, preview_url: a.url, remote_url: null,
+    meta: {}, description: a.description, blurhash: null,
+  };
+}
+
+/** The files content modules attach to these posts (one query per module that has any), by post id. */
+async function moduleAttachments(deps: AppContext, posts: readonly Post[]): Promise<Map<string, MastodonMediaAttachment[]>> {
+  const byModule = new Map<NonNullable<ReturnType<typeof moduleOfPost>>, Post[]>();
+  for (const p of posts) {
+    const module = moduleOfPost(p);
+    if (module?.attachments) byModule.set(module, [...byModule.get(module) ?? [], p]);
+  }
+  const out = new Map<string, MastodonMediaAttachment[]>();
+  for (const [module, ofModule] of byModule) {
+    for (const [postId, files] of await module.attachments!(deps.db, ofModule, deps.config.origin)) {
+      out.set(postId, files.map(renderModuleAttachment));
+    }
+  }
+  return out;
+}
+
 /**
  * Renders a page of posts for `viewer` in a fixed number of queries. Boosts
  * whose original the viewer may not see are left out (the caller pages on
@@ -120,6 +145,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
   const me = viewer.kind === "local" ? viewer.actorId : undefined;
   const views = await loadPostViews(db, viewer, posts);
   const accounts = await renderAccounts(deps, views.authors, viewer);
+  const extraFiles = await moduleAttachments(deps, [...posts.filter((p) => !p.reblog_of_id), ...views.originals.values()]);
 
   const renderContent = (p: Post): MastodonStatus => {
     const title = p.name && p.type !== "Note" ? `<p><strong>${escapeHtml(p.name)}</strong></p>` : "";
@@ -135,7 +161,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       visibility: mastodonVisibility(p.visibility),
       sensitive: p.sensitive,
       spoiler_text: p.summary ?? "",
-      media_attachments: d.attachments.map((a) => renderAttachment(config.origin, p, a)),
+      media_attachments: [...d.attachments.map((a) => renderAttachment(config.origin, p, a)), ...extraFiles.get(p.id) ?? []],
       application: null,
       mentions: d.mentions.map((m) => ({
         id: m.id,
