@@ -8,7 +8,7 @@ import type {
 } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { type Kysely, sql } from "kysely";
-import pg from "pg";
+import { listenForNotifications } from "../src/db/listen.ts";
 import type { Database } from "../src/db/schema.ts";
 import { durationToMs } from "./kv.ts";
 import { enqueueJobs, NOTIFY_CHANNEL, onEnqueued } from "../src/db/queue-rows.ts";
@@ -16,7 +16,6 @@ import { enqueueJobs, NOTIFY_CHANNEL, onEnqueued } from "../src/db/queue-rows.ts
 export { enqueueJob, enqueueJobs, type EnqueueJobOptions, NOTIFY_CHANNEL } from "../src/db/queue-rows.ts";
 
 const logger = getLogger(["plein", "queue"]);
-const LISTEN_RECONNECT_MS = 2000;
 
 export interface KyselyMessageQueueOptions {
   db: Kysely<Database>;
@@ -322,66 +321,23 @@ export class KyselyMessageQueue implements MessageQueue {
   }
 
   /** LISTEN on a dedicated connection, reconnecting on failure; returns a stop function. */
-  async #listenForNotifications(url: string, wake: () => void): Promise<() => Promise<void>> {
-    // The payload names the schema the queue's table lives in, as the pool sees it.
-    let expected: string | undefined;
-    let client: pg.Client | undefined;
-    let stopped = false;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    const reconnectLater = () => {
-      if (!stopped && retry === undefined) {
-        retry = setTimeout(() => {
-          retry = undefined;
-          void connect();
-        }, LISTEN_RECONNECT_MS);
-      }
-    };
-    const drop = (c: pg.Client) => {
-      if (client === c) client = undefined;
-      c.end().catch(() => {});
-      reconnectLater();
-    };
-    const connect = async () => {
-      if (stopped) return;
+  #listenForNotifications(url: string, wake: () => void): Promise<() => Promise<void>> {
+    return listenForNotifications({
+      url,
+      channel: NOTIFY_CHANNEL,
+      // The payload names the schema the queue's table lives in, as the pool sees it.
+      payload: async () => {
+        const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(this.#db);
+        return `${result.rows[0]!.schema}:${this.#queue}`;
+      },
       // application_name lets an operator (or a test) find this connection in pg_stat_activity.
-      const c = new pg.Client({ connectionString: url, application_name: `plein-listen ${this.#workerId}`.slice(0, 63) });
-      c.on("notification", (n) => {
-        if (n.channel === NOTIFY_CHANNEL && n.payload === expected) wake();
-      });
-      c.on("error", (error) => {
-        logger.warn("LISTEN connection of queue {queue} failed: {error}", { queue: this.#queue, error });
-        drop(c);
-      });
-      c.on("end", () => {
-        if (client === c && !stopped) drop(c);
-      });
-      try {
-        if (expected === undefined) {
-          const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(this.#db);
-          expected = `${result.rows[0]!.schema}:${this.#queue}`;
-        }
-        await c.connect();
-        await c.query(`listen ${NOTIFY_CHANNEL}`);
-      } catch (error) {
-        logger.warn("Cannot LISTEN for queue {queue} (polling meanwhile): {error}", { queue: this.#queue, error });
-        drop(c);
-        return;
-      }
-      if (stopped) {
-        await c.end().catch(() => {});
-        return;
-      }
-      client = c;
-      wake(); // catch up on anything enqueued while not listening
-    };
-    await connect();
-    return async () => {
-      stopped = true;
-      if (retry !== undefined) clearTimeout(retry);
-      const c = client;
-      client = undefined;
-      await c?.end().catch(() => {});
-    };
+      applicationName: `plein-listen ${this.#workerId}`,
+      onNotification: wake,
+      // Catch up on anything enqueued while not listening.
+      onListening: (listening) => {
+        if (listening) wake();
+      },
+    });
   }
 }
 

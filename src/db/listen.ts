@@ -8,8 +8,8 @@ export interface ListenOptions {
   /** pg connection string (with the same search_path as the pool, if any) */
   url: string;
   channel: string;
-  /** only notifications with this payload count */
-  payload: string;
+  /** only notifications with this payload count (worked out, once, before the first LISTEN) */
+  payload: string | (() => Promise<string>);
   /** shown in pg_stat_activity */
   applicationName: string;
   onNotification(): void;
@@ -27,6 +27,7 @@ export async function listenForNotifications(options: ListenOptions): Promise<()
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let expected = typeof options.payload === "string" ? options.payload : undefined;
   const reconnectLater = () => {
     if (!stopped && retry === undefined) {
       retry = setTimeout(() => {
@@ -47,7 +48,7 @@ export async function listenForNotifications(options: ListenOptions): Promise<()
     if (stopped) return;
     const c = new pg.Client({ connectionString: options.url, application_name: options.applicationName.slice(0, 63) });
     c.on("notification", (n) => {
-      if (n.channel === options.channel && n.payload === options.payload) options.onNotification();
+      if (n.channel === options.channel && n.payload === expected) options.onNotification();
     });
     c.on("error", (error) => {
       logger.warn("LISTEN {channel} failed: {error}", { channel: options.channel, error });
@@ -57,6 +58,7 @@ export async function listenForNotifications(options: ListenOptions): Promise<()
       if (client === c && !stopped) drop(c);
     });
     try {
+      if (expected === undefined && typeof options.payload === "function") expected = await options.payload();
       await c.connect();
       await c.query(`listen ${options.channel}`);
     } catch (error) {
