@@ -1,0 +1,57 @@
+import { timingSafeEqual } from "node:crypto";
+import { IncomingMessage } from "node:http";
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Actor } from "../../db/schema.ts";
+import { SESSION_LIFETIME_MS, sessionActor, startSession } from "../../domain/sessions.ts";
+import { newSecret } from "../../domain/tokens.ts";
+import type { ApiEnv } from "../mastodon/auth.ts";
+
+// The OAuth pages' only state in the browser: a session cookie (a random
+// secret whose digest is in web_sessions) and a CSRF cookie whose value each
+// form repeats (double submit). Both HttpOnly, SameSite=Lax, scoped to /oauth,
+// Secure when the public origin is https.
+const SESSION = "plein_session";
+const CSRF = "plein_csrf";
+
+function cookieOptions(c: Context<ApiEnv>, maxAgeSeconds: number) {
+  const secure = c.get("deps").config.origin.protocol === "https:";
+  return { path: "/oauth", httpOnly: true, sameSite: "Lax", secure, maxAge: maxAgeSeconds } as const;
+}
+
+export function signedInActor(c: Context<ApiEnv>): Promise<Actor | undefined> {
+  const secret = getCookie(c, SESSION);
+  return secret ? sessionActor(c.get("deps").db, secret) : Promise.resolve(undefined);
+}
+
+export async function signIn(c: Context<ApiEnv>, actor: Actor): Promise<void> {
+  const secret = await startSession(c.get("deps").db, actor);
+  setCookie(c, SESSION, secret, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
+}
+
+/** The form token of this browser, made (and set as a cookie) on its first visit. */
+export function csrfToken(c: Context<ApiEnv>): string {
+  const existing = getCookie(c, CSRF);
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const token = newSecret();
+  setCookie(c, CSRF, token, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
+  return token;
+}
+
+/** Does the form's token equal the browser's cookie? */
+export function csrfMatches(c: Context<ApiEnv>, formToken: string | undefined): boolean {
+  const cookie = getCookie(c, CSRF);
+  if (!cookie || !formToken) return false;
+  const a = Buffer.from(cookie);
+  const b = Buffer.from(formToken);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The peer's address as the socket saw it ("unknown" when served without one, as in tests through app.request). */
+export function clientAddress(c: Context<ApiEnv>): string {
+  const env: unknown = c.env;
+  if (typeof env === "object" && env !== null && "incoming" in env && env.incoming instanceof IncomingMessage) {
+    return env.incoming.socket.remoteAddress ?? "unknown";
+  }
+  return "unknown";
+}
