@@ -17,7 +17,12 @@ export interface Page {
 export class Browser {
   readonly cookies = new Map<string, string>();
   readonly setCookieHeaders: string[] = [];
-  constructor(readonly api: Api, readonly acceptLanguage = "en") {}
+  readonly api: Api;
+  readonly acceptLanguage: string;
+  constructor(api: Api, acceptLanguage = "en") {
+    this.api = api;
+    this.acceptLanguage = acceptLanguage;
+  }
 
   async request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
     const h: Record<string, string> = { "accept-language": this.acceptLanguage, ...headers };
