@@ -7,8 +7,9 @@ export const KNOWN_SCOPES = ["read", "write", "follow", "push", "profile", "admi
 
 /** Mastodon's granular scopes (docs.joinmastodon.org/api/oauth-scopes), by the scope that covers them. */
 const GRANULAR_SCOPES: Record<string, readonly string[]> = {
-  read: ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses"],
-  write: ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes", "notifications", "reports", "statuses"],
+  // `groups` is Plein's own (src/api/plein); the rest are Mastodon's.
+  read: ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "groups", "lists", "mutes", "notifications", "search", "statuses"],
+  write: ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "groups", "lists", "media", "mutes", "notifications", "reports", "statuses"],
   "admin:read": ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks"],
   "admin:write": ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks"],
 };
@@ -67,11 +68,16 @@ export async function authenticateToken(db: Db, token: string): Promise<Authenti
   return { actor, scopes: token_scopes.split(" "), tokenId: token_id };
 }
 
-/** Does a granted scope list allow `needed`? `read` covers `read:statuses`. */
+/**
+ * Does a granted scope list allow `needed`? A group covers its granular
+ * scopes: `read` covers `read:statuses`, `admin:read` covers
+ * `admin:read:accounts`; `read` never covers `admin:read`.
+ */
 export function hasScope(granted: string[], needed: string): boolean {
   if (granted.includes(needed)) return true;
-  const base = needed.split(":")[0]!;
-  return !needed.startsWith("admin:") && granted.includes(base);
+  const parts = needed.split(":");
+  const group = parts[0] === "admin" ? parts.slice(0, 2).join(":") : parts[0]!;
+  return group !== needed && granted.includes(group);
 }
 
 export async function revokeToken(db: Db, tokenId: string): Promise<void> {
