@@ -350,6 +350,18 @@ describe("scopes of tokens issued through OAuth", () => {
   });
 });
 
+describe("browser clients (CORS)", () => {
+  it("the token endpoint answers a preflight from any origin; the authorize page does not", async () => {
+    const headers = { origin: "https://elk.zone", "access-control-request-method": "POST", "access-control-request-headers": "content-type,authorization" };
+    const preflight = await api.running.app.request("https://plein.test/oauth/token", { method: "OPTIONS", headers });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toMatch(/authorization/i);
+    const page = await api.running.app.request("https://plein.test/oauth/authorize", { headers: { origin: "https://elk.zone" } });
+    expect(page.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
 describe("the authorization server metadata", () => {
   it("publishes the endpoints as Mastodon 4.3 does", async () => {
     const res = await api.request<Record<string, unknown>>("GET", "/.well-known/oauth-authorization-server");
