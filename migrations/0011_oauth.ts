@@ -28,6 +28,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("code_challenge", "text")
     .addColumn("code_challenge_method", "text")
     .addColumn("expires_at", "timestamptz", (c) => c.notNull())
+    // set when the code is spent; a second use revokes the token it gave (RFC 6749 section 4.1.2)
+    .addColumn("used_at", "timestamptz")
+    .addColumn("access_token_id", "bigint", (c) => c.references("access_tokens.id").onDelete("set null"))
     .execute();
   await db.schema.createIndex("oauth_codes_expires_at").on("oauth_codes").column("expires_at").execute();
 
@@ -37,6 +40,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("actor_id", "bigint", (c) => c.notNull().references("actors.id").onDelete("cascade"))
     .addColumn("expires_at", "timestamptz", (c) => c.notNull())
     .execute();
+  await db.schema.createIndex("web_sessions_expires_at").on("web_sessions").column("expires_at").execute();
 
   await db.schema.alterTable("access_tokens").alterColumn("actor_id", (c) => c.dropNotNull()).execute();
   await db.schema.alterTable("access_tokens").addColumn("refresh_token_digest", "text", (c) => c.unique()).execute();

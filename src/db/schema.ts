@@ -119,6 +119,9 @@ export interface OauthCodesTable {
   code_challenge: string | null;
   code_challenge_method: "S256" | "plain" | null;
   expires_at: Timestamp;
+  /** set when spent; a second use revokes the token the first one gave */
+  used_at: Timestamp | null;
+  access_token_id: string | null;
 }
 
 /** A browser's sign-in on the OAuth pages; the cookie's digest. */

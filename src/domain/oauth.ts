@@ -195,6 +195,8 @@ function verifierMatches(verifier: string, challenge: string, method: ChallengeM
 }
 
 export interface IssuedTokens {
+  /** the access token's row */
+  id: string;
   accessToken: string;
   refreshToken: string | undefined;
   scopes: string[];
@@ -210,8 +212,8 @@ async function insertToken(db: Db, app: Application, actorId: string | null, sco
     scopes: scopes.join(" "),
     application_id: app.id,
     refresh_token_digest: refreshToken === undefined ? null : digest(refreshToken),
-  }).returning("created_at").executeTakeFirstOrThrow();
-  return { accessToken, refreshToken, scopes, createdAt: row.created_at };
+  }).returning(["id", "created_at"]).executeTakeFirstOrThrow();
+  return { id: row.id, accessToken, refreshToken, scopes, createdAt: row.created_at };
 }
 
 export interface CodeExchange {
@@ -221,18 +223,30 @@ export interface CodeExchange {
 }
 
 /**
- * grant_type=authorization_code. The code is deleted as it is read, so it
- * works once whatever happens next (a wrong verifier spends it too).
+ * grant_type=authorization_code. The code is spent as it is read, so it
+ * works once whatever happens next (a wrong verifier spends it too); a
+ * second use revokes the token the first one gave (RFC 6749 section 4.1.2).
  */
 export async function exchangeCode(db: Db, app: Application, input: CodeExchange, now = new Date()): Promise<IssuedTokens> {
   if (!input.code) throw new OAuthError("invalid_request", "code is missing");
   if (input.code.length > 200) throw new OAuthError("invalid_grant", "The authorization code is invalid");
-  const row = await db.deleteFrom("oauth_codes")
-    .where("code_digest", "=", digest(input.code))
+  const codeDigest = digest(input.code);
+  const row = await db.updateTable("oauth_codes")
+    .set({ used_at: now })
+    .where("code_digest", "=", codeDigest)
     .where("application_id", "=", app.id)
+    .where("used_at", "is", null)
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw new OAuthError("invalid_grant", "The authorization code is invalid, was used already, or belongs to another client");
+  if (!row) {
+    const spent = await db.selectFrom("oauth_codes").select("access_token_id")
+      .where("code_digest", "=", codeDigest).where("application_id", "=", app.id).executeTakeFirst();
+    if (spent?.access_token_id) {
+      await db.updateTable("access_tokens").set({ revoked_at: now })
+        .where("id", "=", spent.access_token_id).where("revoked_at", "is", null).execute();
+    }
+    throw new OAuthError("invalid_grant", "The authorization code is invalid, was used already, or belongs to another client");
+  }
   if (row.expires_at.getTime() <= now.getTime()) throw new OAuthError("invalid_grant", "The authorization code has expired");
   if (input.redirectUri !== row.redirect_uri) throw new OAuthError("invalid_grant", "The redirect_uri does not match the authorization request");
   if (row.code_challenge !== null && row.code_challenge_method !== null) {
@@ -241,7 +255,9 @@ export async function exchangeCode(db: Db, app: Application, input: CodeExchange
       throw new OAuthError("invalid_grant", "The code_verifier does not match the code_challenge");
     }
   }
-  return insertToken(db, app, row.actor_id, row.scopes.split(" "), true);
+  const issued = await insertToken(db, app, row.actor_id, row.scopes.split(" "), true);
+  await db.updateTable("oauth_codes").set({ access_token_id: issued.id }).where("code_digest", "=", codeDigest).execute();
+  return issued;
 }
 
 /** Whether an authorization code was bound to a PKCE challenge (then the client may skip its secret). */

@@ -233,9 +233,19 @@ describe("the authorization-code flow", () => {
     });
     expect(again.status).toBe(400);
     expect(again.body.error).toBe("invalid_grant");
+    // ...and its second use revokes the token the first one gave (RFC 6749 section 4.1.2).
+    expect((await api.request("GET", "/api/v1/accounts/verify_credentials", { token: res.body.access_token })).status).toBe(401);
     // Codes are stored as digests only.
     const rows = await api.running.deps.db.selectFrom("oauth_codes").selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(code);
+  });
+
+  it("two exchanges of one code at once: exactly one gets a token", async () => {
+    const app = await register();
+    const back = await consent(new Browser(api), authorizeUrl(app));
+    const form = { grant_type: "authorization_code", code: back.searchParams.get("code")!, redirect_uri: REDIRECT, client_id: app.client_id, client_secret: app.client_secret };
+    const answers = await Promise.all([token(form), token(form), token(form)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400, 400]);
   });
 
   it("a public client may redeem a PKCE code without its secret; plain PKCE works", async () => {
