@@ -52,6 +52,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex("access_tokens_application_id").execute();
   await db.schema.alterTable("access_tokens").dropConstraint("access_tokens_application_fk").execute();
   await db.schema.alterTable("access_tokens").dropColumn("refresh_token_digest").execute();
   await sql`delete from access_tokens where actor_id is null`.execute(db);
