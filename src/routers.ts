@@ -10,9 +10,11 @@ import type { AppEnv } from "./context.ts";
 import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
+import { mountOAuth } from "./api/oauth/router.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
+  mountOAuth,
   // Mastodon client API (src/api/mastodon), one router per resource.
   mountInstance,
   mountAccounts,

@@ -86,12 +86,49 @@ export interface UsersTable {
 export interface AccessTokensTable {
   id: Generated<string>;
   token_digest: string;
-  actor_id: string;
+  /** null for an app's own token (OAuth client_credentials) */
+  actor_id: string | null;
   scopes: string;
   application_id: string | null;
+  refresh_token_digest: string | null;
   created_at: GeneratedTimestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+}
+
+/** An OAuth client (a Mastodon app), registered through POST /api/v1/apps. */
+export interface ApplicationsTable {
+  id: Generated<string>;
+  name: string;
+  website: string | null;
+  redirect_uris: string[];
+  /** space-separated, as registered */
+  scopes: string;
+  client_id: string;
+  client_secret_digest: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** An authorization code, single-use and short-lived; kept as a digest. */
+export interface OauthCodesTable {
+  code_digest: string;
+  application_id: string;
+  actor_id: string;
+  redirect_uri: string;
+  scopes: string;
+  code_challenge: string | null;
+  code_challenge_method: "S256" | "plain" | null;
+  expires_at: Timestamp;
+  /** set when spent; a second use revokes the token the first one gave */
+  used_at: Timestamp | null;
+  access_token_id: string | null;
+}
+
+/** A browser's sign-in on the OAuth pages; the cookie's digest. */
+export interface WebSessionsTable {
+  session_digest: string;
+  actor_id: string;
+  expires_at: Timestamp;
 }
 
 export type FollowState = "pending" | "accepted";
@@ -326,6 +363,9 @@ export interface Database {
   actor_keys: ActorKeysTable;
   users: UsersTable;
   access_tokens: AccessTokensTable;
+  applications: ApplicationsTable;
+  oauth_codes: OauthCodesTable;
+  web_sessions: WebSessionsTable;
   follows: FollowsTable;
   posts: PostsTable;
   post_mentions: PostMentionsTable;
@@ -356,3 +396,4 @@ export type GroupSettings = Selectable<GroupsTable>;
 export type Membership = Selectable<MembershipsTable>;
 export type Notification = Selectable<NotificationsTable>;
 export type Media = Selectable<MediaTable>;
+export type Application = Selectable<ApplicationsTable>;

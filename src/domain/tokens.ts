@@ -3,24 +3,42 @@ import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
 import { invalid } from "./errors.ts";
 
-export const KNOWN_SCOPES = ["read", "write", "follow", "push", "admin:read", "admin:write"] as const;
+export const KNOWN_SCOPES = ["read", "write", "follow", "push", "profile", "admin:read", "admin:write"] as const;
 
-const digest = (token: string) => createHash("sha256").update(token).digest("hex");
+/** Mastodon's granular scopes (docs.joinmastodon.org/api/oauth-scopes), by the scope that covers them. */
+const GRANULAR_SCOPES: Record<string, readonly string[]> = {
+  // `groups` is Plein's own (src/api/plein); the rest are Mastodon's.
+  read: ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "groups", "lists", "mutes", "notifications", "search", "statuses"],
+  write: ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "groups", "lists", "media", "mutes", "notifications", "reports", "statuses"],
+  "admin:read": ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks"],
+  "admin:write": ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks", "canonical_email_blocks"],
+};
 
-/** Parses a space-separated scope list; unknown scopes are an error, `read:statuses` style sub-scopes allowed. */
+/** Every scope a token may carry: the groups and their granular scopes. */
+export const ALL_SCOPES: readonly string[] = [
+  ...KNOWN_SCOPES,
+  ...Object.entries(GRANULAR_SCOPES).flatMap(([group, subs]) => subs.map((sub) => `${group}:${sub}`)),
+];
+
+/** The SHA-256 of a secret (token, code, client secret): what the database keeps. */
+export const digest = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Parses a space-separated scope list; unknown scopes are an error, Mastodon's granular scopes (`read:statuses`) allowed. */
 export function parseScopes(text: string): string[] {
-  const scopes = text.split(/\s+/).filter(Boolean);
+  const scopes = text.split(/[ \t\r\n]+/).filter(Boolean);
   if (scopes.length === 0) throw invalid("At least one scope is required");
   for (const s of scopes) {
-    const base = s.startsWith("admin:") ? s.split(":").slice(0, 2).join(":") : s.split(":")[0]!;
-    if (!(KNOWN_SCOPES as readonly string[]).includes(base)) throw invalid(`Unknown scope "${s}"`);
+    if (!ALL_SCOPES.includes(s)) throw invalid(`Unknown scope "${s.slice(0, 100)}"`);
   }
   return [...new Set(scopes)];
 }
 
+/** A new random secret (token, code, client id or secret), URL-safe. */
+export const newSecret = () => randomBytes(32).toString("base64url");
+
 /** Issues a bearer token; only its digest is stored, so it is shown once. */
 export async function issueToken(db: Db, actor: Actor, scopes: string[], applicationId?: string): Promise<string> {
-  const token = randomBytes(32).toString("base64url");
+  const token = newSecret();
   await db.insertInto("access_tokens").values({
     token_digest: digest(token),
     actor_id: actor.id,
@@ -50,11 +68,16 @@ export async function authenticateToken(db: Db, token: string): Promise<Authenti
   return { actor, scopes: token_scopes.split(" "), tokenId: token_id };
 }
 
-/** Does a granted scope list allow `needed`? `read` covers `read:statuses`. */
+/**
+ * Does a granted scope list allow `needed`? A group covers its granular
+ * scopes: `read` covers `read:statuses`, `admin:read` covers
+ * `admin:read:accounts`; `read` never covers `admin:read`.
+ */
 export function hasScope(granted: string[], needed: string): boolean {
   if (granted.includes(needed)) return true;
-  const base = needed.split(":")[0]!;
-  return !needed.startsWith("admin:") && granted.includes(base);
+  const parts = needed.split(":");
+  const group = parts[0] === "admin" ? parts.slice(0, 2).join(":") : parts[0]!;
+  return group !== needed && granted.includes(group);
 }
 
 export async function revokeToken(db: Db, tokenId: string): Promise<void> {

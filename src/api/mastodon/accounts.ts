@@ -47,7 +47,7 @@ const MAX_RELATIONSHIPS = 80;
 export function mountAccounts(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
 
-  r.get("/verify_credentials", requireAuth("read:accounts"), async (c) => {
+  r.get("/verify_credentials", requireAuth("read:accounts", "profile"), async (c) => {
     return c.json(await renderCredentialAccount(c.get("deps"), currentAccount(c)));
   });
 

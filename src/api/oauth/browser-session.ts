@@ -1,0 +1,69 @@
+import { timingSafeEqual } from "node:crypto";
+import { IncomingMessage } from "node:http";
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Actor } from "../../db/schema.ts";
+import { SESSION_LIFETIME_MS, sessionActor, startSession } from "../../domain/sessions.ts";
+import { newSecret } from "../../domain/tokens.ts";
+import type { ApiEnv } from "../mastodon/auth.ts";
+
+// The OAuth pages' only state in the browser: a session cookie (a random
+// secret whose digest is in web_sessions) and a CSRF cookie whose value each
+// form repeats (double submit). Both HttpOnly, SameSite=Lax, scoped to /oauth,
+// Secure when the public origin is https.
+const SESSION = "plein_session";
+const CSRF = "plein_csrf";
+
+function cookieOptions(c: Context<ApiEnv>, maxAgeSeconds: number) {
+  const secure = c.get("deps").config.origin.protocol === "https:";
+  return { path: "/oauth", httpOnly: true, sameSite: "Lax", secure, maxAge: maxAgeSeconds } as const;
+}
+
+export function signedInActor(c: Context<ApiEnv>): Promise<Actor | undefined> {
+  const secret = getCookie(c, SESSION);
+  return secret ? sessionActor(c.get("deps").db, secret) : Promise.resolve(undefined);
+}
+
+export async function signIn(c: Context<ApiEnv>, actor: Actor): Promise<void> {
+  const secret = await startSession(c.get("deps").db, actor);
+  setCookie(c, SESSION, secret, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
+}
+
+/** The form token of this browser, made (and set as a cookie) on its first visit. */
+export function csrfToken(c: Context<ApiEnv>): string {
+  const existing = getCookie(c, CSRF);
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const token = newSecret();
+  setCookie(c, CSRF, token, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
+  return token;
+}
+
+/** Does the form's token equal the browser's cookie? */
+export function csrfMatches(c: Context<ApiEnv>, formToken: string | undefined): boolean {
+  const cookie = getCookie(c, CSRF);
+  if (!cookie || !formToken) return false;
+  const a = Buffer.from(cookie);
+  const b = Buffer.from(formToken);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+// A loopback or private peer is taken to be the reverse proxy in front of Plein.
+const PROXY_PEER = /^(?:::ffff:)?(?:127\.|10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)|^::1$|^f[cd][0-9a-f]{2}:/i;
+
+/**
+ * Who is signing in, for the per-address limit: the peer's address, or,
+ * when the peer is a proxy on loopback or a private network, the last
+ * X-Forwarded-For entry (the one that proxy added; earlier ones are the
+ * client's to invent). Without this, every person behind the proxy would
+ * share one count. "unknown" when served without a socket (tests through app.request).
+ */
+export function clientAddress(c: Context<ApiEnv>): string {
+  const env: unknown = c.env;
+  if (!(typeof env === "object" && env !== null && "incoming" in env && env.incoming instanceof IncomingMessage)) return "unknown";
+  const peer = env.incoming.socket.remoteAddress ?? "unknown";
+  if (PROXY_PEER.test(peer)) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  return peer;
+}
