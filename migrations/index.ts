@@ -9,6 +9,7 @@ import * as m0007 from "./0007_media.ts";
 import * as m0008 from "./0008_federation_policy.ts";
 import * as m0009 from "./0009_delivery_audit.ts";
 import * as m0010 from "./0010_group_domains.ts";
+import * as m0013 from "./0013_mastodon_extras.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "0008_federation_policy": m0008,
   "0009_delivery_audit": m0009,
   "0010_group_domains": m0010,
+  "0013_mastodon_extras": m0013,
 };

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/database.ts";
 import { auditedActivity, listDeliveryRecords } from "../src/domain/audit.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import { listBlocks } from "../src/domain/blocks.ts";
+import { listBookmarks, listFavourites } from "../src/domain/saved-posts.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
@@ -60,6 +62,11 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["delivery audit: an outbox message's activity", (db, s) => auditedActivity(db, s.audit.activityId)],
   ["a group account's counts (members, posts)", async (db, s) =>
     accountCounts(db, ANONYMOUS, [{ ...(await findActorById(db, s.groupId))!, type: "Group", local: true }])],
+  ["an account's bookmarks and favourites, first and older pages", (db, s) => Promise.all([
+    listBookmarks(db, s.localActorId, { limit: 40 }), listBookmarks(db, s.localActorId, { limit: 40, maxId: "25000" }),
+    listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),
+  ])],
+  ["an account's blocks", (db, s) => listBlocks(db, s.localActorId, { limit: 40 })],
 ];
 
 let handle: TestDatabase;

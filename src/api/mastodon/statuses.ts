@@ -12,6 +12,7 @@ import { boostersOf, likersOf } from "../../domain/interactions.ts";
 import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
+import { bookmark, unbookmark } from "../../domain/saved-posts.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
@@ -39,7 +40,7 @@ async function visibleOriginal(c: ApiContext, viewer: Viewer, id: string): Promi
   return post.reblog_of_id ? getVisiblePost(db, viewer, post.reblog_of_id) : post;
 }
 
-/** /api/v1/statuses: post, read, edit, delete, thread, favourite, boost. */
+/** /api/v1/statuses: post, read, edit, delete, thread, favourite, bookmark, boost. */
 export function mountStatuses(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
 
@@ -149,6 +150,14 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const original = await visibleOriginal(c, viewer, pathId(c));
     return statusJson(c, viewer, await unlike(deps.db, currentAccount(c), original.id));
+  });
+
+  r.post("/:id/bookmark", requireAuth("write:bookmarks"), async (c) => {
+    return statusJson(c, viewerOf(c), await bookmark(c.get("deps").db, currentAccount(c), pathId(c)));
+  });
+
+  r.post("/:id/unbookmark", requireAuth("write:bookmarks"), async (c) => {
+    return statusJson(c, viewerOf(c), await unbookmark(c.get("deps").db, currentAccount(c), pathId(c)));
   });
 
   r.post("/:id/reblog", requireAuth("write:statuses"), async (c) => {
