@@ -23,6 +23,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("id", "bigint", (c) => c.notNull().generatedAlwaysAsIdentity())
     .execute();
   await db.schema.createIndex("blocks_actor").on("blocks").columns(["actor_id", "id"]).execute();
+  // The visibility rule asks, for each post, whether its author blocks the viewer: by the viewer first.
+  await db.schema.createIndex("blocks_target").on("blocks").columns(["target_id", "actor_id"]).execute();
 
   await db.schema
     .createTable("mutes")
@@ -73,6 +75,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of ["markers", "post_edits", "pins", "mutes", "bookmarks"]) await db.schema.dropTable(t).execute();
+  await db.schema.dropIndex("blocks_target").execute();
   await db.schema.dropIndex("blocks_actor").execute();
   await db.schema.alterTable("blocks").dropColumn("id").execute();
   await db.schema.dropIndex("likes_actor").execute();

@@ -3,6 +3,7 @@ import type { Db } from "../src/db/database.ts";
 import { auditedActivity, listDeliveryRecords } from "../src/domain/audit.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
 import { listBlocks } from "../src/domain/blocks.ts";
+import { listMutes } from "../src/domain/mutes.ts";
 import { listBookmarks, listFavourites } from "../src/domain/saved-posts.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
@@ -67,6 +68,9 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),
   ])],
   ["an account's blocks", (db, s) => listBlocks(db, s.localActorId, { limit: 40 })],
+  ["an account's mutes, and the public timeline without them", (db, s) => Promise.all([
+    listMutes(db, s.localActorId, { limit: 40 }), publicTimeline(db, { kind: "local", actorId: s.localActorId }, { limit: 20 }),
+  ])],
 ];
 
 let handle: TestDatabase;

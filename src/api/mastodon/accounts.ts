@@ -5,6 +5,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { block, unblock } from "../../domain/blocks.ts";
+import { mute, unmute } from "../../domain/mutes.ts";
 import { follow, unfollow } from "../../domain/follows.ts";
 import { findGroup, type GroupView } from "../../domain/groups.ts";
 import { canSeeMembers, join, leave, listMemberships } from "../../domain/membership.ts";
@@ -17,7 +18,7 @@ import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
 import { renderRelationship } from "./entities/relationship.ts";
 import { renderStatuses } from "./entities/status.ts";
-import { idList, optionalBoolean, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { idList, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 
 /** Accounts the API shows: people and groups, not the instance actor. */
 function isAccount(actor: Actor | undefined): actor is Actor {
@@ -151,6 +152,11 @@ export function mountAccounts(app: Hono<AppEnv>): void {
   r.post("/:id/block", requireAuth("write:blocks"),
     relationshipAction((deps, me, target) => block(deps.db, deps.config.origin, me, target)));
   r.post("/:id/unblock", requireAuth("write:blocks"), relationshipAction((deps, me, target) => unblock(deps.db, me, target)));
+  r.post("/:id/mute", requireAuth("write:mutes"), relationshipAction((deps, me, target, params) => mute(deps.db, me, target, {
+    notifications: optionalBoolean(params, "notifications") ?? true,
+    durationSeconds: optionalInteger(params, "duration") ?? 0,
+  })));
+  r.post("/:id/unmute", requireAuth("write:mutes"), relationshipAction((deps, me, target) => unmute(deps.db, me, target)));
 
   app.route("/api/v1/accounts", r);
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { listBlocks } from "../../domain/blocks.ts";
+import { listMutes } from "../../domain/mutes.ts";
 import { listBookmarks, listFavourites, type PostEntry } from "../../domain/saved-posts.ts";
 import { type ApiContext, type ApiEnv, currentAccount, requireAuth, viewerOf } from "./auth.ts";
 import { renderAccountList } from "./entities/account.ts";
@@ -13,7 +14,7 @@ async function postEntries(c: ApiContext, entries: PostEntry[]) {
   return c.json(await renderStatuses(c.get("deps"), viewerOf(c), entries.map((e) => e.post)));
 }
 
-/** The signed-in account's own lists: /api/v1/bookmarks, /favourites, /blocks. */
+/** The signed-in account's own lists: /api/v1/bookmarks, /favourites, /blocks, /mutes. */
 export function mountSavedLists(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
 
@@ -28,6 +29,15 @@ export function mountSavedLists(app: Hono<AppEnv>): void {
     const entries = await listBlocks(deps.db, currentAccount(c).id, pageParams(queryParams(c)));
     setLinkHeader(c, entries.map((e) => e.cursor));
     return c.json(await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c)));
+  });
+
+  r.get("/mutes", requireAuth("read:mutes"), async (c) => {
+    const deps = c.get("deps");
+    const entries = await listMutes(deps.db, currentAccount(c).id, pageParams(queryParams(c)));
+    setLinkHeader(c, entries.map((e) => e.cursor));
+    const accounts = await renderAccountList(deps, entries.map((e) => e.actor), viewerOf(c));
+    // Mastodon 4.3: each muted account says when its mute ends.
+    return c.json(accounts.map((a, i) => ({ ...a, mute_expires_at: entries[i]!.expiresAt?.toISOString() ?? null })));
   });
 
   app.route("/api/v1", r);
