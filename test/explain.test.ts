@@ -4,6 +4,7 @@ import { auditedActivity, listDeliveryRecords } from "../src/domain/audit.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
 import { listBlocks } from "../src/domain/blocks.ts";
 import { listMutes } from "../src/domain/mutes.ts";
+import { pinnedPosts } from "../src/domain/pins.ts";
 import { listBookmarks, listFavourites } from "../src/domain/saved-posts.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
@@ -68,6 +69,9 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),
   ])],
   ["an account's blocks", (db, s) => listBlocks(db, s.localActorId, { limit: 40 })],
+  ["an account's pinned posts, anonymous and signed in", (db, s) => Promise.all([
+    pinnedPosts(db, ANONYMOUS, s.localActorId), pinnedPosts(db, { kind: "local", actorId: s.localActorId }, s.localActorId),
+  ])],
   ["an account's mutes, and the public timeline without them", (db, s) => Promise.all([
     listMutes(db, s.localActorId, { limit: 40 }), publicTimeline(db, { kind: "local", actorId: s.localActorId }, { limit: 20 }),
   ])],

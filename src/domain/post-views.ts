@@ -1,5 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Post } from "../db/schema.ts";
+import { pinnedAmong } from "./pins.ts";
 import { loadPostDetails, type PostDetails } from "./post-details.ts";
 import { findActorsByIds } from "./remote-actors.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
@@ -14,6 +15,8 @@ export interface PostViews {
   liked: Set<string>;
   boosted: Set<string>;
   bookmarked: Set<string>;
+  /** posts pinned by their author, when the viewer is that author */
+  pinned: Set<string>;
   /** author of each visible parent */
   parentAuthor: Map<string, string>;
   /** replies and boosts the viewer may see, per post */
@@ -33,7 +36,8 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
   const authorIds = [...new Set([...posts, ...originals].map((p) => p.actor_id))];
 
   const none = Promise.resolve([]);
-  const [details, liked, boosted, bookmarked, parents, replyCounts, boostCounts, authors] = await Promise.all([
+  const ownIds = me ? content.filter((p) => p.actor_id === me).map((p) => p.id) : [];
+  const [details, liked, boosted, bookmarked, pinned, parents, replyCounts, boostCounts, authors] = await Promise.all([
     loadPostDetails(db, contentIds),
     me && contentIds.length
       ? db.selectFrom("likes").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
@@ -45,6 +49,7 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
     me && contentIds.length
       ? db.selectFrom("bookmarks").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
       : none,
+    pinnedAmong(db, ownIds),
     parentIds.length
       ? db.selectFrom("posts").select(["posts.id", "posts.actor_id"]).where("posts.id", "in", parentIds).where(visibleTo(viewer)).execute()
       : none,
@@ -65,6 +70,7 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
     liked: new Set(liked.map((r) => r.post_id)),
     boosted: new Set(boosted.flatMap((r) => (r.reblog_of_id ? [r.reblog_of_id] : []))),
     bookmarked: new Set(bookmarked.map((r) => r.post_id)),
+    pinned,
     parentAuthor: new Map(parents.map((r) => [r.id, r.actor_id])),
     replyCounts: new Map(replyCounts.map((r) => [r.id ?? "", Number(r.n)])),
     boostCounts: new Map(boostCounts.map((r) => [r.id ?? "", Number(r.n)])),

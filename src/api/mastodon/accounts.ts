@@ -6,6 +6,7 @@ import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { block, unblock } from "../../domain/blocks.ts";
 import { mute, unmute } from "../../domain/mutes.ts";
+import { MAX_PINS, pinnedPosts } from "../../domain/pins.ts";
 import { follow, unfollow } from "../../domain/follows.ts";
 import { findGroup, type GroupView } from "../../domain/groups.ts";
 import { canSeeMembers, join, leave, listMemberships } from "../../domain/membership.ts";
@@ -102,10 +103,10 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     const excludeReplies = optionalBoolean(params, "exclude_replies") ?? false;
     const excludeReblogs = optionalBoolean(params, "exclude_reblogs") ?? false;
     const onlyMedia = optionalBoolean(params, "only_media") ?? false;
-    // Pinned posts do not exist yet: the pinned list is empty.
-    if (optionalBoolean(params, "pinned")) return c.json([]);
     // A group's statuses are what is posted in it.
-    const posts = actor.type === "Group"
+    const posts = optionalBoolean(params, "pinned")
+      ? await pinnedPosts(deps.db, viewer, actor.id, { ...page, limit: Math.min(page.limit, MAX_PINS) })
+      : actor.type === "Group"
       ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies })
       : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
     setLinkHeader(c, posts.map((p) => p.id));

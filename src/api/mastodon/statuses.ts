@@ -13,6 +13,7 @@ import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/po
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
 import { bookmark, unbookmark } from "../../domain/saved-posts.ts";
+import { pin, unpin } from "../../domain/pins.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
@@ -40,7 +41,7 @@ async function visibleOriginal(c: ApiContext, viewer: Viewer, id: string): Promi
   return post.reblog_of_id ? getVisiblePost(db, viewer, post.reblog_of_id) : post;
 }
 
-/** /api/v1/statuses: post, read, edit, delete, thread, favourite, bookmark, boost. */
+/** /api/v1/statuses: post, read, edit, delete, thread, favourite, bookmark, pin, boost. */
 export function mountStatuses(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
 
@@ -158,6 +159,14 @@ export function mountStatuses(app: Hono<AppEnv>): void {
 
   r.post("/:id/unbookmark", requireAuth("write:bookmarks"), async (c) => {
     return statusJson(c, viewerOf(c), await unbookmark(c.get("deps").db, currentAccount(c), pathId(c)));
+  });
+
+  r.post("/:id/pin", requireAuth("write:accounts"), async (c) => {
+    return statusJson(c, viewerOf(c), await pin(c.get("deps").db, currentAccount(c), pathId(c)));
+  });
+
+  r.post("/:id/unpin", requireAuth("write:accounts"), async (c) => {
+    return statusJson(c, viewerOf(c), await unpin(c.get("deps").db, currentAccount(c), pathId(c)));
   });
 
   r.post("/:id/reblog", requireAuth("write:statuses"), async (c) => {

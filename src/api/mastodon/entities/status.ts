@@ -187,7 +187,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       status.reblogged = views.boosted.has(p.id);
       status.muted = false;
       status.bookmarked = views.bookmarked.has(p.id);
-      status.pinned = false;
+      status.pinned = views.pinned.has(p.id);
     }
     return status;
   };
