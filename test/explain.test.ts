@@ -5,6 +5,7 @@ import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
 import { listBlocks } from "../src/domain/blocks.ts";
 import { listMutes } from "../src/domain/mutes.ts";
 import { pinnedPosts } from "../src/domain/pins.ts";
+import { postVersions } from "../src/domain/posts/history.ts";
 import { listBookmarks, listFavourites } from "../src/domain/saved-posts.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
@@ -72,6 +73,8 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["an account's pinned posts, anonymous and signed in", (db, s) => Promise.all([
     pinnedPosts(db, ANONYMOUS, s.localActorId), pinnedPosts(db, { kind: "local", actorId: s.localActorId }, s.localActorId),
   ])],
+  ["an edited post's versions", async (db, s) =>
+    postVersions(db, (await db.selectFrom("posts").selectAll().where("id", "=", String(BigInt(s.eventPostId) | 1n)).executeTakeFirstOrThrow()))],
   ["an account's mutes, and the public timeline without them", (db, s) => Promise.all([
     listMutes(db, s.localActorId, { limit: 40 }), publicTimeline(db, { kind: "local", actorId: s.localActorId }, { limit: 20 }),
   ])],
