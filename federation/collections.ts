@@ -19,6 +19,7 @@ import { localObjectIri, objectPathPrefix, paths } from "../src/domain/urls.ts";
 import type { AppContext } from "../src/context.ts";
 import { findVisibleLocalPost, originalsOf } from "../src/domain/posts/read.ts";
 import { findActorsByIds } from "../src/domain/remote-actors.ts";
+import { pinnedPosts } from "../src/domain/pins.ts";
 import {
   announceActivity,
   createActivity,
@@ -257,13 +258,27 @@ export function registerCollections(federation: Federation<AppContext>): void {
       return actor && await networkVisible(ctx, actor) ? "" : null;
     });
 
-  // Pinned posts do not exist yet: an empty collection for every local actor.
+  // Pinned posts (at most MAX_PINS, so one page), as the requester may see them, embedded.
   federation
     .setFeaturedDispatcher(paths.featured, async (ctx, identifier) => {
       const actor = await findLocalActor(ctx, identifier);
-      return actor ? { items: [] } : null;
+      if (!actor) return null;
+      const posts = await featuredPosts(ctx, actor);
+      const details = await loadPostDetails(ctx.data.db, posts.map((p) => p.id));
+      const items: APObject[] = [];
+      for (const post of posts) {
+        try {
+          items.push(await renderPost(ctx, post, actor, details.get(post.id)));
+        } catch (error) {
+          if (!(error instanceof NotFederatedError)) throw error;
+        }
+      }
+      return { items };
     })
-    .setCounter(async (ctx, identifier) => ((await findLocalActor(ctx, identifier)) ? 0 : null));
+    .setCounter(async (ctx, identifier) => {
+      const actor = await findLocalActor(ctx, identifier);
+      return actor ? (await featuredPosts(ctx, actor)).length : null;
+    });
 
   for (const type of Object.keys(REPLIES_PATHS) as ObjectType[]) {
     const visibleParent = async (ctx: RequestContext<AppContext>, slug: string): Promise<Post | undefined> => {
@@ -289,6 +304,13 @@ export function registerCollections(federation: Federation<AppContext>): void {
       })
       .setFirstCursor(async (ctx, values) => ((await visibleParent(ctx, values.id)) ? "" : null));
   }
+}
+
+/** The actor's pinned posts that the requester may see; closed ones make the answer private. */
+async function featuredPosts(ctx: RequestContext<AppContext>, actor: Actor): Promise<Post[]> {
+  const posts = await pinnedPosts(ctx.data.db, await viewerFromRequest(ctx), actor.id);
+  if (posts.some((p) => !readableByAnyone(p.visibility))) markPrivate(ctx.request);
+  return posts;
 }
 
 function recipient({ actor }: { actor: Actor }) {

@@ -10,6 +10,7 @@ import * as m0008 from "./0008_federation_policy.ts";
 import * as m0009 from "./0009_delivery_audit.ts";
 import * as m0010 from "./0010_group_domains.ts";
 import * as m0011 from "./0011_oauth.ts";
+import * as m0012 from "./0012_mastodon_extras.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0009_delivery_audit": m0009,
   "0010_group_domains": m0010,
   "0011_oauth": m0011,
+  "0012_mastodon_extras": m0012,
 };

@@ -3,6 +3,8 @@ import { mountAccounts } from "./api/mastodon/accounts.ts";
 import { mountFollowRequests } from "./api/mastodon/follow-requests.ts";
 import { mountInstance } from "./api/mastodon/instance.ts";
 import { mountNotifications } from "./api/mastodon/notifications.ts";
+import { mountSavedLists } from "./api/mastodon/saved.ts";
+import { mountClientExtras } from "./api/mastodon/client-extras.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
 import { mountStatuses } from "./api/mastodon/statuses.ts";
 import { mountTimelines } from "./api/mastodon/timelines.ts";
@@ -23,6 +25,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountFollowRequests,
   mountNotifications,
   mountSearch,
+  mountSavedLists,
+  mountClientExtras,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.

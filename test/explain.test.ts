@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/database.ts";
 import { auditedActivity, listDeliveryRecords } from "../src/domain/audit.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import { listBlocks } from "../src/domain/blocks.ts";
+import { listMutes } from "../src/domain/mutes.ts";
+import { pinnedPosts } from "../src/domain/pins.ts";
+import { postVersions } from "../src/domain/posts/history.ts";
+import { listBookmarks, listFavourites } from "../src/domain/saved-posts.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
@@ -60,6 +65,19 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["delivery audit: an outbox message's activity", (db, s) => auditedActivity(db, s.audit.activityId)],
   ["a group account's counts (members, posts)", async (db, s) =>
     accountCounts(db, ANONYMOUS, [{ ...(await findActorById(db, s.groupId))!, type: "Group", local: true }])],
+  ["an account's bookmarks and favourites, first and older pages", (db, s) => Promise.all([
+    listBookmarks(db, s.localActorId, { limit: 40 }), listBookmarks(db, s.localActorId, { limit: 40, maxId: "25000" }),
+    listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),
+  ])],
+  ["an account's blocks", (db, s) => listBlocks(db, s.localActorId, { limit: 40 })],
+  ["an account's pinned posts, anonymous and signed in", (db, s) => Promise.all([
+    pinnedPosts(db, ANONYMOUS, s.localActorId), pinnedPosts(db, { kind: "local", actorId: s.localActorId }, s.localActorId),
+  ])],
+  ["an edited post's versions", async (db, s) =>
+    postVersions(db, (await db.selectFrom("posts").selectAll().where("id", "=", String(BigInt(s.eventPostId) | 1n)).executeTakeFirstOrThrow()))],
+  ["an account's mutes, and the public timeline without them", (db, s) => Promise.all([
+    listMutes(db, s.localActorId, { limit: 40 }), publicTimeline(db, { kind: "local", actorId: s.localActorId }, { limit: 20 }),
+  ])],
 ];
 
 let handle: TestDatabase;

@@ -275,10 +275,62 @@ export interface LikesTable {
 }
 
 export interface BlocksTable {
+  id: Generated<string>;
   actor_id: string;
   target_id: string;
   activity_iri: string | null;
   created_at: GeneratedTimestamp;
+}
+
+/** A post an account saved for later (Mastodon's bookmarks: private to the account). */
+export interface BookmarksTable {
+  id: Generated<string>;
+  actor_id: string;
+  post_id: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** An account muted by a local one: its posts leave the muter's timelines, and its notifications too when `notifications`. */
+export interface MutesTable {
+  id: Generated<string>;
+  actor_id: string;
+  target_id: string;
+  notifications: Generated<boolean>;
+  /** the mute ends by itself then (null: never) */
+  expires_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+}
+
+/** A post its author pinned to their profile (and the actor's featured collection). */
+export interface PinsTable {
+  id: Generated<string>;
+  actor_id: string;
+  post_id: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** An earlier version of an edited post; `created_at` is when that version was made. */
+export interface PostEditsTable {
+  id: Generated<string>;
+  post_id: string;
+  name: string | null;
+  summary: string | null;
+  sensitive: Generated<boolean>;
+  content_html: string;
+  content_source: string | null;
+  language: string | null;
+  created_at: Timestamp;
+}
+
+export type MarkerTimeline = "home" | "notifications";
+
+/** Where an account stopped reading a timeline (Mastodon's markers). */
+export interface MarkersTable {
+  actor_id: string;
+  timeline: MarkerTimeline;
+  last_read_id: string;
+  version: Generated<number>;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface ReportsTable {
@@ -384,6 +436,11 @@ export interface Database {
   federation_settings: FederationSettingsTable;
   federation_domain_rules: FederationDomainRulesTable;
   delivery_audit: DeliveryAuditTable;
+  bookmarks: BookmarksTable;
+  mutes: MutesTable;
+  pins: PinsTable;
+  post_edits: PostEditsTable;
+  markers: MarkersTable;
 }
 
 export type Actor = Selectable<ActorsTable>;

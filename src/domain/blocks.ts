@@ -2,6 +2,7 @@ import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
+import { keysetPage, type Page } from "./paging.ts";
 import { newActivityIri, newActivityIriOf } from "./urls.ts";
 
 /**
@@ -71,4 +72,13 @@ export async function unblock(db: Db, actor: Actor, target: Actor): Promise<void
       }, actor.id);
     }
   });
+}
+
+/** The accounts `actorId` blocks, newest block first, with the block's row id as the page cursor. */
+export async function listBlocks(db: Db, actorId: string, page: Page): Promise<Array<{ cursor: string; actor: Actor }>> {
+  const q = db.selectFrom("blocks").innerJoin("actors", "actors.id", "blocks.target_id")
+    .selectAll("actors").select("blocks.id as block_id")
+    .where("blocks.actor_id", "=", actorId);
+  const rows = await keysetPage(q, "blocks.id", page);
+  return rows.map(({ block_id, ...actor }) => ({ cursor: block_id, actor }));
 }

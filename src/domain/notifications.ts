@@ -3,6 +3,7 @@
  * that causes it, read by the Mastodon notifications API and Plein's own.
  */
 import type { Db } from "../db/database.ts";
+import { mutingNotificationsOf } from "./mutes.ts";
 
 /**
  * Mastodon's types where one fits (clients show those), Plein's own for
@@ -36,7 +37,9 @@ export interface NewNotification {
 
 /**
  * Notifies local recipients (remote ones hear through their own server), never
- * someone of their own doing. Call inside the transaction of the change.
+ * someone of their own doing, nor of an account they mute with its
+ * notifications (as Mastodon: what was notified before the mute stays).
+ * Call inside the transaction of the change.
  */
 export async function notify(trx: Db, notifications: readonly NewNotification[]): Promise<void> {
   const candidates = notifications.filter((n) => n.recipientId !== n.actorId);
@@ -44,7 +47,12 @@ export async function notify(trx: Db, notifications: readonly NewNotification[])
   const local = new Set((await trx.selectFrom("actors").select("id")
     .where("id", "in", [...new Set(candidates.map((n) => n.recipientId))])
     .where("local", "=", true).where("type", "=", "Person").execute()).map((r) => r.id));
-  const rows = candidates.filter((n) => local.has(n.recipientId)).map((n) => ({
+  const muting = new Map<string, Set<string>>();
+  for (const actorId of new Set(candidates.flatMap((n) => (n.actorId ? [n.actorId] : [])))) {
+    const recipients = [...new Set(candidates.filter((n) => n.actorId === actorId && local.has(n.recipientId)).map((n) => n.recipientId))];
+    muting.set(actorId, await mutingNotificationsOf(trx, recipients, actorId));
+  }
+  const rows = candidates.filter((n) => local.has(n.recipientId) && !(n.actorId && muting.get(n.actorId)?.has(n.recipientId))).map((n) => ({
     recipient_id: n.recipientId,
     type: n.type,
     actor_id: n.actorId ?? null,

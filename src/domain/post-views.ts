@@ -1,5 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Post } from "../db/schema.ts";
+import { pinnedAmong } from "./pins.ts";
 import { loadPostDetails, type PostDetails } from "./post-details.ts";
 import { findActorsByIds } from "./remote-actors.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
@@ -10,9 +11,12 @@ export interface PostViews {
   originals: Map<string, Post>;
   details: Map<string, PostDetails>;
   authors: Actor[];
-  /** posts the viewer favourited / boosted (local viewers only) */
+  /** posts the viewer favourited / boosted / bookmarked (local viewers only) */
   liked: Set<string>;
   boosted: Set<string>;
+  bookmarked: Set<string>;
+  /** posts pinned by their author, when the viewer is that author */
+  pinned: Set<string>;
   /** author of each visible parent */
   parentAuthor: Map<string, string>;
   /** replies and boosts the viewer may see, per post */
@@ -32,7 +36,8 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
   const authorIds = [...new Set([...posts, ...originals].map((p) => p.actor_id))];
 
   const none = Promise.resolve([]);
-  const [details, liked, boosted, parents, replyCounts, boostCounts, authors] = await Promise.all([
+  const ownIds = me ? content.filter((p) => p.actor_id === me).map((p) => p.id) : [];
+  const [details, liked, boosted, bookmarked, pinned, parents, replyCounts, boostCounts, authors] = await Promise.all([
     loadPostDetails(db, contentIds),
     me && contentIds.length
       ? db.selectFrom("likes").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
@@ -41,6 +46,10 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
       ? db.selectFrom("posts").select("reblog_of_id").where("actor_id", "=", me).where("reblog_of_id", "in", contentIds)
         .where("deleted_at", "is", null).execute()
       : none,
+    me && contentIds.length
+      ? db.selectFrom("bookmarks").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
+      : none,
+    pinnedAmong(db, ownIds),
     parentIds.length
       ? db.selectFrom("posts").select(["posts.id", "posts.actor_id"]).where("posts.id", "in", parentIds).where(visibleTo(viewer)).execute()
       : none,
@@ -60,6 +69,8 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
     authors,
     liked: new Set(liked.map((r) => r.post_id)),
     boosted: new Set(boosted.flatMap((r) => (r.reblog_of_id ? [r.reblog_of_id] : []))),
+    bookmarked: new Set(bookmarked.map((r) => r.post_id)),
+    pinned,
     parentAuthor: new Map(parents.map((r) => [r.id, r.actor_id])),
     replyCounts: new Map(replyCounts.map((r) => [r.id ?? "", Number(r.n)])),
     boostCounts: new Map(boostCounts.map((r) => [r.id ?? "", Number(r.n)])),

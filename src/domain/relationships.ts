@@ -1,5 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
+import { mutesOf } from "./mutes.ts";
 import { keysetPage, type Page } from "./paging.ts";
 import type { Viewer } from "./visibility.ts";
 
@@ -12,10 +13,12 @@ export interface Relationship {
   requestedBy: boolean;
   blocking: boolean;
   blockedBy: boolean;
+  muting: boolean;
+  mutingNotifications: boolean;
 }
 
 /**
- * How `me` relates to each of `others` that exists, in the order asked (six
+ * How `me` relates to each of `others` that exists, in the order asked (seven
  * queries in all). Following a group is being its member: for a Group,
  * `following` is a current membership and `requested` a pending one (an
  * invitation or a ban is neither); groups follow nobody.
@@ -29,7 +32,7 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
   const ids = asked.filter((id) => knownIds.has(id));
   if (ids.length === 0) return [];
   const groupIds = ids.filter((id) => isGroup.has(id));
-  const [out, inc, blocking, blockedBy, memberships] = await Promise.all([
+  const [out, inc, blocking, blockedBy, memberships, muting] = await Promise.all([
     db.selectFrom("follows").select(["followee_id as id", "state"])
       .where("follower_id", "=", me).where("followee_id", "in", ids).execute(),
     db.selectFrom("follows").select(["follower_id as id", "state"])
@@ -40,6 +43,7 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
       ? db.selectFrom("memberships").select(["group_id as id", "state"])
         .where("member_id", "=", me).where("group_id", "in", groupIds).execute()
       : Promise.resolve([]),
+    mutesOf(db, me, ids),
   ]);
   const outBy = new Map(out.map((r) => [r.id, r.state]));
   const incBy = new Map(inc.map((r) => [r.id, r.state]));
@@ -56,6 +60,8 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
       requestedBy: !group && incBy.get(id) === "pending",
       blocking: blockingSet.has(id),
       blockedBy: blockedBySet.has(id),
+      muting: muting.has(id),
+      mutingNotifications: muting.get(id)?.notifications ?? false,
     };
   });
 }

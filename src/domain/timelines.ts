@@ -3,6 +3,7 @@ import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
 import { keysetPage, type Page } from "./paging.ts";
+import { followeeNotMuted, notMutedBy } from "./mutes.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
 
@@ -34,11 +35,14 @@ function onePage<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, c
  * only when the viewer moderates its group). Each source is paged on its own
  * index (one page per followed account, per group: LATERAL), then the union
  * is paged once more: reading a page costs the same however many posts the
- * instance holds.
+ * instance holds. Posts and boosts of accounts the viewer mutes stay out
+ * (a muted followee's posts are not even read).
  */
 export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[]> {
   const viewer: Viewer = { kind: "local", actorId };
-  const seen = visibleTo(viewer);
+  const visible = visibleTo(viewer);
+  const unmuted = notMutedBy(actorId);
+  const seen = (eb: Parameters<typeof visible>[0]) => eb.and([visible(eb), unmuted(eb)]);
   const q = db.selectFrom("posts").selectAll("posts")
     .where("posts.id", "in", (eb) => {
       const own = onePage(eb.selectFrom("posts").select("posts.id").where("posts.actor_id", "=", actorId).where(seen), "posts.id", page);
@@ -46,7 +50,7 @@ export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[
         .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
           .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen), "posts.id", page).as("f"), (join) => join.onTrue())
         .select("f.id")
-        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted");
+        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted").where(followeeNotMuted);
       const mentioned = onePage(eb.selectFrom("post_mentions").innerJoin("posts", "posts.id", "post_mentions.post_id")
         .select("posts.id").where("post_mentions.actor_id", "=", actorId).where(seen), "post_mentions.post_id", page);
       const grouped = eb.selectFrom("memberships")
@@ -90,10 +94,10 @@ export async function countActorPosts(db: Db, viewer: Viewer, actorId: string): 
   return Number(row.n);
 }
 
-/** Public timeline: public posts, optionally local only. */
 /** Which servers' posts a public timeline shows (Mastodon's `local` and `remote` parameters). */
 export type PublicSource = "all" | "local" | "remote";
 
+/** Public timeline: public posts, optionally local or remote only; without the accounts the viewer mutes. */
 export function publicTimeline(db: Db, viewer: Viewer, page: Page, source: PublicSource = "all"): Promise<Post[]> {
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.visibility", "=", "public")
@@ -102,6 +106,7 @@ export function publicTimeline(db: Db, viewer: Viewer, page: Page, source: Publi
   if (source === "local") q = q.where("posts.local", "=", true);
   else q = q.where(fromPubliclyListedServer()); // silenced and blocked servers stay out (federation policy)
   if (source === "remote") q = q.where("posts.local", "=", false);
+  if (viewer.kind === "local") q = q.where(notMutedBy(viewer.actorId));
   return run(q, page);
 }
 

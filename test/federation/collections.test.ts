@@ -5,6 +5,7 @@ import { createUser } from "../../src/domain/accounts.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { boost } from "../../src/domain/posts/sharing.ts";
+import { pin, unpin } from "../../src/domain/pins.ts";
 import { upsertRemoteActor } from "../../src/domain/remote-actors.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { openTestDatabase } from "../support/db.ts";
@@ -235,6 +236,24 @@ describe("followers and following", () => {
     expect(status).toBe(200);
     expect(body.totalItems).toBe(0);
     expect((await fetchJson("/users/nobody/featured")).status).toBe(404);
+  });
+
+  it("lists pinned posts in featured as the requester may see them, privately when one is closed", async () => {
+    const open = publicPosts[0]!, closed = privatePosts.find((p) => p.visibility === "followers")!;
+    for (const p of [open, closed]) await pin(running.deps.db, alice, p.id);
+    try {
+      const anonymous = await fetchJson("/users/alice/featured");
+      expect(asArray(anonymous.body.orderedItems).map(idOf)).toEqual([open.iri]);
+      const signed = await running.app.request(await remote.signed(carol, url("/users/alice/featured"), { headers: { accept: AP } }));
+      expect(signed.status).toBe(200);
+      expect(signed.headers.get("cache-control")).toContain("private");
+      const body = await signed.json() as Json;
+      expect(body.totalItems).toBe(2);
+      const newestFirst = [open, closed].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1)).map((p) => p.iri);
+      expect(asArray(body.orderedItems).map(idOf)).toEqual(newestFirst);
+    } finally {
+      for (const p of [open, closed]) await unpin(running.deps.db, alice, p.id);
+    }
   });
 });
 

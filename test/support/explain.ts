@@ -38,6 +38,13 @@ export const SEEDED_ROWS = {
   event_rsvps: 100_000,
   // The delivery audit (src/domain/audit.ts): four records per activity, over every group and server.
   delivery_audit: 100_000,
+  // What accounts keep (src/domain/saved-posts.ts, blocks.ts, mutes.ts, pins.ts), mostly the local accounts'.
+  likes: 50_000,
+  bookmarks: 50_000,
+  blocks: 10_000,
+  mutes: 10_000,
+  pins: 2_000,
+  post_edits: 50_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -174,6 +181,31 @@ async function insertRows(db: Db): Promise<void> {
   await sql`
     insert into post_mentions (post_id, actor_id)
     select id, ${first}::bigint + (id * 7) % ${n.actors} from posts where id % 2 = 0`.execute(db);
+
+  // Likes and bookmarks: 250 per local account, a few per remote one, of posts of every scope.
+  for (const [table, step] of [["likes", 37], ["bookmarks", 41]] as const) {
+    const activity = table === "likes" ? sql`, activity_iri` : sql``;
+    const activityValue = table === "likes" ? sql`, 'https://plein.example/activities/like/' || i` : sql``;
+    await sql`
+      insert into ${sql.table(table)} (actor_id, post_id${activity})
+      select ${first}::bigint + i % ${DOMAINS * 2}, ${posts!.first}::bigint + (i * ${step}) % ${n.posts}${activityValue}
+      from generate_series(0, ${n[table] - 1}) as i`.execute(db);
+  }
+  // Blocks and mutes: each local account blocks and mutes fifty others.
+  for (const table of ["blocks", "mutes"] as const) {
+    await sql`
+      insert into ${sql.table(table)} (actor_id, target_id)
+      select ${first}::bigint + i % ${DOMAINS}, ${first}::bigint + (i + 1 + (${table === "mutes" ? 7 : 0})) % ${n.actors}
+      from generate_series(0, ${n[table] - 1}) as i`.execute(db);
+  }
+  // Pins: ten posts of each local account; earlier versions of every other post.
+  await sql`
+    insert into pins (actor_id, post_id)
+    select actor_id, id from (select actor_id, id, row_number() over (partition by actor_id order by id) as k
+                              from posts where actor_id < ${first}::bigint + ${DOMAINS}) as p where k <= 10`.execute(db);
+  await sql`
+    insert into post_edits (post_id, content_html, created_at)
+    select id, '<p>earlier</p>', now() - interval '1 day' from posts where id % 2 = 1`.execute(db);
 
   // Events: the first posts, in DOMAINS groups (actors stand in for them), one a day from a year ago on;
   // RSVPs: five per event, of every status, some waiting.

@@ -5,6 +5,8 @@ import type { Db } from "../../db/database.ts";
 import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { block, unblock } from "../../domain/blocks.ts";
+import { mute, unmute } from "../../domain/mutes.ts";
+import { MAX_PINS, pinnedPosts } from "../../domain/pins.ts";
 import { follow, unfollow } from "../../domain/follows.ts";
 import { findGroup, type GroupView } from "../../domain/groups.ts";
 import { canSeeMembers, join, leave, listMemberships } from "../../domain/membership.ts";
@@ -17,7 +19,7 @@ import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
 import { renderRelationship } from "./entities/relationship.ts";
 import { renderStatuses } from "./entities/status.ts";
-import { idList, optionalBoolean, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { idList, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 
 /** Accounts the API shows: people and groups, not the instance actor. */
 function isAccount(actor: Actor | undefined): actor is Actor {
@@ -101,10 +103,10 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     const excludeReplies = optionalBoolean(params, "exclude_replies") ?? false;
     const excludeReblogs = optionalBoolean(params, "exclude_reblogs") ?? false;
     const onlyMedia = optionalBoolean(params, "only_media") ?? false;
-    // Pinned posts do not exist yet: the pinned list is empty.
-    if (optionalBoolean(params, "pinned")) return c.json([]);
     // A group's statuses are what is posted in it.
-    const posts = actor.type === "Group"
+    const posts = optionalBoolean(params, "pinned")
+      ? await pinnedPosts(deps.db, viewer, actor.id, { ...page, limit: Math.min(page.limit, MAX_PINS) })
+      : actor.type === "Group"
       ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies })
       : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
     setLinkHeader(c, posts.map((p) => p.id));
@@ -151,6 +153,11 @@ export function mountAccounts(app: Hono<AppEnv>): void {
   r.post("/:id/block", requireAuth("write:blocks"),
     relationshipAction((deps, me, target) => block(deps.db, deps.config.origin, me, target)));
   r.post("/:id/unblock", requireAuth("write:blocks"), relationshipAction((deps, me, target) => unblock(deps.db, me, target)));
+  r.post("/:id/mute", requireAuth("write:mutes"), relationshipAction((deps, me, target, params) => mute(deps.db, me, target, {
+    notifications: optionalBoolean(params, "notifications") ?? true,
+    durationSeconds: optionalInteger(params, "duration") ?? 0,
+  })));
+  r.post("/:id/unmute", requireAuth("write:mutes"), relationshipAction((deps, me, target) => unmute(deps.db, me, target)));
 
   app.route("/api/v1/accounts", r);
 }

@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { notFound } from "../../domain/errors.ts";
+import { publishedPolicy } from "../../domain/policy.ts";
 import { instanceStats } from "../../domain/stats.ts";
 import type { ApiEnv } from "./auth.ts";
-import { renderInstanceV1, renderInstanceV2 } from "./entities/instance.ts";
+import { renderDomainBlock, renderInstanceV1, renderInstanceV2 } from "./entities/instance.ts";
 
-/** /api/v1/instance and /api/v2/instance: what clients read before signing in. */
+/** /api/v1/instance and /api/v2/instance, with its peers, rules and domain blocks: what clients read before signing in. */
 export function mountInstance(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
   r.get("/v1/instance", async (c) => {
@@ -14,6 +16,15 @@ export function mountInstance(app: Hono<AppEnv>): void {
   r.get("/v2/instance", async (c) => {
     const deps = c.get("deps");
     return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db)));
+  });
+  // Which servers this one knows is not published (it would tell where members of closed groups are).
+  r.get("/v1/instance/peers", (c) => c.json([]));
+  r.get("/v1/instance/rules", (c) => c.json([]));
+  // The federation policy's blocked and silenced servers, when the admins publish it (as Mastodon: 404 otherwise).
+  r.get("/v1/instance/domain_blocks", async (c) => {
+    const policy = await publishedPolicy(c.get("deps").db);
+    if (!policy) throw notFound("This server does not publish its federation policy");
+    return c.json(policy.rules.filter((rule) => rule.action !== "allow").map(renderDomainBlock));
   });
   app.route("/api", r);
 }

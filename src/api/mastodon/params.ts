@@ -133,6 +133,14 @@ export function optionalBoolean(params: Params, name: string): boolean | undefin
   throw invalid(`${name} must be true or false`);
 }
 
+/** A whole number parameter (text or JSON number); anything else is a 422. */
+export function optionalInteger(params: Params, name: string): number | undefined {
+  const v = optionalString(params, name);
+  if (v === undefined || v.trim() === "") return undefined;
+  if (!/^-?\d{1,15}$/.test(v.trim())) throw invalid(`${name} must be a whole number`);
+  return Number(v.trim());
+}
+
 export function oneOf<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
   const v = optionalString(params, name);
   if (v === undefined || v === "") return undefined;

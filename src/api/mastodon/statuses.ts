@@ -10,8 +10,11 @@ import {
 } from "../../domain/idempotency.ts";
 import { boostersOf, likersOf } from "../../domain/interactions.ts";
 import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
+import { postVersions } from "../../domain/posts/history.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
+import { bookmark, unbookmark } from "../../domain/saved-posts.ts";
+import { pin, unpin } from "../../domain/pins.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
@@ -19,6 +22,7 @@ import { composeText, groupOfStatus, parseNewStatus, parseStatusText } from "./c
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
 import { renderStatus, renderStatuses } from "./entities/status.ts";
+import { renderStatusEdits, renderStatusSource } from "./entities/status-edit.ts";
 import { oneOf, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 import { moduleOfPost } from "../../modules/registry.ts";
 import { scopeComposedAs } from "../../domain/scopes.ts";
@@ -39,7 +43,7 @@ async function visibleOriginal(c: ApiContext, viewer: Viewer, id: string): Promi
   return post.reblog_of_id ? getVisiblePost(db, viewer, post.reblog_of_id) : post;
 }
 
-/** /api/v1/statuses: post, read, edit, delete, thread, favourite, boost. */
+/** /api/v1/statuses: post, read, edit (with history and source), delete, thread, favourite, bookmark, pin, boost. */
 export function mountStatuses(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
 
@@ -125,6 +129,20 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     return c.json(rendered);
   });
 
+  r.get("/:id/history", optionalAuth(...READ), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const post = await getVisiblePost(deps.db, viewer, pathId(c));
+    if (post.reblog_of_id) throw notFound();
+    return c.json(await renderStatusEdits(deps, viewer, post, await postVersions(deps.db, post)));
+  });
+
+  r.get("/:id/source", requireAuth(...READ), async (c) => {
+    const post = await getVisiblePost(c.get("deps").db, viewerOf(c), pathId(c));
+    if (post.reblog_of_id) throw notFound();
+    return c.json(renderStatusSource(post));
+  });
+
   r.get("/:id/context", optionalAuth(...READ), async (c) => {
     const deps = c.get("deps");
     const viewer = viewerOf(c);
@@ -149,6 +167,22 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const original = await visibleOriginal(c, viewer, pathId(c));
     return statusJson(c, viewer, await unlike(deps.db, currentAccount(c), original.id));
+  });
+
+  r.post("/:id/bookmark", requireAuth("write:bookmarks"), async (c) => {
+    return statusJson(c, viewerOf(c), await bookmark(c.get("deps").db, currentAccount(c), pathId(c)));
+  });
+
+  r.post("/:id/unbookmark", requireAuth("write:bookmarks"), async (c) => {
+    return statusJson(c, viewerOf(c), await unbookmark(c.get("deps").db, currentAccount(c), pathId(c)));
+  });
+
+  r.post("/:id/pin", requireAuth("write:accounts"), async (c) => {
+    return statusJson(c, viewerOf(c), await pin(c.get("deps").db, currentAccount(c), pathId(c)));
+  });
+
+  r.post("/:id/unpin", requireAuth("write:accounts"), async (c) => {
+    return statusJson(c, viewerOf(c), await unpin(c.get("deps").db, currentAccount(c), pathId(c)));
   });
 
   r.post("/:id/reblog", requireAuth("write:statuses"), async (c) => {

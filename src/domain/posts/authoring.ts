@@ -7,6 +7,7 @@ import { newObjectIri } from "../urls.ts";
 import { bumpReplies, insertDetails, replaceDetails } from "./details.ts";
 import { notifyOfEdit, notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
+import { keepEarlierVersion } from "./history.ts";
 import { getPost, getVisiblePost } from "./read.ts";
 
 export interface NewLocalPost {
@@ -118,6 +119,8 @@ export async function editLocalPost(
   if (!post || post.deleted_at || post.reblog_of_id) throw notFound();
   if (post.actor_id !== author.id && !(options.mayEdit && await options.mayEdit(post))) throw notFound();
   return db.transaction().execute(async (trx) => {
+    // The version being replaced, read under a lock: two edits at once each keep the one they replace.
+    await keepEarlierVersion(trx, await trx.selectFrom("posts").selectAll().where("id", "=", post.id).forUpdate().executeTakeFirstOrThrow());
     const updated = await trx.updateTable("posts").set({
       content_html: edit.contentHtml,
       content_source: edit.contentSource ?? null,

@@ -4,6 +4,7 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { conflict, forbidden } from "../errors.ts";
 import { bumpReplies, insertDetails } from "./details.ts";
+import { keepEarlierVersion } from "./history.ts";
 import { assertMayEditInGroup, notifyOfEdit, notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 
@@ -78,6 +79,7 @@ export async function upsertRemotePost(
       // An edit older than (or as old as) the one we hold was overtaken: keep ours.
       const editedAt = input.editedAt ? clampDate(input.editedAt) : null;
       if (existing.edited_at && (!editedAt || editedAt.getTime() <= existing.edited_at.getTime())) return existing;
+      await keepEarlierVersion(trx, existing);
       const updated = await trx.updateTable("posts").set({
         name: input.name, summary: input.summary, sensitive: input.sensitive, content_html: input.contentHtml,
         language: input.language, extra: JSON.stringify(input.extra),

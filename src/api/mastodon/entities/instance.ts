@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { MAX_PINS } from "../../../domain/pins.ts";
+import type { DomainRule } from "../../../domain/policy.ts";
 import type { InstanceStats } from "../../../domain/stats.ts";
 import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
 import { PLEIN_VERSION } from "../../../version.ts";
@@ -56,7 +59,7 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats) {
     languages: [] as string[],
     configuration: {
       urls: { streaming: `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}` },
-      accounts: { max_featured_tags: 0, max_pinned_statuses: 0 },
+      accounts: { max_featured_tags: 0, max_pinned_statuses: MAX_PINS },
       statuses: statusesConfig,
       media_attachments: mediaConfig,
       polls: pollsConfig,
@@ -65,5 +68,15 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats) {
     registrations: { enabled: false, approval_required: false, message: null },
     contact: { email: "", account: null },
     rules: [] as never[],
+  };
+}
+
+/** https://docs.joinmastodon.org/entities/DomainBlock/: a blocked server is "suspend", a silenced one "silence". */
+export function renderDomainBlock(rule: DomainRule) {
+  return {
+    domain: rule.domain,
+    digest: createHash("sha256").update(rule.domain).digest("hex"),
+    severity: rule.action === "block" ? "suspend" as const : "silence" as const,
+    comment: rule.comment === "" ? null : rule.comment,
   };
 }

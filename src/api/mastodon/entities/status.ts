@@ -186,8 +186,8 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       status.favourited = views.liked.has(p.id);
       status.reblogged = views.boosted.has(p.id);
       status.muted = false;
-      status.bookmarked = false;
-      status.pinned = false;
+      status.bookmarked = views.bookmarked.has(p.id);
+      status.pinned = views.pinned.has(p.id);
     }
     return status;
   };
