@@ -8,11 +8,11 @@ export interface ListenOptions {
   /** pg connection string (with the same search_path as the pool, if any) */
   url: string;
   channel: string;
-  /** only notifications with this payload count */
-  payload: string;
+  /** only notifications with this payload count (all of them when absent) */
+  payload?: string;
   /** shown in pg_stat_activity */
   applicationName: string;
-  onNotification(): void;
+  onNotification(payload: string): void;
   /** true once LISTEN is in place (again), false when the connection is lost */
   onListening(listening: boolean): void;
 }
@@ -47,7 +47,8 @@ export async function listenForNotifications(options: ListenOptions): Promise<()
     if (stopped) return;
     const c = new pg.Client({ connectionString: options.url, application_name: options.applicationName.slice(0, 63) });
     c.on("notification", (n) => {
-      if (n.channel === options.channel && n.payload === options.payload) options.onNotification();
+      if (n.channel !== options.channel) return;
+      if (options.payload === undefined || n.payload === options.payload) options.onNotification(n.payload ?? "");
     });
     c.on("error", (error) => {
       logger.warn("LISTEN {channel} failed: {error}", { channel: options.channel, error });

@@ -3,6 +3,7 @@
  * that causes it, read by the Mastodon notifications API and Plein's own.
  */
 import type { Db } from "../db/database.ts";
+import { publishStreamEvent } from "./stream-events.ts";
 
 /**
  * Mastodon's types where one fits (clients show those), Plein's own for
@@ -36,7 +37,8 @@ export interface NewNotification {
 
 /**
  * Notifies local recipients (remote ones hear through their own server), never
- * someone of their own doing. Call inside the transaction of the change.
+ * someone of their own doing, and tells their live streams. Call inside the
+ * transaction of the change.
  */
 export async function notify(trx: Db, notifications: readonly NewNotification[]): Promise<void> {
   const candidates = notifications.filter((n) => n.recipientId !== n.actorId);
@@ -51,5 +53,7 @@ export async function notify(trx: Db, notifications: readonly NewNotification[])
     post_id: n.postId ?? null,
     group_id: n.groupId ?? null,
   }));
-  if (rows.length) await trx.insertInto("notifications").values(rows).execute();
+  if (!rows.length) return;
+  const written = await trx.insertInto("notifications").values(rows).returning(["id", "recipient_id"]).execute();
+  for (const n of written) await publishStreamEvent(trx, { type: "notification", notificationId: n.id, recipientId: n.recipient_id });
 }
