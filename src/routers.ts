@@ -10,6 +10,7 @@ import type { AppEnv } from "./context.ts";
 import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
+import { mountStreamingHttp } from "./api/streaming/index.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -21,6 +22,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountFollowRequests,
   mountNotifications,
   mountSearch,
+  mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.

@@ -80,9 +80,14 @@ export async function watchStreamEvents(
   };
   if (source.driver === "pglite") {
     if (!source.pglite) return async () => {};
-    const unlisten = await source.pglite.listen(STREAM_CHANNEL, heard);
+    const off = source.pglite.onNotification((channel, payload) => {
+      if (channel === STREAM_CHANNEL) heard(payload);
+    });
+    // LISTEN through Kysely, which lends PGlite's one connection outside any transaction.
+    await sql`listen ${sql.raw(STREAM_CHANNEL)}`.execute(source.db);
     return async () => {
-      await unlisten();
+      off();
+      await sql`unlisten ${sql.raw(STREAM_CHANNEL)}`.execute(source.db);
     };
   }
   if (!databaseUrl) {
