@@ -7,7 +7,6 @@
  * once a later event arrived, an earlier one that was due would have too.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import type { MastodonNotification } from "../../src/api/mastodon/entities/notification.ts";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import { streamHub, type StreamClient } from "../../src/api/streaming/hub.ts";
@@ -17,26 +16,7 @@ import { join } from "../../src/domain/membership.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { testDatabaseUrl } from "../support/db.ts";
 import { closeInstances, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
-
-interface StreamMessage {
-  stream?: string[];
-  event?: string;
-  payload?: string;
-  error?: string;
-  status?: number;
-}
-
-/** A WebSocket client of the streaming API that keeps every message it got. */
-interface StreamSocket {
-  messages: StreamMessage[];
-  send(message: unknown): void;
-  sendRaw(data: string | Buffer): void;
-  /** Waits for a message matching `match` (among all received so far) and returns it. */
-  next(match: (m: StreamMessage) => boolean, what: string): Promise<StreamMessage>;
-  /** Every message is handled in order: once the answer to a bad subscribe arrives, all sent before it were handled. */
-  barrier(): Promise<void>;
-  close(): void;
-}
+import { openStreamSocket, type StreamSocket } from "../support/streaming.ts";
 
 let instances: TestInstance[];
 let instance: TestInstance;
@@ -47,42 +27,10 @@ let dave: TestUser;
 let group: GroupView;
 const sockets: StreamSocket[] = [];
 
-function wsUrl(query: Record<string, string>): string {
-  const url = new URL("/api/v1/streaming", instance.origin.replace(/^https:/, "wss:"));
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  return url.href;
-}
-
-/** Opens a WebSocket; resolves once open, or rejects with the HTTP status of a refused upgrade. */
 function openSocket(query: Record<string, string>, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<StreamSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl(query), options.protocols ?? [], { headers: options.headers ?? {} });
-    const messages: StreamMessage[] = [];
-    let barriers = 0;
-    ws.on("message", (data) => messages.push(JSON.parse(data.toString()) as StreamMessage));
-    ws.on("unexpected-response", (_req, res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
-    });
-    ws.on("error", reject);
-    ws.on("open", () => {
-      const socket: StreamSocket = {
-        messages,
-        send: (message) => ws.send(JSON.stringify(message)),
-        sendRaw: (data) => ws.send(data),
-        next: (match, what) => waitFor(() => messages.find(match), { message: what }),
-        async barrier() {
-          const tag = `barrier${++barriers}x`;
-          ws.send(JSON.stringify({ type: "subscribe", stream: "no-such-stream", tag }));
-          const before = messages.filter((m) => m.error === "Unknown stream type").length;
-          await waitFor(() => messages.filter((m) => m.error === "Unknown stream type").length > before, { message: "barrier" });
-        },
-        close: () => ws.close(),
-      };
-      sockets.push(socket);
-      resolve(socket);
-    });
+  return openStreamSocket(instance.origin, query, options).then((socket) => {
+    sockets.push(socket);
+    return socket;
   });
 }
 
