@@ -14,6 +14,7 @@ import { startStreaming } from "../../src/api/streaming/index.ts";
 import { createGroup, type GroupView } from "../../src/domain/groups.ts";
 import { join } from "../../src/domain/membership.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
+import { authenticateToken, revokeToken } from "../../src/domain/tokens.ts";
 import { testDatabaseUrl } from "../support/db.ts";
 import { closeInstances, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
 import { openStreamSocket, type StreamSocket } from "../support/streaming.ts";
@@ -209,6 +210,20 @@ describe("WebSocket", () => {
     }
   });
 
+  it("ends the streams of a token once it is revoked, at the next event", async () => {
+    const eve = await instance.createUser("eve");
+    const followed = await eve.api.post(`/api/v1/accounts/${alice.actor.id}/follow`);
+    expect(followed.status, followed.text).toBe(200);
+    const s = await openSocket({ stream: "user", access_token: eve.token });
+    const first = await post(alice, { status: "before revocation", visibility: "public" });
+    await s.next((m) => m.event === "update" && JSON.parse(m.payload!).id === first.id, "before revocation");
+    const auth = await authenticateToken(instance.db, eve.token);
+    await revokeToken(instance.db, auth!.tokenId);
+    const second = await post(alice, { status: "after revocation", visibility: "public" });
+    await waitFor(() => s.closed, { message: "stream closed" });
+    expect(about(s, second.id)).toEqual([]);
+  });
+
   it("refuses the upgrade for a user stream without a token (401), a bad token (401) and an unknown stream (400)", async () => {
     await expect(openSocket({ stream: "user" })).rejects.toMatchObject({ status: 401 });
     await expect(openSocket({ stream: "public", access_token: "bad-token-bad-token-bad" })).rejects.toMatchObject({ status: 401 });
@@ -257,7 +272,8 @@ describe("across processes", () => {
       viewer: { kind: "local", actorId: bob.actor.id },
       scopes: ["read"],
       subscriptions: new Map([["user", { name: "user" }]]),
-      send: (stream, event, payload) => received.push({ stream, event, payload }),
+      send: (stream, event, payload) => void received.push({ stream, event, payload }),
+      close: () => {},
     };
     streamHub(deps).add(client);
     try {

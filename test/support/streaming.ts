@@ -19,6 +19,8 @@ export interface StreamSocket {
   next(match: (m: StreamMessage) => boolean, what: string): Promise<StreamMessage>;
   /** Every message is handled in order: once the answer to a bad subscribe arrives, all sent before it were handled. */
   barrier(): Promise<void>;
+  /** the server ended the connection (or we did) */
+  readonly closed: boolean;
   close(): void;
 }
 
@@ -52,6 +54,9 @@ export function openStreamSocket(origin: string, query: Record<string, string>, 
           const before = messages.filter((m) => m.error === "Unknown stream type").length;
           ws.send(JSON.stringify({ type: "subscribe", stream: "no-such-stream", tag }));
           await waitFor(() => messages.filter((m) => m.error === "Unknown stream type").length > before, { message: "barrier" });
+        },
+        get closed() {
+          return ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING;
         },
         close: () => ws.close(),
       };

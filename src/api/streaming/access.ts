@@ -28,14 +28,14 @@ export function tokenOf(sources: TokenSources): string | undefined {
   return protocol || undefined;
 }
 
-export type Access = Pick<StreamClient, "viewer" | "scopes">;
+export type Access = Pick<StreamClient, "viewer" | "scopes" | "token">;
 
 /** Anonymous access without a token; undefined for a token that is not valid. */
 export async function accessOf(db: Db, token: string | undefined): Promise<Access | undefined> {
   if (token === undefined) return { viewer: { kind: "anonymous" }, scopes: [] };
   if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) return undefined;
   const auth = await authenticateToken(db, token);
-  return auth ? { viewer: { kind: "local", actorId: auth.actor.id }, scopes: auth.scopes } : undefined;
+  return auth ? { viewer: { kind: "local", actorId: auth.actor.id }, scopes: auth.scopes, token } : undefined;
 }
 
 /** Why `access` may not have `stream` (Mastodon's answers), or undefined when it may. */

@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type { AppContext } from "../../context.ts";
 import type { Db } from "../../db/database.ts";
 import { findNotification } from "../../domain/notification-list.ts";
+import { authenticateToken } from "../../domain/tokens.ts";
 import { inHomeTimelineOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
 import type { StreamEvent } from "../../domain/stream-events.ts";
 import { canView, type Viewer } from "../../domain/visibility.ts";
@@ -26,8 +27,12 @@ export interface StreamClient {
   scopes: readonly string[];
   /** by streamKey */
   subscriptions: Map<string, StreamRequest>;
+  /** the access token, checked again before each event it is sent (a revoked token's streams end) */
+  token?: string;
   /** sends one event; `stream` names the stream as WebSocket messages do */
   send(stream: string[], event: string, payload: string): void;
+  /** ends the connection */
+  close(): void;
 }
 
 export interface StreamHub {
@@ -56,12 +61,27 @@ export function unsubscribe(client: StreamClient, stream: StreamRequest): void {
   client.subscriptions.delete(streamKey(stream));
 }
 
+/**
+ * Events waiting to be handled, at most: past it (the database cannot keep
+ * up) new events are dropped rather than held in memory without bound.
+ */
+const MAX_BACKLOG = 10_000;
+
 function createHub(deps: AppContext): StreamHub {
   const clients = new Set<StreamClient>();
   let chain: Promise<void> = Promise.resolve();
+  let backlog = 0;
   const publish = (event: StreamEvent) => {
+    if (clients.size === 0) return chain;
+    if (backlog >= MAX_BACKLOG) {
+      logger.warn("Streaming is {backlog} events behind: dropping a {type} event", { backlog, type: event.type });
+      return chain;
+    }
+    backlog++;
     const done = chain.then(() => (clients.size ? dispatch(deps, clients, event) : undefined));
-    chain = done.catch((error: unknown) => logger.error("Stream event {type} failed: {error}", { type: event.type, error }));
+    chain = done
+      .catch((error: unknown) => logger.error("Stream event {type} failed: {error}", { type: event.type, error }))
+      .finally(() => backlog--);
     return chain;
   };
   return {
@@ -95,9 +115,18 @@ async function dispatch(deps: AppContext, clients: ReadonlySet<StreamClient>, ev
       if (!p) rendered.set(key, p = renderStatus(deps, client.viewer, facts.post).then((s) => (s ? JSON.stringify(s) : undefined)));
       payload = await p;
     }
-    if (payload === undefined) continue;
+    if (payload === undefined || !(await stillAuthorized(deps.db, client))) continue;
     for (const stream of streams) client.send(streamLabel(stream), event.type, payload);
   }
+}
+
+/** Is the client's token (if any) still valid for the same account? If not, its connection ends. */
+export async function stillAuthorized(db: Db, client: StreamClient): Promise<boolean> {
+  if (client.token === undefined) return true;
+  const auth = await authenticateToken(db, client.token);
+  if (auth && client.viewer.kind === "local" && auth.actor.id === client.viewer.actorId) return true;
+  client.close();
+  return false;
 }
 
 /** The client's streams the post belongs in, if the client's viewer may see it (or could, before its deletion). */
@@ -150,6 +179,7 @@ async function dispatchNotification(deps: AppContext, clients: ReadonlySet<Strea
     })();
     const text = await payload;
     if (text === undefined) return;
+    if (!(await stillAuthorized(deps.db, client))) continue;
     for (const stream of streams) client.send(streamLabel(stream), "notification", text);
   }
 }

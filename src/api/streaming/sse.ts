@@ -3,12 +3,15 @@
  * Server-Sent Events endpoint per stream (Mastodon's paths), each event as
  * `event: <name>` and `data: <payload>`, a `:thump` comment line as heartbeat.
  */
+import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../context.ts";
 import { accessOf, INVALID_TOKEN, refusalFor, tokenOf } from "./access.ts";
-import { type StreamClient, streamHub, subscribe } from "./hub.ts";
+import { stillAuthorized, type StreamClient, streamHub, subscribe } from "./hub.ts";
 import { isRefusal, parseStream } from "./streams.ts";
+
+const logger = getLogger(["plein", "api", "streaming"]);
 
 /** How often an idle connection is shown to be alive (Mastodon: 15 s). */
 export const HEARTBEAT_MS = 15_000;
@@ -53,10 +56,14 @@ export function mountStreamingHttp(app: Hono<AppEnv>): void {
           ...access,
           subscriptions: new Map(),
           send: (_stream, event, payload) => write(`event: ${event}\ndata: ${payload}\n\n`),
+          close: () => sse.abort(),
         };
         subscribe(client, stream);
         hub.add(client);
-        const heartbeat = setInterval(() => write(":thump\n\n"), HEARTBEAT_MS);
+        const heartbeat = setInterval(() => {
+          write(":thump\n\n");
+          stillAuthorized(deps.db, client).catch((error: unknown) => logger.warn("Cannot check a streaming token: {error}", { error }));
+        }, HEARTBEAT_MS);
         write(":)\n\n");
         await new Promise<void>((resolve) => sse.onAbort(resolve));
         clearInterval(heartbeat);

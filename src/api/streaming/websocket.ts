@@ -13,7 +13,7 @@ import { getLogger } from "@logtape/logtape";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { AppContext } from "../../context.ts";
 import { type Access, accessOf, INVALID_TOKEN, refusalFor, tokenOf } from "./access.ts";
-import { type StreamClient, streamHub, subscribe, unsubscribe } from "./hub.ts";
+import { stillAuthorized, type StreamClient, streamHub, subscribe, unsubscribe } from "./hub.ts";
 import { HEARTBEAT_MS } from "./sse.ts";
 import { isRefusal, parseStream, type StreamRefusal, type StreamRequest } from "./streams.ts";
 
@@ -78,6 +78,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
         }
         ws.send(JSON.stringify({ stream, event, payload }));
       },
+      close: () => ws.close(1008, "Access token revoked"),
     };
     if (first) subscribe(client, first);
     hub.add(client);
@@ -90,6 +91,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
       }
       alive = false;
       ws.ping();
+      stillAuthorized(deps.db, client).catch((error: unknown) => logger.warn("Cannot check a streaming token: {error}", { error }));
     }, HEARTBEAT_MS);
     ws.on("message", (data, isBinary) => {
       const answer = isBinary ? { error: "Messages are JSON text", status: 400 } : handleMessage(client, data);
