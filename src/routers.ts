@@ -13,6 +13,7 @@ import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
 import { mountOAuth } from "./api/oauth/router.ts";
+import { mountStreamingHttp } from "./api/streaming/index.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -27,6 +28,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountSearch,
   mountSavedLists,
   mountClientExtras,
+  mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.

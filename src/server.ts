@@ -19,6 +19,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { ensureInstanceActor } from "./domain/accounts.ts";
 import { ensureFederationPolicy, watchPolicyChanges } from "./domain/policy.ts";
 import { mountRouters } from "./routers.ts";
+import { startStreaming } from "./api/streaming/index.ts";
 
 const logger = getLogger(["plein", "server"]);
 
@@ -96,6 +97,11 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   if (role !== "worker" && options.listen !== false) {
     const server = await listen(app, config);
     closers.unshift(() => closeServer(server));
+    const streaming = await startStreaming(database, config.databaseUrl, deps);
+    server.on("upgrade", (req, socket, head) => {
+      if (!streaming.upgrades.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+    closers.unshift(streaming.stop);
     logger.info("Plein listening on {address}, public origin {origin}", {
       address: `${config.tls ? "https" : "http"}://${config.host}:${config.port}`,
       origin: config.origin.href,

@@ -8,11 +8,14 @@ export interface ListenOptions {
   /** pg connection string (with the same search_path as the pool, if any) */
   url: string;
   channel: string;
-  /** only notifications with this payload count (worked out, once, before the first LISTEN) */
-  payload: string | (() => Promise<string>);
+  /**
+   * only notifications with this payload count (worked out, once, before the
+   * first LISTEN, when a function); all of them when absent
+   */
+  payload?: string | (() => Promise<string>);
   /** shown in pg_stat_activity */
   applicationName: string;
-  onNotification(): void;
+  onNotification(payload: string): void;
   /** true once LISTEN is in place (again), false when the connection is lost */
   onListening(listening: boolean): void;
 }
@@ -48,7 +51,8 @@ export async function listenForNotifications(options: ListenOptions): Promise<()
     if (stopped) return;
     const c = new pg.Client({ connectionString: options.url, application_name: options.applicationName.slice(0, 63) });
     c.on("notification", (n) => {
-      if (n.channel === options.channel && n.payload === expected) options.onNotification();
+      if (n.channel !== options.channel) return;
+      if (options.payload === undefined || n.payload === expected) options.onNotification(n.payload ?? "");
     });
     c.on("error", (error) => {
       logger.warn("LISTEN {channel} failed: {error}", { channel: options.channel, error });

@@ -12,6 +12,7 @@ import { isModerator, membershipOf } from "./membership.ts";
 import { keysetPage, type Page } from "./paging.ts";
 import { bumpReplies } from "./posts/details.ts";
 import { notifyOfPost, queuePostDelivery } from "./posts/in-groups.ts";
+import { publishStreamEvent } from "./stream-events.ts";
 
 async function requireModerator(db: Db, group: GroupView, by: Actor): Promise<void> {
   if (!group.actor.local) throw notFound();
@@ -45,6 +46,7 @@ export async function approvePost(db: Db, group: GroupView, by: Actor, postId: s
     await bumpReplies(trx, approved.in_reply_to_id, 1);
     const mentions = await trx.selectFrom("post_mentions").select("actor_id").where("post_id", "=", post.id).execute();
     await queuePostDelivery(trx, approved, "create");
+    await publishStreamEvent(trx, { type: "update", postId: approved.id });
     await notifyOfPost(trx, approved, mentions.map((m) => m.actor_id));
     return approved;
   });
@@ -65,6 +67,7 @@ export async function removePost(db: Db, group: GroupView, by: Actor, postId: st
       await bumpReplies(trx, post.in_reply_to_id, -1);
       await queuePostDelivery(trx, removed, "delete");
     }
+    await publishStreamEvent(trx, { type: "delete", postId: removed.id });
   });
 }
 
@@ -74,8 +77,11 @@ export async function removePost(db: Db, group: GroupView, by: Actor, postId: st
  */
 export async function receiveGroupRemoval(db: Db, group: Actor, iri: string): Promise<boolean> {
   if (group.local || group.type !== "Group") throw forbidden();
-  const res = await db.updateTable("posts").set({ deleted_at: new Date() })
-    .where("iri", "=", iri).where("group_id", "=", group.id).where("deleted_at", "is", null)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return db.transaction().execute(async (trx) => {
+    const removed = await trx.updateTable("posts").set({ deleted_at: new Date() })
+      .where("iri", "=", iri).where("group_id", "=", group.id).where("deleted_at", "is", null)
+      .returning("id").executeTakeFirst();
+    if (removed) await publishStreamEvent(trx, { type: "delete", postId: removed.id });
+    return removed !== undefined;
+  });
 }

@@ -4,6 +4,7 @@
  */
 import type { Db } from "../db/database.ts";
 import { mutingNotificationsOf } from "./mutes.ts";
+import { publishStreamEvent } from "./stream-events.ts";
 
 /**
  * Mastodon's types where one fits (clients show those), Plein's own for
@@ -38,8 +39,8 @@ export interface NewNotification {
 /**
  * Notifies local recipients (remote ones hear through their own server), never
  * someone of their own doing, nor of an account they mute with its
- * notifications (as Mastodon: what was notified before the mute stays).
- * Call inside the transaction of the change.
+ * notifications (as Mastodon: what was notified before the mute stays), and
+ * tells their live streams. Call inside the transaction of the change.
  */
 export async function notify(trx: Db, notifications: readonly NewNotification[]): Promise<void> {
   const candidates = notifications.filter((n) => n.recipientId !== n.actorId);
@@ -59,5 +60,7 @@ export async function notify(trx: Db, notifications: readonly NewNotification[])
     post_id: n.postId ?? null,
     group_id: n.groupId ?? null,
   }));
-  if (rows.length) await trx.insertInto("notifications").values(rows).execute();
+  if (!rows.length) return;
+  const written = await trx.insertInto("notifications").values(rows).returning(["id", "recipient_id"]).execute();
+  for (const n of written) await publishStreamEvent(trx, { type: "notification", notificationId: n.id, recipientId: n.recipient_id });
 }

@@ -77,11 +77,12 @@ export const MODERATOR_ROLES: readonly MembershipRole[] = ["owner", "admin", "mo
  * A WHERE condition on `posts` that is true when `viewer` may see the row.
  * Deleted posts are never visible; a post awaiting moderation only to its
  * author and its group's moderators. Usable in lists (timelines) and single
- * lookups alike.
+ * lookups alike. `evenDeleted` asks who could see a post before it was
+ * deleted (who is told of its deletion); nothing else asks it.
  */
-export function visibleTo(viewer: Viewer) {
+export function visibleTo(viewer: Viewer, options: { evenDeleted?: boolean } = {}) {
   return (eb: PostsEb): Expression<SqlBool> => {
-    const alive = eb("posts.deleted_at", "is", null);
+    const alive = options.evenDeleted ? eb.lit(true) : eb("posts.deleted_at", "is", null);
     const approved = eb("posts.moderation", "=", "approved");
     const anyone = readBy(eb, "anyone");
     switch (viewer.kind) {
@@ -133,11 +134,11 @@ export function visibleTo(viewer: Viewer) {
   };
 }
 
-/** May `viewer` see post `postId`? Forbidden and absent are the same answer. */
-export async function canView(db: Db, viewer: Viewer, postId: string): Promise<boolean> {
+/** May `viewer` see post `postId` (or, `evenDeleted`, could they before it was deleted)? Forbidden and absent are the same answer. */
+export async function canView(db: Db, viewer: Viewer, postId: string, options: { evenDeleted?: boolean } = {}): Promise<boolean> {
   const row = await db.selectFrom("posts").select("posts.id")
     .where("posts.id", "=", postId)
-    .where(visibleTo(viewer))
+    .where(visibleTo(viewer, options))
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -9,6 +9,7 @@ import { notifyOfEdit, notifyOfPost, placeInGroup, queuePostDelivery } from "./i
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 import { keepEarlierVersion } from "./history.ts";
 import { getPost, getVisiblePost } from "./read.ts";
+import { publishStreamEvent } from "../stream-events.ts";
 
 export interface NewLocalPost {
   type?: ObjectType;
@@ -79,6 +80,7 @@ export async function createLocalPost(
     if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, 1);
     if (inTransaction) await inTransaction(trx, post);
     await queuePostDelivery(trx, post, "create");
+    await publishStreamEvent(trx, { type: "update", postId: post.id });
     await notifyOfPost(trx, post, input.mentionIds ?? []);
     return post;
   });
@@ -134,6 +136,7 @@ export async function editLocalPost(
     if (options.inTransaction) await options.inTransaction(trx, updated);
     if (options.queueDelivery) await options.queueDelivery(trx, updated);
     else await queuePostDelivery(trx, updated, "update");
+    await publishStreamEvent(trx, { type: "status.update", postId: updated.id });
     await notifyOfEdit(trx, updated);
     return updated;
   });
@@ -148,8 +151,10 @@ export async function deleteLocalPost(db: Db, author: Actor, postId: string): Pr
       .where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, -1);
     // Boosts of a deleted post go with it.
-    await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id).execute();
+    const boosts = await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id)
+      .returning("id").execute();
     await queuePostDelivery(trx, deleted, "delete");
+    for (const gone of [deleted, ...boosts]) await publishStreamEvent(trx, { type: "delete", postId: gone.id });
     return deleted;
   });
 }
@@ -169,6 +174,9 @@ export async function touchLocalPost(trx: Db, postId: string): Promise<Post | un
     })
     .where("id", "=", postId).where("local", "=", true).where("deleted_at", "is", null)
     .returningAll().executeTakeFirst();
-  if (touched) await queuePostDelivery(trx, touched, "update");
+  if (touched) {
+    await queuePostDelivery(trx, touched, "update");
+    await publishStreamEvent(trx, { type: "status.update", postId: touched.id });
+  }
   return touched;
 }

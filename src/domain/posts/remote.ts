@@ -7,6 +7,7 @@ import { bumpReplies, insertDetails } from "./details.ts";
 import { keepEarlierVersion } from "./history.ts";
 import { assertMayEditInGroup, notifyOfEdit, notifyOfPost, placeRemoteInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
+import { publishStreamEvent } from "../stream-events.ts";
 
 export interface RemotePostInput {
   iri: string;
@@ -91,6 +92,7 @@ export async function upsertRemotePost(
       await insertDetails(trx, existing.id, { tags: input.tags, attachments: input.attachments });
       if (inTransaction) await inTransaction(trx, updated);
       await queuePostDelivery(trx, updated, "update");
+      await publishStreamEvent(trx, { type: "status.update", postId: updated.id });
       await notifyOfEdit(trx, updated);
       return updated;
     }
@@ -117,6 +119,7 @@ export async function upsertRemotePost(
       .where("in_reply_to_iri", "=", post.iri).where("in_reply_to_id", "is", null).execute();
     if (inTransaction) await inTransaction(trx, post);
     await queuePostDelivery(trx, post, "create");
+    await publishStreamEvent(trx, { type: "update", postId: post.id });
     await notifyOfPost(trx, post, input.mentionIds);
     return post;
   });
@@ -131,12 +134,15 @@ export async function deleteRemotePost(db: Db, author: Actor, iri: string): Prom
     const deleted = await trx.updateTable("posts").set({ deleted_at: new Date(), content_html: "", summary: null })
       .where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     await queuePostDelivery(trx, deleted, "delete");
+    await publishStreamEvent(trx, { type: "delete", postId: deleted.id });
     if (post.reblog_of_id) {
       await trx.updateTable("posts").set({ reblogs_count: sql`greatest(reblogs_count - 1, 0)` })
         .where("id", "=", post.reblog_of_id).execute();
     } else {
       await bumpReplies(trx, post.in_reply_to_id, -1);
-      await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id).execute();
+      const boosts = await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id)
+        .returning("id").execute();
+      for (const boost of boosts) await publishStreamEvent(trx, { type: "delete", postId: boost.id });
     }
     return true;
   });

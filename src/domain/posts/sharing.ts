@@ -9,6 +9,7 @@ import { newActivityIri, newActivityIriOf } from "../urls.ts";
 import { isBoostable } from "../visibility.ts";
 import { clampDate } from "./remote.ts";
 import { getPost, getVisiblePost } from "./read.ts";
+import { publishStreamEvent } from "../stream-events.ts";
 
 /** A local account favourites a post it can see. Idempotent. */
 export async function like(db: Db, origin: URL, actor: Actor, postId: string): Promise<Post> {
@@ -60,6 +61,7 @@ export async function boost(db: Db, origin: URL, actor: Actor, postId: string, v
     }).returningAll().executeTakeFirstOrThrow();
     await trx.updateTable("posts").set({ reblogs_count: sql`reblogs_count + 1` }).where("id", "=", original.id).execute();
     await enqueueDelivery(trx, { type: "announce", boostId: row.id }, actor.id);
+    await publishStreamEvent(trx, { type: "update", postId: row.id });
     await notify(trx, [{ recipientId: original.actor_id, type: "reblog", actorId: actor.id, postId: original.id, groupId: original.group_id }]);
     return row;
   });
@@ -75,6 +77,7 @@ export async function unboost(db: Db, actor: Actor, postId: string): Promise<Pos
     if (!row) return;
     await trx.updateTable("posts").set({ reblogs_count: sql`greatest(reblogs_count - 1, 0)` }).where("id", "=", originalId).execute();
     await enqueueDelivery(trx, { type: "announce.undo", boostId: row.id, id: newActivityIriOf(actor, "undo") }, actor.id);
+    await publishStreamEvent(trx, { type: "delete", postId: row.id });
   });
   return (await getPost(db, originalId))!;
 }
@@ -118,6 +121,7 @@ export async function receiveAnnounce(db: Db, actor: Actor, original: Post, acti
       reblog_of_id: original.id, published_at: clampDate(publishedAt),
     }).returningAll().executeTakeFirstOrThrow();
     await trx.updateTable("posts").set({ reblogs_count: sql`reblogs_count + 1` }).where("id", "=", original.id).execute();
+    await publishStreamEvent(trx, { type: "update", postId: row.id });
     await notify(trx, [{ recipientId: original.actor_id, type: "reblog", actorId: actor.id, postId: original.id, groupId: original.group_id }]);
     return row;
   });
