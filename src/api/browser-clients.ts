@@ -1,0 +1,19 @@
+/**
+ * Browser apps (Elk, Phanpy) call the client API from their own origin: the
+ * API answers every origin, as Mastodon does, without credentials (a bearer
+ * token is sent by the app, never a cookie), and lets them read the headers
+ * they page and back off by.
+ */
+import type { Hono } from "hono";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../context.ts";
+
+export function mountBrowserClientAccess(app: Hono<AppEnv>): void {
+  app.use("/api/*", cors({
+    origin: "*",
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+    exposeHeaders: ["Link", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Request-Id"],
+    maxAge: 86400,
+  }));
+}
