@@ -15,6 +15,7 @@ import { mountPleinApi } from "./api/plein/router.ts";
 import { mountOAuth } from "./api/oauth/router.ts";
 import { mountStreamingHttp } from "./api/streaming/index.ts";
 import { mountBrowserClientAccess } from "./api/browser-clients.ts";
+import { mountAdminDomains } from "./api/mastodon/admin-domains.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -30,6 +31,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountSearch,
   mountSavedLists,
   mountClientExtras,
+  mountAdminDomains,
   mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
