@@ -155,7 +155,8 @@ describe.skipIf(!hasChromium)("the OAuth flow in Chromium", () => {
   it("works with the keyboard only: type, Tab, Enter", async () => {
     const { context, page, verifier } = await openAuthorize("en", "keyboard");
     try {
-      // The login field has autofocus: typing goes straight into it.
+      // The login field has autofocus (applied at the next rendering, which may come after the load event).
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("username");
       await page.keyboard.type("alice");
       await page.keyboard.press("Tab");
       await page.keyboard.type(`password-alice-${plein.number}`);
