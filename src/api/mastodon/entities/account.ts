@@ -34,7 +34,20 @@ export interface MastodonAccount {
   last_status_at: string | null;
   emojis: never[];
   fields: MastodonField[];
+  /** the roles shown on the profile (Mastodon 4.1): Plein shows none */
+  roles: never[];
+  /** whether the viewer may feature the account in a collection (Mastodon 4.6): Plein has no collections */
+  feature_approval: typeof NOT_FEATURABLE;
 }
+
+const NOT_FEATURABLE = { automatic: [] as never[], manual: [] as never[], current_user: "denied" as const };
+
+/**
+ * https://docs.joinmastodon.org/entities/Role/: the role every user has (Mastodon's
+ * "everyone", id -99), with no permissions: Plein's own roles are not Mastodon's,
+ * and the client API grants none of Mastodon's moderation permissions.
+ */
+const EVERYONE_ROLE = { id: "-99", name: "", color: "", permissions: "0", highlighted: false };
 
 /** verify_credentials adds the account's own settings. */
 export interface MastodonCredentialAccount extends MastodonAccount {
@@ -47,7 +60,14 @@ export interface MastodonCredentialAccount extends MastodonAccount {
     follow_requests_count: number;
     /** followers and follows shown to nobody else */
     hide_collections: boolean;
+    /** public posts searchable by anyone: Plein has no full-text search */
+    indexable: false;
+    /** sites allowed to credit the account as author (Mastodon 4.3): none */
+    attribution_domains: never[];
+    /** who may quote new posts (Mastodon 4.5): nobody, Plein has no quotes */
+    quote_policy: "nobody";
   };
+  role: typeof EVERYONE_ROLE;
 }
 
 function fieldsOf(actor: Actor): MastodonField[] {
@@ -91,6 +111,8 @@ function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefine
     last_status_at: counts?.lastStatusAt ? counts.lastStatusAt.toISOString().slice(0, 10) : null,
     emojis: [],
     fields: fieldsOf(actor),
+    roles: [],
+    feature_approval: NOT_FEATURABLE,
   };
 }
 
@@ -127,6 +149,10 @@ export async function renderCredentialAccount(deps: AppContext, actor: Actor): P
       language: null,
       follow_requests_count: requests,
       hide_collections: hidesNetwork(actor),
+      indexable: false,
+      attribution_domains: [],
+      quote_policy: "nobody",
     },
+    role: EVERYONE_ROLE,
   };
 }

@@ -56,6 +56,8 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats) {
     description: "",
     usage: { users: { active_month: stats.users } },
     thumbnail: { url: new URL("/favicon.ico", origin).href },
+    /** sizes of the instance's icon (Mastodon 4.3): none configured */
+    icon: [] as never[],
     languages: [] as string[],
     configuration: {
       urls: { streaming: `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}` },
@@ -68,6 +70,8 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats) {
     registrations: { enabled: false, approval_required: false, message: null },
     contact: { email: "", account: null },
     rules: [] as never[],
+    /** Mastodon 4.3.0's API version, which COMPATIBLE_VERSION names */
+    api_versions: { mastodon: 2 },
   };
 }
 

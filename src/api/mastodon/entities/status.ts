@@ -36,6 +36,13 @@ export interface MastodonMediaAttachment {
   blurhash: string | null;
 }
 
+/**
+ * Mastodon 4.5's quote policy, as it applies to the viewer: Plein neither
+ * makes nor accepts quotes, so nobody may quote. Clients on masto.js treat
+ * these attributes as always present.
+ */
+export const NO_QUOTES = { automatic: [] as never[], manual: [] as never[], current_user: "denied" as const };
+
 export interface MastodonStatus {
   id: string;
   uri: string;
@@ -57,6 +64,8 @@ export interface MastodonStatus {
   reblogs_count: number;
   favourites_count: number;
   replies_count: number;
+  quotes_count: 0;
+  quote_approval: typeof NO_QUOTES;
   in_reply_to_id: string | null;
   in_reply_to_account_id: string | null;
   reblog: MastodonStatus | null;
@@ -174,6 +183,8 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       reblogs_count: views.boostCounts.get(p.id) ?? 0,
       favourites_count: p.likes_count,
       replies_count: views.replyCounts.get(p.id) ?? 0,
+      quotes_count: 0,
+      quote_approval: NO_QUOTES,
       in_reply_to_id: p.in_reply_to_id,
       in_reply_to_account_id: p.in_reply_to_id ? views.parentAuthor.get(p.in_reply_to_id) ?? null : null,
       reblog: null,
