@@ -16,6 +16,8 @@ export interface Config {
   mediaDir: string;
   /** the largest file a member may upload, in bytes */
   maxFileBytes: number;
+  /** API requests per token (or, without one, per address) in five minutes; 0: no limit */
+  rateLimit: number;
   role: Role;
   allowPrivateAddress: boolean;
   federationMode: FederationMode;
@@ -105,6 +107,18 @@ function size(env: Env, name: string, fallback: number, max: number): number {
   return bytes;
 }
 
+export const DEFAULT_RATE_LIMIT = 300;
+
+/** Mastodon's 300 requests in five minutes by default; 0 turns the limit off. */
+function rateLimit(env: Env): number {
+  const value = env.PLEIN_RATE_LIMIT;
+  if (value === undefined || value === "") return DEFAULT_RATE_LIMIT;
+  if (!/^\d{1,7}$/.test(value.trim())) {
+    throw new ConfigError("PLEIN_RATE_LIMIT", `must be a whole number of requests per five minutes, 0 for no limit (got "${value}")`);
+  }
+  return Number(value.trim());
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const p = port(env);
   const cert = env.PLEIN_TLS_CERT || undefined;
@@ -131,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     mediaDir: mediaDir(env, dataDir),
     maxFileBytes: size(env, "PLEIN_MAX_FILE_SIZE", DEFAULT_MAX_FILE_BYTES, MAX_MAX_FILE_BYTES),
+    rateLimit: rateLimit(env),
     role: oneOf(env, "PLEIN_ROLE", ["all", "web", "worker"] as const, "all"),
     allowPrivateAddress: bool(env, "PLEIN_ALLOW_PRIVATE_ADDRESS"),
     federationMode: oneOf(env, "PLEIN_FEDERATION_MODE", ["open", "blocklist", "allowlist"] as const, "blocklist"),

@@ -14,12 +14,13 @@ import { mountPostPages } from "./web/posts.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
 import { mountOAuth } from "./api/oauth/router.ts";
 import { mountStreamingHttp } from "./api/streaming/index.ts";
-import { mountBrowserClientAccess } from "./api/browser-clients.ts";
+import { mountBrowserClientAccess, mountRateLimits } from "./api/browser-clients.ts";
 import { mountAdminDomains } from "./api/mastodon/admin-domains.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountBrowserClientAccess,
+  mountRateLimits,
   mountOAuth,
   // Mastodon client API (src/api/mastodon), one router per resource.
   mountInstance,

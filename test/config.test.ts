@@ -38,7 +38,7 @@ describe("loadConfig", () => {
   it("treats empty strings as unset", () => {
     const config = loadConfig({
       PLEIN_ORIGIN: "", PORT: "", HOST: "", DATABASE_URL: "", PLEIN_DATA_DIR: "", PLEIN_ROLE: "",
-      PLEIN_MEDIA_DIR: "", PLEIN_MAX_FILE_SIZE: "", PLEIN_ALLOW_PRIVATE_ADDRESS: "", PLEIN_FEDERATION_MODE: "", PLEIN_TLS_CERT: "", PLEIN_TLS_KEY: "", LOG_LEVEL: "",
+      PLEIN_MEDIA_DIR: "", PLEIN_MAX_FILE_SIZE: "", PLEIN_RATE_LIMIT: "", PLEIN_ALLOW_PRIVATE_ADDRESS: "", PLEIN_FEDERATION_MODE: "", PLEIN_TLS_CERT: "", PLEIN_TLS_KEY: "", LOG_LEVEL: "",
     });
     expect(config).toEqual(loadConfig({}));
   });
@@ -52,6 +52,7 @@ describe("loadConfig", () => {
       PLEIN_DATA_DIR: "/var/lib/plein",
       PLEIN_MEDIA_DIR: "/srv/plein-media",
       PLEIN_MAX_FILE_SIZE: "100MiB",
+      PLEIN_RATE_LIMIT: "1000",
       PLEIN_ROLE: "worker",
       PLEIN_ALLOW_PRIVATE_ADDRESS: "true",
       PLEIN_FEDERATION_MODE: "allowlist",
@@ -67,6 +68,7 @@ describe("loadConfig", () => {
       dataDir: "/var/lib/plein",
       mediaDir: "/srv/plein-media",
       maxFileBytes: 100 * 1024 * 1024,
+      rateLimit: 1000,
       role: "worker",
       allowPrivateAddress: true,
       federationMode: "allowlist",
@@ -160,6 +162,9 @@ describe("loadConfig", () => {
     ["PLEIN_MAX_FILE_SIZE", "2GiB"],
     ["PLEIN_MAX_FILE_SIZE", "1.5MiB"],
     ["PLEIN_MAX_FILE_SIZE", "lots"],
+    ["PLEIN_RATE_LIMIT", "-1"],
+    ["PLEIN_RATE_LIMIT", "many"],
+    ["PLEIN_RATE_LIMIT", "1.5"],
   ];
   it.each(bad)("rejects %s=%j with a ConfigError naming it", (variable, value) => {
     const err = configError({ [variable]: value });

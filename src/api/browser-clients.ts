@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../context.ts";
+import { rateLimit } from "../http/rate-limit.ts";
 
 export function mountBrowserClientAccess(app: Hono<AppEnv>): void {
   app.use("/api/*", cors({
@@ -16,4 +17,13 @@ export function mountBrowserClientAccess(app: Hono<AppEnv>): void {
     exposeHeaders: ["Link", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Request-Id"],
     maxAge: 86400,
   }));
+}
+
+/** Mastodon's rate limits on the client API (src/http/rate-limit.ts), sized by PLEIN_RATE_LIMIT. */
+export function mountRateLimits(app: Hono<AppEnv>): void {
+  let limiter: ReturnType<typeof rateLimit> | undefined;
+  app.use("/api/*", async (c, next) => {
+    limiter ??= rateLimit(c.get("deps").config.rateLimit);
+    return limiter(c, next);
+  });
 }

@@ -90,7 +90,7 @@ export interface Api {
 export async function startApi(options: { env?: Record<string, string> } = {}): Promise<Api> {
   const database = await openTestDatabase();
   const running = await startPlein(
-    loadConfig({ PLEIN_ORIGIN: ORIGIN, PLEIN_DATA_DIR: "memory://", LOG_LEVEL: "error", ...options.env }),
+    loadConfig({ PLEIN_ORIGIN: ORIGIN, PLEIN_DATA_DIR: "memory://", LOG_LEVEL: "error", PLEIN_RATE_LIMIT: "0", ...options.env }),
     { database, listen: false, role: "web" },
   );
   const realResolver = running.deps.resolver;

@@ -287,6 +287,8 @@ async function startInstance(pool: number, options: StartInstancesOptions): Prom
     PLEIN_ROLE: "all",
     LOG_LEVEL: testLogLevel() ?? "error",
     PLEIN_MEDIA_DIR: mediaDir,
+    // Tests poll the API far faster than people do; test/api/rate-limit.test.ts turns the limit on.
+    PLEIN_RATE_LIMIT: "0",
     // pg: the queues LISTEN on this URL for wake-ups (they read their schema from the
     // database handle); the handle itself comes from openInstanceDatabase().
     ...(testDatabaseUrl ? { DATABASE_URL: testDatabaseUrl } : {}),

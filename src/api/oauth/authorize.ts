@@ -9,7 +9,8 @@ import {
 import { checkPassword } from "../../domain/sessions.ts";
 import type { ApiEnv } from "../mastodon/auth.ts";
 import { type Params, readParams } from "../mastodon/params.ts";
-import { clientAddress, csrfMatches, csrfToken, signedInActor, signIn } from "./browser-session.ts";
+import { clientAddress } from "../../http/client-address.ts";
+import { csrfMatches, csrfToken, signedInActor, signIn } from "./browser-session.ts";
 import { codePage, consentPage, errorPage, type Hidden, pageCsp, signInPage } from "./pages.ts";
 import { SignInThrottle } from "./throttle.ts";
 import { type Lang, pickLanguage, TEXTS } from "./texts.ts";
