@@ -12,7 +12,7 @@ import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { accountCounts } from "../src/domain/account-counts.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
-import { actorPosts, groupPosts, homeTimeline, publicTimeline } from "../src/domain/timelines.ts";
+import { actorPosts, groupPosts, homeTimeline, publicTimeline, tagTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
 import { eventActivityPub } from "../src/modules/event/activitypub.ts";
 import { presentEvents } from "../src/modules/event/api.ts";
@@ -34,6 +34,7 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["search: hashtags by prefix, signed in", (db, s) => searchTags(db, { kind: "local", actorId: s.localActorId }, s.tagPrefix, 20, 0)],
   ["search: accounts by name prefix", (db, s) => searchActors(db, { username: s.usernamePrefix, limit: 20, offset: 0 })],
   ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
+  ["tag timeline, with all and none", (db) => tagTimeline(db, ANONYMOUS, { any: ["tag1234", "tag77"], all: ["tag1234"], none: ["tag5"] }, { limit: 20 })],
   ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
   ["event module: an event's attendees, by list", (db, s) => Promise.all(ATTENDEE_LISTS.map((list) => attendees(db, s.eventPostId, list, { limit: 40 })))],
   ["event module: a group's calendar, anonymous and signed in", (db, s) => Promise.all([

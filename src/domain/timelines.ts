@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from "kysely";
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
@@ -107,6 +107,38 @@ export function publicTimeline(db: Db, viewer: Viewer, page: Page, source: Publi
   else q = q.where(fromPubliclyListedServer()); // silenced and blocked servers stay out (federation policy)
   if (source === "remote") q = q.where("posts.local", "=", false);
   if (viewer.kind === "local") q = q.where(notMutedBy(viewer.actorId));
+  return run(q, page);
+}
+
+/** Which tags a tag timeline asks for: the tag or `any` of these, `all` of these, `none` of these (lower case). */
+export interface TagQuery {
+  any: readonly string[];
+  all: readonly string[];
+  none: readonly string[];
+}
+
+/**
+ * Mastodon's tag timeline: public posts carrying the tags asked for, as the
+ * viewer may see them, from the servers the public timeline shows; with
+ * `onlyMedia`, those with attachments only.
+ */
+export function tagTimeline(db: Db, viewer: Viewer, tags: TagQuery, page: Page, options: { source?: PublicSource; onlyMedia?: boolean } = {}): Promise<Post[]> {
+  const tagged = (eb: ExpressionBuilder<Database, "posts">, tagList: readonly string[]) => eb.exists(eb.selectFrom("post_tags")
+    .select(sql.lit(1).as("one")).whereRef("post_tags.post_id", "=", "posts.id").where("post_tags.tag", "in", tagList));
+  let q = db.selectFrom("posts").selectAll("posts")
+    .where("posts.id", "in", (eb) => eb.selectFrom("post_tags").select("post_tags.post_id").where("post_tags.tag", "in", tags.any))
+    .where("posts.visibility", "=", "public")
+    .where("posts.reblog_of_id", "is", null)
+    .where(visibleTo(viewer));
+  for (const tag of tags.all) q = q.where((eb) => tagged(eb, [tag]));
+  if (tags.none.length > 0) q = q.where((eb) => eb.not(tagged(eb, tags.none)));
+  if (options.onlyMedia) {
+    q = q.where((eb) => eb.exists(eb.selectFrom("post_attachments").select(sql.lit(1).as("one")).whereRef("post_attachments.post_id", "=", "posts.id")));
+  }
+  const source = options.source ?? "all";
+  if (source === "local") q = q.where("posts.local", "=", true);
+  else q = q.where(fromPubliclyListedServer());
+  if (source === "remote") q = q.where("posts.local", "=", false);
   return run(q, page);
 }
 

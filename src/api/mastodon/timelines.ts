@@ -1,11 +1,31 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
-import { homeTimeline, publicTimeline } from "../../domain/timelines.ts";
+import { invalid } from "../../domain/errors.ts";
+import { homeTimeline, publicTimeline, type PublicSource, tagTimeline } from "../../domain/timelines.ts";
 import { type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
 import { renderStatuses } from "./entities/status.ts";
-import { optionalBoolean, pageParams, queryParams, setLinkHeader } from "./params.ts";
+import { optionalBoolean, pageParams, type Params, queryParams, setLinkHeader } from "./params.ts";
 
-/** /api/v1/timelines: home and public. Pages are keyset pages on post ids with Mastodon's Link header. */
+function sourceParam(params: Params): PublicSource {
+  return optionalBoolean(params, "local") ? "local" : optionalBoolean(params, "remote") ? "remote" : "all";
+}
+
+const MAX_TAGS = 4;
+const TAG = /^[\p{L}\p{N}_]{1,100}$/u;
+
+/** Tag names of a parameter (`any[]=a&any[]=b`), without `#`, lower case; at most MAX_TAGS. */
+function tagList(params: Params, name: string): string[] {
+  const v = params[name];
+  const values = Array.isArray(v) ? v : v === undefined || v === "" ? [] : [v];
+  if (values.length > MAX_TAGS) throw invalid(`${name}: at most ${MAX_TAGS} tags`);
+  return values.map((x) => {
+    const tag = typeof x === "string" ? x.replace(/^#/, "").toLowerCase() : "";
+    if (!TAG.test(tag)) throw invalid(`${name}: not a hashtag`);
+    return tag;
+  });
+}
+
+/** /api/v1/timelines: home, public and tag. Pages are keyset pages on post ids with Mastodon's Link header. */
 export function mountTimelines(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
 
@@ -21,8 +41,22 @@ export function mountTimelines(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const params = queryParams(c);
     const page = pageParams(params);
-    const source = optionalBoolean(params, "local") ? "local" : optionalBoolean(params, "remote") ? "remote" : "all";
-    const posts = await publicTimeline(deps.db, viewer, page, source);
+    const posts = await publicTimeline(deps.db, viewer, page, sourceParam(params));
+    setLinkHeader(c, posts.map((p) => p.id));
+    return c.json(await renderStatuses(deps, viewer, posts));
+  });
+
+  r.get("/tag/:hashtag", optionalAuth("read:statuses"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const params = queryParams(c);
+    const tag = c.req.param("hashtag").replace(/^#/, "").toLowerCase();
+    // A name that can be no hashtag has no posts (Mastodon answers an empty list too).
+    if (!TAG.test(tag)) return c.json([]);
+    const tags = { any: [tag, ...tagList(params, "any")], all: tagList(params, "all"), none: tagList(params, "none") };
+    const posts = await tagTimeline(deps.db, viewer, tags, pageParams(params), {
+      source: sourceParam(params), onlyMedia: optionalBoolean(params, "only_media") ?? false,
+    });
     setLinkHeader(c, posts.map((p) => p.id));
     return c.json(await renderStatuses(deps, viewer, posts));
   });
