@@ -22,6 +22,17 @@ interface Window {
 export class FixedWindows {
   readonly #windows = new Map<string, Window>();
 
+  /** The current window of `key`, if one is open. */
+  peek(key: string, now = Date.now()): Window | undefined {
+    const w = this.#windows.get(key);
+    return w && w.resetAt > now ? w : undefined;
+  }
+
+  /** Forgets `key`'s window. */
+  reset(key: string): void {
+    this.#windows.delete(key);
+  }
+
   /** Counts one request of `key`; the window it fell in. */
   hit(key: string, windowMs: number, now = Date.now()): Window {
     let w = this.#windows.get(key);
