@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
+import { notMutedBy } from "./mutes.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
 
@@ -41,6 +42,8 @@ export async function inHomeTimelineOf(db: Db, actorId: string, postId: string, 
   const row = await db.selectFrom("posts").select("posts.id")
     .where("posts.id", "=", postId)
     .where(visibleTo(viewer, options))
+    // As the home timeline: nothing of (or boosted from) an account one mutes.
+    .where(notMutedBy(actorId))
     .where((eb) => eb.or([
       eb("posts.actor_id", "=", actorId),
       eb.exists(eb.selectFrom("follows").select(sql.lit(1).as("one"))
@@ -54,4 +57,15 @@ export async function inHomeTimelineOf(db: Db, actorId: string, postId: string, 
     ]))
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * May `viewer` be streamed the post on a public or hashtag stream: the
+ * visibility rule and, when signed in, not of an account the viewer mutes
+ * (as the public and tag timelines leave those out).
+ */
+export async function inPublicStreamOf(db: Db, viewer: Viewer, postId: string, options: { evenDeleted?: boolean } = {}): Promise<boolean> {
+  let q = db.selectFrom("posts").select("posts.id").where("posts.id", "=", postId).where(visibleTo(viewer, options));
+  if (viewer.kind === "local") q = q.where(notMutedBy(viewer.actorId));
+  return (await q.executeTakeFirst()) !== undefined;
 }

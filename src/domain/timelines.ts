@@ -132,6 +132,7 @@ export function tagTimeline(db: Db, viewer: Viewer, tags: TagQuery, page: Page, 
     .where(visibleTo(viewer));
   for (const tag of tags.all) q = q.where((eb) => tagged(eb, [tag]));
   if (tags.none.length > 0) q = q.where((eb) => eb.not(tagged(eb, tags.none)));
+  if (viewer.kind === "local") q = q.where(notMutedBy(viewer.actorId));
   if (options.onlyMedia) {
     q = q.where((eb) => eb.exists(eb.selectFrom("post_attachments").select(sql.lit(1).as("one")).whereRef("post_attachments.post_id", "=", "posts.id")));
   }

@@ -57,6 +57,14 @@ describe("tag timeline", () => {
     expect((await tag("fiets?only_media=true")).body).toEqual([]);
   });
 
+  it("leaves out accounts the viewer mutes, as the public timeline does", async () => {
+    expect((await api.request("POST", `/api/v1/accounts/${bob.id}/mute`, { token: alice.token })).status).toBe(200);
+    expect(ids((await tag("fiets", alice)).body)).toEqual([s.fiets!.id]);
+    expect(ids((await tag("fiets", bob)).body)).toEqual([s.fietsOnly!.id, s.fiets!.id]);
+    expect((await api.request("POST", `/api/v1/accounts/${bob.id}/unmute`, { token: alice.token })).status).toBe(200);
+    expect(ids((await tag("fiets", alice)).body)).toEqual([s.fietsOnly!.id, s.fiets!.id]);
+  });
+
   it("a name that is no hashtag is an empty list; malformed parameters are a 422", async () => {
     expect((await tag("%E2%9C%A8")).body).toEqual([]);
     expect((await tag("nosuchtag")).body).toEqual([]);

@@ -10,9 +10,9 @@ import type { AppContext } from "../../context.ts";
 import type { Db } from "../../db/database.ts";
 import { findNotification } from "../../domain/notification-list.ts";
 import { authenticateToken } from "../../domain/tokens.ts";
-import { inHomeTimelineOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
+import { inHomeTimelineOf, inPublicStreamOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
 import type { StreamEvent } from "../../domain/stream-events.ts";
-import { canView, type Viewer } from "../../domain/visibility.ts";
+import type { Viewer } from "../../domain/visibility.ts";
 import { scopeAllows } from "../mastodon/auth.ts";
 import { renderNotifications } from "../mastodon/entities/notification.ts";
 import { renderStatus } from "../mastodon/entities/status.ts";
@@ -133,7 +133,7 @@ export async function stillAuthorized(db: Db, client: StreamClient): Promise<boo
 async function matchingStreams(db: Db, client: StreamClient, facts: PostStreamFacts, evenDeleted: boolean): Promise<StreamRequest[]> {
   const { post } = facts;
   let visible: Promise<boolean> | undefined;
-  const mayView = () => (visible ??= canView(db, client.viewer, post.id, { evenDeleted }));
+  const mayView = () => (visible ??= inPublicStreamOf(db, client.viewer, post.id, { evenDeleted }));
   const matches: StreamRequest[] = [];
   for (const stream of client.subscriptions.values()) {
     let belongs = false;
