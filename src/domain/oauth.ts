@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Db } from "../db/database.ts";
 import type { Actor, Application } from "../db/schema.ts";
-import { invalid } from "./errors.ts";
+import { DomainError, invalid } from "./errors.ts";
 import { digest, hasScope, newSecret, parseScopes } from "./tokens.ts";
 
 /** The out-of-band redirect: the code is shown on a page instead of sent to the app. */
@@ -120,7 +120,8 @@ export function requestedScopes(app: Application, scope: string | undefined): st
   let scopes: string[];
   try {
     scopes = parseScopes(scope === undefined || scope.trim() === "" ? "read" : scope);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
     throw new OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed");
   }
   const registered = app.scopes.split(" ");

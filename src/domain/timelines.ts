@@ -97,15 +97,20 @@ export async function countActorPosts(db: Db, viewer: Viewer, actorId: string): 
 /** Which servers' posts a public timeline shows (Mastodon's `local` and `remote` parameters). */
 export type PublicSource = "all" | "local" | "remote";
 
+/** Our posts, or those of publicly listed servers (silenced and blocked ones stay out: federation policy), or both. */
+function fromSource(q: SelectQueryBuilder<Database, "posts", Post>, source: PublicSource): SelectQueryBuilder<Database, "posts", Post> {
+  if (source === "local") return q.where("posts.local", "=", true);
+  const listed = q.where(fromPubliclyListedServer());
+  return source === "remote" ? listed.where("posts.local", "=", false) : listed;
+}
+
 /** Public timeline: public posts, optionally local or remote only; without the accounts the viewer mutes. */
 export function publicTimeline(db: Db, viewer: Viewer, page: Page, source: PublicSource = "all"): Promise<Post[]> {
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.visibility", "=", "public")
     .where("posts.reblog_of_id", "is", null)
     .where(visibleTo(viewer));
-  if (source === "local") q = q.where("posts.local", "=", true);
-  else q = q.where(fromPubliclyListedServer()); // silenced and blocked servers stay out (federation policy)
-  if (source === "remote") q = q.where("posts.local", "=", false);
+  q = fromSource(q, source);
   if (viewer.kind === "local") q = q.where(notMutedBy(viewer.actorId));
   return run(q, page);
 }
@@ -136,10 +141,7 @@ export function tagTimeline(db: Db, viewer: Viewer, tags: TagQuery, page: Page, 
   if (options.onlyMedia) {
     q = q.where((eb) => eb.exists(eb.selectFrom("post_attachments").select(sql.lit(1).as("one")).whereRef("post_attachments.post_id", "=", "posts.id")));
   }
-  const source = options.source ?? "all";
-  if (source === "local") q = q.where("posts.local", "=", true);
-  else q = q.where(fromPubliclyListedServer());
-  if (source === "remote") q = q.where("posts.local", "=", false);
+  q = fromSource(q, options.source ?? "all");
   return run(q, page);
 }
 

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { requireInstanceAdmin } from "../../domain/admins.ts";
-import { invalid, notFound } from "../../domain/errors.ts";
+import { DomainError, invalid, notFound } from "../../domain/errors.ts";
 import {
   currentPolicy,
   type DomainAction,
@@ -59,8 +59,10 @@ async function ruleById(c: ApiContext, kind: Kind): Promise<DomainRule> {
   let pattern;
   try {
     pattern = parseDomainPattern(c.req.param("id"));
-  } catch {
-    throw notFound();
+  } catch (error) {
+    // An id that is no domain pattern names no rule.
+    if (error instanceof DomainError && error.kind === "invalid") throw notFound();
+    throw error;
   }
   const rule = (await currentPolicy(c.get("deps").db)).rules
     .find((r) => r.domain === pattern.domain && r.subdomains === pattern.subdomains && isKind(kind)(r));
