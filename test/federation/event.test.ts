@@ -7,18 +7,15 @@
  * same counts and lists. Nothing of it reaches D.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeInstances, settle, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
-import { followAndWait, signedFetchObject } from "../support/mastodon.ts";
+import { closeInstances, settle, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { closedGroupOfFour, startFourServers } from "../support/four-servers.ts";
+import { signedFetchObject } from "../support/mastodon.ts";
 import {
   comment,
-  createGroup,
-  groupOn,
-  joinGroup,
   type PleinContent,
   type PleinGroup,
   postInGroup,
   waitForGroupPost,
-  waitForMembership,
 } from "../support/plein.ts";
 
 let instances: TestInstance[];
@@ -29,7 +26,6 @@ let D: TestInstance;
 let anna: TestUser;
 let bram: TestUser;
 let cato: TestUser;
-let dirk: TestUser;
 let group: PleinGroup;
 let onB: PleinGroup;
 let onC: PleinGroup;
@@ -104,20 +100,9 @@ async function confirmed(user: TestUser, status: string) {
 }
 
 beforeAll(async () => {
-  instances = await startInstances(4);
-  [A, B, C, D] = instances as [TestInstance, TestInstance, TestInstance, TestInstance];
-  anna = await A.createUser("anna");
-  bram = await B.createUser("bram");
-  cato = await C.createUser("cato");
-  dirk = await D.createUser("dirk");
-  group = await createGroup(anna, { name: "overleg", visibility: "closed", join_mode: "open" });
-  onB = await groupOn(bram, `overleg@${A.host}`);
-  onC = await groupOn(cato, `overleg@${A.host}`);
-  await joinGroup(bram, onB);
-  await joinGroup(cato, onC);
-  await waitForMembership(bram, onB.id, "member");
-  await waitForMembership(cato, onC.id, "member");
-  await followAndWait(dirk, bram.handle);
+  const servers = await startFourServers();
+  ({ instances, A, B, C, D, anna, bram, cato } = servers);
+  ({ group, onB, onC } = await closedGroupOfFour(servers, { name: "overleg" }));
 });
 
 afterAll(async () => {

@@ -9,17 +9,14 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFields } from "../../src/modules/file/index.ts";
-import { closeInstances, settle, startInstances, type TestInstance, type TestUser } from "../support/instances.ts";
-import { followAndWait, signedFetchObject } from "../support/mastodon.ts";
+import { closeInstances, settle, type TestInstance, type TestUser } from "../support/instances.ts";
+import { closedGroupOfFour, startFourServers } from "../support/four-servers.ts";
+import { signedFetchObject } from "../support/mastodon.ts";
 import {
   comment,
-  createGroup,
-  groupOn,
-  joinGroup,
   type PleinContent,
   type PleinGroup,
   waitForGroupPost,
-  waitForMembership,
 } from "../support/plein.ts";
 
 let instances: TestInstance[];
@@ -73,23 +70,10 @@ function expectSafeHeaders(res: Response, type: string, name: string): void {
 }
 
 beforeAll(async () => {
-  instances = await startInstances(4);
-  [A, B, C, D] = instances as [TestInstance, TestInstance, TestInstance, TestInstance];
-  anna = await A.createUser("anna");
-  bram = await B.createUser("bram");
-  cato = await C.createUser("cato");
-  dirk = await D.createUser("dirk");
-  group = await createGroup(anna, { name: "stukken", display_name: "Vergaderstukken", visibility: "closed", join_mode: "open" });
-  const handle = `${group.account.username}@${A.host}`;
-  onB = await groupOn(bram, handle);
-  onC = await groupOn(cato, handle);
-  await joinGroup(bram, onB);
-  await joinGroup(cato, onC);
-  await waitForMembership(bram, onB.id, "member");
-  await waitForMembership(cato, onC.id, "member");
+  const servers = await startFourServers();
+  ({ instances, A, B, C, D, anna, bram, cato, dirk } = servers);
   // dirk follows the author and the group's owner, but is no member.
-  await followAndWait(dirk, bram.handle);
-  await followAndWait(dirk, anna.handle);
+  ({ group, onB, onC } = await closedGroupOfFour(servers, { name: "stukken", display_name: "Vergaderstukken" }, { dirkFollowsAnna: true }));
 });
 
 afterAll(async () => {

@@ -6,18 +6,15 @@
  * them all, and D (dirk follows bram, is no member) gets nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeInstances, settle, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
-import { followAndWait, signedFetchObject } from "../support/mastodon.ts";
+import { closeInstances, settle, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { closedGroupOfFour, startFourServers } from "../support/four-servers.ts";
+import { signedFetchObject } from "../support/mastodon.ts";
 import {
   comment,
-  createGroup,
-  groupOn,
-  joinGroup,
   type PleinContent,
   type PleinGroup,
   postInGroup,
   waitForGroupPost,
-  waitForMembership,
 } from "../support/plein.ts";
 
 const V1 = "/api/plein/v1";
@@ -29,14 +26,11 @@ interface ThreadFields {
 
 export function titledContentAcrossServers(module: string, type: "Page" | "Article"): void {
   let instances: TestInstance[];
-  let A: TestInstance;
-  let B: TestInstance;
   let C: TestInstance;
   let D: TestInstance;
   let anna: TestUser;
   let bram: TestUser;
   let cato: TestUser;
-  let dirk: TestUser;
   let group: PleinGroup;
   let onB: PleinGroup;
   let onC: PleinGroup;
@@ -57,20 +51,9 @@ export function titledContentAcrossServers(module: string, type: "Page" | "Artic
   }
 
   beforeAll(async () => {
-    instances = await startInstances(4);
-    [A, B, C, D] = instances as [TestInstance, TestInstance, TestInstance, TestInstance];
-    anna = await A.createUser("anna");
-    bram = await B.createUser("bram");
-    cato = await C.createUser("cato");
-    dirk = await D.createUser("dirk");
-    group = await createGroup(anna, { name: `${module}_closed`, visibility: "closed", join_mode: "open" });
-    onB = await groupOn(bram, `${group.account.username}@${A.host}`);
-    onC = await groupOn(cato, `${group.account.username}@${A.host}`);
-    await joinGroup(bram, onB);
-    await joinGroup(cato, onC);
-    await waitForMembership(bram, onB.id, "member");
-    await waitForMembership(cato, onC.id, "member");
-    await followAndWait(dirk, bram.handle);
+    const servers = await startFourServers();
+    ({ instances, C, D, anna, bram, cato } = servers);
+    ({ group, onB, onC } = await closedGroupOfFour(servers, { name: `${module}_closed` }));
   });
 
   afterAll(async () => {

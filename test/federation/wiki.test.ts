@@ -7,7 +7,8 @@
  * and every instance ends with the same revisions in the same order.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeInstances, settle, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { closeInstances, settle, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { startFourServers } from "../support/four-servers.ts";
 import { expectStatus, followAndWait, signedFetchObject } from "../support/mastodon.ts";
 import {
   comment,
@@ -101,12 +102,7 @@ async function waitForRevisions(members: Member[], ids: Map<Member, string>, cou
 }
 
 beforeAll(async () => {
-  instances = await startInstances(4);
-  [A, B, C, D] = instances as [TestInstance, TestInstance, TestInstance, TestInstance];
-  anna = await A.createUser("anna");
-  bram = await B.createUser("bram");
-  cato = await C.createUser("cato");
-  dirk = await D.createUser("dirk");
+  ({ instances, A, B, C, D, anna, bram, cato, dirk } = await startFourServers());
 });
 
 afterAll(async () => {
