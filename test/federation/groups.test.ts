@@ -5,7 +5,8 @@
  * stores and shows is asserted on that instance.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeInstances, settle, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { closeInstances, settle, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
+import { startFourServers } from "../support/four-servers.ts";
 import { followAndWait, signedFetchObject } from "../support/mastodon.ts";
 import {
   comment,
@@ -49,12 +50,7 @@ async function accountIdOn(user: TestUser, other: TestUser): Promise<string> {
 }
 
 beforeAll(async () => {
-  instances = await startInstances(4);
-  [A, B, C, D] = instances as [TestInstance, TestInstance, TestInstance, TestInstance];
-  anna = await A.createUser("anna", { scopes: ["read", "write", "follow"] });
-  bram = await B.createUser("bram");
-  cato = await C.createUser("cato");
-  dirk = await D.createUser("dirk");
+  ({ instances, A, B, C, D, anna, bram, cato, dirk } = await startFourServers());
 });
 
 afterAll(async () => {
