@@ -1,6 +1,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { Db } from "../src/db/database.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
+import { evictUnusedRemoteMedia } from "../src/media/remote-cache.ts";
+import type { MediaStorage } from "../src/media/storage.ts";
 import type { KyselyKvStore } from "./kv.ts";
 
 const logger = getLogger(["plein", "housekeeping"]);
@@ -12,12 +14,18 @@ export async function housekeep(db: Db, kv: KyselyKvStore): Promise<{ kv: number
   return { kv: expired, activities };
 }
 
-/** Runs housekeeping now and every hour in worker processes, until `signal` aborts. */
-export function startHousekeeping(db: Db, kv: KyselyKvStore, signal: AbortSignal): void {
+/**
+ * Runs housekeeping now and every hour in worker processes, until `signal`
+ * aborts: the above, and copies of other servers' files unused for a week.
+ */
+export function startHousekeeping(db: Db, kv: KyselyKvStore, storage: MediaStorage, signal: AbortSignal): void {
   const run = () => {
     housekeep(db, kv)
       .then((n) => logger.debug("Housekeeping removed {kv} KV entries and {activities} activity ids", n))
       .catch((error: unknown) => logger.warn("Housekeeping failed: {error}", { error }));
+    evictUnusedRemoteMedia(db, storage)
+      .then((media) => logger.debug("Housekeeping removed {media} unused copies of remote files", { media }))
+      .catch((error: unknown) => logger.warn("Evicting copies of remote files failed: {error}", { error }));
   };
   const timer = setInterval(run, HOUSEKEEPING_INTERVAL_MS);
   timer.unref();

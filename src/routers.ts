@@ -16,6 +16,7 @@ import { mountOAuth } from "./api/oauth/router.ts";
 import { mountStreamingHttp } from "./api/streaming/index.ts";
 import { mountBrowserClientAccess, mountRateLimits } from "./api/browser-clients.ts";
 import { mountAdminDomains } from "./api/mastodon/admin-domains.ts";
+import { mountMediaProxy } from "./api/media-proxy.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -36,6 +37,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
+  // Other servers' avatars, headers and attachments, from this origin.
+  mountMediaProxy,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
   mountPostPages,

@@ -18,6 +18,7 @@ import { type DatabaseHandle, openDatabase } from "./db/database.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { ensureInstanceActor } from "./domain/accounts.ts";
 import { ensureFederationPolicy, watchPolicyChanges } from "./domain/policy.ts";
+import { mediaStorage } from "./media/index.ts";
 import { mountRouters } from "./routers.ts";
 import { startStreaming } from "./api/streaming/index.ts";
 
@@ -77,7 +78,7 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   let queueDone: Promise<unknown> = Promise.resolve();
   if (role !== "web") {
     const deliveries = createDeliveryQueue({ db, config, driver });
-    startHousekeeping(db, fed.kv, queueAbort.signal);
+    startHousekeeping(db, fed.kv, mediaStorage(config), queueAbort.signal);
     queueDone = Promise.all([
       fed.federation.startQueue(deps, { signal: queueAbort.signal }),
       startDeliveryWorker({ federation: fed.federation, deps, queue: deliveries }, queueAbort.signal),

@@ -360,6 +360,40 @@ export interface MediaTable {
   created_at: GeneratedTimestamp;
 }
 
+export type RemoteMediaKind = "avatar" | "header" | "attachment";
+
+/** Another server's file cached by this one (src/media/remote-cache.ts); its bytes are in the media storage under `storage_key`. */
+export interface RemoteMediaTable {
+  id: Generated<string>;
+  kind: RemoteMediaKind;
+  url: string;
+  /** the origin whose hops the fetch was signed for; "" when unsigned */
+  signed_for: Generated<string>;
+  /** null until fetched (or after a failure) */
+  storage_key: string | null;
+  /** the type it is served as */
+  content_type: string | null;
+  /** int8: read as a string */
+  size: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  sha256: string | null;
+  fetched_at: Date | null;
+  last_used_at: GeneratedTimestamp;
+  failures: Generated<number>;
+  failed_at: Date | null;
+  /** no fetch before this time after a failure */
+  retry_at: Date | null;
+  failure: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+/** Keys this server made for itself (src/domain/server-secrets.ts). */
+export interface ServerSecretsTable {
+  name: string;
+  /** base64url */
+  secret: string;
+  created_at: GeneratedTimestamp;
+}
+
 /** Inbound activity ids already processed (idempotent inbox). */
 export interface ProcessedActivitiesTable {
   activity_iri: string;
@@ -441,6 +475,8 @@ export interface Database {
   pins: PinsTable;
   post_edits: PostEditsTable;
   markers: MarkersTable;
+  remote_media: RemoteMediaTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type Actor = Selectable<ActorsTable>;
@@ -453,4 +489,5 @@ export type GroupSettings = Selectable<GroupsTable>;
 export type Membership = Selectable<MembershipsTable>;
 export type Notification = Selectable<NotificationsTable>;
 export type Media = Selectable<MediaTable>;
+export type RemoteMediaRow = Selectable<RemoteMediaTable>;
 export type Application = Selectable<ApplicationsTable>;

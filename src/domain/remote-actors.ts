@@ -2,6 +2,7 @@ import type { Db } from "../db/database.ts";
 import type { Actor, ActorType } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
 import { isRowId } from "./ids.ts";
+import { retireReplacedMedia } from "./remote-media.ts";
 
 export interface RemoteActorInput {
   iri: string;
@@ -62,10 +63,18 @@ export async function upsertRemoteActor(db: Db, localHost: string, input: Remote
     ...(input.followingCount === null ? {} : { following_count: clampCount(input.followingCount) }),
     ...(input.postsCount === null ? {} : { posts_count: clampCount(input.postsCount) }),
   };
-  return db.insertInto("actors")
+  const before = await db.selectFrom("actors").select(["avatar_url", "header_url"]).where("iri", "=", iri.href).executeTakeFirst();
+  const actor = await db.insertInto("actors")
     .values({ iri: iri.href, domain: iri.host, local: false, ...values, ...counts })
     .onConflict((oc) => oc.column("iri").doUpdateSet({ ...values, ...counts }))
     .returningAll().executeTakeFirstOrThrow();
+  // A new picture has a new URL, fetched when first asked for; the old one's copy is let go.
+  const replaced = [
+    ...before?.avatar_url && before.avatar_url !== actor.avatar_url ? [{ kind: "avatar" as const, url: before.avatar_url }] : [],
+    ...before?.header_url && before.header_url !== actor.header_url ? [{ kind: "header" as const, url: before.header_url }] : [],
+  ];
+  if (replaced.length) await retireReplacedMedia(db, replaced);
+  return actor;
 }
 
 export function findActorByIri(db: Db, iri: string): Promise<Actor | undefined> {

@@ -5,7 +5,7 @@
  * author, carol does not. Clients are given this server's attachment URL for
  * it; alice's token gets the bytes (fetched from the remote signed by this
  * server), everyone else the 404 of a missing attachment. A public post's
- * attachment keeps its own URL.
+ * attachment is served by this server's media proxy (issue 9).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
@@ -125,7 +125,9 @@ describe("attachments of a followers-only post", () => {
 });
 
 describe("attachments of a public post", () => {
-  test("keep their own URL", () => {
-    expect(publicStatus.media_attachments[0]).toMatchObject({ url: remote.url("/media/plan.png"), remote_url: remote.url("/media/plan.png") });
+  test("are served from this server's media proxy (issue 9), the original as remote_url", () => {
+    const [attachment] = publicStatus.media_attachments;
+    expect(attachment!.url).toMatch(new RegExp(`^${plein.origin.origin}/media_proxy/attachment/${attachment!.id}/[\\w-]{22}$`));
+    expect(attachment).toMatchObject({ preview_url: attachment!.url, remote_url: remote.url("/media/plan.png") });
   });
 });

@@ -216,14 +216,16 @@ describe("Mastodon", () => {
       username: "gargron",
       acct: `gargron@${new URL(remote.origin).host}`,
       display_name: "Eugen :verified:",
-      avatar: remote.url("/system/accounts/avatars/000/000/001/original/avatar.jpg"),
     });
+    // The avatar is served from this server (issue 9), never from the remote's.
+    expect(status.account.avatar).toMatch(new RegExp(`^${plein.origin.origin}/media_proxy/avatar/${status.account.id}/[\\w-]{22}$`));
     expect(status.account.fields.map((f) => f.name)).toEqual(["Patreon", "Homepage"]);
     expect(status.mentions).toEqual([expect.objectContaining({ id: alice.id, username: "alice", acct: "alice" })]);
     expect(status.tags).toEqual([{ name: "fediverse", url: new URL("/tags/fediverse", plein.origin).href }]);
     expect(status.media_attachments).toEqual([expect.objectContaining({
       type: "image",
-      url: remote.url("/system/media_attachments/files/113/000/000/original/photo.jpg"),
+      url: expect.stringMatching(new RegExp(`^${plein.origin.origin}/media_proxy/attachment/\\d+/[\\w-]{22}$`)),
+      remote_url: remote.url("/system/media_attachments/files/113/000/000/original/photo.jpg"),
       description: "A cat sitting on a keyboard",
       meta: { original: { width: 1200, height: 800, size: "1200x800", aspect: 1.5 } },
     })]);

@@ -36,13 +36,15 @@ export interface InboxInstance {
 
 export const ORIGIN = "https://plein.test";
 
-export async function startInboxInstance(): Promise<InboxInstance> {
+/** `env`: more configuration (PLEIN_MEDIA_DIR for a test that stores files). */
+export async function startInboxInstance(options: { env?: Record<string, string> } = {}): Promise<InboxInstance> {
   const database = await openTestDatabase();
   const config = loadConfig({
     PLEIN_ORIGIN: ORIGIN,
     PLEIN_ALLOW_PRIVATE_ADDRESS: "true",
     PLEIN_ROLE: "web",
     LOG_LEVEL: "error",
+    ...options.env,
   });
   const running = await startPlein(config, { database, listen: false, role: "web" });
   const db = database.db;

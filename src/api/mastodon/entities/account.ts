@@ -3,6 +3,7 @@ import type { Actor } from "../../../db/schema.ts";
 import { type AccountCounts, accountCounts } from "../../../domain/account-counts.ts";
 import { countFollowRequests, hidesNetwork } from "../../../domain/relationships.ts";
 import { ANONYMOUS, type Viewer } from "../../../domain/visibility.ts";
+import { mediaProxyUrls, type MediaProxyUrls } from "../../../media/proxy-urls.ts";
 
 /** https://docs.joinmastodon.org/entities/Account/ */
 export interface MastodonField {
@@ -85,9 +86,10 @@ export function acctOf(actor: Pick<Actor, "local" | "username" | "domain">): str
   return actor.local ? actor.username : `${actor.username}@${actor.domain}`;
 }
 
-function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefined): MastodonAccount {
-  const missing = new URL("/avatars/original/missing.png", deps.config.origin).href;
-  const missingHeader = new URL("/headers/original/missing.png", deps.config.origin).href;
+function render(deps: AppContext, proxy: MediaProxyUrls, actor: Actor, counts: AccountCounts | undefined): MastodonAccount {
+  // A remote account's pictures come from this server (src/api/media-proxy.ts), never from theirs.
+  const avatar = proxy.picture(actor, "avatar") ?? actor.avatar_url ?? new URL("/avatars/original/missing.png", deps.config.origin).href;
+  const header = proxy.picture(actor, "header") ?? actor.header_url ?? new URL("/headers/original/missing.png", deps.config.origin).href;
   return {
     id: actor.id,
     username: actor.username,
@@ -101,10 +103,10 @@ function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefine
     note: actor.summary_html,
     url: actor.url ?? actor.iri,
     uri: actor.iri,
-    avatar: actor.avatar_url ?? missing,
-    avatar_static: actor.avatar_url ?? missing,
-    header: actor.header_url ?? missingHeader,
-    header_static: actor.header_url ?? missingHeader,
+    avatar,
+    avatar_static: avatar,
+    header,
+    header_static: header,
     followers_count: counts?.followers ?? 0,
     following_count: counts?.following ?? 0,
     statuses_count: counts?.statuses ?? 0,
@@ -119,8 +121,8 @@ function render(deps: AppContext, actor: Actor, counts: AccountCounts | undefine
 /** Many accounts, counts batched; keyed by actor id. */
 export async function renderAccounts(deps: AppContext, actors: Actor[], viewer: Viewer = ANONYMOUS): Promise<Map<string, MastodonAccount>> {
   const unique = [...new Map(actors.map((a) => [a.id, a])).values()];
-  const counts = await accountCounts(deps.db, viewer, unique);
-  return new Map(unique.map((a) => [a.id, render(deps, a, counts.get(a.id))]));
+  const [counts, proxy] = await Promise.all([accountCounts(deps.db, viewer, unique), mediaProxyUrls(deps)]);
+  return new Map(unique.map((a) => [a.id, render(deps, proxy, a, counts.get(a.id))]));
 }
 
 /** A list of accounts in order. */

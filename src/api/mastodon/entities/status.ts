@@ -8,6 +8,7 @@ import { attachmentUrl } from "../../../domain/urls.ts";
 import { readableByAnyone, type Viewer } from "../../../domain/visibility.ts";
 import type { ModuleAttachment } from "../../../modules/module.ts";
 import { moduleOfPost } from "../../../modules/registry.ts";
+import { mediaProxyUrls, type MediaProxyUrls } from "../../../media/proxy-urls.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
@@ -98,13 +99,16 @@ function attachmentType(mediaType: string | null): MastodonMediaAttachment["type
 }
 
 /**
- * An attachment as clients see it. The file of a post not everyone may read
- * is served by this server to whoever may see the post
- * (src/api/plein/attachments.ts): its own server would not give it to the
- * viewer's app.
+ * An attachment as clients see it. A remote post's files are served by this
+ * server, so that the viewer's app never contacts the other one: a post
+ * anyone may read through the media proxy (src/api/media-proxy.ts), a post
+ * not everyone may read to whoever may see it (src/api/plein/attachments.ts):
+ * its own server would not give it to the viewer's app.
  */
-function renderAttachment(origin: URL, post: Post, a: PostAttachment): MastodonMediaAttachment {
-  const served = readableByAnyone(post.visibility) ? a.url : attachmentUrl(origin, a.id);
+function renderAttachment(origin: URL, proxy: MediaProxyUrls, post: Post, a: PostAttachment): MastodonMediaAttachment {
+  const served = !readableByAnyone(post.visibility) ? attachmentUrl(origin, a.id)
+    : post.local ? a.url
+    : proxy.attachment(a) ?? a.url;
   return {
     id: a.id,
     type: attachmentType(a.media_type),
@@ -155,6 +159,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
   const views = await loadPostViews(db, viewer, posts);
   const accounts = await renderAccounts(deps, views.authors, viewer);
   const extraFiles = await moduleAttachments(deps, [...posts.filter((p) => !p.reblog_of_id), ...views.originals.values()]);
+  const proxy = await mediaProxyUrls(deps);
 
   const renderContent = (p: Post): MastodonStatus => {
     const title = p.name && p.type !== "Note" ? `<p><strong>${escapeHtml(p.name)}</strong></p>` : "";
@@ -170,7 +175,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       visibility: mastodonVisibility(p.visibility),
       sensitive: p.sensitive,
       spoiler_text: p.summary ?? "",
-      media_attachments: [...d.attachments.map((a) => renderAttachment(config.origin, p, a)), ...extraFiles.get(p.id) ?? []],
+      media_attachments: [...d.attachments.map((a) => renderAttachment(config.origin, proxy, p, a)), ...extraFiles.get(p.id) ?? []],
       application: null,
       mentions: d.mentions.map((m) => ({
         id: m.id,
