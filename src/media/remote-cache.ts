@@ -42,6 +42,8 @@ export interface CachedMedia {
 export interface OpenOptions {
   /** sign the fetch's hops to this origin (closed content of that server); unsigned when absent */
   signedOrigin?: string;
+  /** a cap other than its kind's (files of closed posts: PLEIN_MAX_FILE_SIZE) */
+  maxBytes?: number;
 }
 
 interface Pending {
@@ -83,7 +85,7 @@ export class RemoteMediaCache {
   async open(source: RemoteMediaSource, options: OpenOptions = {}): Promise<CachedMedia> {
     const key: RemoteMediaKey = { kind: source.kind, url: source.url, signedFor: options.signedOrigin ?? "" };
     for (let attempt = 0; attempt < 2; attempt++) {
-      const row = await this.#entry(source, key);
+      const row = await this.#entry(source, key, options.maxBytes);
       const stored = row.storage_key ? await this.#storage.get(row.storage_key) : null;
       if (!stored) {
         // The bytes went (housekeeping, an operator): forget the copy and fetch again, once.
@@ -102,11 +104,11 @@ export class RemoteMediaCache {
   }
 
   /** The stored row for `key`, fetching it first when there is none: one at a time per key. */
-  #entry(source: RemoteMediaSource, key: RemoteMediaKey): Promise<RemoteMediaRow> {
+  #entry(source: RemoteMediaSource, key: RemoteMediaKey, maxBytes: number | undefined): Promise<RemoteMediaRow> {
     const id = pendingKey(key);
     let pending = this.#pending.get(id);
     if (!pending) {
-      const entry = this.#lookUpOrFetch(source, key).finally(() => this.#pending.delete(id));
+      const entry = this.#lookUpOrFetch(source, key, maxBytes).finally(() => this.#pending.delete(id));
       pending = { entry, waiters: 0 };
       this.#pending.set(id, pending);
     }
@@ -114,18 +116,17 @@ export class RemoteMediaCache {
     return pending.entry;
   }
 
-  async #lookUpOrFetch(source: RemoteMediaSource, key: RemoteMediaKey): Promise<RemoteMediaRow> {
+  async #lookUpOrFetch(source: RemoteMediaSource, key: RemoteMediaKey, maxBytes: number | undefined): Promise<RemoteMediaRow> {
     const db = this.#deps.db;
     const row = await findCachedMedia(db, key);
     if (row?.storage_key) return row;
     if (row?.retry_at && row.retry_at.getTime() > Date.now()) {
       throw new RemoteMediaUnavailableError(`${key.url}: failed (${row.failure ?? "unknown"}); not tried again before ${row.retry_at.toISOString()}`);
     }
-    return this.#fetch(db, source, key);
+    return this.#fetch(db, source, key, maxBytes ?? remoteMediaCap(key.kind, source.declaredType));
   }
 
-  async #fetch(db: Db, source: RemoteMediaSource, key: RemoteMediaKey): Promise<RemoteMediaRow> {
-    const maxBytes = remoteMediaCap(key.kind, source.declaredType);
+  async #fetch(db: Db, source: RemoteMediaSource, key: RemoteMediaKey, maxBytes: number): Promise<RemoteMediaRow> {
     let file;
     let contentType: string;
     try {

@@ -108,6 +108,17 @@ describe("attachments of a followers-only post", () => {
     expect(signedImageRequests.at(-1)).toContain(`keyId="${plein.origin.origin}/`);
   });
 
+  test("a later download is served from this server's copy: the remote is asked once", async () => {
+    const path = new URL(closedStatus.media_attachments[0]!.url).pathname;
+    expect((await request(path, aliceToken)).status).toBe(200);
+    const before = signedImageRequests.length;
+    const res = await request(path, aliceToken);
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(IMAGE);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    expect(signedImageRequests.length).toBe(before);
+  });
+
   test("anonymous callers and non-followers get the 404 of a missing attachment, and nothing is fetched", async () => {
     const path = new URL(closedStatus.media_attachments[0]!.url).pathname;
     const before = signedImageRequests.length;
@@ -129,5 +140,13 @@ describe("attachments of a public post", () => {
     const [attachment] = publicStatus.media_attachments;
     expect(attachment!.url).toMatch(new RegExp(`^${plein.origin.origin}/media_proxy/attachment/${attachment!.id}/[\\w-]{22}$`));
     expect(attachment).toMatchObject({ preview_url: attachment!.url, remote_url: remote.url("/media/plan.png") });
+  });
+
+  test("naming the closed file's URL gets no one the copy fetched for the follower: the proxy asks unsigned, and is refused", async () => {
+    // The follower's signed download above left a copy of /media/plan.png on this server.
+    expect((await request(new URL(closedStatus.media_attachments[0]!.url).pathname, aliceToken)).status).toBe(200);
+    const res = await request(new URL(publicStatus.media_attachments[0]!.url).pathname);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ error: expect.any(String) });
   });
 });

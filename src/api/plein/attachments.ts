@@ -7,8 +7,9 @@
  * closed group's) are shown to clients at this URL rather than at their own
  * server's address: that server serves them only to a signed request of a
  * server it trusts with the post, never to a member's app. This server
- * fetches the file signed as itself (only from the post's own server), and
- * passes it on with the forced safe headers of every file it serves.
+ * fetches the file signed as itself (only from the post's own server), keeps
+ * a copy (src/media/remote-cache.ts: kept apart from unsigned copies of the
+ * same URL), and serves it with the forced safe headers of every file it serves.
  * Forbidden and absent answer the same 404. No token in the URL: a link to
  * closed content must not open it for whoever it is passed on to.
  */
@@ -17,7 +18,7 @@ import { getLogger } from "@logtape/logtape";
 import { notFound } from "../../domain/errors.ts";
 import { findAttachment } from "../../domain/post-details.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
-import { RemoteMediaError } from "../../domain/resolver.ts";
+import { remoteMediaCache, RemoteMediaUnavailableError } from "../../media/remote-cache.ts";
 import { fileHeaders, OCTET_STREAM, safeFileName } from "../../media/serving.ts";
 import { type ApiEnv, optionalAuth, viewerOf } from "../mastodon/auth.ts";
 import { pathId } from "../mastodon/params.ts";
@@ -50,11 +51,14 @@ export function mountAttachmentRoutes(r: Hono<ApiEnv>): void {
       return new Response(null, { headers: fileHeaders({ contentType: attachment.media_type ?? OCTET_STREAM, fileName }) });
     }
     try {
-      const remote = await deps.resolver.fetchMedia(attachment.url, { maxBytes: deps.config.maxFileBytes, signedOrigin: new URL(post.iri).origin });
-      const contentType = attachment.media_type ?? remote.contentType ?? OCTET_STREAM;
-      return new Response(remote.body, { headers: fileHeaders({ contentType, fileName, size: remote.size }) });
+      const file = await remoteMediaCache(deps).open(
+        { kind: "attachment", url: attachment.url, declaredType: attachment.media_type },
+        { maxBytes: deps.config.maxFileBytes, signedOrigin: new URL(post.iri).origin },
+      );
+      const contentType = attachment.media_type ?? file.contentType;
+      return new Response(file.body, { headers: fileHeaders({ contentType, fileName, size: file.size, sha256: file.sha256 }) });
     } catch (error) {
-      if (!(error instanceof RemoteMediaError)) throw error;
+      if (!(error instanceof RemoteMediaUnavailableError)) throw error;
       logger.info("Could not fetch attachment {url} of post {post}: {error}", { url: attachment.url, post: post.id, error: error.message });
       return c.json({ error: "The file could not be fetched from the server it is on" }, 502);
     }
