@@ -28,6 +28,11 @@ export interface MediaFetcherOptions {
   signer?: { keyId: URL; privateKey: CryptoKey };
   /** Replaces the address check of every hop, the connection's included (tests only, as in loader.ts). */
   checkAddress?: (url: URL) => Promise<void>;
+  /**
+   * The federation policy (federation/policy.ts `policyCheck`), asked before
+   * each hop: a file on a blocked server is never fetched, whoever names it.
+   */
+  policy?: (url: URL) => Promise<void>;
 }
 
 export type MediaFetcher = (url: string, options: { maxBytes: number; signedOrigin?: string }) => Promise<RemoteMedia>;
@@ -41,6 +46,7 @@ async function checkHop(url: URL, options: MediaFetcherOptions): Promise<void> {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new RemoteMediaError(`${url.href}: scheme ${url.protocol} is not allowed`);
   if (url.username || url.password) throw new RemoteMediaError(`${url.href}: credentials in URL`);
   try {
+    await options.policy?.(url);
     if (options.checkAddress) await options.checkAddress(url);
     else if (!options.allowPrivateAddress) assertPublicHost(url);
   } catch (error) {

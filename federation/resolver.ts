@@ -7,6 +7,7 @@ import { SOFTWARE } from "../src/version.ts";
 import { withFetchBudget } from "./fetch-budget.ts";
 import { FETCH_LIMITS } from "./loader.ts";
 import { createMediaFetcher, type MediaFetcher } from "./media-fetch.ts";
+import { policyCheck } from "./policy.ts";
 import { instanceIdentifier, resolveActor, resolvePost } from "./remote.ts";
 import { viewerOfSignedRequest } from "./signed-requests.ts";
 
@@ -19,6 +20,7 @@ export function createResolver(federation: Federation<AppContext>, deps: { db: D
       const rsa = pairs.find((p) => p.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
       return createMediaFetcher({
         allowPrivateAddress: deps.config.allowPrivateAddress,
+        policy: policyCheck(deps),
         userAgent: getUserAgent({ software: SOFTWARE.userAgent, url: deps.config.origin }),
         ...(rsa ? { signer: { keyId: rsa.keyId, privateKey: rsa.privateKey } } : {}),
       });

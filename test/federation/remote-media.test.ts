@@ -20,6 +20,7 @@ import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
 import type { Actor, RemoteMediaKind } from "../../src/db/schema.ts";
 import { follow, markFollowAccepted } from "../../src/domain/follows.ts";
 import { createGroup } from "../../src/domain/groups.ts";
+import { removeDomainRule, setDomainRule } from "../../src/domain/policy.ts";
 import type { Resolver } from "../../src/domain/resolver.ts";
 import { issueToken } from "../../src/domain/tokens.ts";
 import { mediaStorage } from "../../src/media/index.ts";
@@ -313,6 +314,24 @@ describe("hostile files", () => {
       expect(trapConnections).toBe(0);
     } finally {
       plein.running.deps.resolver = real;
+    }
+  });
+
+  test("a file on a server the federation policy blocks is never fetched, whoever names it", async () => {
+    const blocked = await startFakeRemote({ host: "127.0.0.2" });
+    const pattern = { domain: "127.0.0.2", subdomains: false };
+    await setDomainRule(plein.db, plein.origin.host, pattern, { action: "block" });
+    try {
+      blocked.serveRaw("/avatar.png", (_req, res) => res.writeHead(200, { "content-type": "image/png" }).end(AVATAR));
+      const fake = await remote.actor("namesblocked", { document: { icon: { type: "Image", mediaType: "image/png", url: blocked.url("/avatar.png") } } });
+      const row = (await plein.running.deps.resolver.resolveActor(fake.iri))!;
+      const res = await request(ours((await account(row)).avatar));
+      expect(res.status).toBe(502);
+      expect(blocked.received).toHaveLength(0);
+      expect((await cachedRow("avatar", blocked.url("/avatar.png")))?.failure).toContain("federation policy");
+    } finally {
+      await removeDomainRule(plein.db, pattern);
+      await blocked.close();
     }
   });
 
