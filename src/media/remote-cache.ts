@@ -20,7 +20,7 @@ import {
 import { RemoteMediaError } from "../domain/resolver.ts";
 import { mediaStorage } from "./index.ts";
 import { REMOTE_MEDIA_RETENTION_DAYS, remoteMediaCap, remoteMediaType } from "./remote-rules.ts";
-import { type MediaStorage, MediaTooLargeError } from "./storage.ts";
+import { type MediaStorage, MediaTooLargeError, type StoredFile } from "./storage.ts";
 
 const logger = getLogger(["plein", "media", "remote"]);
 
@@ -127,7 +127,7 @@ export class RemoteMediaCache {
   }
 
   async #fetch(db: Db, source: RemoteMediaSource, key: RemoteMediaKey, maxBytes: number): Promise<RemoteMediaRow> {
-    let file;
+    let file: StoredFile;
     let contentType: string;
     try {
       const remote = await this.#deps.resolver.fetchMedia(key.url, { maxBytes, ...(key.signedFor ? { signedOrigin: key.signedFor } : {}) });
