@@ -16,6 +16,8 @@ import { mountOAuth } from "./api/oauth/router.ts";
 import { mountStreamingHttp } from "./api/streaming/index.ts";
 import { mountBrowserClientAccess, mountRateLimits } from "./api/browser-clients.ts";
 import { mountAdminDomains } from "./api/mastodon/admin-domains.ts";
+import { mountMedia } from "./api/mastodon/media.ts";
+import { mountMediaFiles } from "./api/mastodon/media-files.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -33,9 +35,12 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountSavedLists,
   mountClientExtras,
   mountAdminDomains,
+  mountMedia,
   mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
+  // This server's own uploads (statuses' images, avatars, headers).
+  mountMediaFiles,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
   mountPostPages,

@@ -9,6 +9,9 @@ import { readableByAnyone, type Viewer } from "../../../domain/visibility.ts";
 import type { ModuleAttachment } from "../../../modules/module.ts";
 import { moduleOfPost } from "../../../modules/registry.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
+import { type MastodonMediaAttachment, renderAttachedUpload } from "./media.ts";
+
+export type { MastodonMediaAttachment } from "./media.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
 export type MastodonVisibility = "public" | "unlisted" | "private" | "direct";
@@ -23,17 +26,6 @@ export interface MastodonMention {
 export interface MastodonTag {
   name: string;
   url: string;
-}
-
-export interface MastodonMediaAttachment {
-  id: string;
-  type: "image" | "gifv" | "video" | "audio" | "unknown";
-  url: string;
-  preview_url: string;
-  remote_url: string | null;
-  meta: { original?: { width: number; height: number; size: string; aspect: number } };
-  description: string | null;
-  blurhash: string | null;
 }
 
 /**
@@ -104,6 +96,8 @@ function attachmentType(mediaType: string | null): MastodonMediaAttachment["type
  * viewer's app.
  */
 function renderAttachment(origin: URL, post: Post, a: PostAttachment): MastodonMediaAttachment {
+  // Our own upload: served by us to whoever may see the post (src/api/mastodon/media-files.ts).
+  if (a.media_id !== null) return renderAttachedUpload({ ...a, media_id: a.media_id });
   const served = readableByAnyone(post.visibility) ? a.url : attachmentUrl(origin, a.id);
   return {
     id: a.id,
