@@ -18,6 +18,7 @@ import { mountBrowserClientAccess, mountRateLimits } from "./api/browser-clients
 import { mountAdminDomains } from "./api/mastodon/admin-domains.ts";
 import { mountMedia } from "./api/mastodon/media.ts";
 import { mountMediaFiles } from "./api/mastodon/media-files.ts";
+import { mountProfileImages } from "./api/mastodon/profile-images.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -36,6 +37,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountClientExtras,
   mountAdminDomains,
   mountMedia,
+  mountProfileImages,
   mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,

@@ -7,11 +7,12 @@
  */
 import type { Db } from "../db/database.ts";
 import type { Actor, Media, MediaPurpose } from "../db/schema.ts";
-import { invalid, notFound } from "./errors.ts";
+import { forbidden, invalid, notFound } from "./errors.ts";
 import { isRowId } from "./ids.ts";
+import { enqueueDelivery } from "./jobs.ts";
 import type { AttachmentInput } from "./posts/limits.ts";
 import { getVisiblePost } from "./posts/read.ts";
-import { mediaFileUrl } from "./urls.ts";
+import { mediaFileUrl, newActivityIriOf } from "./urls.ts";
 import type { Viewer } from "./visibility.ts";
 
 /** Mastodon's `max_media_attachments`. */
@@ -196,4 +197,39 @@ export async function checkMayFetchUpload(db: Db, viewer: Viewer, upload: { medi
   }
   if (viewer.kind === "local" && viewer.actorId === media.owner_id) return;
   throw notFound();
+}
+
+export type ProfileImage = "avatar" | "header";
+
+async function changeProfileImage(
+  db: Db, origin: URL, actor: Actor, purpose: ProfileImage, next: NewUpload | null,
+): Promise<{ actor: Actor; dropped: Media | undefined }> {
+  if (!actor.local || actor.type !== "Person") throw forbidden();
+  return db.transaction().execute(async (trx) => {
+    const dropped = await trx.deleteFrom("media").where("owner_id", "=", actor.id).where("purpose", "=", purpose)
+      .returningAll().executeTakeFirst();
+    const media = next ? await recordUpload(trx, actor, { ...next, purpose }) : undefined;
+    if (!dropped && !media) return { actor, dropped };
+    const url = media ? mediaFileUrl(origin, media.id, "original") : null;
+    const updated = await trx.updateTable("actors")
+      .set({ ...(purpose === "avatar" ? { avatar_url: url } : { header_url: url }), updated_at: new Date() })
+      .where("id", "=", actor.id).returningAll().executeTakeFirstOrThrow();
+    await enqueueDelivery(trx, { type: "actor.update", actorId: actor.id, id: newActivityIriOf(actor, "update") }, actor.id);
+    return { actor: updated, dropped };
+  });
+}
+
+/**
+ * A local account's new avatar or header (its bytes already kept). The one
+ * it replaces is returned, its bytes the caller's to drop; followers'
+ * servers hear of it through an Update of the actor, queued in the same
+ * transaction.
+ */
+export function setProfileImage(db: Db, origin: URL, actor: Actor, purpose: ProfileImage, upload: NewUpload) {
+  return changeProfileImage(db, origin, actor, purpose, upload);
+}
+
+/** A local account goes back to no avatar or header. */
+export function removeProfileImage(db: Db, origin: URL, actor: Actor, purpose: ProfileImage) {
+  return changeProfileImage(db, origin, actor, purpose, null);
 }

@@ -20,7 +20,7 @@ export const IMAGE_LIMITS = {
 } as const;
 
 /** The types an upload may be, as sharp names their decoders. */
-const IMAGE_TYPES = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif" } as const;
+export const IMAGE_TYPES = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif" } as const;
 type ImageFormat = keyof typeof IMAGE_TYPES;
 
 /** The bytes are not an image this server takes (not one of the four types, corrupt, too large). */

@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Db } from "../db/database.ts";
 import type { Actor, Media } from "../db/schema.ts";
-import { type Focus, recordUpload } from "../domain/uploads.ts";
+import { type Focus, type NewUpload, recordUpload } from "../domain/uploads.ts";
 import { type ImageVersion, processImage, processThumbnail } from "./images.ts";
 import { safeFileName } from "./serving.ts";
 import type { MediaStorage, StoredFile } from "./storage.ts";
@@ -38,8 +38,13 @@ export async function dropStored(storage: MediaStorage, keys: ReadonlyArray<stri
   }
 }
 
-/** Processes, keeps and records an upload. Throws UnsupportedImageError, MediaTooLargeError, or the domain's errors. */
-export async function storeUpload(db: Db, storage: MediaStorage, owner: Actor, request: UploadRequest): Promise<Media> {
+/**
+ * Processes and keeps an upload, then has `record` write what is known of
+ * it (a `media` row, in whatever transaction `record` needs); if that
+ * fails, the kept bytes are dropped again. Throws UnsupportedImageError,
+ * MediaTooLargeError, or what `record` throws.
+ */
+export async function keepUpload<T>(storage: MediaStorage, request: UploadRequest, record: (upload: NewUpload) => Promise<T>): Promise<T> {
   const image = await processImage(request.bytes, request.purpose);
   let preview: ImageVersion | null = image.preview;
   let blurhash = image.blurhash;
@@ -52,7 +57,7 @@ export async function storeUpload(db: Db, storage: MediaStorage, owner: Actor, r
     kept.push(original);
     const small = preview ? await storage.put(once(preview.bytes), request.maxBytes) : null;
     if (small) kept.push(small);
-    return await recordUpload(db, owner, {
+    return await record({
       purpose: request.purpose,
       storageKey: original.key,
       previewStorageKey: small?.key ?? null,
@@ -72,4 +77,9 @@ export async function storeUpload(db: Db, storage: MediaStorage, owner: Actor, r
     await dropStored(storage, kept.map((k) => k.key));
     throw error;
   }
+}
+
+/** An upload for a status: processed, kept and recorded. */
+export function storeUpload(db: Db, storage: MediaStorage, owner: Actor, request: UploadRequest): Promise<Media> {
+  return keepUpload(storage, request, (upload) => recordUpload(db, owner, upload));
 }

@@ -176,6 +176,15 @@ describe("uploading", () => {
   });
 });
 
+test("the instance tells clients which uploads it takes", async () => {
+  const instance = await api.request<{ configuration: { media_attachments: { supported_mime_types: string[]; image_size_limit: number; image_matrix_limit: number } } }>("GET", "/api/v2/instance");
+  expect(instance.body.configuration.media_attachments).toMatchObject({
+    supported_mime_types: ["image/jpeg", "image/png", "image/webp", "image/gif"],
+    image_size_limit: 25 * 1024 ** 2,
+    image_matrix_limit: 3840 * 2160,
+  });
+});
+
 describe("one's own uploads", () => {
   test("the owner describes and refocuses an upload; others, and unknown ids, get 404", async () => {
     const media = await uploaded(alice);
