@@ -185,6 +185,21 @@ test("the instance tells clients which uploads it takes", async () => {
   });
 });
 
+test("a file larger than PLEIN_MAX_FILE_SIZE is a 413, and nothing is kept", async () => {
+  const small = await startApi({ env: { PLEIN_MAX_FILE_SIZE: "4KiB" } });
+  try {
+    const user = await small.user("dana");
+    const big = await jpegWithGps(1200, 800);
+    expect(big.length).toBeGreaterThan(4096);
+    const res = await small.request("POST", "/api/v2/media", { token: user.token, body: form({ file: [file(big, "image/jpeg"), "groot.jpg"] }) });
+    expect(res.status).toBe(413);
+    const kept = await small.running.deps.db.selectFrom("media").select("id").execute();
+    expect(kept).toEqual([]);
+  } finally {
+    await small.close();
+  }
+});
+
 describe("one's own uploads", () => {
   test("the owner describes and refocuses an upload; others, and unknown ids, get 404", async () => {
     const media = await uploaded(alice);
@@ -207,6 +222,17 @@ describe("one's own uploads", () => {
     expect(res.status).toBe(200);
     expect((await api.request("GET", `/api/v1/media/${media.id}`, { token: alice.token })).status).toBe(404);
     expect((await fetchFile(media.url, alice.token)).status).toBe(404);
+  });
+
+  test("a group's shared file is not served at /uploads (its post's own route serves it)", async () => {
+    const { db } = api.running.deps;
+    const group = await createGroup(db, api.running.config.origin, alice.actor, { name: "archief", visibility: "public", joinMode: "open", modules: defaultModules() });
+    const body = form({ file: [file(await png(), "image/png"), "notulen.png"] });
+    const shared = await api.request("POST", `/api/plein/v1/groups/${group.actor.id}/files`, { token: alice.token, body });
+    expect(shared.status, shared.text).toBe(200);
+    const media = await db.selectFrom("media").select("id").where("purpose", "=", "file").executeTakeFirstOrThrow();
+    expect((await fetchFile(`${ORIGIN}/uploads/${media.id}/original`, alice.token)).status).toBe(404);
+    expect((await api.request("GET", `/api/v1/media/${media.id}`, { token: alice.token })).status).toBe(404);
   });
 
   test("an unattached upload is served to its owner only", async () => {
