@@ -13,8 +13,11 @@ import sharp, { type Sharp } from "sharp";
 export const IMAGE_LIMITS = {
   maxPixels: 3840 * 2160,
   previewSide: 640,
-  /** a larger image is refused before it is decoded (a small file can claim a huge size) */
-  maxInputPixels: 8192 * 8192,
+  /**
+   * Mastodon's matrix limit (7680x4320): a larger image is refused before it
+   * is decoded (a small file can claim a huge size and take the memory).
+   */
+  maxInputPixels: 7680 * 4320,
   avatar: { width: 400, height: 400 },
   header: { width: 1500, height: 500 },
 } as const;
@@ -115,7 +118,8 @@ export async function processImage(input: Uint8Array, use: ImageUse): Promise<Pr
   // A status's GIF keeps its animation; a profile's image is its first frame.
   const animated = format === "gif" && use === "attachment";
   const open = (): Sharp => sharp(input, { animated, limitInputPixels: IMAGE_LIMITS.maxInputPixels, failOn: "error" }).autoOrient();
-  const meta = await run("metadata", () => sharp(input, { animated, limitInputPixels: IMAGE_LIMITS.maxInputPixels }).metadata());
+  // Headers only: the size is checked below, with a message that says so.
+  const meta = await run("metadata", () => sharp(input, { animated, limitInputPixels: false }).metadata());
   // The decoder that will run must be the one the bytes announced.
   if (meta.format !== format) throw new UnsupportedImageError("The file is not an image of a supported type (JPEG, PNG, WebP or GIF)");
   const frameHeight = animated ? meta.pageHeight ?? meta.autoOrient.height : meta.autoOrient.height;

@@ -155,6 +155,14 @@ describe("uploading", () => {
     expect(none.status).toBe(422);
   });
 
+  test("an image of more than Mastodon's 7680x4320 pixels is refused before it is decoded", async () => {
+    // Solid colour: a small file that claims a large image.
+    const huge = await sharp({ create: { width: 8000, height: 4400, channels: 3, background: "#ffffff" } }).png({ compressionLevel: 9 }).toBuffer();
+    const res = await api.request("POST", "/api/v2/media", { token: alice.token, body: form({ file: [file(huge, "image/png"), "groot.png"] }) });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatch(/larger than/);
+  });
+
   test("a bad focus is a 422, on upload and on update", async () => {
     for (const focus of ["2,0", "0", "a,b", "0,-1.5"]) {
       expect((await upload(alice, { focus })).status, focus).toBe(422);
@@ -181,7 +189,7 @@ test("the instance tells clients which uploads it takes", async () => {
   expect(instance.body.configuration.media_attachments).toMatchObject({
     supported_mime_types: ["image/jpeg", "image/png", "image/webp", "image/gif"],
     image_size_limit: 25 * 1024 ** 2,
-    image_matrix_limit: 3840 * 2160,
+    image_matrix_limit: 7680 * 4320,
   });
 });
 

@@ -16,7 +16,7 @@ function mediaConfig(maxFileBytes: number) {
   return {
     supported_mime_types: Object.values(IMAGE_TYPES),
     image_size_limit: maxFileBytes,
-    image_matrix_limit: IMAGE_LIMITS.maxPixels,
+    image_matrix_limit: IMAGE_LIMITS.maxInputPixels,
     video_size_limit: 0,
     video_frame_rate_limit: 0,
     video_matrix_limit: 0,
