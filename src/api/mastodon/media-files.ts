@@ -27,8 +27,9 @@ export function mountMediaFiles(app: Hono<AppEnv>): void {
     const deps = c.get("deps");
     const upload = await findServableUpload(deps.db, pathId(c));
     if (!upload) throw notFound();
-    const post = upload.postId === undefined ? undefined : await getPost(deps.db, upload.postId);
-    await checkMayFetchUpload(deps.db, await fileViewer(c, post), upload);
+    const postId = upload.postId;
+    const viewer = await fileViewer(c, async () => (postId === undefined ? undefined : getPost(deps.db, postId)));
+    await checkMayFetchUpload(deps.db, viewer, upload);
     const { media } = upload;
     const key = c.req.param("variant") === "small" ? media.preview_storage_key ?? media.storage_key : media.storage_key;
     const bytes = await mediaStorage(deps.config).get(key);

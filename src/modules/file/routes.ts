@@ -91,7 +91,7 @@ export function mountFileRoutes(r: Hono<ApiEnv>): void {
   r.get("/posts/:id/file", optionalAuth("read:statuses"), async (c) => {
     const deps = c.get("deps");
     const id = pathId(c);
-    const viewer = await fileViewer(c, await getPost(deps.db, id));
+    const viewer = await fileViewer(c, () => getPost(deps.db, id));
     // Absent, forbidden, not a file post, no file: the same 404.
     const post = await getVisiblePost(deps.db, viewer, id);
     const file = post.module === MODULE ? await fileOfPost(deps.db, post.id) : undefined;
