@@ -135,7 +135,7 @@ describe("uploading", () => {
     expect(media.meta.small).toMatchObject({ width: 640, height: 213 });
   });
 
-  test("a text file named .png, a corrupt image, SVG and a missing file are refused with 422", async () => {
+  test("a text file named .png, a corrupt image, SVG, a video and a missing file are refused with 422", async () => {
     const text = await api.request("POST", "/api/v2/media", {
       token: alice.token, body: form({ file: [file(new TextEncoder().encode("not an image at all"), "image/png"), "evil.png"] }),
     });
@@ -151,6 +151,10 @@ describe("uploading", () => {
       body: form({ file: [file(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), "image/svg+xml"), "x.svg"] }),
     });
     expect(svg.status).toBe(422);
+    // Video and audio are refused: their metadata could not be stripped without a transcoder.
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypmp42"), Buffer.alloc(64)]);
+    const video = await api.request("POST", "/api/v2/media", { token: alice.token, body: form({ file: [file(mp4, "video/mp4"), "clip.mp4"] }) });
+    expect(video.status).toBe(422);
     const none = await api.request("POST", "/api/v2/media", { token: alice.token, body: form({ description: "no file" }) });
     expect(none.status).toBe(422);
   });
