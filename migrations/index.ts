@@ -12,6 +12,7 @@ import * as m0010 from "./0010_group_domains.ts";
 import * as m0011 from "./0011_oauth.ts";
 import * as m0012 from "./0012_mastodon_extras.ts";
 import * as m0013 from "./0013_remote_media.ts";
+import * as m0014 from "./0014_mastodon_media.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   "0011_oauth": m0011,
   "0012_mastodon_extras": m0012,
   "0013_remote_media": m0013,
+  "0014_mastodon_media": m0014,
 };

@@ -16,6 +16,8 @@ export interface Config {
   mediaDir: string;
   /** the largest file a member may upload, in bytes */
   maxFileBytes: number;
+  /** S3-compatible storage for uploaded files instead of `mediaDir`, when configured */
+  mediaS3: S3Settings | undefined;
   /** API requests per token (or, without one, per address) in five minutes; 0: no limit */
   rateLimit: number;
   role: Role;
@@ -23,6 +25,15 @@ export interface Config {
   federationMode: FederationMode;
   tls: { cert: string; key: string } | undefined;
   logLevel: LogLevel;
+}
+
+/** An S3-compatible bucket (AWS, MinIO, Garage, Ceph...), addressed path-style: `<endpoint>/<bucket>/<key>`. */
+export interface S3Settings {
+  endpoint: URL;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +118,35 @@ function size(env: Env, name: string, fallback: number, max: number): number {
   return bytes;
 }
 
+const S3_VARIABLES = ["PLEIN_MEDIA_S3_ENDPOINT", "PLEIN_MEDIA_S3_BUCKET", "PLEIN_MEDIA_S3_REGION", "PLEIN_MEDIA_S3_ACCESS_KEY", "PLEIN_MEDIA_S3_SECRET_KEY"] as const;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** PLEIN_MEDIA_S3_*: all of endpoint, bucket and keys, or none (the region defaults to us-east-1). */
+function mediaS3(env: Env): S3Settings | undefined {
+  if (S3_VARIABLES.every((name) => !env[name])) return undefined;
+  const required = (name: typeof S3_VARIABLES[number]): string => {
+    const value = env[name];
+    if (!value) throw new ConfigError(name, "must be set when any PLEIN_MEDIA_S3_ variable is");
+    return value;
+  };
+  const endpoint = required("PLEIN_MEDIA_S3_ENDPOINT");
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash || url.username) {
+    throw new ConfigError("PLEIN_MEDIA_S3_ENDPOINT", `must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com (got "${endpoint}")`);
+  }
+  const bucket = required("PLEIN_MEDIA_S3_BUCKET");
+  if (!BUCKET.test(bucket)) throw new ConfigError("PLEIN_MEDIA_S3_BUCKET", `must be an S3 bucket name (got "${bucket}")`);
+  const region = env.PLEIN_MEDIA_S3_REGION || "us-east-1";
+  if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ConfigError("PLEIN_MEDIA_S3_REGION", `must be a region name such as eu-central-1 (got "${region}")`);
+  return {
+    endpoint: url,
+    bucket,
+    region,
+    accessKeyId: required("PLEIN_MEDIA_S3_ACCESS_KEY"),
+    secretAccessKey: required("PLEIN_MEDIA_S3_SECRET_KEY"),
+  };
+}
+
 export const DEFAULT_RATE_LIMIT = 300;
 
 /** Mastodon's 300 requests in five minutes by default; 0 turns the limit off. */
@@ -145,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     mediaDir: mediaDir(env, dataDir),
     maxFileBytes: size(env, "PLEIN_MAX_FILE_SIZE", DEFAULT_MAX_FILE_BYTES, MAX_MAX_FILE_BYTES),
+    mediaS3: mediaS3(env),
     rateLimit: rateLimit(env),
     role: oneOf(env, "PLEIN_ROLE", ["all", "web", "worker"] as const, "all"),
     allowPrivateAddress: bool(env, "PLEIN_ALLOW_PRIVATE_ADDRESS"),

@@ -17,6 +17,9 @@ import { mountStreamingHttp } from "./api/streaming/index.ts";
 import { mountBrowserClientAccess, mountRateLimits } from "./api/browser-clients.ts";
 import { mountAdminDomains } from "./api/mastodon/admin-domains.ts";
 import { mountMediaProxy } from "./api/media-proxy.ts";
+import { mountMedia } from "./api/mastodon/media.ts";
+import { mountMediaFiles } from "./api/mastodon/media-files.ts";
+import { mountProfileImages } from "./api/mastodon/profile-images.ts";
 
 /** Every HTTP surface besides federation registers here, in order. */
 export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
@@ -34,11 +37,15 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountSavedLists,
   mountClientExtras,
   mountAdminDomains,
+  mountMedia,
+  mountProfileImages,
   mountStreamingHttp,
   // Plein's own API (src/api/plein): groups and their content.
   mountPleinApi,
   // Other servers' avatars, headers and attachments, from this origin.
   mountMediaProxy,
+  // This server's own uploads (statuses' images, avatars, headers).
+  mountMediaFiles,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
   mountPostPages,

@@ -264,6 +264,14 @@ export interface PostAttachmentsTable {
   width: number | null;
   height: number | null;
   blurhash: string | null;
+  /** our own upload this attachment shows (a local status's); null for another server's file */
+  media_id: string | null;
+  preview_url: string | null;
+  preview_width: number | null;
+  preview_height: number | null;
+  /** focal point, -1..1 each */
+  focus_x: number | null;
+  focus_y: number | null;
 }
 
 export interface LikesTable {
@@ -358,6 +366,19 @@ export interface MediaTable {
   /** hex */
   sha256: string;
   created_at: GeneratedTimestamp;
+  /** what the upload is for: a group's file, a status's attachment, a profile's avatar or header */
+  purpose: ColumnType<MediaPurpose, MediaPurpose | undefined, MediaPurpose>;
+  description: string | null;
+  /** focal point, -1..1 each */
+  focus_x: number | null;
+  focus_y: number | null;
+  blurhash: string | null;
+  width: number | null;
+  height: number | null;
+  /** the small version's bytes (images) */
+  preview_storage_key: string | null;
+  preview_width: number | null;
+  preview_height: number | null;
 }
 
 export type RemoteMediaKind = "avatar" | "header" | "attachment";
@@ -393,6 +414,7 @@ export interface ServerSecretsTable {
   secret: string;
   created_at: GeneratedTimestamp;
 }
+export type MediaPurpose = "file" | "attachment" | "avatar" | "header";
 
 /** Inbound activity ids already processed (idempotent inbox). */
 export interface ProcessedActivitiesTable {

@@ -102,3 +102,11 @@ export function handleDomain(origin: URL): string {
 export function attachmentUrl(origin: URL, attachmentId: string): string {
   return new URL(`/api/plein/v1/attachments/${encodeURIComponent(attachmentId)}`, origin).href;
 }
+
+/** The two versions of an upload this server keeps (src/api/mastodon/media-files.ts serves them). */
+export type MediaVariant = "original" | "small";
+
+/** Where this server serves one of its own uploads (a status's image, an avatar, a header). */
+export function mediaFileUrl(origin: URL, mediaId: string, variant: MediaVariant): string {
+  return new URL(`/uploads/${encodeURIComponent(mediaId)}/${variant}`, origin).href;
+}

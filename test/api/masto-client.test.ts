@@ -8,6 +8,7 @@
  * post their forms (test/browser/ drives them in Chromium).
  */
 import { createHash, randomBytes } from "node:crypto";
+import sharp from "sharp";
 import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient, type mastodon } from "masto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { formFields } from "./oauth-browser.ts";
@@ -222,4 +223,17 @@ it("pages through an account's statuses by Link headers with masto's paginator",
   const newer = await masto.v1.accounts.$select(me.id).statuses.list({ limit: 2, minId: oldest });
   expect(newer.length).toBe(2);
   expect(newer.map((s) => s.id)).not.toContain(oldest);
+});
+
+it("uploads an image with masto's media client, describes it, and posts a status of it alone", async () => {
+  const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: "#204060" } }).png().toBuffer();
+  const media = await masto.v2.media.create({ file: new Blob([new Uint8Array(png)], { type: "image/png" }), description: "Plattegrond", focus: "0.2,-0.4" });
+  expectMastoShape("v1.MediaAttachment", media);
+  expect(media).toMatchObject({ type: "image", description: "Plattegrond", meta: { original: { width: 320, height: 200 }, focus: { x: 0.2, y: -0.4 } } });
+  const described = await masto.v1.media.$select(media.id).update({ description: "De plattegrond" });
+  expect(described.description).toBe("De plattegrond");
+  const status = await masto.v1.statuses.create({ status: "", mediaIds: [media.id], visibility: "public" });
+  expectMastoShape("v1.Status", status);
+  expect(status.mediaAttachments.map((m) => [m.id, m.description, m.blurhash])).toEqual([[media.id, "De plattegrond", media.blurhash]]);
+  expectMastoShape("v1.MediaAttachment", status.mediaAttachments[0]);
 });

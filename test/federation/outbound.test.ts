@@ -37,6 +37,7 @@ const details: PostDetails = {
   attachments: [{
     id: "1", position: 0, url: "https://plein.test/media/1.png", media_type: "image/png", description: "a cat",
     width: 640, height: 480, blurhash: null,
+    media_id: null, preview_url: null, preview_width: null, preview_height: null, focus_x: null, focus_y: null,
   }],
   group: null,
 };

@@ -2,13 +2,26 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalDiskStorage } from "../../src/media/local-disk.ts";
 import { MemoryStorage } from "../../src/media/memory.ts";
+import { S3Storage } from "../../src/media/s3.ts";
 import { type MediaStorage, MediaTooLargeError } from "../../src/media/storage.ts";
+
+import { type FakeS3, startFakeS3 } from "../support/fake-s3.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "plein-media-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let s3: FakeS3;
+beforeAll(async () => {
+  s3 = await startFakeS3();
+});
+afterAll(async () => {
+  // Every request the S3 storage made was signed as S3 wants it.
+  expect(s3.refusals).toEqual([]);
+  await s3.close();
+});
 
 async function* chunks(...parts: string[]): AsyncIterable<Uint8Array> {
   for (const p of parts) yield new TextEncoder().encode(p);
@@ -23,6 +36,9 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 const storages: Array<[string, () => MediaStorage]> = [
   ["local disk", () => new LocalDiskStorage(join(dir, `store-${crypto.randomUUID()}`))],
   ["memory", () => new MemoryStorage()],
+  ["S3", () => new S3Storage({
+    endpoint: new URL(s3.endpoint), bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
+  })],
 ];
 
 describe.each(storages)("%s storage", (_name, make) => {

@@ -18,6 +18,7 @@ import { handleDomain } from "../../domain/urls.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
 import { renderRelationship } from "./entities/relationship.ts";
+import { allowProfileImageUploads, applyProfileImages } from "./profile-images.ts";
 import { renderStatuses } from "./entities/status.ts";
 import { idList, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 
@@ -53,10 +54,13 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     return c.json(await renderCredentialAccount(c.get("deps"), currentAccount(c)));
   });
 
+  allowProfileImageUploads();
   r.patch("/update_credentials", requireAuth("write:accounts"), async (c) => {
     const deps = c.get("deps");
     const params = await readParams(c);
-    const updated = await updateProfile(deps.db, deps.config.origin, currentAccount(c), {
+    const withImages = await applyProfileImages(c, params, currentAccount(c));
+    if (withImages instanceof Response) return withImages;
+    const updated = await updateProfile(deps.db, deps.config.origin, withImages, {
       ...definedEntry("displayName", optionalString(params, "display_name")),
       ...definedEntry("note", optionalString(params, "note")),
       ...definedEntry("locked", optionalBoolean(params, "locked")),

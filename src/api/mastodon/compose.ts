@@ -4,6 +4,7 @@ import type { Actor, Visibility } from "../../db/schema.ts";
 import { findLocalActor } from "../../domain/accounts.ts";
 import { invalid } from "../../domain/errors.ts";
 import { LIMITS } from "../../domain/posts/limits.ts";
+import { checkMediaIds } from "../../domain/uploads.ts";
 import {
   findMentions,
   type FormattedText,
@@ -33,6 +34,8 @@ export interface StatusText {
   spoilerText: string;
   sensitive: boolean | undefined;
   language: string | null | undefined;
+  /** `media_ids`: the uploads to attach, in order; undefined when not sent (an edit then keeps its media) */
+  mediaIds: string[] | undefined;
 }
 
 export interface NewStatusParams extends StatusText {
@@ -48,11 +51,9 @@ export function parseStatusText(params: Params): StatusText {
     || postTextLength(text) + [...spoilerText].length > MAX_POST_CHARS) {
     throw invalid(`Validation failed: Text character limit of ${MAX_POST_CHARS} exceeded`);
   }
-  if (text.trim() === "") throw invalid("Validation failed: Text can't be blank");
-  const mediaIds = params.media_ids;
-  if (mediaIds !== undefined && !(Array.isArray(mediaIds) && mediaIds.length === 0) && mediaIds !== "") {
-    throw invalid("Media attachments are not supported yet");
-  }
+  const mediaIds = mediaIdsParam(params);
+  // A status may be its media alone.
+  if (text.trim() === "" && !mediaIds?.length) throw invalid("Validation failed: Text can't be blank");
   if (params.poll !== undefined && params.poll !== null) throw invalid("Polls are not supported yet");
   const language = optionalString(params, "language");
   if (language && !LANGUAGE.test(language)) throw invalid("language must be an ISO 639 language code");
@@ -61,7 +62,21 @@ export function parseStatusText(params: Params): StatusText {
     spoilerText,
     sensitive: optionalBoolean(params, "sensitive"),
     language: language === undefined ? undefined : language === "" ? null : language.toLowerCase(),
+    mediaIds,
   };
+}
+
+/** `media_ids[]` (or one `media_ids`), as ids in order; more than Mastodon's four is a 422. */
+function mediaIdsParam(params: Params): string[] | undefined {
+  const value = params.media_ids;
+  if (value === undefined || value === null) return undefined;
+  const values = Array.isArray(value) ? value : [value];
+  const ids = values.flatMap((v) => {
+    if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return [String(v)];
+    if (typeof v === "string") return v === "" ? [] : [v];
+    throw invalid("media_ids must be a list of ids");
+  });
+  return checkMediaIds(ids);
 }
 
 export function parseNewStatus(params: Params): NewStatusParams {

@@ -11,11 +11,11 @@ export function mountInstance(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
   r.get("/v1/instance", async (c) => {
     const deps = c.get("deps");
-    return c.json(renderInstanceV1(deps.config.origin, await instanceStats(deps.db)));
+    return c.json(renderInstanceV1(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes));
   });
   r.get("/v2/instance", async (c) => {
     const deps = c.get("deps");
-    return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db)));
+    return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes));
   });
   // Which servers this one knows is not published (it would tell where members of closed groups are).
   r.get("/v1/instance/peers", (c) => c.json([]));

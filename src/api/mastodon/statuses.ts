@@ -74,6 +74,7 @@ export function mountStatuses(app: Hono<AppEnv>): void {
         tags: formatted.tags,
         language: input.language ?? null,
         groupId,
+        ...(input.mediaIds?.length ? { mediaIds: input.mediaIds } : {}),
       });
       if (key !== undefined) await completeIdempotencyKey(deps.db, me.id, key, post.id);
       return statusJson(c, viewerOf(c), post);
@@ -111,6 +112,7 @@ export function mountStatuses(app: Hono<AppEnv>): void {
       mentionIds: formatted.mentionIds,
       tags: formatted.tags,
       ...(input.language !== undefined ? { language: input.language } : {}),
+      ...(input.mediaIds !== undefined ? { mediaIds: input.mediaIds } : {}),
     }, {
       ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, moduleData, me) } : {}),
       ...(queueEdit ? { queueDelivery: (trx, p: Post) => queueEdit(trx, p, me) } : {}),

@@ -4,7 +4,8 @@ import type { Db } from "../../db/database.ts";
 import type { Actor, ObjectType, Post, Visibility } from "../../db/schema.ts";
 import { forbidden, invalid, notFound } from "../errors.ts";
 import { newObjectIri } from "../urls.ts";
-import { bumpReplies, insertDetails, replaceDetails } from "./details.ts";
+import { attachUploads } from "../uploads.ts";
+import { bumpReplies, insertDetails, removeAttachments, replaceDetails } from "./details.ts";
 import { notifyOfEdit, notifyOfPost, placeInGroup, queuePostDelivery } from "./in-groups.ts";
 import { type AttachmentInput, checkLengths } from "./limits.ts";
 import { keepEarlierVersion } from "./history.ts";
@@ -24,6 +25,8 @@ export interface NewLocalPost {
   tags?: string[];
   language?: string | null;
   attachments?: AttachmentInput[];
+  /** the author's uploads to attach, in order (src/domain/uploads.ts) */
+  mediaIds?: string[];
   extra?: Record<string, unknown>;
   /** post in this group (a reply goes into the group of its parent anyway) */
   groupId?: string | null;
@@ -76,7 +79,8 @@ export async function createLocalPost(
       moderation: placement?.moderation ?? "approved",
       module: input.module ?? null,
     }).returningAll().executeTakeFirstOrThrow();
-    await insertDetails(trx, post.id, input);
+    const uploads = input.mediaIds ? await attachUploads(trx, origin, author, post.id, input.mediaIds) : [];
+    await insertDetails(trx, post.id, { ...input, attachments: [...uploads, ...input.attachments ?? []] });
     if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, 1);
     if (inTransaction) await inTransaction(trx, post);
     await queuePostDelivery(trx, post, "create");
@@ -96,6 +100,8 @@ export interface PostEdit {
   tags?: string[];
   language?: string | null;
   attachments?: AttachmentInput[];
+  /** the author's uploads the post shows from now on, in order; absent: its attachments stay as they are */
+  mediaIds?: string[];
 }
 
 /**
@@ -132,7 +138,13 @@ export async function editLocalPost(
       ...(edit.language !== undefined ? { language: edit.language } : {}),
       edited_at: new Date(),
     }).where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
-    await replaceDetails(trx, post.id, edit);
+    if (edit.mediaIds !== undefined) {
+      await removeAttachments(trx, post.id);
+      const attachments = await attachUploads(trx, new URL(author.iri), author, post.id, edit.mediaIds);
+      await replaceDetails(trx, post.id, { ...edit, attachments });
+    } else {
+      await replaceDetails(trx, post.id, edit);
+    }
     if (options.inTransaction) await options.inTransaction(trx, updated);
     if (options.queueDelivery) await options.queueDelivery(trx, updated);
     else await queuePostDelivery(trx, updated, "update");
@@ -150,6 +162,8 @@ export async function deleteLocalPost(db: Db, author: Actor, postId: string): Pr
     const deleted = await trx.updateTable("posts").set({ deleted_at: new Date() })
       .where("id", "=", post.id).returningAll().executeTakeFirstOrThrow();
     if (post.moderation === "approved") await bumpReplies(trx, post.in_reply_to_id, -1);
+    // Its uploads are its author's alone again (to attach anew: Mastodon's "delete and redraft").
+    await removeAttachments(trx, post.id);
     // Boosts of a deleted post go with it.
     const boosts = await trx.updateTable("posts").set({ deleted_at: new Date() }).where("reblog_of_id", "=", post.id)
       .returning("id").execute();

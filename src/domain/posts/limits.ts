@@ -19,6 +19,13 @@ export interface AttachmentInput {
   width?: number | null;
   height?: number | null;
   blurhash?: string | null;
+  /** our own upload it shows (src/domain/uploads.ts) */
+  mediaId?: string | null;
+  previewUrl?: string | null;
+  previewWidth?: number | null;
+  previewHeight?: number | null;
+  focusX?: number | null;
+  focusY?: number | null;
 }
 
 export function checkLengths(p: { contentHtml: string; summary?: string | null; name?: string | null; mentionIds?: string[]; tags?: string[]; attachments?: AttachmentInput[] }) {

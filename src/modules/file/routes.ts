@@ -5,16 +5,15 @@
  */
 import type { Hono } from "hono";
 import { getLogger } from "@logtape/logtape";
-import type { AppContext } from "../../context.ts";
 import type { Post } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { findMedia } from "../../domain/media.ts";
 import { getPost, getVisiblePost } from "../../domain/posts/read.ts";
 import { RemoteMediaError } from "../../domain/resolver.ts";
-import { ANONYMOUS, type Viewer } from "../../domain/visibility.ts";
 import { allowLargeBody } from "../../http/body-limit.ts";
 import { mediaStorage, MediaTooLargeError } from "../../media/index.ts";
 import { fileHeaders } from "../../media/serving.ts";
+import { fileViewer } from "../../api/file-viewer.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../../api/mastodon/auth.ts";
 import { composeText } from "../../api/mastodon/compose.ts";
 import { optionalString, type Params, pathId, readParams } from "../../api/mastodon/params.ts";
@@ -57,20 +56,6 @@ function tooLarge(c: ApiContext, error: MediaTooLargeError): Response {
   return c.json({ error: error.message }, 413);
 }
 
-/**
- * Who is downloading: a signed-in account (bearer token), else the server or
- * actor that signed the request (another server fetching a file of one of its
- * members' groups), else anonymous.
- */
-async function downloader(c: ApiContext, deps: AppContext, postId: string): Promise<Viewer> {
-  const viewer = viewerOf(c);
-  if (viewer.kind !== "anonymous") return viewer;
-  const headers = c.req.raw.headers;
-  if (!headers.has("signature") && !headers.has("signature-input")) return ANONYMOUS;
-  const post = await getPost(deps.db, postId);
-  return deps.resolver.requestViewer(c.req.raw, post ? { postIri: post.iri } : {});
-}
-
 export function mountFileRoutes(r: Hono<ApiEnv>): void {
   allowLargeBody({ method: "POST", path: "/api/plein/v1/groups/:id/files", maxBytes: (config) => config.maxFileBytes + FORM_OVERHEAD_BYTES });
 
@@ -106,7 +91,7 @@ export function mountFileRoutes(r: Hono<ApiEnv>): void {
   r.get("/posts/:id/file", optionalAuth("read:statuses"), async (c) => {
     const deps = c.get("deps");
     const id = pathId(c);
-    const viewer = await downloader(c, deps, id);
+    const viewer = await fileViewer(c, () => getPost(deps.db, id));
     // Absent, forbidden, not a file post, no file: the same 404.
     const post = await getVisiblePost(deps.db, viewer, id);
     const file = post.module === MODULE ? await fileOfPost(deps.db, post.id) : undefined;

@@ -4,23 +4,28 @@ import type { DomainRule } from "../../../domain/policy.ts";
 import type { InstanceStats } from "../../../domain/stats.ts";
 import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
 import { PLEIN_VERSION } from "../../../version.ts";
+import { MAX_STATUS_MEDIA } from "../../../domain/uploads.ts";
+import { IMAGE_LIMITS, IMAGE_TYPES } from "../../../media/images.ts";
 
 /** The Mastodon API version we answer to, and ours. */
 export const COMPATIBLE_VERSION = `4.3.0 (compatible; Plein ${PLEIN_VERSION})`;
 
-const statusesConfig = { max_characters: MAX_POST_CHARS, max_media_attachments: 4, characters_reserved_per_url: URL_WEIGHT };
-const mediaConfig = {
-  supported_mime_types: [] as string[],
-  image_size_limit: 0,
-  image_matrix_limit: 0,
-  video_size_limit: 0,
-  video_frame_rate_limit: 0,
-  video_matrix_limit: 0,
-};
+const statusesConfig = { max_characters: MAX_POST_CHARS, max_media_attachments: MAX_STATUS_MEDIA, characters_reserved_per_url: URL_WEIGHT };
+/** What uploads are taken (src/media/images.ts): images only, no video. */
+function mediaConfig(maxFileBytes: number) {
+  return {
+    supported_mime_types: Object.values(IMAGE_TYPES),
+    image_size_limit: maxFileBytes,
+    image_matrix_limit: IMAGE_LIMITS.maxInputPixels,
+    video_size_limit: 0,
+    video_frame_rate_limit: 0,
+    video_matrix_limit: 0,
+  };
+}
 const pollsConfig = { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 };
 
 /** https://docs.joinmastodon.org/entities/V1_Instance/ (minimal, valid) */
-export function renderInstanceV1(origin: URL, stats: InstanceStats) {
+export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number) {
   return {
     uri: origin.host,
     title: origin.hostname,
@@ -38,7 +43,7 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats) {
     configuration: {
       accounts: { max_featured_tags: 0 },
       statuses: statusesConfig,
-      media_attachments: mediaConfig,
+      media_attachments: mediaConfig(maxFileBytes),
       polls: pollsConfig,
     },
     contact_account: null,
@@ -47,7 +52,7 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats) {
 }
 
 /** https://docs.joinmastodon.org/entities/Instance/ (minimal, valid) */
-export function renderInstanceV2(origin: URL, stats: InstanceStats) {
+export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number) {
   return {
     domain: origin.host,
     title: origin.hostname,
@@ -63,7 +68,7 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats) {
       urls: { streaming: `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}` },
       accounts: { max_featured_tags: 0, max_pinned_statuses: MAX_PINS },
       statuses: statusesConfig,
-      media_attachments: mediaConfig,
+      media_attachments: mediaConfig(maxFileBytes),
       polls: pollsConfig,
       translation: { enabled: false },
     },

@@ -10,6 +10,9 @@ import type { ModuleAttachment } from "../../../modules/module.ts";
 import { moduleOfPost } from "../../../modules/registry.ts";
 import { mediaProxyUrls, type MediaProxyUrls } from "../../../media/proxy-urls.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
+import { type MastodonMediaAttachment, renderAttachedUpload } from "./media.ts";
+
+export type { MastodonMediaAttachment } from "./media.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
 export type MastodonVisibility = "public" | "unlisted" | "private" | "direct";
@@ -24,17 +27,6 @@ export interface MastodonMention {
 export interface MastodonTag {
   name: string;
   url: string;
-}
-
-export interface MastodonMediaAttachment {
-  id: string;
-  type: "image" | "gifv" | "video" | "audio" | "unknown";
-  url: string;
-  preview_url: string;
-  remote_url: string | null;
-  meta: { original?: { width: number; height: number; size: string; aspect: number } };
-  description: string | null;
-  blurhash: string | null;
 }
 
 /**
@@ -106,6 +98,8 @@ function attachmentType(mediaType: string | null): MastodonMediaAttachment["type
  * its own server would not give it to the viewer's app.
  */
 function renderAttachment(origin: URL, proxy: MediaProxyUrls, post: Post, a: PostAttachment): MastodonMediaAttachment {
+  // Our own upload: served by us to whoever may see the post (src/api/mastodon/media-files.ts).
+  if (a.media_id !== null) return renderAttachedUpload({ ...a, media_id: a.media_id });
   const served = !readableByAnyone(post.visibility) ? attachmentUrl(origin, a.id)
     : post.local ? a.url
     : proxy.attachment(a) ?? a.url;

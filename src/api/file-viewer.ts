@@ -1,0 +1,18 @@
+import type { ApiContext } from "./mastodon/auth.ts";
+import { viewerOf } from "./mastodon/auth.ts";
+import { ANONYMOUS, type Viewer } from "../domain/visibility.ts";
+
+/**
+ * Who is downloading a file of a post: a signed-in account (bearer token),
+ * else the server or actor that signed the request (another server fetching
+ * a file of a post it was trusted with), else anonymous.
+ */
+export async function fileViewer(c: ApiContext, postOf: () => Promise<{ iri: string } | undefined>): Promise<Viewer> {
+  const viewer = viewerOf(c);
+  if (viewer.kind !== "anonymous") return viewer;
+  const headers = c.req.raw.headers;
+  if (!headers.has("signature") && !headers.has("signature-input")) return ANONYMOUS;
+  // The post is read only for a signed request: its id tells the resolver which server it is about.
+  const post = await postOf();
+  return c.get("deps").resolver.requestViewer(c.req.raw, post ? { postIri: post.iri } : {});
+}
