@@ -9,6 +9,9 @@ import { openDatabase } from "./db/database.ts";
 import { setupLogging } from "./logging.ts";
 import { DataDirLockedError, type RunningPlein, startPlein } from "./server.ts";
 import { installTemporal } from "./temporal.ts";
+import { getLogger } from "@logtape/logtape";
+
+const logger = getLogger(["plein", "main"]);
 
 const HELP = `plein: federated collaboration server
 
@@ -47,7 +50,7 @@ async function runServer(config: Config, role: Role): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`plein: ${signal} received, finishing current work...\n`);
+    logger.info(`${signal} received, finishing current work`, { signal });
     if (!running) return; // still starting: stopped as soon as it has started
     await running.close();
     process.exit(0);
@@ -113,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   installTemporal();
-  await setupLogging(config.logLevel);
+  await setupLogging(config.logLevel, config.logFormat);
   switch (command) {
     case "serve": return runServer(config, config.role);
     case "web": return runServer(config, "web");
