@@ -9,6 +9,7 @@ import { openDatabase } from "./db/database.ts";
 import { setupLogging } from "./logging.ts";
 import { DataDirLockedError, type RunningPlein, startPlein } from "./server.ts";
 import { installTemporal } from "./temporal.ts";
+import { startTracing, tracingEnabled } from "./ops/tracing.ts";
 import { getLogger } from "@logtape/logtape";
 
 const logger = getLogger(["plein", "main"]);
@@ -47,28 +48,30 @@ async function runServer(config: Config, role: Role): Promise<void> {
   // and a SIGTERM then must still mean "finish current work and exit 0".
   let running: RunningPlein | undefined;
   let stopping = false;
+  const tracing = tracingEnabled(process.env) ? startTracing() : undefined;
+  const shutDown = async (plein: RunningPlein) => {
+    await plein.close();
+    await tracing?.shutdown();
+    process.exit(0);
+  };
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received, finishing current work`, { signal });
     if (!running) return; // still starting: stopped as soon as it has started
-    await running.close();
-    process.exit(0);
+    await shutDown(running);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   // Fedify's own fetches (WebFinger, deliveries) use the global fetch: pin its connections too.
   installPinnedDispatcher(config.allowPrivateAddress);
   try {
-    running = await startPlein(config, { role });
+    running = await startPlein(config, { role, ...(tracing ? { tracerProvider: tracing.provider } : {}) });
   } catch (err) {
     if (err instanceof DataDirLockedError) fail(`${err.message}; stop it first or use its admin commands`, 1);
     throw err;
   }
-  if (stopping) {
-    await running.close();
-    process.exit(0);
-  }
+  if (stopping) await shutDown(running);
 }
 
 async function runAdmin(config: Config, argv: string[]): Promise<void> {

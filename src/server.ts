@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Server } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "./context.ts";
 import { createPleinFederation, type DeliveryTuning, type PleinFederation } from "../federation/federation.ts";
@@ -49,6 +50,8 @@ export interface StartOptions {
   listen?: boolean;
   /** Delivery retry/breaker tuning (tests make retries fast). */
   federation?: DeliveryTuning;
+  /** OpenTelemetry traces (src/ops/tracing.ts), handed to Fedify. */
+  tracerProvider?: TracerProvider;
 }
 
 export class DataDirLockedError extends Error {}
@@ -80,7 +83,11 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   const stopWatchingPolicy = await watchPolicyChanges(db, driver, config.databaseUrl);
   closers.unshift(stopWatchingPolicy);
 
-  const fed = createPleinFederation({ db, config, driver, ...(options.federation ? { tuning: options.federation } : {}) });
+  const fed = createPleinFederation({
+    db, config, driver,
+    ...(options.federation ? { tuning: options.federation } : {}),
+    ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
+  });
   const deps: AppContext = { db, config, resolver: createResolver(fed.federation, { db, config }) };
   const metrics = instanceMetrics({ db, kv: fed.kv });
   let draining = false;
