@@ -4,6 +4,7 @@
  * conditions). PGlite has no JIT: PostgreSQL only.
  */
 import { sql } from "kysely";
+import pg from "pg";
 import { expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.ts";
 import { testDatabaseUrl } from "./support/db.ts";
@@ -24,3 +25,33 @@ it.skipIf(!testDatabaseUrl)("turns JIT off on every connection of the pool", asy
     await handle.close();
   }
 });
+
+it.skipIf(!testDatabaseUrl)("outlives its connections being cut (PostgreSQL restarting) and reconnects", async () => {
+  const handle = await openDatabase({ databaseUrl: testDatabaseUrl!, poolSize: 2 });
+  const admin = new pg.Client({ connectionString: testDatabaseUrl! });
+  await admin.connect();
+  const errors: unknown[] = [];
+  const onUncaught = (error: unknown) => void errors.push(error);
+  process.on("uncaughtException", onUncaught);
+  try {
+    const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)).rows[0]!.pid;
+    // The connection is idle in the pool now; the server ends it, as a restart does.
+    await admin.query("select pg_terminate_backend($1)", [pid]);
+    await until(async () => (await admin.query("select 1 from pg_stat_activity where pid = $1", [pid])).rowCount === 0);
+    const again = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)).rows[0]!.pid;
+    expect(again).not.toBe(pid);
+    expect(errors).toEqual([]);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    await admin.end();
+    await handle.close();
+  }
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > 10_000) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -44,6 +44,10 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     pool.on("connect", (client) => {
       client.query("SET jit = off").catch((error: unknown) => logger.warn("Could not turn JIT off on a new connection: {error}", { error }));
     });
+    // An idle connection the server ends (PostgreSQL restarting, an admin's pg_terminate_backend)
+    // is an 'error' on the pool, fatal to the process without a listener. The pool drops that
+    // connection and opens a new one when next needed.
+    pool.on("error", (error) => logger.warn("A database connection was lost while idle: {error}", { error }));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: "pg", close: () => db.destroy() };
   }
