@@ -20,7 +20,8 @@ usage: plein COMMAND [options]
 
   serve                 run HTTP and the delivery queue (PLEIN_ROLE picks all|web|worker)
   web                   run HTTP only
-  worker                run the delivery queue only (stops cleanly on SIGTERM)
+  worker                run the delivery queue only
+                        (every server command drains and exits 0 on SIGTERM)
   migrate               apply database migrations
   user create NAME --email E --password P [--admin] [--locked]
                         create a local user
@@ -36,7 +37,9 @@ usage: plein COMMAND [options]
 
 Configuration comes from the environment: PLEIN_ORIGIN, PORT, HOST, DATABASE_URL,
 PLEIN_DATA_DIR, PLEIN_ROLE, PLEIN_ALLOW_PRIVATE_ADDRESS, PLEIN_FEDERATION_MODE,
-PLEIN_TLS_CERT, PLEIN_TLS_KEY, LOG_LEVEL (see docs/CONFIGURATION.md).`;
+PLEIN_TLS_CERT, PLEIN_TLS_KEY, LOG_LEVEL, PLEIN_LOG_FORMAT, PLEIN_DB_POOL_SIZE,
+PLEIN_METRICS_TOKEN, PLEIN_METRICS_PORT, PLEIN_DRAIN_SECONDS, OTEL_EXPORTER_OTLP_ENDPOINT
+(see docs/CONFIGURATION.md and docs/OPERATIONS.md).`;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`plein: ${message}\n`);
