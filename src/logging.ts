@@ -18,7 +18,7 @@ const SECRET_FIELDS = [/pass(?:code|phrase|word)/i, /secret/i, /token/i, /creden
 
 /** Secrets in rendered text: bearer tokens, tokens and codes in query strings, cookie and authorization headers. */
 const SECRET_PATTERNS: RedactionPatterns = [
-  { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi, replacement: `$1 ${REDACTED}` },
+  { pattern: /\b([Bb]earer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*/g, replacement: `$1 ${REDACTED}` },
   { pattern: /([?&](?:access_token|token|code|password|client_secret)=)[^&\s"'#]+/gi, replacement: `$1${REDACTED}` },
   { pattern: /(["']?(?:cookie|set-cookie|authorization)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}\]]+)/gi, replacement: `$1"${REDACTED}"` },
 ];
