@@ -65,7 +65,7 @@ beforeAll(async () => {
   port = await freePort();
   env = {
     PORT: String(port), PLEIN_ORIGIN: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: "debug", PLEIN_LOG_FORMAT: "json", PLEIN_DRAIN_SECONDS: "3", PLEIN_METRICS_TOKEN: METRICS_TOKEN,
+    LOG_LEVEL: "debug", PLEIN_LOG_FORMAT: "json", PLEIN_DRAIN_SECONDS: "5", PLEIN_METRICS_TOKEN: METRICS_TOKEN,
   };
   let handle: DatabaseHandle;
   if (testDatabaseUrl) {
