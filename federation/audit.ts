@@ -28,6 +28,7 @@ import type { DeliveryJob } from "../src/domain/jobs.ts";
 import { auditedActivity, type AuditedActivity, auditSubjectOf, type DeliveryEvent, recordDeliveries } from "../src/domain/audit.ts";
 import type { Post } from "../src/db/schema.ts";
 import { getPost } from "../src/domain/posts/read.ts";
+import { recordDelivery } from "../src/ops/metrics.ts";
 
 const logger = getLogger(["plein", "federation", "audit"]);
 
@@ -178,18 +179,22 @@ export function withDeliveryAudit(queue: MessageQueue, deps: Deps): MessageQueue
       },
     } : {}),
     ...(queue.getDepth ? { getDepth: () => queue.getDepth!() } : {}),
+    // Every attempt's outcome is counted (plein_deliveries_total); an audited activity's is also recorded.
     listen: (handler, options) => queue.listen(async (message: Message) => {
       const delivery = outboxDelivery(message);
-      const audited = delivery && await auditedActivity(deps.db, delivery.activityId);
-      if (!delivery || !audited) return handler(message);
+      if (!delivery) return handler(message);
+      const audited = await auditedActivity(deps.db, delivery.activityId);
       const attempt: Attempt = { delivery, requeued: false };
       try {
         await attempts.run(attempt, () => handler(message));
       } catch (error) {
-        await record(deps, audited, { inbox: delivery.inbox, attempt: delivery.attempt + 1, result: "failed", ...describe(error) });
+        recordDelivery("failed");
+        if (audited) await record(deps, audited, { inbox: delivery.inbox, attempt: delivery.attempt + 1, result: "failed", ...describe(error) });
         throw error;
       }
-      await record(deps, audited, outcome(attempt));
+      const event = outcome(attempt);
+      recordDelivery(event.result === "delivered" || event.result === "retrying" || event.result === "held" ? event.result : "failed");
+      if (audited) await record(deps, audited, event);
     }, options),
   };
 }
@@ -197,8 +202,10 @@ export function withDeliveryAudit(queue: MessageQueue, deps: Deps): MessageQueue
 /** For `withPolicyOnOutbox`: a queued delivery dropped because its server was blocked since. */
 export async function recordRefusedOutboxMessage(deps: Deps, message: unknown): Promise<void> {
   const delivery = outboxDelivery(message);
-  const audited = delivery && await auditedActivity(deps.db, delivery.activityId);
-  if (!delivery || !audited) return;
+  if (!delivery) return;
+  recordDelivery("refused");
+  const audited = await auditedActivity(deps.db, delivery.activityId);
+  if (!audited) return;
   await record(deps, audited, {
     inbox: delivery.inbox, attempt: delivery.attempt + 1, result: "refused", detail: "the federation policy blocks this server (since it was queued)",
   });

@@ -1,4 +1,5 @@
 import { type CircuitBreakerOptions, createFederation, type Federation, getUserAgent, type RetryPolicy } from "@fedify/fedify";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { Config } from "../src/config.ts";
 import { SOFTWARE } from "../src/version.ts";
 import type { Db } from "../src/db/database.ts";
@@ -29,6 +30,8 @@ export interface FederationOptions {
   driver: "pg" | "pglite";
   /** Delivery tuning: Fedify's defaults (exponential backoff, breaker) unless given. */
   tuning?: DeliveryTuning;
+  /** OpenTelemetry traces of what Fedify does (src/ops/tracing.ts); none unless given. */
+  tracerProvider?: TracerProvider;
 }
 
 export interface DeliveryTuning {
@@ -37,7 +40,7 @@ export interface DeliveryTuning {
 }
 
 /** Builds the Fedify federation object from configuration; every dispatcher and listener registers here. */
-export function createPleinFederation({ db, config, driver, tuning = {} }: FederationOptions): PleinFederation {
+export function createPleinFederation({ db, config, driver, tuning = {}, tracerProvider }: FederationOptions): PleinFederation {
   const kv = new KyselyKvStore(db);
   const userAgent = { software: SOFTWARE.userAgent, url: config.origin };
   const queue = new KyselyMessageQueue({
@@ -61,6 +64,7 @@ export function createPleinFederation({ db, config, driver, tuning = {} }: Feder
     userAgent,
     ...(tuning.outboxRetryPolicy ? { outboxRetryPolicy: tuning.outboxRetryPolicy } : {}),
     ...(tuning.circuitBreaker !== undefined ? { circuitBreaker: tuning.circuitBreaker } : {}),
+    ...(tracerProvider ? { tracerProvider } : {}),
   });
   // Fedify's own fetches (keys, actors, contexts) go through our capped loader, uncached (federation/loader.ts).
   useSafeLoadersInFedify(federation, {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 export type Role = "all" | "web" | "worker";
 export type FederationMode = "open" | "blocklist" | "allowlist";
 export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+export type LogFormat = "json" | "text";
 
 export interface Config {
   origin: URL;
@@ -25,6 +26,16 @@ export interface Config {
   federationMode: FederationMode;
   tls: { cert: string; key: string } | undefined;
   logLevel: LogLevel;
+  /** json: one JSON object per line (production); text: readable lines (development) */
+  logFormat: LogFormat;
+  /** the Bearer token that opens /metrics on the main listener; unset: not served there */
+  metricsToken: string | undefined;
+  /** a listener of its own for /metrics (any role, workers too); unset: none */
+  metrics: { host: string; port: number } | undefined;
+  /** connections in the PostgreSQL pool of this process */
+  dbPoolSize: number;
+  /** on SIGTERM, seconds /healthz answers 503 while connections are still accepted */
+  drainSeconds: number;
 }
 
 /** An S3-compatible bucket (AWS, MinIO, Garage, Ceph...), addressed path-style: `<endpoint>/<bucket>/<key>`. */
@@ -60,13 +71,48 @@ function bool(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be true or false (got "${value}")`);
 }
 
-function port(env: Env): number {
-  const value = env.PORT;
+function port(env: Env, name = "PORT"): number {
+  const value = env[name];
   if (value === undefined || value === "") return 3000;
   if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
-    throw new ConfigError("PORT", `must be a port number from 1 to 65535 (got "${value}")`);
+    throw new ConfigError(name, `must be a port number from 1 to 65535 (got "${value}")`);
   }
   return Number(value);
+}
+
+function hostName(env: Env, name: string, fallback: string): string {
+  const host = env[name] || fallback;
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(name, `must be a host name or address, IPv6 without brackets (got "${host}")`);
+  return host;
+}
+
+function metricsToken(env: Env): string | undefined {
+  const value = env.PLEIN_METRICS_TOKEN;
+  if (value === undefined || value === "") return undefined;
+  if (!/^[\x21-\x7e]{16,}$/.test(value)) {
+    throw new ConfigError("PLEIN_METRICS_TOKEN", "must be at least 16 printable characters without spaces");
+  }
+  return value;
+}
+
+export const DEFAULT_DB_POOL_SIZE = 10;
+
+function drainSeconds(env: Env): number {
+  const value = env.PLEIN_DRAIN_SECONDS;
+  if (value === undefined || value === "") return 0;
+  if (!/^\d{1,3}$/.test(value.trim()) || Number(value) > 300) {
+    throw new ConfigError("PLEIN_DRAIN_SECONDS", `must be a whole number of seconds from 0 to 300 (got "${value}")`);
+  }
+  return Number(value.trim());
+}
+
+function poolSize(env: Env): number {
+  const value = env.PLEIN_DB_POOL_SIZE;
+  if (value === undefined || value === "") return DEFAULT_DB_POOL_SIZE;
+  if (!/^\d{1,4}$/.test(value.trim()) || Number(value) < 1) {
+    throw new ConfigError("PLEIN_DB_POOL_SIZE", `must be a whole number of connections, at least 1 (got "${value}")`);
+  }
+  return Number(value.trim());
 }
 
 function origin(env: Env, p: number): URL {
@@ -174,8 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError(name, `must name a readable PEM file (cannot read "${path}")`);
     }
   }
-  const host = env.HOST || "127.0.0.1";
-  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError("HOST", `must be a host name or address, IPv6 without brackets (got "${host}")`);
+  const host = hostName(env, "HOST", "127.0.0.1");
   const dataDir = env.PLEIN_DATA_DIR || "./data";
   return {
     origin: origin(env, p),
@@ -192,5 +237,12 @@ export function loadConfig(env: Env = process.env): Config {
     federationMode: oneOf(env, "PLEIN_FEDERATION_MODE", ["open", "blocklist", "allowlist"] as const, "blocklist"),
     tls: cert && key ? { cert, key } : undefined,
     logLevel: oneOf(env, "LOG_LEVEL", ["trace", "debug", "info", "warning", "error", "fatal"] as const, "info"),
+    logFormat: oneOf(env, "PLEIN_LOG_FORMAT", ["json", "text"] as const, env.NODE_ENV === "production" ? "json" : "text"),
+    metricsToken: metricsToken(env),
+    metrics: env.PLEIN_METRICS_PORT
+      ? { host: hostName(env, "PLEIN_METRICS_HOST", "127.0.0.1"), port: port(env, "PLEIN_METRICS_PORT") }
+      : undefined,
+    dbPoolSize: poolSize(env),
+    drainSeconds: drainSeconds(env),
   };
 }

@@ -9,6 +9,10 @@ import { openDatabase } from "./db/database.ts";
 import { setupLogging } from "./logging.ts";
 import { DataDirLockedError, type RunningPlein, startPlein } from "./server.ts";
 import { installTemporal } from "./temporal.ts";
+import { startTracing, tracingEnabled } from "./ops/tracing.ts";
+import { getLogger } from "@logtape/logtape";
+
+const logger = getLogger(["plein", "main"]);
 
 const HELP = `plein: federated collaboration server
 
@@ -16,7 +20,8 @@ usage: plein COMMAND [options]
 
   serve                 run HTTP and the delivery queue (PLEIN_ROLE picks all|web|worker)
   web                   run HTTP only
-  worker                run the delivery queue only (stops cleanly on SIGTERM)
+  worker                run the delivery queue only
+                        (every server command drains and exits 0 on SIGTERM)
   migrate               apply database migrations
   user create NAME --email E --password P [--admin] [--locked]
                         create a local user
@@ -32,7 +37,9 @@ usage: plein COMMAND [options]
 
 Configuration comes from the environment: PLEIN_ORIGIN, PORT, HOST, DATABASE_URL,
 PLEIN_DATA_DIR, PLEIN_ROLE, PLEIN_ALLOW_PRIVATE_ADDRESS, PLEIN_FEDERATION_MODE,
-PLEIN_TLS_CERT, PLEIN_TLS_KEY, LOG_LEVEL (see docs/CONFIGURATION.md).`;
+PLEIN_TLS_CERT, PLEIN_TLS_KEY, LOG_LEVEL, PLEIN_LOG_FORMAT, PLEIN_DB_POOL_SIZE,
+PLEIN_METRICS_TOKEN, PLEIN_METRICS_PORT, PLEIN_DRAIN_SECONDS, OTEL_EXPORTER_OTLP_ENDPOINT
+(see docs/CONFIGURATION.md and docs/OPERATIONS.md).`;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`plein: ${message}\n`);
@@ -44,28 +51,30 @@ async function runServer(config: Config, role: Role): Promise<void> {
   // and a SIGTERM then must still mean "finish current work and exit 0".
   let running: RunningPlein | undefined;
   let stopping = false;
+  const tracing = tracingEnabled(process.env) ? startTracing() : undefined;
+  const shutDown = async (plein: RunningPlein) => {
+    await plein.close();
+    await tracing?.shutdown();
+    process.exit(0);
+  };
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`plein: ${signal} received, finishing current work...\n`);
+    logger.info(`${signal} received, finishing current work`, { signal });
     if (!running) return; // still starting: stopped as soon as it has started
-    await running.close();
-    process.exit(0);
+    await shutDown(running);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   // Fedify's own fetches (WebFinger, deliveries) use the global fetch: pin its connections too.
   installPinnedDispatcher(config.allowPrivateAddress);
   try {
-    running = await startPlein(config, { role });
+    running = await startPlein(config, { role, ...(tracing ? { tracerProvider: tracing.provider } : {}) });
   } catch (err) {
     if (err instanceof DataDirLockedError) fail(`${err.message}; stop it first or use its admin commands`, 1);
     throw err;
   }
-  if (stopping) {
-    await running.close();
-    process.exit(0);
-  }
+  if (stopping) await shutDown(running);
 }
 
 async function runAdmin(config: Config, argv: string[]): Promise<void> {
@@ -113,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   installTemporal();
-  await setupLogging(config.logLevel);
+  await setupLogging(config.logLevel, config.logFormat);
   switch (command) {
     case "serve": return runServer(config, config.role);
     case "web": return runServer(config, "web");

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Server } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "./context.ts";
 import { createPleinFederation, type DeliveryTuning, type PleinFederation } from "../federation/federation.ts";
@@ -21,6 +22,8 @@ import { ensureFederationPolicy, watchPolicyChanges } from "./domain/policy.ts";
 import { mediaStorage } from "./media/index.ts";
 import { mountRouters } from "./routers.ts";
 import { startStreaming } from "./api/streaming/index.ts";
+import { instanceMetrics } from "./ops/metrics-endpoint.ts";
+import { listenForMetrics } from "./ops/metrics-listener.ts";
 
 const logger = getLogger(["plein", "server"]);
 
@@ -30,7 +33,13 @@ export interface RunningPlein {
   federation: PleinFederation;
   app: Hono<AppEnv>;
   deps: AppContext;
-  /** Stops HTTP, lets the queue finish its current messages, closes the database. */
+  /**
+   * Shuts down gracefully: /healthz answers 503 (for PLEIN_DRAIN_SECONDS
+   * while still accepting), then new connections are refused, streams are
+   * ended and in-flight requests finish (cut after SHUTDOWN_DEADLINE_MS);
+   * meanwhile the queues stop after their current messages; then the
+   * database is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -42,9 +51,14 @@ export interface StartOptions {
   listen?: boolean;
   /** Delivery retry/breaker tuning (tests make retries fast). */
   federation?: DeliveryTuning;
+  /** OpenTelemetry traces (src/ops/tracing.ts), handed to Fedify. */
+  tracerProvider?: TracerProvider;
 }
 
 export class DataDirLockedError extends Error {}
+
+/** How long in-flight requests and closing streams may take once shutdown starts. */
+export const SHUTDOWN_DEADLINE_MS = 25_000;
 
 export async function startPlein(config: Config, options: StartOptions = {}): Promise<RunningPlein> {
   const role = options.role ?? config.role;
@@ -58,7 +72,7 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
       }
       closers.push(lock.release);
     }
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
     const db = database;
     closers.unshift(() => db.close());
   }
@@ -70,9 +84,17 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   const stopWatchingPolicy = await watchPolicyChanges(db, driver, config.databaseUrl);
   closers.unshift(stopWatchingPolicy);
 
-  const fed = createPleinFederation({ db, config, driver, ...(options.federation ? { tuning: options.federation } : {}) });
+  const fed = createPleinFederation({
+    db, config, driver,
+    ...(options.federation ? { tuning: options.federation } : {}),
+    ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
+  });
   const deps: AppContext = { db, config, resolver: createResolver(fed.federation, { db, config }) };
-  const app = createApp({ deps, federation: fed.federation, routers: mountRouters });
+  const metrics = instanceMetrics({ db, kv: fed.kv });
+  let draining = false;
+  const app = createApp({ deps, federation: fed.federation, routers: mountRouters, metrics, draining: () => draining });
+  // Stopped together when shutting down: HTTP (in-flight requests) and the queues (current messages).
+  const stoppers: Array<() => Promise<void>> = [];
 
   const queueAbort = new AbortController();
   let queueDone: Promise<unknown> = Promise.resolve();
@@ -85,7 +107,7 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
     ]);
     logger.info("Plein processing its queues (role {role})", { role });
   }
-  closers.unshift(async () => {
+  stoppers.push(async () => {
     queueAbort.abort();
     await queueDone.catch((error: unknown) => logger.error("Queue stopped with {error}", { error }));
   });
@@ -95,14 +117,28 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
     closers.unshift(() => new Promise<void>((resolve) => admin.close(() => resolve())));
   }
 
+  if (config.metrics && options.listen !== false) {
+    const metricsServer = await listenForMetrics(metrics, config.metrics, config.metricsToken);
+    closers.unshift(() => new Promise<void>((resolve) => {
+      metricsServer.close(() => resolve());
+      metricsServer.closeAllConnections();
+    }));
+    logger.info("Metrics on http://{host}:{port}/metrics", config.metrics);
+  }
+
   if (role !== "worker" && options.listen !== false) {
     const server = await listen(app, config);
-    closers.unshift(() => closeServer(server));
     const streaming = await startStreaming(database, config.databaseUrl, deps);
     server.on("upgrade", (req, socket, head) => {
       if (!streaming.upgrades.handleUpgrade(req, socket, head)) socket.destroy();
     });
-    closers.unshift(streaming.stop);
+    stoppers.push(async () => {
+      // Balancers see /healthz fail and stop sending before the listener closes.
+      if (config.drainSeconds > 0) await new Promise((resolve) => setTimeout(resolve, config.drainSeconds * 1000));
+      const closed = closeServer(server, SHUTDOWN_DEADLINE_MS);
+      await streaming.stop(SHUTDOWN_DEADLINE_MS);
+      await closed;
+    });
     logger.info("Plein listening on {address}, public origin {origin}", {
       address: `${config.tls ? "https" : "http"}://${config.host}:${config.port}`,
       origin: config.origin.href,
@@ -118,6 +154,8 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
     deps,
     close() {
       closed ??= (async () => {
+        draining = true;
+        await Promise.all(stoppers.map((stop) => stop()));
         for (const close of closers) await close();
       })();
       return closed;
@@ -142,9 +180,23 @@ function listen(app: Hono<AppEnv>, config: Config): Promise<ServerType> {
   });
 }
 
-function closeServer(server: ServerType): Promise<void> {
+/**
+ * Stops accepting connections and lets the requests in flight finish; idle
+ * keep-alive connections are closed as they become idle; whatever is still
+ * open at the deadline is cut.
+ */
+function closeServer(server: ServerType, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    if ("closeAllConnections" in server) server.closeAllConnections();
+    const http = "closeIdleConnections" in server ? server : undefined;
+    const idle = setInterval(() => http?.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => {
+      logger.warn("Requests still in flight after {seconds} s: cutting them", { seconds: deadlineMs / 1000 });
+      http?.closeAllConnections();
+    }, deadlineMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(deadline);
+      resolve();
+    });
   });
 }

@@ -59,6 +59,12 @@ describe("loadConfig", () => {
       PLEIN_TLS_CERT: "test/tls/server.pem",
       PLEIN_TLS_KEY: "test/tls/server.key",
       LOG_LEVEL: "debug",
+      PLEIN_LOG_FORMAT: "json",
+      PLEIN_METRICS_TOKEN: "a-long-enough-metrics-token",
+      PLEIN_METRICS_PORT: "9464",
+      PLEIN_METRICS_HOST: "0.0.0.0",
+      PLEIN_DB_POOL_SIZE: "25",
+      PLEIN_DRAIN_SECONDS: "5",
     });
     expect(config).toEqual({
       origin: new URL("https://samen.example.nl"),
@@ -74,7 +80,31 @@ describe("loadConfig", () => {
       federationMode: "allowlist",
       tls: { cert: "test/tls/server.pem", key: "test/tls/server.key" },
       logLevel: "debug",
+      logFormat: "json",
+      metricsToken: "a-long-enough-metrics-token",
+      metrics: { host: "0.0.0.0", port: 9464 },
+      dbPoolSize: 25,
+      drainSeconds: 5,
     });
+  });
+
+  it("logs JSON lines in production, readable lines otherwise, unless PLEIN_LOG_FORMAT says", () => {
+    expect(loadConfig({}).logFormat).toBe("text");
+    expect(loadConfig({ NODE_ENV: "production" }).logFormat).toBe("json");
+    expect(loadConfig({ NODE_ENV: "production", PLEIN_LOG_FORMAT: "text" }).logFormat).toBe("text");
+    expect(loadConfig({ PLEIN_LOG_FORMAT: "json" }).logFormat).toBe("json");
+    expect(() => loadConfig({ PLEIN_LOG_FORMAT: "xml" })).toThrow(/PLEIN_LOG_FORMAT/);
+  });
+
+  it("serves no metrics unless a token or a metrics port is configured; refuses a short token", () => {
+    const config = loadConfig({});
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.metrics).toBeUndefined();
+    expect(loadConfig({ PLEIN_METRICS_PORT: "9464" }).metrics).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(() => loadConfig({ PLEIN_METRICS_TOKEN: "short" })).toThrow(/PLEIN_METRICS_TOKEN/);
+    expect(() => loadConfig({ PLEIN_METRICS_PORT: "99999" })).toThrow(/PLEIN_METRICS_PORT/);
+    expect(() => loadConfig({ PLEIN_DB_POOL_SIZE: "0" })).toThrow(/PLEIN_DB_POOL_SIZE/);
+    expect(() => loadConfig({ PLEIN_DRAIN_SECONDS: "soon" })).toThrow(/PLEIN_DRAIN_SECONDS/);
   });
 
   it("derives the default origin from PORT", () => {

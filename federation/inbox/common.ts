@@ -6,6 +6,7 @@ import { DomainError } from "../../src/domain/errors.ts";
 import { recordProcessed, wasProcessed } from "../../src/domain/processed-activities.ts";
 import type { AppContext } from "../../src/context.ts";
 import { rememberReceived } from "../../src/modules/received.ts";
+import { recordInboxActivity } from "../../src/ops/metrics.ts";
 import { refusedSpeaker } from "../policy.ts";
 import { getOrFetchActor, isLocalUrl, isRemoteInputError } from "../remote.ts";
 import { embeddedOnly } from "../translate/inbound.ts";
@@ -83,11 +84,23 @@ async function admit(ctx: InboxCtx, activity: Activity): Promise<{ actor: Actor;
  */
 export function listener<T extends Activity>(handler: Handler<T>): (ctx: InboxCtx, activity: T) => Promise<void> {
   return async (ctx, activity) => {
-    const admitted = await admit(ctx, activity);
-    if (!admitted) return;
+    const type = activity.constructor.name;
+    let admitted: Awaited<ReturnType<typeof admit>>;
+    try {
+      admitted = await admit(ctx, activity);
+    } catch (error) {
+      recordInboxActivity(type, "failed");
+      throw error;
+    }
+    if (!admitted) {
+      recordInboxActivity(type, "rejected");
+      return;
+    }
+    let result: "accepted" | "rejected" = "accepted";
     try {
       await handler(ctx, activity, admitted.actor, admitted.iri);
     } catch (error) {
+      result = "rejected";
       if (error instanceof Ignored) {
         logger.info("Ignoring {id}: {reason}", { id: admitted.iri, reason: error.message });
       } else if (error instanceof DomainError) {
@@ -97,12 +110,14 @@ export function listener<T extends Activity>(handler: Handler<T>): (ctx: InboxCt
         logger.warn("Dropped {id}: {error}", { id: admitted.iri, error });
       } else {
         // Not recorded: Fedify's queue retries it.
+        recordInboxActivity(type, "failed");
         throw error;
       }
     }
     // Recorded once handled (or refused for good), never before: a worker that dies
     // mid-way leaves it unrecorded, and the retry finds the domain's writes idempotent.
     await recordProcessed(ctx.data.db, admitted.iri);
+    recordInboxActivity(type, result);
   };
 }
 

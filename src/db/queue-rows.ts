@@ -82,3 +82,34 @@ export async function enqueueJob(
   return id!;
 }
 
+
+export interface QueueBacklog {
+  queue: string;
+  /** due and waiting to be claimed */
+  ready: number;
+  /** waiting for a retry or a delay to pass */
+  delayed: number;
+  /** claimed by a worker whose lease has not lapsed */
+  running: number;
+  /** seconds since the longest-waiting due message (ready or running) became due; 0 when none is */
+  oldestAgeSeconds: number;
+}
+
+/** Per queue: how many messages wait, and for how long the oldest due one has (database clock). */
+export async function queueBacklog(db: Kysely<Database>): Promise<QueueBacklog[]> {
+  const result = await sql<{ queue: string; ready: number; delayed: number; running: number; oldest: number | null }>`
+    select queue,
+      (count(*) filter (where available_at <= now() and (locked_until is null or locked_until <= now())))::integer as ready,
+      (count(*) filter (where available_at > now() and (locked_until is null or locked_until <= now())))::integer as delayed,
+      (count(*) filter (where locked_until > now()))::integer as running,
+      extract(epoch from now() - min(available_at) filter (where available_at <= now()))::double precision as oldest
+    from queue_messages
+    group by queue`.execute(db);
+  return result.rows.map((row) => ({
+    queue: row.queue,
+    ready: row.ready,
+    delayed: row.delayed,
+    running: row.running,
+    oldestAgeSeconds: Math.max(0, row.oldest ?? 0),
+  }));
+}

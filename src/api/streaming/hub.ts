@@ -31,8 +31,8 @@ export interface StreamClient {
   token?: string;
   /** sends one event; `stream` names the stream as WebSocket messages do */
   send(stream: string[], event: string, payload: string): void;
-  /** ends the connection */
-  close(): void;
+  /** ends the connection: its token was revoked (the default), or the server is going away */
+  close(reason?: "revoked" | "going-away"): void;
 }
 
 export interface StreamHub {
@@ -40,6 +40,8 @@ export interface StreamHub {
   remove(client: StreamClient): void;
   /** Handles an event heard from the database; resolves once every client was sent what it may see. */
   publish(event: StreamEvent): Promise<void>;
+  /** Ends every connection: the process is shutting down. */
+  closeAll(): void;
   /** How many clients are connected (health, tests). */
   readonly size: number;
 }
@@ -87,6 +89,9 @@ function createHub(deps: AppContext): StreamHub {
   return {
     add: (client) => void clients.add(client),
     remove: (client) => void clients.delete(client),
+    closeAll: () => {
+      for (const client of [...clients]) client.close("going-away");
+    },
     publish,
     get size() {
       return clients.size;

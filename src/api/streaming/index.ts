@@ -13,8 +13,11 @@ export { mountStreamingHttp } from "./sse.ts";
 
 export interface RunningStreaming {
   upgrades: StreamingUpgrades;
-  /** Closes the WebSocket connections and stops listening. */
-  stop(): Promise<void>;
+  /**
+   * Ends every stream (WebSocket close 1001, SSE responses end), waits up to
+   * `deadlineMs` for the WebSocket closing handshakes, stops listening.
+   */
+  stop(deadlineMs?: number): Promise<void>;
 }
 
 export async function startStreaming(source: StreamEventSource, databaseUrl: string | undefined, deps: AppContext): Promise<RunningStreaming> {
@@ -23,8 +26,9 @@ export async function startStreaming(source: StreamEventSource, databaseUrl: str
   const upgrades = streamingUpgrades(deps);
   return {
     upgrades,
-    async stop() {
-      upgrades.close();
+    async stop(deadlineMs = 5000) {
+      hub.closeAll();
+      await upgrades.close(deadlineMs);
       await unwatch();
     },
   };

@@ -30,8 +30,11 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export interface StreamingUpgrades {
   /** Takes an upgrade request; false when it is not for the streaming API (someone else's to answer). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Closes every connection. */
-  close(): void;
+  /**
+   * Stops taking upgrades and waits (until the deadline, then cuts them)
+   * for the connections to finish closing; the hub has asked them to.
+   */
+  close(deadlineMs: number): Promise<void>;
 }
 
 export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
@@ -78,7 +81,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
         }
         ws.send(JSON.stringify({ stream, event, payload }));
       },
-      close: () => ws.close(1008, "Access token revoked"),
+      close: (reason = "revoked") => reason === "going-away" ? ws.close(1001, "Server shutting down") : ws.close(1008, "Access token revoked"),
     };
     if (first) subscribe(client, first);
     hub.add(client);
@@ -115,9 +118,17 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
       });
       return true;
     },
-    close() {
-      for (const ws of wss.clients) ws.terminate();
+    async close(deadlineMs) {
       wss.close();
+      const closing = [...wss.clients].map((ws) => new Promise<void>((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) resolve();
+        else ws.once("close", () => resolve());
+      }));
+      const deadline = setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, deadlineMs);
+      await Promise.all(closing);
+      clearTimeout(deadline);
     },
   };
 }
