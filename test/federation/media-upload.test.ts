@@ -68,11 +68,12 @@ afterAll(async () => {
 });
 
 describe("an uploaded image on another instance", () => {
-  test("a public status's image is shown on B at A's URL, with its description and size", async () => {
+  test("a public status's image is shown on B through B's origin (A's URL as remote_url), with its description and size", async () => {
     const media = await upload(alice, "De kaart", await image(800, 600, "#336699"));
     const status = await post(alice, { status: "Kijk", media_ids: [media.id] });
     const [attachment] = (await onB(status.uri)).media_attachments;
-    expect(attachment).toMatchObject({ type: "image", url: media.url, description: "De kaart", meta: { original: { width: 800, height: 600 } } });
+    expect(attachment).toMatchObject({ type: "image", remote_url: media.url, description: "De kaart", meta: { original: { width: 800, height: 600 } } });
+    expect(new URL(attachment!.url).origin).toBe(B.origin);
     const anonymous = await fetchBytes(attachment!.url);
     expect(anonymous.status).toBe(200);
     expect((await sharp(anonymous.bytes).metadata()).width).toBe(800);
@@ -103,10 +104,10 @@ describe("an uploaded image on another instance", () => {
       const current = await onB(status.uri);
       return current.media_attachments[0]?.description === "tweede" ? current : undefined;
     });
-    expect(shown.media_attachments.map((m) => m.url)).toEqual([second.url]);
+    expect(shown.media_attachments.map((m) => m.remote_url)).toEqual([second.url]);
   });
 
-  test("alice's avatar reaches B as her actor's icon", async () => {
+  test("alice's avatar reaches B as her actor's icon, shown through B's origin", async () => {
     const body = new FormData();
     body.append("avatar", await image(600, 600, "#ffcc00"), "me.png");
     const res = await fetch(new URL("/api/v1/accounts/update_credentials", A.origin), {
@@ -118,10 +119,11 @@ describe("an uploaded image on another instance", () => {
     await settle(instances);
     const shown = await waitFor(async () => {
       const account = (await bob.api.get<MastodonAccount>(`/api/v1/accounts/${aliceOnB}`)).body;
-      return account.avatar === avatar ? account : undefined;
+      return account.avatar.startsWith(`${B.origin}/media_proxy/avatar/`) ? account : undefined;
     });
-    expect(shown.avatar_static).toBe(avatar);
-    const fetched = await fetchBytes(avatar);
+    expect(shown.avatar_static).toBe(shown.avatar);
+    expect((await fetchBytes(avatar)).status).toBe(200);
+    const fetched = await fetchBytes(shown.avatar);
     expect(fetched.status).toBe(200);
     expect((await sharp(fetched.bytes).metadata()).width).toBe(400);
   });
