@@ -18,7 +18,7 @@ import { handleDomain } from "../../domain/urls.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
 import { renderRelationship } from "./entities/relationship.ts";
-import { renderStatuses } from "./entities/status.ts";
+import { renderFilteredStatuses } from "./filtering.ts";
 import { idList, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 
 /** Accounts the API shows: people and groups, not the instance actor. */
@@ -110,7 +110,7 @@ export function mountAccounts(app: Hono<AppEnv>): void {
       ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies })
       : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
     setLinkHeader(c, posts.map((p) => p.id));
-    const statuses = await renderStatuses(deps, viewer, posts);
+    const statuses = await renderFilteredStatuses(deps, viewer, posts, "account");
     return c.json(onlyMedia ? statuses.filter((s) => (s.reblog ?? s).media_attachments.length > 0) : statuses);
   });
 

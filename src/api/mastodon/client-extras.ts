@@ -85,9 +85,6 @@ export function mountClientExtras(app: Hono<AppEnv>): void {
     limitParam(queryParams(c), 40, 80);
     return c.json([]);
   });
-  r.get("/v1/filters", requireAuth("read:filters"), (c) => c.json([]));
-  r.get("/v2/filters", requireAuth("read:filters"), (c) => c.json([]));
-  r.get("/v1/lists", requireAuth("read:lists"), (c) => c.json([]));
   r.get("/v1/followed_tags", requireAuth("read:follows"), emptyPage);
   r.get("/v1/conversations", requireAuth("read:statuses"), emptyPage);
 

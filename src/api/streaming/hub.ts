@@ -10,7 +10,7 @@ import type { AppContext } from "../../context.ts";
 import type { Db } from "../../db/database.ts";
 import { findNotification } from "../../domain/notification-list.ts";
 import { authenticateToken } from "../../domain/tokens.ts";
-import { inHomeTimelineOf, inPublicStreamOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
+import { inHomeTimelineOf, inListTimelineOf, inPublicStreamOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
 import type { StreamEvent } from "../../domain/stream-events.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { scopeAllows } from "../mastodon/auth.ts";
@@ -142,6 +142,10 @@ async function matchingStreams(db: Db, client: StreamClient, facts: PostStreamFa
         belongs = client.viewer.kind === "local" && await inHomeTimelineOf(db, client.viewer.actorId, post.id, { evenDeleted });
         break;
       case "user:notification":
+        break;
+      case "list":
+        belongs = client.viewer.kind === "local" && stream.list !== undefined
+          && await inListTimelineOf(db, client.viewer.actorId, stream.list, post.id, { evenDeleted });
         break;
       case "public":
       case "public:local":

@@ -12,7 +12,7 @@ import { STATUS_CODES } from "node:http";
 import { getLogger } from "@logtape/logtape";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { AppContext } from "../../context.ts";
-import { type Access, accessOf, INVALID_TOKEN, refusalFor, tokenOf } from "./access.ts";
+import { type Access, accessOf, INVALID_TOKEN, ownerRefusalFor, refusalFor, tokenOf } from "./access.ts";
 import { stillAuthorized, type StreamClient, streamHub, subscribe, unsubscribe } from "./hub.ts";
 import { HEARTBEAT_MS } from "./sse.ts";
 import { isRefusal, parseStream, type StreamRefusal, type StreamRequest } from "./streams.ts";
@@ -59,7 +59,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
     if (url.searchParams.has("stream")) {
       const stream = parseStream(url.searchParams.get("stream"), { tag: url.searchParams.get("tag"), list: url.searchParams.get("list") });
       if (isRefusal(stream)) return refuse(socket, stream);
-      const refusal = refusalFor(access, stream);
+      const refusal = refusalFor(access, stream) ?? await ownerRefusalFor(deps.db, access, stream);
       if (refusal) return refuse(socket, refusal);
       first = stream;
     }
@@ -93,9 +93,13 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
       ws.ping();
       stillAuthorized(deps.db, client).catch((error: unknown) => logger.warn("Cannot check a streaming token: {error}", { error }));
     }, HEARTBEAT_MS);
+    // Messages are handled one after another, in the order they came (a list subscription asks the database).
+    let handled: Promise<void> = Promise.resolve();
     ws.on("message", (data, isBinary) => {
-      const answer = isBinary ? { error: "Messages are JSON text", status: 400 } : handleMessage(client, data);
-      if (answer) ws.send(JSON.stringify(answer));
+      handled = handled.then(async () => {
+        const answer = isBinary ? { error: "Messages are JSON text", status: 400 } : await handleMessage(deps, client, data);
+        if (answer && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
+      }).catch((error: unknown) => logger.error("Streaming message failed: {error}", { error }));
     });
     ws.on("error", (error) => logger.debug("Streaming connection failed: {error}", { error }));
     ws.on("close", () => {
@@ -123,7 +127,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
 }
 
 /** Subscribes or unsubscribes as a client message asks; the error to send back, if any. */
-function handleMessage(client: StreamClient, data: RawData): StreamRefusal | undefined {
+async function handleMessage(deps: AppContext, client: StreamClient, data: RawData): Promise<StreamRefusal | undefined> {
   let message: unknown;
   try {
     message = JSON.parse(data.toString());
@@ -140,7 +144,7 @@ function handleMessage(client: StreamClient, data: RawData): StreamRefusal | und
     unsubscribe(client, stream);
     return undefined;
   }
-  const refusal = refusalFor(client, stream);
+  const refusal = refusalFor(client, stream) ?? await ownerRefusalFor(deps.db, client, stream);
   if (refusal) return refusal;
   if (client.subscriptions.size >= MAX_SUBSCRIPTIONS) return { error: "Too many subscriptions", status: 400 };
   subscribe(client, stream);

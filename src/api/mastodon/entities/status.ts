@@ -9,6 +9,7 @@ import { readableByAnyone, type Viewer } from "../../../domain/visibility.ts";
 import type { ModuleAttachment } from "../../../modules/module.ts";
 import { moduleOfPost } from "../../../modules/registry.ts";
 import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
+import type { MastodonFilterResult } from "./filter.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
 export type MastodonVisibility = "public" | "unlisted" | "private" | "direct";
@@ -77,7 +78,8 @@ export interface MastodonStatus {
   muted?: boolean;
   bookmarked?: boolean;
   pinned?: boolean;
-  filtered?: never[];
+  /** why the viewer's filters match it (https://docs.joinmastodon.org/entities/FilterResult/) */
+  filtered?: MastodonFilterResult[];
 }
 
 /** Plein scopes as Mastodon names them (src/domain/scopes.ts). */
