@@ -15,6 +15,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(now))
     .execute();
   await db.schema.createIndex("lists_owner").on("lists").columns(["owner_id", "id"]).execute();
+  // The home timeline asks, for each source, whether the viewer has exclusive lists: few do.
+  await sql`create index lists_exclusive on lists (owner_id, id) where exclusive`.execute(db);
 
   await db.schema
     .createTable("list_accounts")

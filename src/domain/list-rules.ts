@@ -15,6 +15,7 @@ export function followeeNotInExclusiveList(eb: ExpressionBuilder<Database, "foll
   return eb.not(eb.exists(eb.selectFrom("list_accounts").innerJoin("lists", "lists.id", "list_accounts.list_id")
     .select(sql.lit(1).as("one"))
     .whereRef("list_accounts.follow_id", "=", "follows.id")
+    .whereRef("lists.owner_id", "=", "follows.follower_id")
     .where("lists.exclusive", "=", true)));
 }
 
