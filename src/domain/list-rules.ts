@@ -7,8 +7,14 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import type { Database } from "../db/schema.ts";
 
-/** A condition on `posts` joined with the viewer's `follows` row of its author: not a boost, or boosts are shown. */
-export const reblogsShown: Expression<SqlBool> = sql<SqlBool>`(posts.reblog_of_id is null or follows.show_reblogs)`;
+/**
+ * A condition on `posts` joined with the viewer's `follows` row of its author:
+ * the follow's options let it through (a boost only when boosts are shown; a
+ * post in a language the follow does not ask for stays out, one of unknown
+ * language is shown).
+ */
+export const followOptionsAllow: Expression<SqlBool> = sql<SqlBool>`((posts.reblog_of_id is null or follows.show_reblogs)
+  and (follows.languages is null or posts.language is null or posts.language = any(follows.languages)))`;
 
 /** A condition on `follows`: the followee is on none of the follower's exclusive lists. */
 export function followeeNotInExclusiveList(eb: ExpressionBuilder<Database, "follows">): Expression<SqlBool> {

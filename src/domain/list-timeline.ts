@@ -9,7 +9,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
-import { reblogsShown } from "./list-rules.ts";
+import { followOptionsAllow } from "./list-rules.ts";
 import type { List } from "./lists.ts";
 import { notMutedBy } from "./mutes.ts";
 import { keysetPage, onePage, type Page } from "./paging.ts";
@@ -68,7 +68,7 @@ export function listTimeline(db: Db, list: List, page: Page): Promise<Post[]> {
       .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
         .whereRef("posts.actor_id", "=", "list_accounts.actor_id")
         .where(seen)
-        .where(reblogsShown), "posts.id", page).as("l"), (join) => join.onTrue())
+        .where(followOptionsAllow), "posts.id", page).as("l"), (join) => join.onTrue())
       .select("l.id")
       .where("list_accounts.list_id", "=", list.id));
   return keysetPage(q, "posts.id", page);
@@ -84,7 +84,7 @@ export async function inListTimeline(db: Db, list: List, postId: string, options
       .select(sql.lit(1).as("one"))
       .where("list_accounts.list_id", "=", list.id)
       .whereRef("list_accounts.actor_id", "=", "posts.actor_id")
-      .where(reblogsShown)))
+      .where(followOptionsAllow)))
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
-import { notFromExclusiveListMember, reblogsShown } from "./list-rules.ts";
+import { notFromExclusiveListMember, followOptionsAllow } from "./list-rules.ts";
 import { inListTimeline } from "./list-timeline.ts";
 import { ownedList } from "./lists.ts";
 import { notMutedBy } from "./mutes.ts";
@@ -54,7 +54,7 @@ export async function inHomeTimelineOf(db: Db, actorId: string, postId: string, 
         eb.exists(eb.selectFrom("follows").select(sql.lit(1).as("one"))
           .whereRef("follows.followee_id", "=", "posts.actor_id")
           .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted")
-          .where(reblogsShown)),
+          .where(followOptionsAllow)),
         eb.exists(eb.selectFrom("post_mentions").select(sql.lit(1).as("one"))
           .whereRef("post_mentions.post_id", "=", "posts.id").where("post_mentions.actor_id", "=", actorId)),
         eb.exists(eb.selectFrom("memberships").select(sql.lit(1).as("one"))

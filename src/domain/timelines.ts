@@ -4,7 +4,7 @@ import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
 import { keysetPage, onePage, type Page } from "./paging.ts";
 import { followeeNotMuted, notMutedBy } from "./mutes.ts";
-import { followeeNotInExclusiveList, notFromExclusiveListMember, reblogsShown } from "./list-rules.ts";
+import { followeeNotInExclusiveList, notFromExclusiveListMember, followOptionsAllow } from "./list-rules.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
 
@@ -34,7 +34,7 @@ export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[
       const own = onePage(eb.selectFrom("posts").select("posts.id").where("posts.actor_id", "=", actorId).where(seen), "posts.id", page);
       const followed = eb.selectFrom("follows")
         .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
-          .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen).where(reblogsShown), "posts.id", page).as("f"), (join) => join.onTrue())
+          .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen).where(followOptionsAllow), "posts.id", page).as("f"), (join) => join.onTrue())
         .select("f.id")
         .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted").where(followeeNotMuted)
         .where(followeeNotInExclusiveList);

@@ -179,6 +179,13 @@ describe("follow options", () => {
     const again = await follow(alice, gina, { reblogs: true, languages: ["nl", "en"] });
     expect([again.showing_reblogs, again.languages]).toEqual([true, ["nl", "en"]]);
     expect(await home()).toContain(boost.body.id);
+    // Only the languages asked for (and posts of unknown language).
+    const dutch = await api.post(gina, { status: "Goedemorgen", language: "nl" });
+    const german = await api.post(gina, { status: "Guten Morgen", language: "de" });
+    expect(await home()).toEqual(expect.arrayContaining([dutch.id, own.id]));
+    expect(await home()).not.toContain(german.id);
+    expect((await follow(alice, gina, { languages: [] })).languages).toBeNull();
+    expect(await home()).toContain(german.id);
     // Unchanged when not given.
     expect((await follow(alice, gina)).showing_reblogs).toBe(true);
   });
