@@ -17,6 +17,7 @@ import { ANONYMOUS } from "../src/domain/visibility.ts";
 import { activeFilters, listFilters } from "../src/domain/filters.ts";
 import { listTimeline } from "../src/domain/list-timeline.ts";
 import { findList, listMembers, listsContaining, listsOf } from "../src/domain/lists.ts";
+import { familiarFollowers, relationshipsOf } from "../src/domain/relationships.ts";
 import { eventActivityPub } from "../src/modules/event/activitypub.ts";
 import { presentEvents } from "../src/modules/event/api.ts";
 import { ATTENDEE_LISTS, attendees, groupCalendar } from "../src/modules/event/lists.ts";
@@ -90,6 +91,11 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     listMembers(db, s.localActorId, s.listId, { limit: 40 }), listsContaining(db, s.localActorId, s.localActorId),
     listsOf(db, s.localActorId), homeTimeline(db, s.localActorId, { limit: 20 }),
   ])],
+  ["familiar followers of a few accounts, and relationships with follow options and notes", async (db, s) => {
+    const others = (await db.selectFrom("follows").select("followee_id").where("follower_id", "=", s.localActorId).limit(3).execute()).map((r) => r.followee_id);
+    return Promise.all([familiarFollowers(db, s.localActorId, others, 40), relationshipsOf(db, s.localActorId, others)]);
+  }],
+  ["account search among the accounts one follows", (db, s) => searchActors(db, { username: s.usernamePrefix, followedBy: s.localActorId, limit: 40, offset: 0 })],
   ["filters: those that apply in a context, and all of an account's", (db, s) => Promise.all([
     activeFilters(db, s.localActorId, "home"), listFilters(db, s.localActorId),
   ])],

@@ -13,7 +13,7 @@ import type { Actor } from "../../src/db/schema.ts";
 import { markFollowAccepted } from "../../src/domain/follows.ts";
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { type RemoteActorInput, upsertRemoteActor } from "../../src/domain/remote-actors.ts";
-import { type Api, startApi, type User } from "./support.ts";
+import { type Api, nothingResolver, startApi, type User } from "./support.ts";
 
 let api: Api;
 let alice: User;
@@ -137,7 +137,7 @@ describe("account search", () => {
     const db = api.running.deps.db;
     let asked: string | undefined;
     api.setResolver({
-      ...(await import("./support.ts")).nothingResolver,
+      ...nothingResolver,
       resolveActor: async (handle) => {
         asked = handle;
         return upsertRemoteActor(db, "plein.test", remoteActor("sam"));
@@ -151,7 +151,7 @@ describe("account search", () => {
       expect(asked).toBe("sam@remote.example");
       expect(found.body.map((a) => a.acct)).toEqual(["sam@remote.example"]);
     } finally {
-      api.setResolver((await import("./support.ts")).nothingResolver);
+      api.setResolver(nothingResolver);
     }
   });
 
