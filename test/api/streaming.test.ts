@@ -297,6 +297,31 @@ describe("the list stream", () => {
     await outsider.next((m) => m.event === "update" && JSON.parse(m.payload!).id === open.id, "outsider's list update");
     expect(about(outsider, secret.id), "closed post leaked to a list").toEqual([]);
     expect(about(intruder, open.id)).toEqual([]);
+
+    // Exclusive: alice's posts reach bob's list stream, no longer his user stream.
+    expect((await bob.api.put(`/api/v1/lists/${bobList}`, { exclusive: true })).status).toBe(200);
+    const home = await openSocket({ stream: "user", access_token: bob.token });
+    const excluded = await post(alice, { status: "for the list only", visibility: "public" });
+    await owner.next((m) => m.event === "update" && JSON.parse(m.payload!).id === excluded.id, "exclusive list update");
+    const own = await post(bob, { status: "bob's own", visibility: "public" });
+    await home.next((m) => m.event === "update" && JSON.parse(m.payload!).id === own.id, "home barrier");
+    expect(about(home, excluded.id), "an exclusive list's member reached home").toEqual([]);
+    expect((await bob.api.delete(`/api/v1/lists/${bobList}`)).status).toBe(200);
+  });
+
+  it("keeps a followee's boosts out of the user stream when the follow hides them", async () => {
+    expect((await dave.api.post(`/api/v1/accounts/${alice.actor.id}/follow`, { reblogs: false })).status).toBe(200);
+    try {
+      const s = await openSocket({ stream: "user", access_token: dave.token });
+      const original = await post(bob, { status: "boost me", visibility: "public" });
+      const boost = await alice.api.post<MastodonStatus>(`/api/v1/statuses/${original.id}/reblog`);
+      expect(boost.status, boost.text).toBe(200);
+      const own = await post(dave, { status: "dave's own", visibility: "public" });
+      await s.next((m) => m.event === "update" && JSON.parse(m.payload!).id === own.id, "barrier");
+      expect(about(s, boost.body.id)).toEqual([]);
+    } finally {
+      await dave.api.post(`/api/v1/accounts/${alice.actor.id}/follow`, { reblogs: true });
+    }
   });
 
   it("leaves out what the viewer's hide filters match and marks what warn filters match", async () => {
