@@ -12,7 +12,7 @@ import { enqueueDelivery } from "../jobs.ts";
 import { isModerator, membershipOf } from "../membership.ts";
 import { type NewNotification, notify } from "../notifications.ts";
 import { newActivityIriOf } from "../urls.ts";
-import { canView, federates, MODERATOR_ROLES } from "../visibility.ts";
+import { canView, federates, MODERATOR_ROLES, readableByAnyone } from "../visibility.ts";
 
 export interface GroupPlacement {
   group: GroupView;
@@ -170,8 +170,10 @@ async function subscribersOf(trx: Db, post: Post, already: ReadonlySet<string>):
   const subscribers = await trx.selectFrom("follows").select("follower_id")
     .where("followee_id", "=", post.actor_id).where("notify", "=", true).where("state", "=", "accepted").execute();
   const notes: NewNotification[] = [];
+  // A post anyone may read needs no check per follower (a block ends the follow); others do.
+  const open = readableByAnyone(post.visibility);
   for (const { follower_id } of subscribers) {
-    if (already.has(follower_id) || !(await canView(trx, { kind: "local", actorId: follower_id }, post.id))) continue;
+    if (already.has(follower_id) || (!open && !(await canView(trx, { kind: "local", actorId: follower_id }, post.id)))) continue;
     notes.push({ recipientId: follower_id, type: "status", actorId: post.actor_id, postId: post.id, groupId: post.group_id });
   }
   return notes;
