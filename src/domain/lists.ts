@@ -125,8 +125,9 @@ export async function addToList(db: Db, ownerId: string, listId: string, account
     const ids = [...new Set(accountIds)];
     const known = await trx.selectFrom("actors").select("id").where("id", "in", ids).execute();
     if (known.length !== ids.length) throw notFound("Account not found");
+    // Locked until the rows are in: an unfollow at the same moment waits, then takes them off again.
     const follows = await trx.selectFrom("follows").select(["id", "followee_id"])
-      .where("follower_id", "=", ownerId).where("followee_id", "in", ids).execute();
+      .where("follower_id", "=", ownerId).where("followee_id", "in", ids).forUpdate().execute();
     if (follows.length !== ids.length) throw invalid("You can only add accounts you follow to a list");
     await trx.insertInto("list_accounts")
       .values(follows.map((f) => ({ list_id: listId, actor_id: f.followee_id, follow_id: f.id })))
