@@ -3,6 +3,8 @@
  * which ones Plein serves, what each needs (a token, a scope, a tag) and how
  * it is named in a WebSocket message's `stream` array.
  */
+import { isRowId } from "../../domain/ids.ts";
+
 export const STREAM_NAMES = ["user", "user:notification", "public", "public:local", "public:remote", "hashtag", "hashtag:local", "list"] as const;
 
 export type StreamName = typeof STREAM_NAMES[number];
@@ -20,8 +22,6 @@ export interface StreamRefusal {
   /** the HTTP status Mastodon gives it */
   status: 400 | 401 | 403 | 404;
 }
-
-import { isRowId } from "../../domain/ids.ts";
 
 const TAG = /^[\p{L}\p{N}_]{1,100}$/u;
 

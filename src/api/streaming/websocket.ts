@@ -1,6 +1,6 @@
 /**
  * The streaming API over WebSocket at `/api/v1/streaming`: the stream named
- * in the query (`stream`, `tag`) and any the client subscribes to with
+ * in the query (`stream`, `tag`, `list`) and any the client subscribes to with
  * `{"type":"subscribe","stream":"hashtag","tag":"x"}` (or unsubscribes from);
  * each event as `{"stream":[...],"event":"update","payload":"<JSON>"}`,
  * errors as `{"error":"...","status":400}`. Node has no WebSocket server,
@@ -22,6 +22,12 @@ const logger = getLogger(["plein", "api", "streaming"]);
 const PATHS = new Set(["/api/v1/streaming", "/api/v1/streaming/"]);
 /** A client message is a small JSON object. */
 const MAX_MESSAGE_BYTES = 4096;
+/**
+ * Client messages waiting to be handled, at most (each at most
+ * MAX_MESSAGE_BYTES, so a few MiB): a client that sends faster than they are
+ * handled is let go.
+ */
+const MAX_PENDING_MESSAGES = 1000;
 /** Streams one connection may hold at once. */
 const MAX_SUBSCRIPTIONS = 100;
 /** A client that lets this much pile up unread is let go. */
@@ -95,11 +101,17 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
     }, HEARTBEAT_MS);
     // Messages are handled one after another, in the order they came (a list subscription asks the database).
     let handled: Promise<void> = Promise.resolve();
+    let pending = 0;
     ws.on("message", (data, isBinary) => {
+      if (++pending > MAX_PENDING_MESSAGES) {
+        ws.terminate();
+        return;
+      }
       handled = handled.then(async () => {
         const answer = isBinary ? { error: "Messages are JSON text", status: 400 } : await handleMessage(deps, client, data);
         if (answer && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
-      }).catch((error: unknown) => logger.error("Streaming message failed: {error}", { error }));
+      }).catch((error: unknown) => logger.error("Streaming message failed: {error}", { error }))
+        .finally(() => pending--);
     });
     ws.on("error", (error) => logger.debug("Streaming connection failed: {error}", { error }));
     ws.on("close", () => {
