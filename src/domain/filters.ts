@@ -137,22 +137,26 @@ export async function findFilter(db: Db, ownerId: string, filterId: string): Pro
 
 async function applyKeywordChanges(trx: Db, filterId: string, changes: readonly KeywordChange[]): Promise<void> {
   for (const change of changes) {
-    if (change.id !== undefined) {
-      const q = change.destroy
-        ? trx.deleteFrom("filter_keywords").where("id", "=", change.id).where("filter_id", "=", filterId)
-        : trx.updateTable("filter_keywords").set({
-          ...(change.keyword !== undefined ? { keyword: checkKeyword(change.keyword) } : {}),
-          ...(change.wholeWord !== undefined ? { whole_word: change.wholeWord } : {}),
-        }).where("id", "=", change.id).where("filter_id", "=", filterId);
-      if (!change.destroy && change.keyword === undefined && change.wholeWord === undefined) continue;
-      const res = await q.executeTakeFirst();
-      const n = "numDeletedRows" in res ? res.numDeletedRows : res.numUpdatedRows;
-      if (Number(n) === 0) throw notFound("Keyword not found");
-    } else if (!change.destroy) {
+    if (change.id === undefined) {
+      if (change.destroy) continue;
       if (change.keyword === undefined) throw invalid("keyword is required");
       await trx.insertInto("filter_keywords")
         .values({ filter_id: filterId, keyword: checkKeyword(change.keyword), whole_word: change.wholeWord ?? true }).execute();
+      continue;
     }
+    let changed: bigint;
+    if (change.destroy) {
+      const res = await trx.deleteFrom("filter_keywords").where("id", "=", change.id).where("filter_id", "=", filterId).executeTakeFirst();
+      changed = res.numDeletedRows;
+    } else {
+      if (change.keyword === undefined && change.wholeWord === undefined) continue;
+      const res = await trx.updateTable("filter_keywords").set({
+        ...(change.keyword !== undefined ? { keyword: checkKeyword(change.keyword) } : {}),
+        ...(change.wholeWord !== undefined ? { whole_word: change.wholeWord } : {}),
+      }).where("id", "=", change.id).where("filter_id", "=", filterId).executeTakeFirst();
+      changed = res.numUpdatedRows;
+    }
+    if (Number(changed) === 0) throw notFound("Keyword not found");
   }
   const count = await trx.selectFrom("filter_keywords").select((eb) => eb.fn.countAll<string>().as("n"))
     .where("filter_id", "=", filterId).executeTakeFirstOrThrow();
