@@ -13,6 +13,7 @@ import * as m0011 from "./0011_oauth.ts";
 import * as m0012 from "./0012_mastodon_extras.ts";
 import * as m0013 from "./0013_remote_media.ts";
 import * as m0014 from "./0014_mastodon_media.ts";
+import * as m0015 from "./0015_lists_filters.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   "0012_mastodon_extras": m0012,
   "0013_remote_media": m0013,
   "0014_mastodon_media": m0014,
+  "0015_lists_filters": m0015,
 };

@@ -5,6 +5,8 @@ import { mountInstance } from "./api/mastodon/instance.ts";
 import { mountNotifications } from "./api/mastodon/notifications.ts";
 import { mountSavedLists } from "./api/mastodon/saved.ts";
 import { mountClientExtras } from "./api/mastodon/client-extras.ts";
+import { mountFilters } from "./api/mastodon/filters.ts";
+import { mountLists } from "./api/mastodon/lists.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
 import { mountStatuses } from "./api/mastodon/statuses.ts";
 import { mountTimelines } from "./api/mastodon/timelines.ts";
@@ -36,6 +38,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountSearch,
   mountSavedLists,
   mountClientExtras,
+  mountLists,
+  mountFilters,
   mountAdminDomains,
   mountMedia,
   mountProfileImages,

@@ -14,6 +14,10 @@ import { accountCounts } from "../src/domain/account-counts.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { actorPosts, groupPosts, homeTimeline, publicTimeline, tagTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
+import { activeFilters, listFilters } from "../src/domain/filters.ts";
+import { listTimeline } from "../src/domain/list-timeline.ts";
+import { findList, listMembers, listsContaining, listsOf } from "../src/domain/lists.ts";
+import { familiarFollowers, relationshipsOf } from "../src/domain/relationships.ts";
 import { eventActivityPub } from "../src/modules/event/activitypub.ts";
 import { presentEvents } from "../src/modules/event/api.ts";
 import { ATTENDEE_LISTS, attendees, groupCalendar } from "../src/modules/event/lists.ts";
@@ -78,6 +82,22 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     postVersions(db, (await db.selectFrom("posts").selectAll().where("id", "=", String(BigInt(s.eventPostId) | 1n)).executeTakeFirstOrThrow()))],
   ["an account's mutes, and the public timeline without them", (db, s) => Promise.all([
     listMutes(db, s.localActorId, { limit: 40 }), publicTimeline(db, { kind: "local", actorId: s.localActorId }, { limit: 20 }),
+  ])],
+  ["a list's timeline, first and an older page", async (db, s) => {
+    const list = await findList(db, s.localActorId, s.listId);
+    return Promise.all([listTimeline(db, list, { limit: 20 }), listTimeline(db, list, { limit: 20, maxId: "50000" })]);
+  }],
+  ["a list's accounts, an account's lists, the home timeline with exclusive lists", (db, s) => Promise.all([
+    listMembers(db, s.localActorId, s.listId, { limit: 40 }), listsContaining(db, s.localActorId, s.localActorId),
+    listsOf(db, s.localActorId), homeTimeline(db, s.localActorId, { limit: 20 }),
+  ])],
+  ["familiar followers of a few accounts, and relationships with follow options and notes", async (db, s) => {
+    const others = (await db.selectFrom("follows").select("followee_id").where("follower_id", "=", s.localActorId).limit(3).execute()).map((r) => r.followee_id);
+    return Promise.all([familiarFollowers(db, s.localActorId, others, 40), relationshipsOf(db, s.localActorId, others)]);
+  }],
+  ["account search among the accounts one follows", (db, s) => searchActors(db, { username: s.usernamePrefix, followedBy: s.localActorId, limit: 40, offset: 0 })],
+  ["filters: those that apply in a context, and all of an account's", (db, s) => Promise.all([
+    activeFilters(db, s.localActorId, "home"), listFilters(db, s.localActorId),
   ])],
 ];
 

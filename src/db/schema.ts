@@ -140,6 +140,12 @@ export interface FollowsTable {
   state: FollowState;
   /** id of the Follow activity (ours or theirs) */
   activity_iri: string;
+  /** the follower sees the followee's boosts in its home timeline */
+  show_reblogs: Generated<boolean>;
+  /** the follower is notified of the followee's new posts */
+  notify: Generated<boolean>;
+  /** only posts in these languages (ISO 639-1), or all */
+  languages: string[] | null;
   created_at: GeneratedTimestamp;
 }
 
@@ -499,6 +505,69 @@ export interface Database {
   markers: MarkersTable;
   remote_media: RemoteMediaTable;
   server_secrets: ServerSecretsTable;
+  lists: ListsTable;
+  list_accounts: ListAccountsTable;
+  filters: FiltersTable;
+  filter_keywords: FilterKeywordsTable;
+  filter_statuses: FilterStatusesTable;
+  account_notes: AccountNotesTable;
+}
+
+export type RepliesPolicy = "followed" | "list" | "none";
+
+/** A list of accounts its owner follows, with a timeline of their posts. */
+export interface ListsTable {
+  id: Generated<string>;
+  owner_id: string;
+  title: string;
+  replies_policy: Generated<RepliesPolicy>;
+  /** its members' posts stay out of the owner's home timeline */
+  exclusive: Generated<boolean>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface ListAccountsTable {
+  id: Generated<string>;
+  list_id: string;
+  actor_id: string;
+  /** the owner's follow of the account: the row goes when the follow does */
+  follow_id: string;
+  created_at: GeneratedTimestamp;
+}
+
+export type FilterContext = "home" | "notifications" | "public" | "thread" | "account";
+export type FilterAction = "warn" | "hide" | "blur";
+
+/** An account's filter of what it reads: keywords and single posts, in some contexts. */
+export interface FiltersTable {
+  id: Generated<string>;
+  owner_id: string;
+  title: string;
+  context: FilterContext[];
+  action: Generated<FilterAction>;
+  expires_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface FilterKeywordsTable {
+  id: Generated<string>;
+  filter_id: string;
+  keyword: string;
+  whole_word: Generated<boolean>;
+}
+
+export interface FilterStatusesTable {
+  id: Generated<string>;
+  filter_id: string;
+  post_id: string;
+}
+
+/** What an account notes privately about another (Mastodon's Relationship `note`). */
+export interface AccountNotesTable {
+  actor_id: string;
+  target_id: string;
+  note: string;
+  updated_at: GeneratedTimestamp;
 }
 
 export type Actor = Selectable<ActorsTable>;

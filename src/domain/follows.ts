@@ -29,8 +29,38 @@ function notifyOfFollow(trx: Db, row: Follow): Promise<void> {
   }]);
 }
 
-/** A local account follows someone. Local targets decide at once; remote ones get a Follow. A block either way forbids it. */
-export async function follow(db: Db, origin: URL, follower: Actor, followee: Actor): Promise<Follow> {
+/** How a follower reads a followee (Mastodon's follow options); absent: unchanged, or the default for a new follow. */
+export interface FollowOptions {
+  /** their boosts show in the home timeline and user stream (default true) */
+  reblogs?: boolean;
+  /** a `status` notification for each of their new posts (default false) */
+  notify?: boolean;
+  /** only their posts in these languages (ISO 639-1 codes); null: all */
+  languages?: string[] | null;
+}
+
+const LANGUAGE = /^[a-z]{2,3}$/;
+
+function optionColumns(options: FollowOptions) {
+  if (options.languages) {
+    if (options.languages.length > 20 || !options.languages.every((l) => LANGUAGE.test(l))) {
+      throw invalid("languages must be ISO 639-1 codes");
+    }
+  }
+  return {
+    ...(options.reblogs !== undefined ? { show_reblogs: options.reblogs } : {}),
+    ...(options.notify !== undefined ? { notify: options.notify } : {}),
+    ...(options.languages !== undefined ? { languages: options.languages && options.languages.length ? [...new Set(options.languages)] : null } : {}),
+  };
+}
+
+/**
+ * A local account follows someone. Local targets decide at once; remote ones
+ * get a Follow. A block either way forbids it. Following again changes only
+ * the options (as Mastodon).
+ */
+export async function follow(db: Db, origin: URL, follower: Actor, followee: Actor, options: FollowOptions = {}): Promise<Follow> {
+  const columns = optionColumns(options);
   if (!follower.local) throw invalid("Only local accounts can follow from here");
   if (follower.id === followee.id) throw invalid("You cannot follow yourself");
   if (followee.gone_at) throw invalid("That account is gone");
@@ -40,11 +70,14 @@ export async function follow(db: Db, origin: URL, follower: Actor, followee: Act
     if (blocked === "b blocks a") throw forbidden("You cannot follow this account: it has blocked you");
     if (blocked === "a blocks b") throw forbidden("You have blocked this account: unblock it before following it");
     const existing = await findFollow(trx, follower.id, followee.id);
-    if (existing) return existing;
+    if (existing) {
+      if (Object.keys(columns).length === 0) return existing;
+      return trx.updateTable("follows").set(columns).where("id", "=", existing.id).returningAll().executeTakeFirstOrThrow();
+    }
     const state = followee.local && !followee.manually_approves_followers ? "accepted" : "pending";
     const activityIri = newActivityIri(origin, "follow");
     const row = await trx.insertInto("follows").values({
-      follower_id: follower.id, followee_id: followee.id, state, activity_iri: activityIri,
+      follower_id: follower.id, followee_id: followee.id, state, activity_iri: activityIri, ...columns,
     }).returningAll().executeTakeFirstOrThrow();
     if (followee.local) await notifyOfFollow(trx, row);
     else await enqueueDelivery(trx, { type: "follow", followerId: follower.id, followeeId: followee.id, activityIri }, follower.id);

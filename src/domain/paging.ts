@@ -31,3 +31,20 @@ export async function keysetPage<DB, TB extends keyof DB, O>(
   const rows = await q.orderBy(key, ascending ? "asc" : "desc").limit(page.limit).execute();
   return ascending ? rows.reverse() : rows;
 }
+
+/**
+ * The newest `page.limit` rows of one source of a timeline, in the page's
+ * direction, keyed on `column` (a post id): each source of the home timeline
+ * walks its own index and stops after one page, so the union is never more
+ * than a page per source however many posts the others have.
+ */
+export function onePage<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, column: `${string}.id` | `${string}.post_id`, page: Page): SelectQueryBuilder<DB, TB, O> {
+  const key = sql.ref(column);
+  const valid = (id: string | undefined) => (id !== undefined && isRowId(id) ? id : undefined);
+  const max = valid(page.maxId), since = valid(page.sinceId), min = valid(page.minId);
+  let bounded = q;
+  if (max) bounded = bounded.where(sql<boolean>`${key} < ${max}`);
+  if (since) bounded = bounded.where(sql<boolean>`${key} > ${since}`);
+  if (min) bounded = bounded.where(sql<boolean>`${key} > ${min}`);
+  return bounded.orderBy(key, min ? "asc" : "desc").limit(page.limit);
+}

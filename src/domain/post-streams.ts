@@ -8,6 +8,9 @@ import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
+import { notFromExclusiveListMember, followOptionsAllow } from "./list-rules.ts";
+import { inListTimeline } from "./list-timeline.ts";
+import { ownedList } from "./lists.ts";
 import { notMutedBy } from "./mutes.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
@@ -34,8 +37,9 @@ export async function postStreamFacts(db: Db, postId: string): Promise<PostStrea
 
 /**
  * Is the post in `actorId`'s home timeline (as `homeTimeline` composes it: own,
- * followed authors and boosters, mentions, groups of which they are a current
- * member) and may they see it?
+ * followed authors and boosters (boosts only when shown), mentions, groups of
+ * which they are a current member; nothing of an account on one of their
+ * exclusive lists) and may they see it?
  */
 export async function inHomeTimelineOf(db: Db, actorId: string, postId: string, options: { evenDeleted?: boolean } = {}): Promise<boolean> {
   const viewer: Viewer = { kind: "local", actorId };
@@ -46,14 +50,17 @@ export async function inHomeTimelineOf(db: Db, actorId: string, postId: string, 
     .where(notMutedBy(actorId))
     .where((eb) => eb.or([
       eb("posts.actor_id", "=", actorId),
-      eb.exists(eb.selectFrom("follows").select(sql.lit(1).as("one"))
-        .whereRef("follows.followee_id", "=", "posts.actor_id")
-        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted")),
-      eb.exists(eb.selectFrom("post_mentions").select(sql.lit(1).as("one"))
-        .whereRef("post_mentions.post_id", "=", "posts.id").where("post_mentions.actor_id", "=", actorId)),
-      eb.exists(eb.selectFrom("memberships").select(sql.lit(1).as("one"))
-        .whereRef("memberships.group_id", "=", "posts.group_id")
-        .where("memberships.member_id", "=", actorId).where("memberships.state", "=", "member")),
+      eb.and([notFromExclusiveListMember(actorId)(eb), eb.or([
+        eb.exists(eb.selectFrom("follows").select(sql.lit(1).as("one"))
+          .whereRef("follows.followee_id", "=", "posts.actor_id")
+          .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted")
+          .where(followOptionsAllow)),
+        eb.exists(eb.selectFrom("post_mentions").select(sql.lit(1).as("one"))
+          .whereRef("post_mentions.post_id", "=", "posts.id").where("post_mentions.actor_id", "=", actorId)),
+        eb.exists(eb.selectFrom("memberships").select(sql.lit(1).as("one"))
+          .whereRef("memberships.group_id", "=", "posts.group_id")
+          .where("memberships.member_id", "=", actorId).where("memberships.state", "=", "member")),
+      ])]),
     ]))
     .executeTakeFirst();
   return row !== undefined;
@@ -68,4 +75,10 @@ export async function inPublicStreamOf(db: Db, viewer: Viewer, postId: string, o
   let q = db.selectFrom("posts").select("posts.id").where("posts.id", "=", postId).where(visibleTo(viewer, options));
   if (viewer.kind === "local") q = q.where(notMutedBy(viewer.actorId));
   return (await q.executeTakeFirst()) !== undefined;
+}
+
+/** Is the post in the timeline of `listId`, a list of `ownerId`'s (the live `list` stream)? */
+export async function inListTimelineOf(db: Db, ownerId: string, listId: string, postId: string, options: { evenDeleted?: boolean } = {}): Promise<boolean> {
+  const list = await ownedList(db, ownerId, listId);
+  return list !== undefined && inListTimeline(db, list, postId, options);
 }

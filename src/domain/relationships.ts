@@ -1,5 +1,7 @@
+import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
+import { invalid } from "./errors.ts";
 import { mutesOf } from "./mutes.ts";
 import { keysetPage, type Page } from "./paging.ts";
 import type { Viewer } from "./visibility.ts";
@@ -15,10 +17,16 @@ export interface Relationship {
   blockedBy: boolean;
   muting: boolean;
   mutingNotifications: boolean;
+  /** the follow's options (while following or requested) */
+  showingReblogs: boolean;
+  notifying: boolean;
+  languages: string[] | null;
+  /** `me`'s private note on the account ("" when none) */
+  note: string;
 }
 
 /**
- * How `me` relates to each of `others` that exists, in the order asked (seven
+ * How `me` relates to each of `others` that exists, in the order asked (eight
  * queries in all). Following a group is being its member: for a Group,
  * `following` is a current membership and `requested` a pending one (an
  * invitation or a ban is neither); groups follow nobody.
@@ -32,8 +40,8 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
   const ids = asked.filter((id) => knownIds.has(id));
   if (ids.length === 0) return [];
   const groupIds = ids.filter((id) => isGroup.has(id));
-  const [out, inc, blocking, blockedBy, memberships, muting] = await Promise.all([
-    db.selectFrom("follows").select(["followee_id as id", "state"])
+  const [out, inc, blocking, blockedBy, memberships, muting, notes] = await Promise.all([
+    db.selectFrom("follows").select(["followee_id as id", "state", "show_reblogs", "notify", "languages"])
       .where("follower_id", "=", me).where("followee_id", "in", ids).execute(),
     db.selectFrom("follows").select(["follower_id as id", "state"])
       .where("followee_id", "=", me).where("follower_id", "in", ids).execute(),
@@ -44,8 +52,11 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
         .where("member_id", "=", me).where("group_id", "in", groupIds).execute()
       : Promise.resolve([]),
     mutesOf(db, me, ids),
+    db.selectFrom("account_notes").select(["target_id as id", "note"]).where("actor_id", "=", me).where("target_id", "in", ids).execute(),
   ]);
   const outBy = new Map(out.map((r) => [r.id, r.state]));
+  const optionsBy = new Map(out.map((r) => [r.id, r]));
+  const noteBy = new Map(notes.map((r) => [r.id, r.note]));
   const incBy = new Map(inc.map((r) => [r.id, r.state]));
   const membershipBy = new Map(memberships.map((r) => [r.id, r.state]));
   const blockingSet = new Set(blocking.map((r) => r.id));
@@ -62,6 +73,11 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
       blockedBy: blockedBySet.has(id),
       muting: muting.has(id),
       mutingNotifications: muting.get(id)?.notifications ?? false,
+      // A group membership has no follow options: boosts show, nothing notifies.
+      showingReblogs: group ? membershipBy.get(id) === "member" || membershipBy.get(id) === "pending" : optionsBy.get(id)?.show_reblogs ?? false,
+      notifying: !group && (optionsBy.get(id)?.notify ?? false),
+      languages: group ? null : optionsBy.get(id)?.languages ?? null,
+      note: noteBy.get(id) ?? "",
     };
   });
 }
@@ -162,4 +178,41 @@ export async function canSeeNetwork(db: Db, viewer: Viewer, owner: Actor): Promi
   const blocked = await db.selectFrom("blocks").select("actor_id")
     .where("actor_id", "=", owner.id).where("target_id", "=", viewerId).executeTakeFirst();
   return blocked === undefined;
+}
+
+/** At most this long, as Mastodon. */
+export const MAX_NOTE_CHARS = 2_000;
+
+/** `me`'s private note on an account; empty removes it. Nobody else ever sees it. */
+export async function setAccountNote(db: Db, me: Actor, target: Actor, note: string): Promise<void> {
+  if ([...note].length > MAX_NOTE_CHARS) throw invalid(`comment: at most ${MAX_NOTE_CHARS} characters`);
+  if (note.trim() === "") {
+    await db.deleteFrom("account_notes").where("actor_id", "=", me.id).where("target_id", "=", target.id).execute();
+    return;
+  }
+  await db.insertInto("account_notes").values({ actor_id: me.id, target_id: target.id, note })
+    .onConflict((oc) => oc.columns(["actor_id", "target_id"]).doUpdateSet({ note, updated_at: sql<Date>`now()` }))
+    .execute();
+}
+
+/**
+ * For each of `targetIds`, the accounts `me` follows that follow it (Mastodon's
+ * familiar followers), leaving out those who hide their network (whom they
+ * follow is theirs to show) and gone accounts; at most `perTarget` each.
+ * Whether the target's own followers may be shown is the caller's question
+ * (`canSeeNetwork`).
+ */
+export async function familiarFollowers(db: Db, me: string, targetIds: readonly string[], perTarget: number): Promise<Map<string, Actor[]>> {
+  // From the accounts `me` follows (a bounded walk), each asked by the (follower, followee) key.
+  const lists = await Promise.all(targetIds.map((targetId) => db.selectFrom("follows as mine")
+    .innerJoin("follows as theirs", (join) => join.onRef("theirs.follower_id", "=", "mine.followee_id")
+      .on("theirs.followee_id", "=", targetId).on("theirs.state", "=", "accepted"))
+    .innerJoin("actors", "actors.id", "theirs.follower_id")
+    .selectAll("actors")
+    .where("mine.follower_id", "=", me).where("mine.state", "=", "accepted")
+    .where("actors.gone_at", "is", null)
+    .where(sql<boolean>`not coalesce(actors.hide_collections, actors.local and actors.manually_approves_followers)`)
+    .orderBy("theirs.id", "desc").limit(perTarget)
+    .execute()));
+  return new Map(targetIds.map((id, i) => [id, lists[i]!]));
 }

@@ -13,6 +13,8 @@ export interface ActorSearch {
   username: string;
   /** start of the domain, when the query named one */
   domain?: string;
+  /** only accounts this account follows */
+  followedBy?: string;
   limit: number;
   offset: number;
 }
@@ -33,6 +35,11 @@ export function searchActors(db: Db, query: ActorSearch): Promise<Actor[]> {
       eb(eb.fn("lower", ["display_name"]), "like", pattern),
     ]));
   if (query.domain !== undefined) q = q.where(eb => eb(eb.fn("lower", ["domain"]), "like", prefixPattern(query.domain!)));
+  if (query.followedBy !== undefined) {
+    const follower = query.followedBy;
+    q = q.where((eb) => eb.exists(eb.selectFrom("follows").select(sql.lit(1).as("one"))
+      .where("follows.follower_id", "=", follower).whereRef("follows.followee_id", "=", "actors.id").where("follows.state", "=", "accepted")));
+  }
   return q.orderBy("local", "desc")
     .orderBy(sql`lower(username) = ${query.username.toLowerCase()}`, "desc")
     .orderBy("username").orderBy("id")

@@ -2,30 +2,14 @@ import { type ExpressionBuilder, type SelectQueryBuilder, sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
-import { keysetPage, type Page } from "./paging.ts";
+import { keysetPage, onePage, type Page } from "./paging.ts";
 import { followeeNotMuted, notMutedBy } from "./mutes.ts";
+import { followeeNotInExclusiveList, notFromExclusiveListMember, followOptionsAllow } from "./list-rules.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
 import { visibleTo, type Viewer } from "./visibility.ts";
 
 function run(q: SelectQueryBuilder<Database, "posts", Post>, page: Page): Promise<Post[]> {
   return keysetPage(q, "posts.id", page);
-}
-
-/**
- * The newest `page.limit` rows of one source of a timeline, in the page's
- * direction, keyed on `column` (a post id): each source of the home timeline
- * walks its own index and stops after one page, so the union is never more
- * than a page per source however many posts the others have.
- */
-function onePage<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, column: `${string}.id` | `${string}.post_id`, page: Page): SelectQueryBuilder<DB, TB, O> {
-  const key = sql.ref(column);
-  const valid = (id: string | undefined) => (id !== undefined && isRowId(id) ? id : undefined);
-  const max = valid(page.maxId), since = valid(page.sinceId), min = valid(page.minId);
-  let bounded = q;
-  if (max) bounded = bounded.where(sql<boolean>`${key} < ${max}`);
-  if (since) bounded = bounded.where(sql<boolean>`${key} > ${since}`);
-  if (min) bounded = bounded.where(sql<boolean>`${key} > ${min}`);
-  return bounded.orderBy(key, min ? "asc" : "desc").limit(page.limit);
 }
 
 /**
@@ -36,7 +20,9 @@ function onePage<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, c
  * index (one page per followed account, per group: LATERAL), then the union
  * is paged once more: reading a page costs the same however many posts the
  * instance holds. Posts and boosts of accounts the viewer mutes stay out
- * (a muted followee's posts are not even read).
+ * (a muted followee's posts are not even read), as do the posts of accounts
+ * on the viewer's exclusive lists, and the boosts of a followee whose boosts
+ * the viewer chose not to see.
  */
 export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[]> {
   const viewer: Viewer = { kind: "local", actorId };
@@ -48,14 +34,15 @@ export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[
       const own = onePage(eb.selectFrom("posts").select("posts.id").where("posts.actor_id", "=", actorId).where(seen), "posts.id", page);
       const followed = eb.selectFrom("follows")
         .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
-          .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen), "posts.id", page).as("f"), (join) => join.onTrue())
+          .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen).where(followOptionsAllow), "posts.id", page).as("f"), (join) => join.onTrue())
         .select("f.id")
-        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted").where(followeeNotMuted);
+        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted").where(followeeNotMuted)
+        .where(followeeNotInExclusiveList);
       const mentioned = onePage(eb.selectFrom("post_mentions").innerJoin("posts", "posts.id", "post_mentions.post_id")
-        .select("posts.id").where("post_mentions.actor_id", "=", actorId).where(seen), "post_mentions.post_id", page);
+        .select("posts.id").where("post_mentions.actor_id", "=", actorId).where(seen).where(notFromExclusiveListMember(actorId)), "post_mentions.post_id", page);
       const grouped = eb.selectFrom("memberships")
         .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
-          .whereRef("posts.group_id", "=", "memberships.group_id").where(seen), "posts.id", page).as("g"), (join) => join.onTrue())
+          .whereRef("posts.group_id", "=", "memberships.group_id").where(seen).where(notFromExclusiveListMember(actorId)), "posts.id", page).as("g"), (join) => join.onTrue())
         .select("g.id")
         .where("memberships.member_id", "=", actorId).where("memberships.state", "=", "member");
       return eb.selectFrom(own.as("o")).select("o.id")

@@ -107,9 +107,8 @@ describe("lists Plein answers empty", () => {
     ["/api/v1/trends/links", null, ""],
     ["/api/v1/announcements", "read", "write"],
     ["/api/v2/suggestions", "read", "write"],
-    ["/api/v1/filters", "read:filters", "read:lists"],
-    ["/api/v2/filters", "read:filters", "read:lists"],
-    ["/api/v1/lists", "read:lists", "read:filters"],
+    ["/api/v1/featured_tags", "read:accounts", "read:statuses"],
+    ["/api/v1/featured_tags/suggestions", "read:accounts", "read:statuses"],
     ["/api/v1/followed_tags", "read:follows", "read:statuses"],
     ["/api/v1/conversations", "read:statuses", "read:follows"],
   ];

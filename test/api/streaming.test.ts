@@ -89,7 +89,7 @@ describe("health and SSE", () => {
     const bad = await instance.api("not-a-valid-token-at-all-xyz").get("/api/v1/streaming/user");
     expect(bad.status).toBe(401);
     expect((await instance.api().get("/api/v1/streaming/hashtag")).status).toBe(400);
-    expect((await instance.api().get("/api/v1/streaming/list", { list: "1" })).status).toBe(404);
+    expect((await instance.api().get("/api/v1/streaming/list", { list: "1" })).status).toBe(401);
   });
 
   it("refuses a token without a read scope (401)", async () => {
@@ -252,12 +252,93 @@ describe("WebSocket", () => {
       { error: "Messages are JSON objects", status: 400 },
       { error: "Unknown message type", status: 400 },
       { error: "Missing access token", status: 401 },
-      { error: "Lists are not supported on this server", status: 404 },
+      { error: "Missing access token", status: 401 },
     ]);
     // Still subscribed to what was asked last, and the server still answers.
     const posted = await post(alice, { status: "still here", visibility: "public" });
     await s.next((m) => m.event === "update" && m.stream?.[0] === "public:local" && JSON.parse(m.payload!).id === posted.id, "after abuse");
     expect((await instance.api().get("/api/v1/streaming/health")).text).toBe("OK");
+  });
+});
+
+describe("the list stream", () => {
+  it("carries the list's posts to its owner only (WebSocket and SSE), never a closed group's post to a non-member", async () => {
+    // bob (a member of alice's closed group) and dave (not a member) both list alice.
+    const listOf = async (user: TestUser) => {
+      const made = await user.api.post<{ id: string }>("/api/v1/lists", { title: "alice" });
+      expect(made.status, made.text).toBe(200);
+      expect((await user.api.post(`/api/v1/lists/${made.body.id}/accounts`, { account_ids: [alice.actor.id] })).status).toBe(200);
+      return made.body.id;
+    };
+    const bobList = await listOf(bob);
+    const daveList = await listOf(dave);
+    const owner = await openSocket({ access_token: bob.token });
+    owner.send({ type: "subscribe", stream: "list", list: bobList });
+    await owner.barrier();
+    expect(owner.messages.filter((m) => m.error !== undefined && m.error !== "Unknown stream type")).toEqual([]);
+    const outsider = await openSocket({ stream: "list", list: daveList, access_token: dave.token });
+    // Someone else's list, by message or by URL, over WebSocket or SSE: Mastodon's one answer.
+    const intruder = await openSocket({ access_token: dave.token });
+    intruder.send({ type: "subscribe", stream: "list", list: bobList });
+    await intruder.barrier();
+    expect(intruder.messages.filter((m) => m.status === 401)).toEqual([{ error: "Not authorized to stream this list", status: 401 }]);
+    await expect(openSocket({ stream: "list", list: bobList, access_token: dave.token })).rejects.toMatchObject({ status: 401 });
+    expect((await dave.api.get("/api/v1/streaming/list", { list: bobList })).status).toBe(401);
+    expect((await bob.api.get("/api/v1/streaming/list", { list: "x" })).status).toBe(400);
+
+    const { db, config } = instance.running.deps;
+    const secret = await createLocalPost(db, config.origin, alice.actor, {
+      contentHtml: "<p>list agenda</p>", contentSource: "list agenda", visibility: "public", groupId: group.actor.id,
+    });
+    const open = await post(alice, { status: "on the list", visibility: "public" });
+    const got = await owner.next((m) => m.event === "update" && JSON.parse(m.payload!).id === open.id, "owner's list update");
+    expect(got.stream).toEqual(["list", bobList]);
+    expect(about(owner, secret.id).map((m) => m.stream)).toEqual([["list", bobList]]);
+    await outsider.next((m) => m.event === "update" && JSON.parse(m.payload!).id === open.id, "outsider's list update");
+    expect(about(outsider, secret.id), "closed post leaked to a list").toEqual([]);
+    expect(about(intruder, open.id)).toEqual([]);
+
+    // Exclusive: alice's posts reach bob's list stream, no longer his user stream.
+    expect((await bob.api.put(`/api/v1/lists/${bobList}`, { exclusive: true })).status).toBe(200);
+    const home = await openSocket({ stream: "user", access_token: bob.token });
+    const excluded = await post(alice, { status: "for the list only", visibility: "public" });
+    await owner.next((m) => m.event === "update" && JSON.parse(m.payload!).id === excluded.id, "exclusive list update");
+    const own = await post(bob, { status: "bob's own", visibility: "public" });
+    await home.next((m) => m.event === "update" && JSON.parse(m.payload!).id === own.id, "home barrier");
+    expect(about(home, excluded.id), "an exclusive list's member reached home").toEqual([]);
+    expect((await bob.api.delete(`/api/v1/lists/${bobList}`)).status).toBe(200);
+  });
+
+  it("keeps a followee's boosts out of the user stream when the follow hides them", async () => {
+    expect((await dave.api.post(`/api/v1/accounts/${alice.actor.id}/follow`, { reblogs: false })).status).toBe(200);
+    try {
+      const s = await openSocket({ stream: "user", access_token: dave.token });
+      const original = await post(bob, { status: "boost me", visibility: "public" });
+      const boost = await alice.api.post<MastodonStatus>(`/api/v1/statuses/${original.id}/reblog`);
+      expect(boost.status, boost.text).toBe(200);
+      const own = await post(dave, { status: "dave's own", visibility: "public" });
+      await s.next((m) => m.event === "update" && JSON.parse(m.payload!).id === own.id, "barrier");
+      expect(about(s, boost.body.id)).toEqual([]);
+    } finally {
+      await dave.api.post(`/api/v1/accounts/${alice.actor.id}/follow`, { reblogs: true });
+    }
+  });
+
+  it("leaves out what the viewer's hide filters match and marks what warn filters match", async () => {
+    const hide = await bob.api.post<{ id: string }>("/api/v2/filters", { title: "h", context: ["home"], filter_action: "hide", keywords_attributes: [{ keyword: "geheim" }] });
+    const warn = await bob.api.post<{ id: string }>("/api/v2/filters", { title: "w", context: ["home"], keywords_attributes: [{ keyword: "begroting" }] });
+    const s = await openSocket({ stream: "user", access_token: bob.token });
+    const other = await openSocket({ stream: "user", access_token: dave.token });
+    const hidden = await post(alice, { status: "iets geheim", visibility: "public" });
+    const warned = await post(alice, { status: "de begroting", visibility: "public" });
+    const marked = await s.next((m) => m.event === "update" && JSON.parse(m.payload!).id === warned.id, "warned update");
+    expect((JSON.parse(marked.payload!) as MastodonStatus).filtered![0]).toMatchObject({ keyword_matches: ["begroting"], filter: { id: warn.body.id } });
+    expect(about(s, hidden.id)).toEqual([]);
+    await other.next((m) => m.event === "update" && JSON.parse(m.payload!).id === warned.id, "dave's update");
+    expect(about(other, hidden.id)).toHaveLength(1);
+    expect((JSON.parse(about(other, warned.id)[0]!.payload!) as MastodonStatus).filtered).toBeUndefined();
+    await bob.api.delete(`/api/v2/filters/${hide.body.id}`);
+    await bob.api.delete(`/api/v2/filters/${warn.body.id}`);
   });
 });
 

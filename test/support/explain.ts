@@ -45,6 +45,11 @@ export const SEEDED_ROWS = {
   mutes: 10_000,
   pins: 2_000,
   post_edits: 50_000,
+  // Lists and filters (src/domain/lists.ts, filters.ts): ten lists and ten filters per local account.
+  lists: 2_000,
+  list_accounts: 20_000,
+  filters: 2_000,
+  filter_keywords: 10_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -67,6 +72,8 @@ export interface Seeded {
   eventGroupId: string;
   /** an event with a few RSVPs of each kind */
   eventPostId: string;
+  /** a list of the local account, with ten of the accounts it follows */
+  listId: string;
   /** a group with delivery audit records, a server that received some of them, one post and one activity in them */
   audit: { groupId: string; server: string; objectIri: string; activityId: string };
 }
@@ -107,7 +114,9 @@ export async function seedLargeDatabase(handle: DatabaseHandle): Promise<Seeded>
     select post_id, group_id from event_details order by post_id offset ${SEEDED_ROWS.event_details / 2} limit 1`.execute(db);
   const audited = await db.selectFrom("delivery_audit").select(["group_id", "server", "object_iri", "activity_id"])
     .orderBy("id").offset(SEEDED_ROWS.delivery_audit / 2).limit(1).executeTakeFirstOrThrow();
+  const list = await db.selectFrom("lists").select("id").where("owner_id", "=", local.id).orderBy("id").limit(1).executeTakeFirstOrThrow();
   return {
+    listId: list.id,
     audit: { groupId: audited.group_id, server: audited.server, objectIri: audited.object_iri, activityId: audited.activity_id },
     localActorId: local.id,
     followActivityIri: follow.activity_iri,
@@ -228,6 +237,25 @@ async function insertRows(db: Db): Promise<void> {
            (array['queued', 'delivered', 'retrying', 'refused'])[1 + i % 4], case when i % 4 = 2 then 503 end,
            case when i % 4 in (1, 2) then 1 end, now() - (${n.delivery_audit} - i) * interval '1 second'
     from generate_series(0, ${n.delivery_audit - 1}) as i`.execute(db);
+
+  // Lists: ten per local account, each with ten of the accounts it follows; filters: ten per local account, five keywords each.
+  await sql`
+    insert into lists (owner_id, title)
+    select ${first}::bigint + i % ${DOMAINS}, 'list ' || i from generate_series(0, ${n.lists - 1}) as i`.execute(db);
+  await sql`
+    insert into list_accounts (list_id, actor_id, follow_id)
+    select l.id, f.followee_id, f.id
+    from lists l cross join lateral (select id, followee_id from follows where follower_id = l.owner_id
+                                     order by id offset (l.id % 10) limit 10) as f`.execute(db);
+  await sql`
+    insert into filters (owner_id, title, context, action)
+    select ${first}::bigint + i % ${DOMAINS}, 'filter ' || i,
+           case when i % 2 = 0 then array['home', 'public'] else array['notifications', 'thread'] end,
+           case when i % 3 = 0 then 'hide' else 'warn' end
+    from generate_series(0, ${n.filters - 1}) as i`.execute(db);
+  await sql`
+    insert into filter_keywords (filter_id, keyword)
+    select id, 'word' || k from filters cross join generate_series(1, 5) as k`.execute(db);
 
   // Inbox ids over the last 30 days and a bit: the hourly clean-up finds the oldest few.
   await sql`

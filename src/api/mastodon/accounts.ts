@@ -11,7 +11,7 @@ import { follow, unfollow } from "../../domain/follows.ts";
 import { findGroup, type GroupView } from "../../domain/groups.ts";
 import { canSeeMembers, join, leave, listMemberships } from "../../domain/membership.ts";
 import { updateProfile } from "../../domain/profiles.ts";
-import { canSeeNetwork, listFollowers, listFollowing, relationshipsOf } from "../../domain/relationships.ts";
+import { canSeeNetwork, familiarFollowers, listFollowers, listFollowing, relationshipsOf, setAccountNote } from "../../domain/relationships.ts";
 import { findActorByHandle, findActorById } from "../../domain/remote-actors.ts";
 import { actorPosts, groupPosts } from "../../domain/timelines.ts";
 import { handleDomain } from "../../domain/urls.ts";
@@ -19,8 +19,9 @@ import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth
 import { renderAccount, renderAccountList, renderCredentialAccount } from "./entities/account.ts";
 import { renderRelationship } from "./entities/relationship.ts";
 import { allowProfileImageUploads, applyProfileImages } from "./profile-images.ts";
-import { renderStatuses } from "./entities/status.ts";
-import { idList, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { renderFilteredStatuses } from "./filtering.ts";
+import { idList, limitParam, offsetParam, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { searchAccounts } from "./search.ts";
 
 /** Accounts the API shows: people and groups, not the instance actor. */
 function isAccount(actor: Actor | undefined): actor is Actor {
@@ -41,6 +42,20 @@ async function relationshipJson(c: ApiContext, me: Actor, target: Actor) {
 /** The group an account is, when it is one (local or remote). */
 async function groupOf(db: Db, actor: Actor): Promise<GroupView | undefined> {
   return actor.type === "Group" ? findGroup(db, actor.id) : undefined;
+}
+
+/** Familiar followers: at most this many accounts asked about, and shown for each. */
+const MAX_FAMILIAR_TARGETS = 40;
+const MAX_FAMILIAR_PER_TARGET = 40;
+
+/** `languages[]=nl&languages[]=en` (or JSON): ISO 639-1 codes, checked by the domain; empty: all languages. */
+function languagesParam(params: Params): string[] | null | undefined {
+  const v = params["languages"];
+  if (v === undefined) return undefined;
+  const values = Array.isArray(v) ? v : v === null || v === "" ? [] : [v];
+  if (!values.every((x): x is string => typeof x === "string")) throw invalid("languages must be language codes");
+  const codes = values.filter((x) => x !== "").map((x) => x.toLowerCase());
+  return codes.length ? codes : null;
 }
 
 /** At most this many ids per relationships request; the rest are ignored. */
@@ -93,6 +108,34 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     return c.json(rels.map(renderRelationship));
   });
 
+  r.get("/familiar_followers", requireAuth("read:follows"), async (c) => {
+    const deps = c.get("deps");
+    const me = currentAccount(c);
+    const viewer = viewerOf(c);
+    const targets = (await Promise.all(idList(queryParams(c), "id", MAX_FAMILIAR_TARGETS).map((id) => findActorById(deps.db, id))))
+      .filter(isAccount);
+    const familiar = await familiarFollowers(deps.db, me.id, targets.map((t) => t.id), MAX_FAMILIAR_PER_TARGET);
+    return c.json(await Promise.all(targets.map(async (target) => ({
+      id: target.id,
+      // A hidden network stays hidden: nobody learns who follows it, not even from a familiar face.
+      accounts: await canSeeNetwork(deps.db, viewer, target) ? await renderAccountList(deps, familiar.get(target.id) ?? [], viewer) : [],
+    }))));
+  });
+
+  r.get("/search", requireAuth("read:accounts"), async (c) => {
+    const deps = c.get("deps");
+    const viewer = viewerOf(c);
+    const params = queryParams(c);
+    const q = optionalString(params, "q")?.trim();
+    if (!q) throw invalid("q is required");
+    const found = await searchAccounts(deps, viewer, {
+      q, limit: limitParam(params, 40, 80), offset: offsetParam(params, 1_000),
+      resolve: optionalBoolean(params, "resolve") ?? false,
+      following: optionalBoolean(params, "following") ?? false,
+    });
+    return c.json(await renderAccountList(deps, found, viewer));
+  });
+
   r.get("/:id", optionalAuth("read:accounts"), async (c) => {
     const deps = c.get("deps");
     return c.json(await renderAccount(deps, await findAccount(deps.db, pathId(c)), viewerOf(c)));
@@ -114,8 +157,14 @@ export function mountAccounts(app: Hono<AppEnv>): void {
       ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies })
       : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
     setLinkHeader(c, posts.map((p) => p.id));
-    const statuses = await renderStatuses(deps, viewer, posts);
+    const statuses = await renderFilteredStatuses(deps, viewer, posts, "account");
     return c.json(onlyMedia ? statuses.filter((s) => (s.reblog ?? s).media_attachments.length > 0) : statuses);
+  });
+
+  // Plein has no featured hashtags: an empty list for an account that exists.
+  r.get("/:id/featured_tags", optionalAuth("read:accounts"), async (c) => {
+    await findAccount(c.get("deps").db, pathId(c));
+    return c.json([]);
   });
 
   // A hidden network is an empty list (Mastodon's answer), not an error.
@@ -141,13 +190,21 @@ export function mountAccounts(app: Hono<AppEnv>): void {
   }
 
   // Following a group is joining it (a request, for a group whose admins approve members); unfollowing is leaving.
+  // Following again changes the options given (reblogs, notify, languages), as Mastodon.
   r.post("/:id/follow", requireAuth("write:follows"), relationshipAction(async (deps, me, target, params) => {
-    // Accepted for compatibility; every follow shows boosts and does not notify.
-    optionalBoolean(params, "reblogs");
-    optionalBoolean(params, "notify");
+    const reblogs = optionalBoolean(params, "reblogs");
+    const notify = optionalBoolean(params, "notify");
+    const languages = languagesParam(params);
     const group = await groupOf(deps.db, target);
     if (group) await join(deps.db, deps.config.origin, group, me);
-    else await follow(deps.db, deps.config.origin, me, target);
+    else {
+      await follow(deps.db, deps.config.origin, me, target, {
+        ...(reblogs !== undefined ? { reblogs } : {}), ...(notify !== undefined ? { notify } : {}), ...(languages !== undefined ? { languages } : {}),
+      });
+    }
+  }));
+  r.post("/:id/note", requireAuth("write:accounts"), relationshipAction(async (deps, me, target, params) => {
+    await setAccountNote(deps.db, me, target, optionalString(params, "comment") ?? "");
   }));
   r.post("/:id/unfollow", requireAuth("write:follows"), relationshipAction(async (deps, me, target) => {
     const group = await groupOf(deps.db, target);

@@ -85,10 +85,10 @@ export function mountClientExtras(app: Hono<AppEnv>): void {
     limitParam(queryParams(c), 40, 80);
     return c.json([]);
   });
-  r.get("/v1/filters", requireAuth("read:filters"), (c) => c.json([]));
-  r.get("/v2/filters", requireAuth("read:filters"), (c) => c.json([]));
-  r.get("/v1/lists", requireAuth("read:lists"), (c) => c.json([]));
   r.get("/v1/followed_tags", requireAuth("read:follows"), emptyPage);
+  // https://docs.joinmastodon.org/methods/featured_tags/: Plein has no featured hashtags.
+  r.get("/v1/featured_tags", requireAuth("read:accounts"), (c) => c.json([]));
+  r.get("/v1/featured_tags/suggestions", requireAuth("read:accounts"), (c) => c.json([]));
   r.get("/v1/conversations", requireAuth("read:statuses"), emptyPage);
 
   app.route("/api", r);

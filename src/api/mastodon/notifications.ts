@@ -11,6 +11,7 @@ import {
 } from "../../domain/notification-list.ts";
 import { type ApiEnv, currentAccount, requireAuth } from "./auth.ts";
 import { renderNotifications } from "./entities/notification.ts";
+import { applyNotificationFilters } from "./filtering.ts";
 import { limitParam, optionalId, pageParams, type Params, pathId, queryParams, setLinkHeader } from "./params.ts";
 
 /** Mastodon's page sizes for notifications: 40 by default, at most 80. */
@@ -53,7 +54,7 @@ export function mountNotifications(app: Hono<AppEnv>): void {
     const page = { ...pageParams(params), limit: limitParam(params, LIST_LIMIT.fallback, LIST_LIMIT.max) };
     const views = await listNotifications(deps.db, me.id, filterParams(params), page);
     setLinkHeader(c, views.map((v) => v.id));
-    return c.json(await renderNotifications(deps, me.id, views));
+    return c.json(await applyNotificationFilters(deps, me.id, await renderNotifications(deps, me.id, views)));
   });
 
   // Before /:id, which would take "unread_count" for an id.

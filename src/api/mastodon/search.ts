@@ -7,6 +7,7 @@ import { invalid } from "../../domain/errors.ts";
 import { findActorByHandle, findActorByIri } from "../../domain/remote-actors.ts";
 import { findGroup } from "../../domain/groups.ts";
 import { membershipOf } from "../../domain/membership.ts";
+import { relationshipsOf } from "../../domain/relationships.ts";
 import { findPostByUrl, searchActors, searchTags } from "../../domain/search.ts";
 import { handleDomain } from "../../domain/urls.ts";
 import { canView, type Viewer } from "../../domain/visibility.ts";
@@ -49,6 +50,8 @@ interface SearchInput {
   offset: number;
   /** remote lookups are allowed (resolve=true and signed in) */
   resolve: boolean;
+  /** only accounts this account follows */
+  followedBy?: string;
 }
 
 async function findAccounts(deps: AppContext, input: SearchInput): Promise<Actor[]> {
@@ -58,7 +61,7 @@ async function findAccounts(deps: AppContext, input: SearchInput): Promise<Actor
   if (isUrl(q)) {
     if (input.offset > 0) return [];
     const actor = (await findActorByIri(db, q)) ?? (input.resolve ? await safely(q, () => resolver.resolveActor(q)) : undefined);
-    return actor ? [actor] : [];
+    return actor ? onlyFollowed(deps, input, [actor]) : [];
   }
   const handle = HANDLE.exec(q);
   let prefix = q.replace(/^@/, "");
@@ -74,10 +77,31 @@ async function findAccounts(deps: AppContext, input: SearchInput): Promise<Actor
       if (exact) found.push(exact);
     }
   }
-  if (prefix === "" || prefix.includes("@")) return found;
-  const rest = await searchActors(db, { username: prefix, domain, limit: input.limit, offset: input.offset });
+  if (prefix === "" || prefix.includes("@")) return onlyFollowed(deps, input, found);
+  const rest = await searchActors(db, { username: prefix, domain, limit: input.limit, offset: input.offset, ...(input.followedBy ? { followedBy: input.followedBy } : {}) });
   for (const a of rest) if (!found.some((f) => f.id === a.id)) found.push(a);
-  return found.filter((a) => !(a.local && a.type === "Application")).slice(0, input.limit);
+  return (await onlyFollowed(deps, input, found)).filter((a) => !(a.local && a.type === "Application")).slice(0, input.limit);
+}
+
+/** With `following`, only the accounts the searcher follows. */
+async function onlyFollowed(deps: AppContext, input: SearchInput, actors: Actor[]): Promise<Actor[]> {
+  if (!input.followedBy || actors.length === 0) return actors;
+  const rels = await relationshipsOf(deps.db, input.followedBy, actors.map((a) => a.id));
+  const followed = new Set(rels.filter((r) => r.following).map((r) => r.actorId));
+  return actors.filter((a) => followed.has(a.id));
+}
+
+/**
+ * Mastodon's account search (`/api/v1/accounts/search`): the accounts part
+ * of `/api/v2/search`, optionally among those the signed-in account follows.
+ */
+export async function searchAccounts(deps: AppContext, viewer: Viewer, input: Omit<SearchInput, "followedBy"> & { following: boolean }): Promise<Actor[]> {
+  const me = viewer.kind === "local" ? viewer.actorId : undefined;
+  const found = await findAccounts(deps, {
+    q: input.q, limit: input.limit, offset: input.offset, resolve: input.resolve && me !== undefined,
+    ...(input.following && me ? { followedBy: me } : {}),
+  });
+  return findable(deps, viewer, found);
 }
 
 /**

@@ -21,7 +21,8 @@ import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth
 import { composeText, groupOfStatus, parseNewStatus, parseStatusText } from "./compose.ts";
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
-import { renderStatus, renderStatuses } from "./entities/status.ts";
+import { renderStatus } from "./entities/status.ts";
+import { renderFilteredStatuses } from "./filtering.ts";
 import { renderStatusEdits, renderStatusSource } from "./entities/status-edit.ts";
 import { oneOf, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
 import { moduleOfPost } from "../../modules/registry.ts";
@@ -151,8 +152,8 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const post = await getVisiblePost(deps.db, viewer, pathId(c));
     const thread = await context(deps.db, viewer, post);
     const [ancestors, descendants] = await Promise.all([
-      renderStatuses(deps, viewer, thread.ancestors),
-      renderStatuses(deps, viewer, thread.descendants),
+      renderFilteredStatuses(deps, viewer, thread.ancestors, "thread"),
+      renderFilteredStatuses(deps, viewer, thread.descendants, "thread"),
     ]);
     return c.json({ ancestors, descendants } satisfies MastodonContext);
   });

@@ -3,7 +3,7 @@ import type { AppEnv } from "../../context.ts";
 import { invalid } from "../../domain/errors.ts";
 import { homeTimeline, publicTimeline, type PublicSource, tagTimeline } from "../../domain/timelines.ts";
 import { type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
-import { renderStatuses } from "./entities/status.ts";
+import { renderFilteredStatuses } from "./filtering.ts";
 import { optionalBoolean, pageParams, type Params, queryParams, setLinkHeader } from "./params.ts";
 
 function sourceParam(params: Params): PublicSource {
@@ -33,7 +33,7 @@ export function mountTimelines(app: Hono<AppEnv>): void {
     const deps = c.get("deps");
     const posts = await homeTimeline(deps.db, currentAccount(c).id, pageParams(queryParams(c)));
     setLinkHeader(c, posts.map((p) => p.id));
-    return c.json(await renderStatuses(deps, viewerOf(c), posts));
+    return c.json(await renderFilteredStatuses(deps, viewerOf(c), posts, "home"));
   });
 
   r.get("/public", optionalAuth("read:statuses"), async (c) => {
@@ -43,7 +43,7 @@ export function mountTimelines(app: Hono<AppEnv>): void {
     const page = pageParams(params);
     const posts = await publicTimeline(deps.db, viewer, page, sourceParam(params));
     setLinkHeader(c, posts.map((p) => p.id));
-    return c.json(await renderStatuses(deps, viewer, posts));
+    return c.json(await renderFilteredStatuses(deps, viewer, posts, "public"));
   });
 
   r.get("/tag/:hashtag", optionalAuth("read:statuses"), async (c) => {
@@ -58,7 +58,7 @@ export function mountTimelines(app: Hono<AppEnv>): void {
       source: sourceParam(params), onlyMedia: optionalBoolean(params, "only_media") ?? false,
     });
     setLinkHeader(c, posts.map((p) => p.id));
-    return c.json(await renderStatuses(deps, viewer, posts));
+    return c.json(await renderFilteredStatuses(deps, viewer, posts, "public"));
   });
 
   app.route("/api/v1/timelines", r);

@@ -5,6 +5,7 @@
  * account and scopes it needs.
  */
 import type { Db } from "../../db/database.ts";
+import { ownedList } from "../../domain/lists.ts";
 import { authenticateToken } from "../../domain/tokens.ts";
 import { scopeAllows } from "../mastodon/auth.ts";
 import type { StreamClient } from "./hub.ts";
@@ -47,6 +48,17 @@ export function refusalFor(access: Access, stream: StreamRequest): StreamRefusal
     return { error: "Access token does not have the required scopes", status: 401 };
   }
   return undefined;
+}
+
+/**
+ * What `refusalFor` cannot tell without the database: a list is streamed to
+ * its owner only (another's list and no list get Mastodon's one answer).
+ */
+export async function ownerRefusalFor(db: Db, access: Access, stream: StreamRequest): Promise<StreamRefusal | undefined> {
+  if (stream.name !== "list") return undefined;
+  const owner = access.viewer.kind === "local" ? access.viewer.actorId : undefined;
+  if (owner !== undefined && stream.list !== undefined && (await ownedList(db, owner, stream.list)) !== undefined) return undefined;
+  return { error: "Not authorized to stream this list", status: 401 };
 }
 
 export const INVALID_TOKEN: StreamRefusal = { error: "Invalid access token", status: 401 };

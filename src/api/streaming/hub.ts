@@ -8,14 +8,16 @@
 import { getLogger } from "@logtape/logtape";
 import type { AppContext } from "../../context.ts";
 import type { Db } from "../../db/database.ts";
+import type { FilterContext } from "../../db/schema.ts";
 import { findNotification } from "../../domain/notification-list.ts";
 import { authenticateToken } from "../../domain/tokens.ts";
-import { inHomeTimelineOf, inPublicStreamOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
+import { inHomeTimelineOf, inListTimelineOf, inPublicStreamOf, type PostStreamFacts, postStreamFacts } from "../../domain/post-streams.ts";
 import type { StreamEvent } from "../../domain/stream-events.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { scopeAllows } from "../mastodon/auth.ts";
 import { renderNotifications } from "../mastodon/entities/notification.ts";
-import { renderStatus } from "../mastodon/entities/status.ts";
+import { type MastodonStatus, renderStatus } from "../mastodon/entities/status.ts";
+import { applyFilters, applyNotificationFilters } from "../mastodon/filtering.ts";
 import { type StreamRequest, streamKey, streamLabel } from "./streams.ts";
 
 const logger = getLogger(["plein", "api", "streaming"]);
@@ -106,23 +108,42 @@ async function dispatch(deps: AppContext, clients: ReadonlySet<StreamClient>, ev
   const deleted = event.type === "delete";
   // Deleted before we heard of its creation or edit: the delete event follows.
   if (!deleted && facts.post.deleted_at) return;
-  // One rendering per viewer, whatever the number of its connections.
-  const rendered = new Map<string, Promise<string | undefined>>();
+  // One rendering per viewer, whatever the number of its connections; the viewer's filters per context.
+  const rendered = new Map<string, Promise<MastodonStatus | undefined>>();
+  const filtered = new Map<string, Promise<string | undefined>>();
   for (const client of [...clients]) {
     const streams = await matchingStreams(deps.db, client, facts, deleted);
     if (streams.length === 0) continue;
-    let payload: string | undefined;
-    if (deleted) {
-      payload = facts.post.id;
-    } else {
-      const key = viewerKey(client.viewer);
-      let p = rendered.get(key);
-      if (!p) rendered.set(key, p = renderStatus(deps, client.viewer, facts.post).then((s) => (s ? JSON.stringify(s) : undefined)));
-      payload = await p;
+    const payloads: Array<[StreamRequest, string]> = [];
+    for (const stream of streams) {
+      let payload: string | undefined;
+      if (deleted) {
+        payload = facts.post.id;
+      } else {
+        const key = viewerKey(client.viewer);
+        let status = rendered.get(key);
+        if (!status) rendered.set(key, status = renderStatus(deps, client.viewer, facts.post));
+        const context = filterContextOf(stream);
+        let text = filtered.get(`${key} ${context}`);
+        if (!text) {
+          filtered.set(`${key} ${context}`, text = status.then(async (s) => {
+            // A post the viewer's `hide` filters match is not sent; `warn` ones carry `filtered`.
+            const [kept] = s ? await applyFilters(deps, client.viewer, context, [s]) : [];
+            return kept ? JSON.stringify(kept) : undefined;
+          }));
+        }
+        payload = await text;
+      }
+      if (payload !== undefined) payloads.push([stream, payload]);
     }
-    if (payload === undefined || !(await stillAuthorized(deps.db, client))) continue;
-    for (const stream of streams) client.send(streamLabel(stream), event.type, payload);
+    if (payloads.length === 0 || !(await stillAuthorized(deps.db, client))) continue;
+    for (const [stream, payload] of payloads) client.send(streamLabel(stream), event.type, payload);
   }
+}
+
+/** Which filters apply to a stream: home's to the user and list streams, public's to the others. */
+function filterContextOf(stream: StreamRequest): FilterContext {
+  return stream.name === "user" || stream.name === "list" ? "home" : "public";
 }
 
 /** Is the client's token (if any) still valid for the same account? If not, its connection ends. */
@@ -147,6 +168,10 @@ async function matchingStreams(db: Db, client: StreamClient, facts: PostStreamFa
         belongs = client.viewer.kind === "local" && await inHomeTimelineOf(db, client.viewer.actorId, post.id, { evenDeleted });
         break;
       case "user:notification":
+        break;
+      case "list":
+        belongs = client.viewer.kind === "local" && stream.list !== undefined
+          && await inListTimelineOf(db, client.viewer.actorId, stream.list, post.id, { evenDeleted });
         break;
       case "public":
       case "public:local":
@@ -179,7 +204,7 @@ async function dispatchNotification(deps: AppContext, clients: ReadonlySet<Strea
     payload ??= (async () => {
       const view = await findNotification(deps.db, event.recipientId, event.notificationId);
       if (!view) return undefined;
-      const [notification] = await renderNotifications(deps, event.recipientId, [view]);
+      const [notification] = await applyNotificationFilters(deps, event.recipientId, await renderNotifications(deps, event.recipientId, [view]));
       return notification ? JSON.stringify(notification) : undefined;
     })();
     const text = await payload;

@@ -7,7 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AppEnv } from "../../context.ts";
-import { accessOf, INVALID_TOKEN, refusalFor, tokenOf } from "./access.ts";
+import { accessOf, INVALID_TOKEN, ownerRefusalFor, refusalFor, tokenOf } from "./access.ts";
 import { stillAuthorized, type StreamClient, streamHub, subscribe } from "./hub.ts";
 import { isRefusal, parseStream } from "./streams.ts";
 
@@ -39,7 +39,7 @@ export function mountStreamingHttp(app: Hono<AppEnv>): void {
       if (isRefusal(stream)) return c.json({ error: stream.error }, stream.status);
       const access = await accessOf(deps.db, tokenOf({ query: c.req.query("access_token"), authorization: c.req.header("authorization") }));
       if (!access) return c.json({ error: INVALID_TOKEN.error }, INVALID_TOKEN.status);
-      const refusal = refusalFor(access, stream);
+      const refusal = refusalFor(access, stream) ?? await ownerRefusalFor(deps.db, access, stream);
       if (refusal) return c.json({ error: refusal.error }, refusal.status);
       const hub = streamHub(deps);
       return streamSSE(c, async (sse) => {

@@ -1,6 +1,6 @@
 /**
  * The streaming API over WebSocket at `/api/v1/streaming`: the stream named
- * in the query (`stream`, `tag`) and any the client subscribes to with
+ * in the query (`stream`, `tag`, `list`) and any the client subscribes to with
  * `{"type":"subscribe","stream":"hashtag","tag":"x"}` (or unsubscribes from);
  * each event as `{"stream":[...],"event":"update","payload":"<JSON>"}`,
  * errors as `{"error":"...","status":400}`. Node has no WebSocket server,
@@ -12,7 +12,7 @@ import { STATUS_CODES } from "node:http";
 import { getLogger } from "@logtape/logtape";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { AppContext } from "../../context.ts";
-import { type Access, accessOf, INVALID_TOKEN, refusalFor, tokenOf } from "./access.ts";
+import { type Access, accessOf, INVALID_TOKEN, ownerRefusalFor, refusalFor, tokenOf } from "./access.ts";
 import { stillAuthorized, type StreamClient, streamHub, subscribe, unsubscribe } from "./hub.ts";
 import { HEARTBEAT_MS } from "./sse.ts";
 import { isRefusal, parseStream, type StreamRefusal, type StreamRequest } from "./streams.ts";
@@ -22,6 +22,12 @@ const logger = getLogger(["plein", "api", "streaming"]);
 const PATHS = new Set(["/api/v1/streaming", "/api/v1/streaming/"]);
 /** A client message is a small JSON object. */
 const MAX_MESSAGE_BYTES = 4096;
+/**
+ * Client messages waiting to be handled, at most (each at most
+ * MAX_MESSAGE_BYTES, so a few MiB): a client that sends faster than they are
+ * handled is let go.
+ */
+const MAX_PENDING_MESSAGES = 1000;
 /** Streams one connection may hold at once. */
 const MAX_SUBSCRIPTIONS = 100;
 /** A client that lets this much pile up unread is let go. */
@@ -62,7 +68,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
     if (url.searchParams.has("stream")) {
       const stream = parseStream(url.searchParams.get("stream"), { tag: url.searchParams.get("tag"), list: url.searchParams.get("list") });
       if (isRefusal(stream)) return refuse(socket, stream);
-      const refusal = refusalFor(access, stream);
+      const refusal = refusalFor(access, stream) ?? await ownerRefusalFor(deps.db, access, stream);
       if (refusal) return refuse(socket, refusal);
       first = stream;
     }
@@ -96,9 +102,19 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
       ws.ping();
       stillAuthorized(deps.db, client).catch((error: unknown) => logger.warn("Cannot check a streaming token: {error}", { error }));
     }, HEARTBEAT_MS);
+    // Messages are handled one after another, in the order they came (a list subscription asks the database).
+    let handled: Promise<void> = Promise.resolve();
+    let pending = 0;
     ws.on("message", (data, isBinary) => {
-      const answer = isBinary ? { error: "Messages are JSON text", status: 400 } : handleMessage(client, data);
-      if (answer) ws.send(JSON.stringify(answer));
+      if (++pending > MAX_PENDING_MESSAGES) {
+        ws.terminate();
+        return;
+      }
+      handled = handled.then(async () => {
+        const answer = isBinary ? { error: "Messages are JSON text", status: 400 } : await handleMessage(deps, client, data);
+        if (answer && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(answer));
+      }).catch((error: unknown) => logger.error("Streaming message failed: {error}", { error }))
+        .finally(() => pending--);
     });
     ws.on("error", (error) => logger.debug("Streaming connection failed: {error}", { error }));
     ws.on("close", () => {
@@ -134,7 +150,7 @@ export function streamingUpgrades(deps: AppContext): StreamingUpgrades {
 }
 
 /** Subscribes or unsubscribes as a client message asks; the error to send back, if any. */
-function handleMessage(client: StreamClient, data: RawData): StreamRefusal | undefined {
+async function handleMessage(deps: AppContext, client: StreamClient, data: RawData): Promise<StreamRefusal | undefined> {
   let message: unknown;
   try {
     message = JSON.parse(data.toString());
@@ -151,7 +167,7 @@ function handleMessage(client: StreamClient, data: RawData): StreamRefusal | und
     unsubscribe(client, stream);
     return undefined;
   }
-  const refusal = refusalFor(client, stream);
+  const refusal = refusalFor(client, stream) ?? await ownerRefusalFor(deps.db, client, stream);
   if (refusal) return refusal;
   if (client.subscriptions.size >= MAX_SUBSCRIPTIONS) return { error: "Too many subscriptions", status: 400 };
   subscribe(client, stream);

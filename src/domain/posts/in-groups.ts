@@ -12,7 +12,7 @@ import { enqueueDelivery } from "../jobs.ts";
 import { isModerator, membershipOf } from "../membership.ts";
 import { type NewNotification, notify } from "../notifications.ts";
 import { newActivityIriOf } from "../urls.ts";
-import { federates, MODERATOR_ROLES } from "../visibility.ts";
+import { canView, federates, MODERATOR_ROLES, readableByAnyone } from "../visibility.ts";
 
 export interface GroupPlacement {
   group: GroupView;
@@ -152,7 +152,31 @@ export async function notifyOfPost(trx: Db, post: Post, mentionIds: readonly str
     notes.push(...followers.filter((f) => !mentionIds.includes(f.member_id))
       .map((f) => ({ ...base, recipientId: f.member_id, type: "status" as const })));
   }
+  notes.push(...await subscribersOf(trx, post, new Set(notes.map((n) => n.recipientId))));
   await notify(trx, notes);
+}
+
+/**
+ * The followers who asked to be notified of the author's posts (Mastodon's
+ * follow option `notify`) and may see this one: for a post that answers nobody
+ * else (a reply to another is for those following the conversation).
+ */
+async function subscribersOf(trx: Db, post: Post, already: ReadonlySet<string>): Promise<NewNotification[]> {
+  if (post.reblog_of_id || (post.in_reply_to_iri !== null && post.in_reply_to_id === null)) return [];
+  if (post.in_reply_to_id) {
+    const parent = await trx.selectFrom("posts").select("actor_id").where("id", "=", post.in_reply_to_id).executeTakeFirst();
+    if (parent?.actor_id !== post.actor_id) return [];
+  }
+  const subscribers = await trx.selectFrom("follows").select("follower_id")
+    .where("followee_id", "=", post.actor_id).where("notify", "=", true).where("state", "=", "accepted").execute();
+  const notes: NewNotification[] = [];
+  // A post anyone may read needs no check per follower (a block ends the follow); others do.
+  const open = readableByAnyone(post.visibility);
+  for (const { follower_id } of subscribers) {
+    if (already.has(follower_id) || (!open && !(await canView(trx, { kind: "local", actorId: follower_id }, post.id)))) continue;
+    notes.push({ recipientId: follower_id, type: "status", actorId: post.actor_id, postId: post.id, groupId: post.group_id });
+  }
+  return notes;
 }
 
 /**

@@ -23,9 +23,9 @@ export function renderRelationship(r: Relationship): MastodonRelationship {
   return {
     id: r.actorId,
     following: r.following,
-    showing_reblogs: r.following || r.requested,
-    notifying: false,
-    languages: null,
+    showing_reblogs: r.showingReblogs,
+    notifying: r.notifying,
+    languages: r.languages,
     followed_by: r.followedBy,
     blocking: r.blocking,
     blocked_by: r.blockedBy,
@@ -35,6 +35,6 @@ export function renderRelationship(r: Relationship): MastodonRelationship {
     requested_by: r.requestedBy,
     domain_blocking: false,
     endorsed: false,
-    note: "",
+    note: r.note,
   };
 }

@@ -13,6 +13,7 @@ import { acctOf, type MastodonAccount, renderAccounts } from "./account.ts";
 import { type MastodonMediaAttachment, renderAttachedUpload } from "./media.ts";
 
 export type { MastodonMediaAttachment } from "./media.ts";
+import type { MastodonFilterResult } from "./filter.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
 export type MastodonVisibility = "public" | "unlisted" | "private" | "direct";
@@ -70,7 +71,8 @@ export interface MastodonStatus {
   muted?: boolean;
   bookmarked?: boolean;
   pinned?: boolean;
-  filtered?: never[];
+  /** why the viewer's filters match it (https://docs.joinmastodon.org/entities/FilterResult/) */
+  filtered?: MastodonFilterResult[];
 }
 
 /** Plein scopes as Mastodon names them (src/domain/scopes.ts). */
