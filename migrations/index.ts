@@ -11,6 +11,7 @@ import * as m0009 from "./0009_delivery_audit.ts";
 import * as m0010 from "./0010_group_domains.ts";
 import * as m0011 from "./0011_oauth.ts";
 import * as m0012 from "./0012_mastodon_extras.ts";
+import * as m0016 from "./0016_polls.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "0010_group_domains": m0010,
   "0011_oauth": m0011,
   "0012_mastodon_extras": m0012,
+  "0016_polls": m0016,
 };

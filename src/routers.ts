@@ -3,6 +3,7 @@ import { mountAccounts } from "./api/mastodon/accounts.ts";
 import { mountFollowRequests } from "./api/mastodon/follow-requests.ts";
 import { mountInstance } from "./api/mastodon/instance.ts";
 import { mountNotifications } from "./api/mastodon/notifications.ts";
+import { mountPolls } from "./api/mastodon/polls.ts";
 import { mountSavedLists } from "./api/mastodon/saved.ts";
 import { mountClientExtras } from "./api/mastodon/client-extras.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
@@ -26,6 +27,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountInstance,
   mountAccounts,
   mountStatuses,
+  mountPolls,
   mountTimelines,
   mountFollowRequests,
   mountNotifications,

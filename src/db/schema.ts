@@ -333,6 +333,34 @@ export interface MarkersTable {
   updated_at: GeneratedTimestamp;
 }
 
+/** One voter's choice of one option of a poll (a post of type Question). */
+export interface PollVotesTable {
+  id: Generated<string>;
+  post_id: string;
+  voter_id: string;
+  choice: number;
+  iri: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** A local poll whose new tallies wait to be sent (one pending Update per poll). */
+export interface PollRefreshesTable {
+  post_id: string;
+  due_at: Date;
+}
+
+export type NotificationPolicyValue = "accept" | "filter" | "drop";
+
+export interface NotificationPoliciesTable {
+  actor_id: string;
+  for_not_following: Generated<NotificationPolicyValue>;
+  for_not_followers: Generated<NotificationPolicyValue>;
+  for_new_accounts: Generated<NotificationPolicyValue>;
+  for_private_mentions: Generated<NotificationPolicyValue>;
+  for_limited_accounts: Generated<NotificationPolicyValue>;
+  updated_at: GeneratedTimestamp;
+}
+
 export interface ReportsTable {
   id: Generated<string>;
   reporter_id: string;
@@ -441,6 +469,9 @@ export interface Database {
   pins: PinsTable;
   post_edits: PostEditsTable;
   markers: MarkersTable;
+  poll_votes: PollVotesTable;
+  poll_refreshes: PollRefreshesTable;
+  notification_policies: NotificationPoliciesTable;
 }
 
 export type Actor = Selectable<ActorsTable>;

@@ -11,6 +11,7 @@ import {
 import { boostersOf, likersOf } from "../../domain/interactions.ts";
 import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
 import { postVersions } from "../../domain/posts/history.ts";
+import { newPollExtra, schedulePollClose } from "../../domain/polls.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
 import { bookmark, unbookmark } from "../../domain/saved-posts.ts";
@@ -51,6 +52,7 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const deps = c.get("deps");
     const me = currentAccount(c);
     const input = parseNewStatus(await readParams(c));
+    const pollExtra = input.poll ? newPollExtra(input.poll) : undefined;
     const key = c.req.header("idempotency-key");
     if (key !== undefined && (key === "" || key.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
       throw invalid(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`);
@@ -74,7 +76,9 @@ export function mountStatuses(app: Hono<AppEnv>): void {
         tags: formatted.tags,
         language: input.language ?? null,
         groupId,
-      });
+        // A status with a poll is a Question (src/domain/polls.ts); its closing is queued with it.
+        ...(pollExtra ? { type: "Question" as const, extra: pollExtra } : {}),
+      }, pollExtra ? schedulePollClose : undefined);
       if (key !== undefined) await completeIdempotencyKey(deps.db, me.id, key, post.id);
       return statusJson(c, viewerOf(c), post);
     } catch (error) {
