@@ -23,7 +23,7 @@ import type { Actor, Post } from "../src/db/schema.ts";
 import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { reportForRecipient } from "../src/domain/reports.ts";
-import { closePoll, findOutgoingVote } from "../src/domain/polls.ts";
+import { closePoll, findOutgoingVote, pollAudience } from "../src/domain/polls.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, memberAudience, readableByAnyone } from "../src/domain/visibility.ts";
 import { findModule } from "../src/modules/registry.ts";
@@ -381,7 +381,7 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const post = await postRow(db, job.postId);
       if (!post.local || post.deleted_at || post.type !== "Question") drop(`post ${post.id} is not a local poll`);
       const author = await localActor(db, post.actor_id);
-      return { sender: author, activity: await pollUpdateActivity(ctx, job.id, post, author), recipients: toRecipients(config, await audience(db, post.id)) };
+      return { sender: author, activity: await pollUpdateActivity(ctx, job.id, post, author), recipients: toRecipients(config, await pollAudience(db, post.id)) };
     }
     case "poll.close":
       drop("closing a poll sends nothing itself");

@@ -16,7 +16,7 @@ import { notify } from "./notifications.ts";
 import { getPost, getVisiblePost } from "./posts/read.ts";
 import { publishStreamEvent } from "./stream-events.ts";
 import { newActivityIri } from "./urls.ts";
-import { canView, federates, type Viewer } from "./visibility.ts";
+import { type AudienceMember, audience, canView, federates, type Viewer } from "./visibility.ts";
 
 /** What a local poll may be (announced by /api/v2/instance as `configuration.polls`). */
 export const POLL_LIMITS = {
@@ -266,6 +266,26 @@ export async function receiveRemoteVote(db: Db, voter: Actor, post: Post, title:
     await recount(trx, locked.post, locked.poll);
     return true;
   });
+}
+
+/**
+ * Who hears of a local poll's new tallies: its audience (the visibility
+ * rule's) and, as Mastodon does, its remote voters, each only while the rule
+ * still lets them see it.
+ */
+export async function pollAudience(db: Db, postId: string): Promise<AudienceMember[]> {
+  const members = await audience(db, postId);
+  const known = new Set(members.map((m) => m.actorId));
+  const voters = await db.selectFrom("poll_votes").innerJoin("actors", "actors.id", "poll_votes.voter_id")
+    .select(["actors.id as actorId", "actors.iri", "actors.inbox_url as inbox", "actors.shared_inbox_url as sharedInbox", "actors.local"])
+    .distinct()
+    .where("poll_votes.post_id", "=", postId).where("actors.local", "=", false).where("actors.gone_at", "is", null)
+    .execute();
+  for (const voter of voters) {
+    if (known.has(voter.actorId) || !(await canView(db, { kind: "remote", actorId: voter.actorId }, postId))) continue;
+    members.push(voter);
+  }
+  return members;
 }
 
 /** A vote of a local account on a remote poll, for its delivery. */

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MastodonNotification } from "../../src/api/mastodon/entities/notification.ts";
 import type { MastodonPoll } from "../../src/api/mastodon/entities/poll.ts";
 import type { MastodonStatus } from "../../src/api/mastodon/entities/status.ts";
-import { closePoll, POLL_LIMITS } from "../../src/domain/polls.ts";
+import { sql } from "kysely";
+import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
+import { closePoll, POLL_LIMITS, POLL_REFRESH_INTERVAL_SECONDS } from "../../src/domain/polls.ts";
 import { type Api, startApi, type User } from "./support.ts";
 
 let api: Api;
@@ -260,5 +262,29 @@ describe("the end of a poll", () => {
     // The stored poll is closed now.
     const row = await db.selectFrom("posts").select("extra").where("id", "=", status.id).executeTakeFirstOrThrow();
     expect((row.extra as { poll: { closed: string | null } }).poll.closed).not.toBeNull();
+  });
+});
+
+describe("the Update of a local poll's tallies", () => {
+  it("is queued at once for the first vote, then at most once a minute", async () => {
+    const [alice, bob, carol, dave] = await Promise.all([freshUser("ua"), freshUser("ub"), freshUser("uc"), freshUser("ud")]);
+    const status = await pollStatus(alice);
+    const db = api.running.deps.db;
+    const updates = async () => (await db.selectFrom("queue_messages")
+      .select(["payload", sql<number>`extract(epoch from (available_at - now()))`.as("in_seconds")])
+      .where("queue", "=", DELIVERY_QUEUE).orderBy("id").execute())
+      .filter((r) => (r.payload as { type: string; postId?: string }).type === "poll.update" && (r.payload as { postId: string }).postId === status.id);
+    expect(await updates()).toEqual([]);
+    expect((await vote(status.id, bob, [0])).status).toBe(200);
+    const first = await updates();
+    expect(first.length).toBe(1);
+    expect(Number(first[0]!.in_seconds)).toBeLessThanOrEqual(0);
+    expect((await vote(status.id, carol, [1])).status).toBe(200);
+    const second = await updates();
+    expect(second.length).toBe(2);
+    expect(Number(second[1]!.in_seconds)).toBeGreaterThan(POLL_REFRESH_INTERVAL_SECONDS - 10);
+    // A third vote within the minute rides on the Update already due.
+    expect((await vote(status.id, dave, [1])).status).toBe(200);
+    expect((await updates()).length).toBe(2);
   });
 });
