@@ -349,18 +349,6 @@ export interface PollRefreshesTable {
   due_at: Date;
 }
 
-export type NotificationPolicyValue = "accept" | "filter" | "drop";
-
-export interface NotificationPoliciesTable {
-  actor_id: string;
-  for_not_following: Generated<NotificationPolicyValue>;
-  for_not_followers: Generated<NotificationPolicyValue>;
-  for_new_accounts: Generated<NotificationPolicyValue>;
-  for_private_mentions: Generated<NotificationPolicyValue>;
-  for_limited_accounts: Generated<NotificationPolicyValue>;
-  updated_at: GeneratedTimestamp;
-}
-
 export interface ReportsTable {
   id: Generated<string>;
   reporter_id: string;
@@ -471,7 +459,6 @@ export interface Database {
   markers: MarkersTable;
   poll_votes: PollVotesTable;
   poll_refreshes: PollRefreshesTable;
-  notification_policies: NotificationPoliciesTable;
 }
 
 export type Actor = Selectable<ActorsTable>;
