@@ -271,7 +271,7 @@ interface Outgoing {
   recipients: Recipient[];
   /** sent after `activity`, from the same sender to the same recipients */
   then?: Activity;
-  /** the post a module's activity is about, for the delivery audit */
+  /** the post a module's activity (or a vote) is about, for the delivery audit */
   post?: Post;
 }
 
@@ -375,7 +375,10 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       const vote = (await findOutgoingVote(db, job.voteId)) ?? drop(`vote ${job.voteId} is not one on a remote poll`);
       const voter = await localActor(db, vote.voterId);
       const author = await anyActor(db, vote.post.actor_id);
-      return { sender: voter, activity: voteActivity(vote.iri, vote.title, voter, vote.post, author), recipients: toRecipients(config, [asTarget(author)]) };
+      return {
+        sender: voter, activity: voteActivity(vote.iri, vote.title, voter, vote.post, author),
+        recipients: toRecipients(config, [asTarget(author)]), post: vote.post,
+      };
     }
     case "poll.update": {
       const post = await postRow(db, job.postId);

@@ -16,6 +16,7 @@ import { closePoll, newPollExtra, schedulePollClose } from "../../src/domain/pol
 import { AS_CONTEXT, deliverOverNetwork, type FakeActor, type FakeRemote, newId, startFakeRemote } from "../support/fake-remote.ts";
 import { closeInstances, settle, startInstances, type TestInstance, type TestUser, waitFor } from "../support/instances.ts";
 import { expectStatus, resolveStatus, type Status } from "../support/mastodon.ts";
+import { createGroup as createPleinGroup, groupOn, joinGroup, waitForGroupPost, waitForMembership } from "../support/plein.ts";
 
 type PollStatus = Status & { poll: MastodonPoll | null };
 
@@ -113,6 +114,32 @@ describe("a poll on A, a voter on B", () => {
       expect((row.extra as { poll: { closed: string | null } }).poll.closed).not.toBeNull();
       return true;
     });
+  });
+});
+
+describe("a poll in a closed group on A, a member on B", () => {
+  test("the member's vote counts, and its server hears the tallies", async () => {
+    const group = await createPleinGroup(alice, { name: "peiling", visibility: "closed", join_mode: "open" });
+    const onB = await groupOn(bob, `${group.account.username}@${A.host}`);
+    await joinGroup(bob, onB);
+    await waitForMembership(bob, onB.id, "member");
+    const asked = expectStatus(await alice.api.post<PollStatus>("/api/v1/statuses", {
+      status: `@${group.account.username} Welke dag?`, poll: { options: ["maandag", "dinsdag"], expires_in: 3600 },
+    }), 200, "poll in the group");
+    expect(asked.visibility).not.toBe("public");
+    await waitForGroupPost(bob, onB.id, asked.uri);
+    const row = await B.db.selectFrom("posts").select(["id", "visibility"]).where("iri", "=", asked.uri).executeTakeFirstOrThrow();
+    expect(row.visibility).toBe("group");
+    expect((await pollOn(bob, row.id)).options.map((o) => o.title)).toEqual(["maandag", "dinsdag"]);
+    expectStatus(await bob.api.post<MastodonPoll>(`/api/v1/polls/${row.id}/votes`, { choices: [0] }), 200, "member votes");
+    await waitFor(async () => (await pollOn(alice, asked.id)).votes_count === 1);
+    await waitFor(async () => (await pollOn(bob, row.id)).votes_count === 1, { message: "B hears the group poll's tallies" });
+    // Closed content: the Update of its tallies is in A's delivery audit, and B's vote in B's.
+    await settle(instances);
+    const audited = async (instance: TestInstance) => (await instance.db.selectFrom("delivery_audit").select("activity_type")
+      .where("object_iri", "=", asked.uri).where("result", "=", "delivered").execute()).map((r) => r.activity_type);
+    expect(await audited(A)).toContain("Update");
+    expect(await audited(B)).toContain("Create");
   });
 });
 
