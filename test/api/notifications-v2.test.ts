@@ -92,6 +92,9 @@ describe("GET /api/v2/notifications", () => {
     expect(v1.body.length).toBe(7);
     expect(fav.page_max_id).toBe(v1.body.filter((n) => n.type === "favourite")[0]!.id);
     expect(fav.page_min_id).toBe(v1.body.filter((n) => n.type === "favourite").at(-1)!.id);
+    // v1 (and streamed) notifications carry the key of their group.
+    expect(new Set(v1.body.filter((n) => n.type === "favourite").map((n) => n.group_key))).toEqual(new Set([fav.group_key]));
+    expect(v1.body.find((n) => n.type === "mention")!.group_key).toBe(m.group_key);
     // Every sampled account once, and each status once.
     expect(body.accounts.map((a) => a.id).sort()).toEqual([bob, carol, dave, erin, frank].map((u) => u.id).sort());
     expect(body.statuses.map((s) => s.id).sort()).toEqual([post.id, mention.id].sort());
