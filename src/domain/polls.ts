@@ -130,6 +130,20 @@ export function newPollExtra(input: NewPoll, now = new Date()): Record<string, u
   });
 }
 
+/**
+ * An edit of a status may repeat its poll (Mastodon's apps send it back
+ * with every edit) but not change it: Plein does not edit polls (Mastodon
+ * would reset their votes). Another poll, or one added by an edit, is a 422.
+ */
+export function assertPollUnchanged(post: Pick<Post, "type" | "extra">, asked: NewPoll | undefined): void {
+  if (asked === undefined) return;
+  const poll = pollOf(post);
+  if (!poll) throw invalid("Validation failed: A poll cannot be added by an edit");
+  const same = poll.multiple === asked.multiple && poll.options.length === asked.options.length
+    && poll.options.every((o, i) => o.title === asked.options[i]?.trim());
+  if (!same) throw invalid("Validation failed: A poll's options cannot be changed by an edit");
+}
+
 /** Queues the poll's closing at its end. Call in the transaction that stores (or first votes on) the poll. */
 export async function schedulePollClose(trx: Db, post: Post): Promise<void> {
   const poll = pollOf(post);

@@ -142,6 +142,25 @@ describe("a status with a poll", () => {
   });
 });
 
+describe("an edit of a status with a poll", () => {
+  it("may repeat the poll, keeping its votes, but not change it or add one", async () => {
+    const [alice, bob] = await Promise.all([freshUser("edita"), freshUser("editb")]);
+    const status = await pollStatus(alice);
+    expect((await vote(status.id, bob, [2])).status).toBe(200);
+    const edit = (body: Record<string, unknown>, id = status.id) =>
+      api.request<MastodonStatus>("PUT", `/api/v1/statuses/${id}`, { token: alice.token, json: body });
+    const same = await edit({ status: "What do we drink, really?", poll: POLL });
+    expect(same.status, same.text).toBe(200);
+    expect(same.body.poll).toMatchObject({ votes_count: 1, options: [{ title: "tea" }, { title: "coffee" }, { title: "water" }] });
+    expect((await edit({ status: "no poll field" })).status).toBe(200);
+    expect((await edit({ status: "other options", poll: { options: ["tea", "milk"], expires_in: 3600 } })).status).toBe(422);
+    expect((await edit({ status: "now several", poll: { ...POLL, multiple: true } })).status).toBe(422);
+    const plain = await api.post(alice, { status: "plain" });
+    expect((await edit({ status: "plain with poll", poll: POLL }, plain.id)).status).toBe(422);
+    expect((await getPoll(status.id, alice.token)).body).toMatchObject({ multiple: false, votes_count: 1 });
+  });
+});
+
 describe("GET /api/v1/polls/:id", () => {
   it("answers the poll with the viewer's own votes", async () => {
     const [alice, bob] = await Promise.all([freshUser("pa"), freshUser("pb")]);

@@ -90,7 +90,7 @@ function pollParams(params: Params): Params | undefined {
 }
 
 /** A status's poll: options (text), expires_in (seconds), multiple, hide_totals. */
-function parsePoll(params: Params): NewPoll | undefined {
+export function parsePoll(params: Params): NewPoll | undefined {
   const poll = pollParams(params);
   if (poll === undefined) return undefined;
   const options = poll.options;

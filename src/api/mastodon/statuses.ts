@@ -11,7 +11,7 @@ import {
 import { boostersOf, likersOf } from "../../domain/interactions.ts";
 import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
 import { postVersions } from "../../domain/posts/history.ts";
-import { newPollExtra, schedulePollClose } from "../../domain/polls.ts";
+import { assertPollUnchanged, newPollExtra, schedulePollClose } from "../../domain/polls.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
 import { bookmark, unbookmark } from "../../domain/saved-posts.ts";
@@ -19,7 +19,7 @@ import { pin, unpin } from "../../domain/pins.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
-import { composeText, groupOfStatus, parseNewStatus, parseStatusText } from "./compose.ts";
+import { composeText, groupOfStatus, parseNewStatus, parsePoll, parseStatusText } from "./compose.ts";
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
 import { renderStatus, renderStatuses } from "./entities/status.ts";
@@ -99,7 +99,9 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const existing = await getVisiblePost(deps.db, viewer, id);
     if (existing.actor_id !== me.id || existing.reblog_of_id) throw notFound();
-    const input = parseStatusText(await readParams(c));
+    const params = await readParams(c);
+    const input = parseStatusText(params);
+    assertPollUnchanged(existing, parsePoll(params));
     const formatted = await composeText(deps, input.text);
     // A content module's post keeps the module's rules of an edit (a wiki page's revision, and how it travels):
     // an edit of the text alone, as Plein's API makes one without the module's fields.
