@@ -322,7 +322,11 @@ export async function closePoll(db: Db, postId: string): Promise<void> {
     const locked = await lockPoll(trx, postId);
     if (!locked) return;
     const { post, poll } = locked;
-    if (poll.endTime && poll.endTime.getTime() > Date.now()) return; // not yet (a job queued early); another is due at the end
+    if (poll.endTime && poll.endTime.getTime() > Date.now()) {
+      // Not yet: the end moved later since this job was queued (a remote poll's Update). Come back then.
+      await schedulePollClose(trx, post);
+      return;
+    }
     const voters = await trx.selectFrom("poll_votes").innerJoin("actors", "actors.id", "poll_votes.voter_id")
       .select("actors.id").distinct()
       .where("poll_votes.post_id", "=", post.id).where("actors.local", "=", true)

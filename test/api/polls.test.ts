@@ -263,9 +263,13 @@ describe("the end of a poll", () => {
     const status = await pollStatus(alice);
     expect((await vote(status.id, bob, [0])).status).toBe(200);
     const db = api.running.deps.db;
-    // Too early: nothing happens.
+    // Too early (its end moved later): nothing happens but a new closing, due at the end.
+    const closings = async () => (await db.selectFrom("queue_messages").select("payload").where("queue", "=", DELIVERY_QUEUE).execute())
+      .filter((r) => JSON.stringify(r.payload) === JSON.stringify({ type: "poll.close", postId: status.id })).length;
+    const queued = await closings();
     await closePoll(db, status.id);
     expect((await getPoll(status.id, alice.token)).body.expired).toBe(false);
+    expect(await closings()).toBe(queued + 1);
     await expire(status.id);
     await closePoll(db, status.id);
     await closePoll(db, status.id);
