@@ -43,9 +43,11 @@ async function auditedPostOf(deps: Deps, job: DeliveryJob, modulePost: Post | un
     case "post.update":
     case "post.delete":
     case "group.announce":
+    case "poll.update":
       return getPost(deps.db, job.postId);
+    case "poll.vote":
     case "module":
-      // A module names the post its activity is about (a wiki page, an event, a question).
+      // A module names the post its activity is about (a wiki page, an event, a question); a vote, its poll.
       return modulePost;
     default:
       return undefined;

@@ -23,6 +23,7 @@ import type { Actor, Post } from "../src/db/schema.ts";
 import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
 import { reportForRecipient } from "../src/domain/reports.ts";
+import { closePoll, findOutgoingVote, pollAudience } from "../src/domain/polls.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
 import { audience, type AudienceMember, followerAudience, memberAudience, readableByAnyone } from "../src/domain/visibility.ts";
 import { findModule } from "../src/modules/registry.ts";
@@ -44,6 +45,8 @@ import {
   acceptInviteActivity,
   likeActivity,
   NotFederatedError,
+  pollUpdateActivity,
+  voteActivity,
   rejectFollowActivity,
   undoActivity,
   updateActivity,
@@ -176,6 +179,14 @@ export function parseDeliveryJob(message: unknown, origin: URL): DeliveryJob | n
         ? { type: m.type, module: m.module, senderId: m.senderId, payload: payload as Record<string, unknown>, id: m.id }
         : null;
     }
+    case "poll.vote":
+      return id(m.voteId) ? { type: m.type, voteId: m.voteId } : null;
+    case "poll.update": {
+      const newId = newActivityId(m, origin);
+      return id(m.postId) && newId ? { type: m.type, postId: m.postId, id: newId } : null;
+    }
+    case "poll.close":
+      return id(m.postId) ? { type: m.type, postId: m.postId } : null;
     case "block":
       return id(m.actorId) && id(m.targetId) && str(m.activityIri)
         ? { type: m.type, actorId: m.actorId, targetId: m.targetId, activityIri: m.activityIri }
@@ -260,7 +271,7 @@ interface Outgoing {
   recipients: Recipient[];
   /** sent after `activity`, from the same sender to the same recipients */
   then?: Activity;
-  /** the post a module's activity is about, for the delivery audit */
+  /** the post a module's activity (or a vote) is about, for the delivery audit */
   post?: Post;
 }
 
@@ -360,6 +371,23 @@ async function build(ctx: Context<AppContext>, federation: Federation<AppContext
       if (report.objectIris.length === 0) drop(`report ${job.reportId} names nothing of ${recipient.iri}`);
       return { sender, activity: flagActivity(job.id, sender, recipient, report.objectIris, report.comment), recipients: toRecipients(config, [asTarget(recipient)]) };
     }
+    case "poll.vote": {
+      const vote = (await findOutgoingVote(db, job.voteId)) ?? drop(`vote ${job.voteId} is not one on a remote poll`);
+      const voter = await localActor(db, vote.voterId);
+      const author = await anyActor(db, vote.post.actor_id);
+      return {
+        sender: voter, activity: voteActivity(vote.iri, vote.title, voter, vote.post, author),
+        recipients: toRecipients(config, [asTarget(author)]), post: vote.post,
+      };
+    }
+    case "poll.update": {
+      const post = await postRow(db, job.postId);
+      if (!post.local || post.deleted_at || post.type !== "Question") drop(`post ${post.id} is not a local poll`);
+      const author = await localActor(db, post.actor_id);
+      return { sender: author, activity: await pollUpdateActivity(ctx, job.id, post, author), recipients: toRecipients(config, await pollAudience(db, post.id)) };
+    }
+    case "poll.close":
+      drop("closing a poll sends nothing itself");
     case "module": {
       const build = findModule(job.module)?.activityPub?.deliver;
       if (!build) drop(`module ${job.module} sends nothing`);
@@ -421,6 +449,11 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
   const job = parseDeliveryJob(message, deps.config.origin);
   if (!job) {
     logger.error("Dropping a malformed delivery job: {message}", { message });
+    return;
+  }
+  if (job.type === "poll.close") {
+    // Domain work at the poll's end time; the final Update it queues is a job of its own.
+    await closePoll(deps.db, job.postId);
     return;
   }
   const ctx = federation.createContext(deps.config.origin, deps);

@@ -3,6 +3,8 @@ import { mountAccounts } from "./api/mastodon/accounts.ts";
 import { mountFollowRequests } from "./api/mastodon/follow-requests.ts";
 import { mountInstance } from "./api/mastodon/instance.ts";
 import { mountNotifications } from "./api/mastodon/notifications.ts";
+import { mountNotificationsV2 } from "./api/mastodon/notifications-v2.ts";
+import { mountPolls } from "./api/mastodon/polls.ts";
 import { mountSavedLists } from "./api/mastodon/saved.ts";
 import { mountClientExtras } from "./api/mastodon/client-extras.ts";
 import { mountFilters } from "./api/mastodon/filters.ts";
@@ -32,9 +34,11 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountInstance,
   mountAccounts,
   mountStatuses,
+  mountPolls,
   mountTimelines,
   mountFollowRequests,
   mountNotifications,
+  mountNotificationsV2,
   mountSearch,
   mountSavedLists,
   mountClientExtras,

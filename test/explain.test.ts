@@ -8,6 +8,7 @@ import { pinnedPosts } from "../src/domain/pins.ts";
 import { postVersions } from "../src/domain/posts/history.ts";
 import { listBookmarks, listFavourites } from "../src/domain/saved-posts.ts";
 import { countNotifications, listNotifications } from "../src/domain/notification-list.ts";
+import { countNotificationGroups, findNotificationGroup, groupKeyOf, listNotificationGroups } from "../src/domain/notification-groups.ts";
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { accountCounts } from "../src/domain/account-counts.ts";
@@ -51,6 +52,15 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
       eventActivityPub.render!(db, post)]);
   }],
   ["notifications, listed and counted", (db, s) => Promise.all([listNotifications(db, s.localActorId, {}, { limit: 40 }), countNotifications(db, s.localActorId, {}, 1000)])],
+  ["notifications, grouped (v2): a page of groups, an older page, unread groups, one group", async (db, s) => {
+    const favourite = { id: "1", type: "favourite" as const, postId: "1000", createdAt: new Date() };
+    return Promise.all([
+      listNotificationGroups(db, s.localActorId, {}, { limit: 40 }),
+      listNotificationGroups(db, s.localActorId, {}, { limit: 40, maxId: "40000" }),
+      countNotificationGroups(db, s.localActorId, { afterId: "1000" }, 1000),
+      findNotificationGroup(db, s.localActorId, groupKeyOf(favourite)),
+    ]);
+  }],
   ["home timeline: own, followed, mentions and groups", (db, s) => homeTimeline(db, s.localActorId, { limit: 20 })],
   ["home timeline, an older page", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, maxId: "50000" })],
   ["home timeline, a newer page (min_id)", (db, s) => homeTimeline(db, s.localActorId, { limit: 20, minId: "1" })],

@@ -1,6 +1,7 @@
-import type { Activity, Create } from "@fedify/vocab";
+import { type Activity, type Create, Note } from "@fedify/vocab";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { getPostByIri } from "../../src/domain/posts/read.ts";
+import { findLocalPollByIri, receiveRemoteVote } from "../../src/domain/polls.ts";
 import { FederationRefusedError } from "../policy.ts";
 import { fetchDocument, persistPost, resolvePost } from "../remote.ts";
 import { objectTypeOf } from "../translate/inbound.ts";
@@ -30,6 +31,7 @@ export const onCreate: Handler<Create> = async (ctx, activity, actor) => {
   const object = await ownObject(ctx, activity, actor);
   if (!objectTypeOf(object)) ignore(`objects of type ${object.constructor.name} are not stored`);
   if (!object.attributionIds.some((a) => a.href === actor.iri)) ignore("the object is not attributed to the actor");
+  if (await receivedAsVote(ctx, object, actor)) return;
   const existing = await getPostByIri(ctx.data.db, object.id!.href);
   if (existing) {
     if (existing.actor_id !== actor.id) ignore("the object id belongs to another actor");
@@ -38,6 +40,21 @@ export const onCreate: Handler<Create> = async (ctx, activity, actor) => {
   const stored = await persistPost(ctx, object, actor);
   if (stored) await fetchMissingAncestors(ctx, stored);
 };
+
+/**
+ * A vote on one of our polls, as Mastodon sends one: a Note named after the
+ * option, replying to the Question, without content. Taken (counted or
+ * ignored by the domain's rules), never stored as a reply; true when it was one.
+ */
+async function receivedAsVote(ctx: InboxCtx, object: APObject, actor: Actor): Promise<boolean> {
+  if (!(object instanceof Note) || String(object.content ?? "").trim() !== "" || object.replyTargetId === null) return false;
+  const title = object.name;
+  if (title === null) return false;
+  const poll = await findLocalPollByIri(ctx.data.db, object.replyTargetId.href);
+  if (!poll) return false;
+  await receiveRemoteVote(ctx.data.db, actor, poll, title.toString(), object.id!.href);
+  return true;
+}
 
 /** How many unknown ancestors one inbound reply may make us fetch. */
 export const MAX_ANCESTOR_FETCHES = 3;

@@ -239,7 +239,16 @@ async function extraOf(object: APObject): Promise<Record<string, unknown>> {
         if (inclusive) multiple = true;
       }
     }
-    return { poll: { options, multiple, endTime: instant(object.endTime)?.toISOString() ?? null } };
+    const closed = object.closed;
+    const voters = object.voters;
+    return {
+      poll: {
+        options, multiple, endTime: instant(object.endTime)?.toISOString() ?? null,
+        // `closed` is a time or a bare true (then the end time, or now, stands for it)
+        closed: closed === true ? (instant(object.endTime) ?? new Date()).toISOString() : closed ? instant(closed)?.toISOString() ?? null : null,
+        voters: typeof voters === "number" && Number.isSafeInteger(voters) && voters >= 0 ? voters : null,
+      },
+    };
   }
   return {};
 }

@@ -332,6 +332,37 @@ export async function updateActivity(ctx: Context<AppContext>, post: Post, autho
   });
 }
 
+/**
+ * Update of a local poll with its current tallies (or its closing), id
+ * `id`: the post's own `updated` is left as it is, so receivers take it for
+ * new tallies, not an edit.
+ */
+export async function pollUpdateActivity(ctx: Context<AppContext>, id: string, post: Post, author: Actor): Promise<Update> {
+  const object = await renderPost(ctx, post, author);
+  return new Update({ id: new URL(id), actor: new URL(author.iri), object, published: Temporal.Now.instant(), ...recipientsOf(object) });
+}
+
+/**
+ * A vote on a remote poll, as Mastodon sends one: a Create of a Note named
+ * after the chosen option, replying to the Question, with no content,
+ * addressed to the poll's author alone.
+ */
+export function voteActivity(voteIri: string, optionTitle: string, voter: Actor, poll: Post, pollAuthor: Actor): Create {
+  const to = [new URL(pollAuthor.iri)];
+  return new Create({
+    id: new URL(`${voteIri}#create`),
+    actor: new URL(voter.iri),
+    to: to[0],
+    object: new Note({
+      id: new URL(voteIri),
+      attribution: new URL(voter.iri),
+      name: optionTitle,
+      replyTarget: new URL(poll.iri),
+      tos: to,
+    }),
+  });
+}
+
 const FORMER_TYPES = { Note, Article, Page, Event, Document, Question } as const;
 
 /** Delete of a post: a Tombstone with the post's id, addressed like the post was. */

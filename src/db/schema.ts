@@ -347,6 +347,22 @@ export interface MarkersTable {
   updated_at: GeneratedTimestamp;
 }
 
+/** One voter's choice of one option of a poll (a post of type Question). */
+export interface PollVotesTable {
+  id: Generated<string>;
+  post_id: string;
+  voter_id: string;
+  choice: number;
+  iri: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** A local poll whose new tallies wait to be sent (one pending Update per poll). */
+export interface PollRefreshesTable {
+  post_id: string;
+  due_at: Date;
+}
+
 export interface ReportsTable {
   id: Generated<string>;
   reporter_id: string;
@@ -511,6 +527,8 @@ export interface Database {
   filter_keywords: FilterKeywordsTable;
   filter_statuses: FilterStatusesTable;
   account_notes: AccountNotesTable;
+  poll_votes: PollVotesTable;
+  poll_refreshes: PollRefreshesTable;
 }
 
 export type RepliesPolicy = "followed" | "list" | "none";

@@ -45,11 +45,20 @@ export type DeliveryJob =
    * sends what the module's `activityPub.deliver` builds from `payload` (the
    * module's own JSON), with id `id`.
    */
-  | { type: "module"; module: string; senderId: string; payload: Record<string, unknown>; id: string };
+  | { type: "module"; module: string; senderId: string; payload: Record<string, unknown>; id: string }
+  /** a local account's vote (one choice) on a remote poll, sent to the poll's author */
+  | { type: "poll.vote"; voteId: string }
+  /** a local poll's tallies (or its closing) sent to its audience as an Update of the Question, with id `id` */
+  | { type: "poll.update"; postId: string; id: string }
+  /** a poll ended: close it and notify (src/domain/polls.ts closePoll); queued to run at its end time */
+  | { type: "poll.close"; postId: string };
 
 export const DELIVERY_QUEUE = "deliveries";
 
-/** Queues a delivery inside the caller's transaction; ordered per sending actor. */
-export async function enqueueDelivery(trx: Db, job: DeliveryJob, orderingKey?: string): Promise<void> {
-  await enqueueJob(trx, DELIVERY_QUEUE, job, orderingKey === undefined ? {} : { orderingKey: `actor:${orderingKey}` });
+/** Queues a delivery inside the caller's transaction; ordered per sending actor; not before `delayMs`. */
+export async function enqueueDelivery(trx: Db, job: DeliveryJob, orderingKey?: string, delayMs?: number): Promise<void> {
+  await enqueueJob(trx, DELIVERY_QUEUE, job, {
+    ...(orderingKey === undefined ? {} : { orderingKey: `actor:${orderingKey}` }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+  });
 }

@@ -20,6 +20,13 @@ export interface NotificationFilter {
   excludeTypes?: readonly string[];
   /** only those caused by this account */
   accountId?: string;
+  /** only those about this post */
+  postId?: string;
+  /** only those made in [from, to) */
+  createdFrom?: Date;
+  createdBefore?: Date;
+  /** only those newer than this id (unread: past the notifications marker) */
+  afterId?: string;
 }
 
 export interface NotificationView {
@@ -65,6 +72,10 @@ function readable(db: Db, recipientId: string, filter: NotificationFilter) {
       .where("blocks.actor_id", "=", recipientId)
       .whereRef("blocks.target_id", "=", "notifications.actor_id"))));
   if (filter.accountId !== undefined) q = q.where("notifications.actor_id", "=", filter.accountId);
+  if (filter.postId !== undefined) q = q.where("notifications.post_id", "=", filter.postId);
+  if (filter.createdFrom !== undefined) q = q.where("notifications.created_at", ">=", filter.createdFrom);
+  if (filter.createdBefore !== undefined) q = q.where("notifications.created_at", "<", filter.createdBefore);
+  if (filter.afterId !== undefined) q = q.where("notifications.id", ">", filter.afterId);
   return q;
 }
 
@@ -118,6 +129,38 @@ export async function countNotifications(db: Db, recipientId: string, filter: No
   const row = await db.selectFrom(q.clearSelect().select("notifications.id").limit(limit).as("n"))
     .select((eb) => eb.fn.countAll<string>().as("count")).executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/**
+ * The recipient's readable notifications as bare rows (id, type, post,
+ * account, time), newest first, at most `limit`: what counting groups needs,
+ * without loading posts and accounts.
+ */
+export async function notificationRows(db: Db, recipientId: string, filter: NotificationFilter, limit: number): Promise<NotificationRow[]> {
+  const q = readable(db, recipientId, filter);
+  if (!q) return [];
+  const rows = await q.clearSelect()
+    .select(["notifications.id", "notifications.type", "notifications.post_id", "notifications.actor_id", "notifications.created_at"])
+    .orderBy("notifications.id", "desc").limit(limit).execute();
+  return rows.flatMap((r) => (isNotificationType(r.type)
+    ? [{ id: r.id, type: r.type, postId: r.post_id, actorId: r.actor_id, createdAt: r.created_at }]
+    : []));
+}
+
+export interface NotificationRow {
+  id: string;
+  type: NotificationType;
+  postId: string | null;
+  actorId: string | null;
+  createdAt: Date;
+}
+
+/** Deletes these of the recipient's notifications; how many there were. */
+export async function dismissNotifications(db: Db, recipientId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db.deleteFrom("notifications")
+    .where("recipient_id", "=", recipientId).where("id", "in", [...ids]).executeTakeFirst();
+  return Number(res.numDeletedRows);
 }
 
 /** Deletes one of the recipient's notifications; false when they have none by that id. */

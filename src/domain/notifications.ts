@@ -12,6 +12,8 @@ import { publishStreamEvent } from "./stream-events.ts";
  */
 export const NOTIFICATION_TYPES = [
   "mention", "status", "reblog", "follow", "follow_request", "favourite", "update",
+  /** a poll you made or voted in has ended (its author is the account, also for the author's own) */
+  "poll",
   /** someone asks to join a group you administer */
   "group_request",
   /** you were invited into a group */
@@ -38,12 +40,13 @@ export interface NewNotification {
 
 /**
  * Notifies local recipients (remote ones hear through their own server), never
- * someone of their own doing, nor of an account they mute with its
+ * someone of their own doing (but of the end of their own poll), nor of an account they mute with its
  * notifications (as Mastodon: what was notified before the mute stays), and
  * tells their live streams. Call inside the transaction of the change.
  */
 export async function notify(trx: Db, notifications: readonly NewNotification[]): Promise<void> {
-  const candidates = notifications.filter((n) => n.recipientId !== n.actorId);
+  // A poll's end is told to its author too: the one notification of one's own doing.
+  const candidates = notifications.filter((n) => n.recipientId !== n.actorId || n.type === "poll");
   if (candidates.length === 0) return;
   const local = new Set((await trx.selectFrom("actors").select("id")
     .where("id", "in", [...new Set(candidates.map((n) => n.recipientId))])

@@ -5,6 +5,7 @@ import { findLocalActor } from "../../domain/accounts.ts";
 import { invalid } from "../../domain/errors.ts";
 import { LIMITS } from "../../domain/posts/limits.ts";
 import { checkMediaIds } from "../../domain/uploads.ts";
+import type { NewPoll } from "../../domain/polls.ts";
 import {
   findMentions,
   type FormattedText,
@@ -18,7 +19,7 @@ import {
 import { SCOPES, scopeComposedAs, VISIBILITIES } from "../../domain/scopes.ts";
 import { handleDomain } from "../../domain/urls.ts";
 import { tagUrl } from "./entities/status.ts";
-import { oneOf, optionalBoolean, optionalId, optionalString, type Params } from "./params.ts";
+import { oneOf, optionalBoolean, optionalId, optionalInteger, optionalString, type Params } from "./params.ts";
 
 const logger = getLogger(["plein", "api", "compose"]);
 
@@ -41,6 +42,8 @@ export interface StatusText {
 export interface NewStatusParams extends StatusText {
   visibility: Visibility;
   inReplyToId: string | undefined;
+  /** the poll it asks (checked by the domain: src/domain/polls.ts) */
+  poll: NewPoll | undefined;
 }
 
 /** Text fields shared by POST and PUT: status, spoiler_text, sensitive, language. */
@@ -54,7 +57,7 @@ export function parseStatusText(params: Params): StatusText {
   const mediaIds = mediaIdsParam(params);
   // A status may be its media alone.
   if (text.trim() === "" && !mediaIds?.length) throw invalid("Validation failed: Text can't be blank");
-  if (params.poll !== undefined && params.poll !== null) throw invalid("Polls are not supported yet");
+  if (mediaIds?.length && pollParams(params) !== undefined) throw invalid("Validation failed: A status cannot have both a poll and media attachments");
   const language = optionalString(params, "language");
   if (language && !LANGUAGE.test(language)) throw invalid("language must be an ISO 639 language code");
   return {
@@ -79,13 +82,55 @@ function mediaIdsParam(params: Params): string[] | undefined {
   return checkMediaIds(ids);
 }
 
+/**
+ * The poll fields, from JSON (`poll: { options: [...], expires_in }`) or a
+ * form (`poll[options][]=...&poll[expires_in]=...`); undefined when the
+ * status asks no poll.
+ */
+function pollParams(params: Params): Params | undefined {
+  const nested = params.poll;
+  if (nested !== undefined && nested !== null && nested !== "") {
+    if (typeof nested !== "object" || Array.isArray(nested)) throw invalid("poll must be an object");
+    return nested as Params;
+  }
+  const flat: Params = Object.create(null) as Params;
+  let any = false;
+  for (const [key, value] of Object.entries(params)) {
+    const m = /^poll\[([a-z_]+)\]$/.exec(key);
+    if (m) {
+      flat[m[1]!] = value;
+      any = true;
+    }
+  }
+  return any ? flat : undefined;
+}
+
+/** A status's poll: options (text), expires_in (seconds), multiple, hide_totals. */
+export function parsePoll(params: Params): NewPoll | undefined {
+  const poll = pollParams(params);
+  if (poll === undefined) return undefined;
+  const options = poll.options;
+  if (!Array.isArray(options) || !options.every((o): o is string => typeof o === "string")) {
+    throw invalid("poll[options] must be a list of texts");
+  }
+  const expiresIn = optionalInteger(poll, "expires_in");
+  if (expiresIn === undefined) throw invalid("poll[expires_in] is required");
+  return {
+    options,
+    expiresInSeconds: expiresIn,
+    multiple: optionalBoolean(poll, "multiple") ?? false,
+    hideTotals: optionalBoolean(poll, "hide_totals") ?? false,
+  };
+}
+
 export function parseNewStatus(params: Params): NewStatusParams {
   const base = parseStatusText(params);
+  const poll = parsePoll(params);
   if (params.scheduled_at !== undefined && params.scheduled_at !== null && params.scheduled_at !== "") {
     throw invalid("Scheduled posts are not supported yet");
   }
   const name = oneOf(params, "visibility", COMPOSABLE) ?? "public";
-  return { ...base, visibility: scopeComposedAs(name)!, inReplyToId: optionalId(params, "in_reply_to_id") };
+  return { ...base, visibility: scopeComposedAs(name)!, inReplyToId: optionalId(params, "in_reply_to_id"), poll };
 }
 
 /** The actor a mention stands for: local names from our table, others through the resolver. */

@@ -9,18 +9,21 @@ import {
   listNotifications,
   type NotificationFilter,
 } from "../../domain/notification-list.ts";
+import type { Db } from "../../db/database.ts";
+import { isRowId } from "../../domain/ids.ts";
+import { getMarkers } from "../../domain/markers.ts";
 import { type ApiEnv, currentAccount, requireAuth } from "./auth.ts";
 import { renderNotifications } from "./entities/notification.ts";
 import { applyNotificationFilters } from "./filtering.ts";
 import { limitParam, optionalId, pageParams, type Params, pathId, queryParams, setLinkHeader } from "./params.ts";
 
 /** Mastodon's page sizes for notifications: 40 by default, at most 80. */
-const LIST_LIMIT = { fallback: 40, max: 80 } as const;
+export const LIST_LIMIT = { fallback: 40, max: 80 } as const;
 /** The unread count counts at most this many (Mastodon: 100 by default, at most 1000). */
-const COUNT_LIMIT = { fallback: 100, max: 1000 } as const;
+export const COUNT_LIMIT = { fallback: 100, max: 1000 } as const;
 
 /** `types[]=a&types[]=b` or `types=a`: a list of names; anything but text is a 422. */
-function nameList(params: Params, name: string): string[] | undefined {
+export function nameList(params: Params, name: string): string[] | undefined {
   const v = params[name];
   if (v === undefined || v === null) return undefined;
   const values = Array.isArray(v) ? v : [v];
@@ -28,7 +31,7 @@ function nameList(params: Params, name: string): string[] | undefined {
   return values.filter((x) => x !== "");
 }
 
-function filterParams(params: Params): NotificationFilter {
+export function filterParams(params: Params): NotificationFilter {
   const types = nameList(params, "types");
   const excludeTypes = nameList(params, "exclude_types");
   const accountId = optionalId(params, "account_id");
@@ -37,6 +40,12 @@ function filterParams(params: Params): NotificationFilter {
     ...(excludeTypes ? { excludeTypes } : {}),
     ...(accountId ? { accountId } : {}),
   };
+}
+
+/** Unread notifications are those past the account's notifications marker (none set: all of them). */
+export async function unreadAfter(db: Db, actorId: string): Promise<string | undefined> {
+  const [marker] = await getMarkers(db, actorId, ["notifications"]);
+  return marker && isRowId(marker.lastReadId) ? marker.lastReadId : undefined;
 }
 
 /**
@@ -62,8 +71,9 @@ export function mountNotifications(app: Hono<AppEnv>): void {
     const deps = c.get("deps");
     const params = queryParams(c);
     const limit = limitParam(params, COUNT_LIMIT.fallback, COUNT_LIMIT.max);
-    // Without markers (to come), every notification counts as unread.
-    const count = await countNotifications(deps.db, currentAccount(c).id, filterParams(params), limit);
+    const me = currentAccount(c);
+    const afterId = await unreadAfter(deps.db, me.id);
+    const count = await countNotifications(deps.db, me.id, { ...filterParams(params), ...(afterId ? { afterId } : {}) }, limit);
     return c.json({ count });
   });
 

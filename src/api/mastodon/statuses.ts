@@ -11,6 +11,7 @@ import {
 import { boostersOf, likersOf } from "../../domain/interactions.ts";
 import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
 import { postVersions } from "../../domain/posts/history.ts";
+import { assertPollUnchanged, newPollExtra, schedulePollClose } from "../../domain/polls.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { boost, like, unboost, unlike } from "../../domain/posts/sharing.ts";
 import { bookmark, unbookmark } from "../../domain/saved-posts.ts";
@@ -18,7 +19,7 @@ import { pin, unpin } from "../../domain/pins.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
-import { composeText, groupOfStatus, parseNewStatus, parseStatusText } from "./compose.ts";
+import { composeText, groupOfStatus, parseNewStatus, parsePoll, parseStatusText } from "./compose.ts";
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonContext } from "./entities/context.ts";
 import { renderStatus } from "./entities/status.ts";
@@ -52,6 +53,7 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const deps = c.get("deps");
     const me = currentAccount(c);
     const input = parseNewStatus(await readParams(c));
+    const pollExtra = input.poll ? newPollExtra(input.poll) : undefined;
     const key = c.req.header("idempotency-key");
     if (key !== undefined && (key === "" || key.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
       throw invalid(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`);
@@ -76,7 +78,9 @@ export function mountStatuses(app: Hono<AppEnv>): void {
         language: input.language ?? null,
         groupId,
         ...(input.mediaIds?.length ? { mediaIds: input.mediaIds } : {}),
-      });
+        // A status with a poll is a Question (src/domain/polls.ts); its closing is queued with it.
+        ...(pollExtra ? { type: "Question" as const, extra: pollExtra } : {}),
+      }, pollExtra ? schedulePollClose : undefined);
       if (key !== undefined) await completeIdempotencyKey(deps.db, me.id, key, post.id);
       return statusJson(c, viewerOf(c), post);
     } catch (error) {
@@ -97,7 +101,9 @@ export function mountStatuses(app: Hono<AppEnv>): void {
     const viewer = viewerOf(c);
     const existing = await getVisiblePost(deps.db, viewer, id);
     if (existing.actor_id !== me.id || existing.reblog_of_id) throw notFound();
-    const input = parseStatusText(await readParams(c));
+    const params = await readParams(c);
+    const input = parseStatusText(params);
+    assertPollUnchanged(existing, parsePoll(params));
     const formatted = await composeText(deps, input.text);
     // A content module's post keeps the module's rules of an edit (a wiki page's revision, and how it travels):
     // an edit of the text alone, as Plein's API makes one without the module's fields.

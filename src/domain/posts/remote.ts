@@ -77,6 +77,13 @@ export async function upsertRemotePost(
         if (input.groupId != null && input.groupId !== existing.group_id) throw forbidden("An edit may not move a post to another group");
         await assertMayEditInGroup(trx, author, existing.group_id);
       }
+      // A poll's new tallies (Mastodon and Plein send them as an Update that is no edit: same text, same time).
+      if (isPollRefresh(existing, input)) {
+        const refreshed = await trx.updateTable("posts").set({ extra: JSON.stringify(input.extra) })
+          .where("id", "=", existing.id).returningAll().executeTakeFirstOrThrow();
+        await publishStreamEvent(trx, { type: "status.update", postId: refreshed.id });
+        return refreshed;
+      }
       // An edit older than (or as old as) the one we hold was overtaken: keep ours.
       const editedAt = input.editedAt ? clampDate(input.editedAt) : null;
       if (existing.edited_at && (!editedAt || editedAt.getTime() <= existing.edited_at.getTime())) return existing;
@@ -123,6 +130,13 @@ export async function upsertRemotePost(
     await notifyOfPost(trx, post, input.mentionIds);
     return post;
   });
+}
+
+/** An Update of a poll that changes nothing but its poll (tallies, closing): not an edit. */
+function isPollRefresh(existing: Post, input: RemotePostInput): boolean {
+  return existing.type === "Question" && input.type === "Question"
+    && existing.content_html === input.contentHtml && existing.summary === input.summary && existing.name === input.name
+    && (input.editedAt === null || existing.edited_at?.getTime() === clampDate(input.editedAt).getTime());
 }
 
 /** Inbound Delete: only the owner may delete; the post becomes a tombstone. */

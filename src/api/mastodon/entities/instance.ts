@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { MAX_PINS } from "../../../domain/pins.ts";
 import type { DomainRule } from "../../../domain/policy.ts";
+import { POLL_LIMITS } from "../../../domain/polls.ts";
 import type { InstanceStats } from "../../../domain/stats.ts";
 import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
 import { PLEIN_VERSION } from "../../../version.ts";
@@ -22,7 +23,12 @@ function mediaConfig(maxFileBytes: number) {
     video_matrix_limit: 0,
   };
 }
-const pollsConfig = { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 };
+const pollsConfig = {
+  max_options: POLL_LIMITS.maxOptions,
+  max_characters_per_option: POLL_LIMITS.maxCharactersPerOption,
+  min_expiration: POLL_LIMITS.minExpirationSeconds,
+  max_expiration: POLL_LIMITS.maxExpirationSeconds,
+};
 
 /** https://docs.joinmastodon.org/entities/V1_Instance/ (minimal, valid) */
 export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number) {

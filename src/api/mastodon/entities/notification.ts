@@ -1,4 +1,5 @@
 import type { AppContext } from "../../../context.ts";
+import { groupKeyOf } from "../../../domain/notification-groups.ts";
 import type { NotificationView } from "../../../domain/notification-list.ts";
 import type { NotificationType } from "../../../domain/notifications.ts";
 import type { Viewer } from "../../../domain/visibility.ts";
@@ -14,7 +15,7 @@ import { type MastodonStatus, renderStatuses } from "./status.ts";
 export interface MastodonNotification {
   id: string;
   type: NotificationType;
-  /** Mastodon 4.3: ungrouped notifications have the key `ungrouped-<id>` */
+  /** Mastodon 4.3: the key of its group in /api/v2/notifications (`ungrouped-<id>` for a notification alone) */
   group_key: string;
   created_at: string;
   /** who caused it (the group, when no person did) */
@@ -42,7 +43,7 @@ export async function renderNotifications(deps: AppContext, recipientId: string,
     return [{
       id: v.id,
       type: v.type,
-      group_key: `ungrouped-${v.id}`,
+      group_key: groupKeyOf({ id: v.id, type: v.type, postId: v.post?.id ?? null, createdAt: v.createdAt }),
       created_at: v.createdAt.toISOString(),
       account: accounts.get(v.actor.id)!,
       ...(status ? { status } : {}),

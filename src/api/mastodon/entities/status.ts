@@ -4,6 +4,7 @@ import type { Post, Visibility } from "../../../db/schema.ts";
 import { escapeHtml } from "../../../domain/text.ts";
 import { EMPTY_DETAILS, type PostAttachment } from "../../../domain/post-details.ts";
 import { loadPostViews } from "../../../domain/post-views.ts";
+import { ownVotesOn, pollOf } from "../../../domain/polls.ts";
 import { attachmentUrl } from "../../../domain/urls.ts";
 import { readableByAnyone, type Viewer } from "../../../domain/visibility.ts";
 import type { ModuleAttachment } from "../../../modules/module.ts";
@@ -14,6 +15,7 @@ import { type MastodonMediaAttachment, renderAttachedUpload } from "./media.ts";
 
 export type { MastodonMediaAttachment } from "./media.ts";
 import type { MastodonFilterResult } from "./filter.ts";
+import { type MastodonPoll, renderPoll } from "./poll.ts";
 
 /** https://docs.joinmastodon.org/entities/Status/ */
 export type MastodonVisibility = "public" | "unlisted" | "private" | "direct";
@@ -63,7 +65,7 @@ export interface MastodonStatus {
   in_reply_to_id: string | null;
   in_reply_to_account_id: string | null;
   reblog: MastodonStatus | null;
-  poll: null;
+  poll: MastodonPoll | null;
   card: null;
   language: string | null;
   favourited?: boolean;
@@ -156,6 +158,11 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
   const accounts = await renderAccounts(deps, views.authors, viewer);
   const extraFiles = await moduleAttachments(deps, [...posts.filter((p) => !p.reblog_of_id), ...views.originals.values()]);
   const proxy = await mediaProxyUrls(deps);
+  const polls = new Map([...posts, ...views.originals.values()].flatMap((p) => {
+    const poll = pollOf(p);
+    return poll ? [[p.id, poll] as const] : [];
+  }));
+  const ownVotes = me ? await ownVotesOn(db, me, [...polls.keys()]) : new Map<string, number[]>();
 
   const renderContent = (p: Post): MastodonStatus => {
     const title = p.name && p.type !== "Note" ? `<p><strong>${escapeHtml(p.name)}</strong></p>` : "";
@@ -189,7 +196,7 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
       in_reply_to_id: p.in_reply_to_id,
       in_reply_to_account_id: p.in_reply_to_id ? views.parentAuthor.get(p.in_reply_to_id) ?? null : null,
       reblog: null,
-      poll: null,
+      poll: polls.has(p.id) ? renderPoll(p, polls.get(p.id)!, me ? { accountId: me, ownVotes: ownVotes.get(p.id) ?? [] } : {}) : null,
       card: null,
       language: p.language,
     };
