@@ -47,7 +47,7 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-async function healthy(origin: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function healthy(origin: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Plein exited with code ${child.exitCode} while starting`);
