@@ -13,7 +13,8 @@
  * Knobs: POSTS (1,000,000), ACCOUNTS (10,000), FOLLOWS (200), GROUPS_EACH (5),
  * GROUP_COUNT (500; not GROUPS, which bash keeps for itself), DEPTH (1,000), SAMPLES (400 per case), EXPLAIN=1 (EXPLAIN
  * ANALYZE of the two timeline queries, first and deep page, written to the
- * result). Works on PGlite too, but seeding a million posts there is slow.
+ * result), PG_JIT=off (PostgreSQL's JIT off for Plein's connections, to
+ * compare). Works on PGlite too, but seeding a million posts there is slow.
  */
 import { sql } from "kysely";
 import { Pool } from "undici";
@@ -192,6 +193,11 @@ async function main(): Promise<void> {
         plans.groupDeep = await explain(handle.db, (db) => groupPosts(db, viewer, seeded.groupId, { limit: PAGE, maxId: deepGroup.maxId }));
         for (const [name, list] of Object.entries(plans)) process.stdout.write(`\n--- ${name}\n${list.join("\n\n")}\n`);
       }
+      if (process.env.PG_JIT === "off" && database.kind === "postgresql") {
+        // To compare: PostgreSQL's JIT off for Plein's connections to this database.
+        const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(handle.db);
+        await sql`alter database ${sql.id(rows[0]!.name)} set jit = off`.execute(handle.db);
+      }
     } finally {
       await handle.close();
     }
@@ -224,7 +230,7 @@ async function main(): Promise<void> {
         description: "latency of the Mastodon home timeline and a group's timeline (first page and a deep page) on a large seeded database",
         date: new Date().toISOString(),
         fullSize: isFullSize({ POSTS, ACCOUNTS, FOLLOWS, GROUPS_EACH }, DEFAULTS),
-        parameters: { posts: POSTS, accounts: ACCOUNTS, follows: FOLLOWS, groups: GROUPS, groupsEach: GROUPS_EACH, pageSize: PAGE,
+        parameters: { postgresJit: process.env.PG_JIT === "off" ? "off" : "server default", posts: POSTS, accounts: ACCOUNTS, follows: FOLLOWS, groups: GROUPS, groupsEach: GROUPS_EACH, pageSize: PAGE,
           homeDeepDepth: homeDeep.depth, groupDeepDepth: groupDeep.depth, samplesPerCase: SAMPLES },
         machine,
         targets: Object.entries(figures).flatMap(([name, f]) => [

@@ -91,7 +91,9 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
     ...options.env,
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, "src", "main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+  // BENCH_PROFILE=1: a V8 CPU profile of Plein (open it in Chrome's DevTools), written when it stops.
+  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(ROOT, "bench", "results", "profiles")}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     await healthy(origin, child, 120_000);
