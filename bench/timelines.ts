@@ -24,6 +24,7 @@ import { groupPosts, homeTimeline } from "../src/domain/timelines.ts";
 import { installTemporal } from "../src/temporal.ts";
 import { recordQueries } from "../test/support/explain.ts";
 import { databaseKind, freshDatabase } from "./lib/database.ts";
+import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { below, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, startPleinProcess } from "./lib/server.ts";
@@ -172,6 +173,7 @@ async function measure(origin: string, token: string, path: string, connections:
 }
 
 async function main(): Promise<void> {
+  await holdBenchmarkLock();
   const kind = databaseKind();
   const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
   process.stdout.write(`timelines: ${POSTS} posts, ${ACCOUNTS} accounts following ${FOLLOWS} each, ${GROUPS_EACH} of ${GROUPS} groups each, ${kind}\n`);
