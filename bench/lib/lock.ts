@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 
 /**
  * One benchmark at a time on a machine: they share the addresses 127.0.9.x and
- * 127.100.x.y and the databases plein_bench_*, which each drops and creates.
+ * 127.100.x.y, and their figures mean little while another one runs.
  * The lock is a listener on 127.0.9.250:443 (outside the certificate's
  * addresses), released when the process exits; a second benchmark waits for it.
  */
