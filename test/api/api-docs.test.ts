@@ -25,8 +25,9 @@ const normalise = (path: string) => path.replace(/:[A-Za-z_]+/g, ":param");
 /** `/uploads/:id/:variant{original|small}` → `/uploads/:id/original`, `/uploads/:id/small`. */
 function expandAlternatives(path: string): string[] {
   const match = /:[A-Za-z_]+\{([A-Za-z0-9_|]+)\}/.exec(path);
-  if (!match) return [path];
-  return match[1].split("|").flatMap((alt) => expandAlternatives(path.replace(match[0], alt)));
+  if (!match?.[1]) return [path];
+  const [whole, alternatives] = match;
+  return alternatives.split("|").flatMap((alt) => expandAlternatives(path.replace(whole, alt)));
 }
 
 interface DocRow {
@@ -58,11 +59,12 @@ function cellsOf(line: string): string[] {
 function tablesOf(markdown: string): DocTable[] {
   const lines = markdown.split("\n");
   const tables: DocTable[] = [];
+  const at = (i: number) => lines[i] ?? "";
   for (let i = 0; i < lines.length; i++) {
-    if (!lines[i].startsWith("|") || !/^\|[-| ]+\|$/.test(lines[i + 1] ?? "")) continue;
-    const table: DocTable = { header: cellsOf(lines[i]), rows: [] };
+    if (!at(i).startsWith("|") || !/^\|[-| ]+\|$/.test(at(i + 1))) continue;
+    const table: DocTable = { header: cellsOf(at(i)), rows: [] };
     let j = i + 2;
-    for (; j < lines.length && lines[j].startsWith("|"); j++) table.rows.push({ line: j + 1, cells: cellsOf(lines[j]) });
+    for (; j < lines.length && at(j).startsWith("|"); j++) table.rows.push({ line: j + 1, cells: cellsOf(at(j)) });
     tables.push(table);
     i = j;
   }
@@ -81,11 +83,11 @@ function documentedEndpoints(tables: DocTable[]): { endpoints: Documented[]; pro
   const spanWithMethods = new RegExp(`^((?:${METHODS.join("|")})(?:/(?:${METHODS.join("|")}))*) (/\\S*)$`);
   for (const table of tables.filter((t) => t.header[0] === "Method and path")) {
     for (const row of table.rows) {
-      const first = row.cells[0];
+      const first = row.cells[0] ?? "";
       for (const span of first.matchAll(/`([^`]+)`/g)) {
-        const text = span[1];
+        const text = span[1] ?? "";
         const m = spanWithMethods.exec(text);
-        if (m) {
+        if (m?.[1] && m[2]) {
           const path = m[2].replace(/\?.*$/, "");
           if (!underPrefix(path)) continue;
           for (const method of m[1].split("/")) endpoints.push({ key: `${method} ${normalise(path)}`, line: row.line });
@@ -150,7 +152,7 @@ describe("docs/API.md", () => {
       for (const row of table.rows) {
         const status = /^[a-z]+/.exec(row.cells[column] ?? "")?.[0] ?? "";
         if (!STATUSES.includes(status)) problems.push(`docs/API.md:${row.line}: status "${row.cells[column]}" is not one of ${STATUSES.join(", ")}`);
-        if (status === "partial" && (row.cells[column + 1] ?? row.cells[column]).length < 10) {
+        if (status === "partial" && (row.cells[column + 1] ?? row.cells[column] ?? "").length < 10) {
           problems.push(`docs/API.md:${row.line}: partial, but the notes do not say what is missing`);
         }
       }
