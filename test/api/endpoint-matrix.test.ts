@@ -1,5 +1,6 @@
 /**
- * Every Mastodon API endpoint (/api/v1, /api/v2) against the refusals a
+ * Every endpoint of the Mastodon API (/api/v1, /api/v2) and of Plein's own
+ * (/api/plein/v1) against the refusals a
  * client meets: no token (401 where one is required), a token without the
  * scope (403, also where a token is optional), malformed input (400 for a body
  * that is not JSON, 422 for parameters that are wrong), an id that names
@@ -33,7 +34,7 @@ interface Row {
   elsewhere?: string;
 }
 
-type Fixture = "status" | "account" | "list" | "filter" | "keyword" | "poll";
+type Fixture = "status" | "account" | "list" | "filter" | "keyword" | "poll" | "group" | "groupPost" | "domain";
 
 const NOWHERE = "99999999999";
 const BAD_LIMIT = "limit=abc";
@@ -171,6 +172,57 @@ const ROWS: Row[] = [
   ...["user", "user/notification", "public", "public/local", "public/remote", "hashtag", "hashtag/local", "list"].map((stream): Row => ({
     route: `GET /api/v1/streaming/${stream}`, auth: "optional", elsewhere: "streaming.test.ts (event streams: 401, 400 for an unknown or malformed stream)",
   })),
+
+  // Plein's own API.
+  { route: "GET /api/plein/v1/openapi.json", auth: "none" },
+  { route: "GET /api/plein/v1/groups", auth: "optional", invalidQuery: `q=${"x".repeat(101)}` },
+  { route: "POST /api/plein/v1/groups", auth: "required", body: true, invalid: { name: "" } },
+  { route: "GET /api/plein/v1/groups/:id", auth: "optional" },
+  { route: "PATCH /api/plein/v1/groups/:id", auth: "required", ids: { id: "group" }, body: true, invalid: { visibility: "everyone" } },
+  { route: "POST /api/plein/v1/groups/:id/join", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/leave", auth: "required" },
+  { route: "PATCH /api/plein/v1/groups/:id/membership", auth: "required", ids: { id: "group" }, body: true, invalid: { notify: "sometimes" } },
+  { route: "GET /api/plein/v1/groups/:id/members", auth: "optional", ids: { id: "group" }, invalidQuery: "state=sleeping" },
+  { route: "POST /api/plein/v1/groups/:id/requests/:account_id/approve", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/requests/:account_id/reject", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/invitations", auth: "required", validBody: (f) => ({ account_id: f.account }) },
+  { route: "POST /api/plein/v1/groups/:id/members/:account_id/remove", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/members/:account_id/ban", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/members/:account_id/unban", auth: "required" },
+  { route: "PUT /api/plein/v1/groups/:id/members/:account_id/role", auth: "required", validBody: () => ({ role: "moderator" }) },
+  { route: "POST /api/plein/v1/groups/:id/transfer", auth: "required", validBody: (f) => ({ account_id: f.account }) },
+  { route: "GET /api/plein/v1/groups/:id/moderation", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/moderation/:post_id/approve", auth: "required" },
+  { route: "POST /api/plein/v1/groups/:id/moderation/:post_id/remove", auth: "required" },
+  { route: "GET /api/plein/v1/groups/:id/posts", auth: "optional", ids: { id: "group" }, invalidQuery: BAD_LIMIT },
+  { route: "POST /api/plein/v1/groups/:id/posts", auth: "required", ids: { id: "group" }, body: true, invalid: { module: "nonsense", text: "x" }, validBody: () => ({ module: "discussion", title: "t", text: "x" }) },
+  { route: "GET /api/plein/v1/posts/:id", auth: "optional" },
+  { route: "PATCH /api/plein/v1/posts/:id", auth: "required", ids: { id: "groupPost" }, body: true, invalid: { text: ["x"] } },
+  { route: "DELETE /api/plein/v1/posts/:id", auth: "required" },
+  // The whole thread, as a status's context: not paged, no input.
+  { route: "GET /api/plein/v1/posts/:id/comments", auth: "optional" },
+  { route: "POST /api/plein/v1/posts/:id/comments", auth: "required", ids: { id: "groupPost" }, body: true, invalid: { text: ["x"] }, validBody: () => ({ text: "a comment" }) },
+  { route: "GET /api/plein/v1/attachments/:id", auth: "optional", elsewhere: "remote-media tests (a file, not JSON, for a signed-in viewer)" },
+  { route: "POST /api/plein/v1/reports", auth: "required", body: true, invalid: { comment: ["x"] } },
+  { route: "GET /api/plein/v1/federation/public", auth: "none", noNotFound: "a 404 while the policy is not published: federation-policy.test.ts" },
+  { route: "GET /api/plein/v1/federation", auth: "required" },
+  { route: "PUT /api/plein/v1/federation", auth: "required", body: true, invalid: { mode: "sometimes" } },
+  { route: "GET /api/plein/v1/federation/domains", auth: "required" },
+  { route: "PUT /api/plein/v1/federation/domains/:domain", auth: "required", ids: { domain: "domain" }, body: true, invalid: { action: "explode" }, noNotFound: "PUT makes the rule" },
+  { route: "DELETE /api/plein/v1/federation/domains/:domain", auth: "required", noNotFound: "deleting an absent rule: federation-policy.test.ts" },
+  { route: "GET /api/plein/v1/groups/:id/audit", auth: "required" },
+  { route: "GET /api/plein/v1/admin/audit", auth: "required", invalidQuery: BAD_LIMIT },
+  { route: "POST /api/plein/v1/posts/:id/rsvp", auth: "required", validBody: () => ({ status: "going" }) },
+  { route: "GET /api/plein/v1/posts/:id/attendees", auth: "optional" },
+  { route: "GET /api/plein/v1/groups/:id/events", auth: "optional" },
+  { route: "POST /api/plein/v1/groups/:id/files", auth: "required", elsewhere: "file module tests (multipart only)" },
+  { route: "GET /api/plein/v1/posts/:id/file", auth: "optional", elsewhere: "file module tests (a file, not JSON)" },
+  { route: "GET /api/plein/v1/groups/:id/wiki", auth: "optional" },
+  { route: "GET /api/plein/v1/posts/:id/revisions", auth: "optional" },
+  { route: "GET /api/plein/v1/posts/:id/revisions/:number", auth: "optional" },
+  { route: "POST /api/plein/v1/posts/:id/revisions/:number/restore", auth: "required" },
+  { route: "POST /api/plein/v1/posts/:id/accept", auth: "required", validBody: () => ({ answer_id: NOWHERE }) },
+  { route: "DELETE /api/plein/v1/posts/:id/accept", auth: "required" },
 ];
 
 /** A scope that allows nothing a route here asks for. */
@@ -189,6 +241,7 @@ beforeAll(async () => {
   alice = { actor: admin, id: admin.id, token: await api.token(admin, ["read", "write", "follow", "push", "admin:read", "admin:write"]) };
   bob = await api.user("bob");
   fixtures.account = bob.id;
+  fixtures.domain = "example.nl";
   fixtures.status = (await api.post(alice, { status: "hello" })).id;
   const poll = await api.post(bob, { status: "which?", poll: { options: ["a", "b"], expires_in: 3600 } });
   fixtures.poll = poll.id;
@@ -199,6 +252,14 @@ beforeAll(async () => {
   });
   fixtures.filter = filter.body.id;
   fixtures.keyword = filter.body.keywords[0]?.id ?? "";
+  const group = await api.request<{ id: string }>("POST", "/api/plein/v1/groups", { token: alice.token, json: { name: "team" } });
+  expect(group.status, group.text).toBe(200);
+  fixtures.group = group.body.id;
+  const groupPost = await api.request<{ id: string }>("POST", `/api/plein/v1/groups/${group.body.id}/posts`, {
+    token: alice.token, json: { module: "discussion", title: "agenda", text: "what do we discuss?" },
+  });
+  expect(groupPost.status, groupPost.text).toBe(200);
+  fixtures.groupPost = groupPost.body.id;
 });
 
 afterAll(async () => {
@@ -216,10 +277,10 @@ const methodOf = (row: Row) => row.route.split(" ")[0] ?? "";
 const checked = ROWS.filter((r) => !r.elsewhere);
 
 describe("the endpoint matrix", () => {
-  it("names every route of /api/v1 and /api/v2 that the app serves", () => {
+  it("names every route of /api/v1, /api/v2 and /api/plein/v1 that the app serves", () => {
     const table = new Set(ROWS.map((r) => r.route));
     const served = api.running.app.routes
-      .filter((r) => r.method !== "ALL" && !r.path.includes("*") && /^\/api\/v[12]\//.test(r.path))
+      .filter((r) => r.method !== "ALL" && !r.path.includes("*") && /^\/api\/(v[12]|plein\/v1)\//.test(r.path))
       .map((r) => `${r.method} ${r.path}`);
     const missing = [...new Set(served)].filter((route) => !table.has(route));
     expect(missing, `add these to ROWS in endpoint-matrix.test.ts:\n${missing.join("\n")}`).toEqual([]);
