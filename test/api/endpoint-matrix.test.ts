@@ -46,7 +46,7 @@ const ROWS: Row[] = [
   { route: "GET /api/v2/instance", auth: "none" },
   { route: "GET /api/v1/instance/peers", auth: "none" },
   { route: "GET /api/v1/instance/rules", auth: "none" },
-  { route: "GET /api/v1/instance/domain_blocks", auth: "none", noNotFound: "a 404 while the policy is not published: federation-policy.test.ts" },
+  { route: "GET /api/v1/instance/domain_blocks", auth: "none", noNotFound: "no id; a 404 while the policy is not published: client-extras.test.ts" },
   { route: "GET /api/v1/accounts/verify_credentials", auth: "required" },
   { route: "PATCH /api/v1/accounts/update_credentials", auth: "required", body: true, invalid: { display_name: "x".repeat(31) } },
   { route: "GET /api/v1/accounts/lookup", auth: "optional", invalidQuery: "acct[]=a" },
@@ -209,7 +209,7 @@ const ROWS: Row[] = [
   { route: "PUT /api/plein/v1/federation", auth: "required", body: true, invalid: { mode: "sometimes" } },
   { route: "GET /api/plein/v1/federation/domains", auth: "required" },
   { route: "PUT /api/plein/v1/federation/domains/:domain", auth: "required", ids: { domain: "domain" }, body: true, invalid: { action: "explode" }, noNotFound: "PUT makes the rule" },
-  { route: "DELETE /api/plein/v1/federation/domains/:domain", auth: "required", noNotFound: "deleting an absent rule: federation-policy.test.ts" },
+  { route: "DELETE /api/plein/v1/federation/domains/:domain", auth: "required" },
   { route: "GET /api/plein/v1/groups/:id/audit", auth: "required" },
   { route: "GET /api/plein/v1/admin/audit", auth: "required", invalidQuery: BAD_LIMIT },
   { route: "POST /api/plein/v1/posts/:id/rsvp", auth: "required", validBody: () => ({ status: "going" }) },
@@ -270,7 +270,8 @@ const pathOf = (row: Row, withFixtures: boolean) => {
   const path = row.route.split(" ")[1] ?? "";
   return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
     const fixture = row.ids?.[name];
-    return withFixtures && fixture ? fixtures[fixture] : name === "hashtag" ? "nothinghere" : NOWHERE;
+    if (withFixtures && fixture) return fixtures[fixture];
+    return name === "hashtag" ? "nothinghere" : name === "domain" ? "nowhere.example" : NOWHERE;
   });
 };
 const methodOf = (row: Row) => row.route.split(" ")[0] ?? "";
