@@ -5,6 +5,7 @@ import type { AppContext, AppEnv } from "./context.ts";
 import { inboxSignatureGuard } from "../federation/inbox/guard.ts";
 import { federationMiddleware } from "../federation/middleware.ts";
 import { federationPolicyGuard } from "../federation/policy.ts";
+import { discoveryCors } from "./api/browser-clients.ts";
 import { limitBody } from "./http/body-limit.ts";
 import { handleError, notFoundHandler } from "./http/errors.ts";
 import { refuseNulInUrl } from "./http/nul-guard.ts";
@@ -47,6 +48,8 @@ export function createApp({ deps, federation, routers = [], metrics, draining = 
   });
   app.use(inboxSignatureGuard(deps.config));
   app.use(federationPolicyGuard());
+  app.use("/.well-known/*", discoveryCors);
+  app.use("/nodeinfo/*", discoveryCors);
   app.use(labelAnswers("fedify", federationMiddleware(federation, deps)));
   for (const mount of routers) mount(app);
   return app;

@@ -15,6 +15,7 @@ import { mountTimelines } from "./api/mastodon/timelines.ts";
 import type { AppEnv } from "./context.ts";
 import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
+import { mountDefaultImages } from "./web/default-images.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
 import { mountOAuth } from "./api/oauth/router.ts";
 import { mountStreamingHttp } from "./api/streaming/index.ts";
@@ -54,6 +55,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountMediaProxy,
   // This server's own uploads (statuses' images, avatars, headers).
   mountMediaFiles,
+  // The pictures of accounts without an avatar or header.
+  mountDefaultImages,
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
   mountPostPages,

@@ -19,6 +19,14 @@ export function mountBrowserClientAccess(app: Hono<AppEnv>): void {
   }));
 }
 
+/**
+ * The public discovery documents (nodeinfo, WebFinger, host-meta and the
+ * OAuth metadata under /.well-known) are readable from any origin, as on
+ * Mastodon: Phanpy reads nodeinfo to learn what server it talks to. Mounted
+ * before federation, which answers most of them.
+ */
+export const discoveryCors = cors({ origin: "*", allowMethods: ["GET", "HEAD", "OPTIONS"], maxAge: 86400 });
+
 /** Mastodon's rate limits on the client API (src/http/rate-limit.ts), sized by PLEIN_RATE_LIMIT. */
 export function mountRateLimits(app: Hono<AppEnv>): void {
   let limiter: ReturnType<typeof rateLimit> | undefined;

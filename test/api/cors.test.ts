@@ -49,3 +49,17 @@ it("leaves web pages without CORS headers", async () => {
   const res = await raw("/oauth/authorize?client_id=x&redirect_uri=y&response_type=code", { headers: { origin: "https://evil.example" } });
   expect(res.headers.get("access-control-allow-origin")).toBeNull();
 });
+
+it("lets a browser app read the discovery documents (nodeinfo, WebFinger, host-meta answers), as Mastodon", async () => {
+  for (const path of ["/.well-known/nodeinfo", "/nodeinfo/2.1", "/.well-known/webfinger?resource=acct:alice@plein.test", "/.well-known/host-meta"]) {
+    const res = await raw(path, { headers: { origin: "https://phanpy.social" } });
+    expect(res.headers.get("access-control-allow-origin"), path).toBe("*");
+    expect(res.headers.get("access-control-allow-credentials"), path).toBeNull();
+  }
+  const preflight = await raw("/.well-known/nodeinfo", {
+    method: "OPTIONS", headers: { origin: "https://phanpy.social", "access-control-request-method": "GET" },
+  });
+  expect(preflight.status).toBe(204);
+  const oauth = await raw("/.well-known/oauth-authorization-server", { headers: { origin: "https://phanpy.social" } });
+  expect(oauth.headers.get("access-control-allow-origin")).toBe("*");
+});
