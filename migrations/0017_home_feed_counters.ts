@@ -110,9 +110,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("post_counts")
     .addColumn("actor_id", "bigint", (c) => c.primaryKey().references("actors.id").onDelete("cascade"))
+    // posts it wrote
     .addColumn("statuses", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("last_status_at", "timestamptz")
+    // a group: posts made in it
+    .addColumn("group_statuses", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("last_group_status_at", "timestamptz")
     .execute();
+  const counted = (p: string) => sql.raw(`${p}.visibility in ('public', 'unlisted') and ${p}.moderation = 'approved' and ${p}.deleted_at is null`);
   await sql`
     create function post_counts_changed() returns trigger language plpgsql as $$
     declare
@@ -120,43 +125,44 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       now_counted boolean := false;
     begin
       if tg_op <> 'INSERT' then
-        was := old.visibility in ('public', 'unlisted') and old.moderation = 'approved' and old.deleted_at is null;
+        was := ${counted("old")};
       end if;
       if tg_op <> 'DELETE' then
-        now_counted := new.visibility in ('public', 'unlisted') and new.moderation = 'approved' and new.deleted_at is null;
+        now_counted := ${counted("new")};
       end if;
       if now_counted and not was then
-        insert into post_counts (actor_id, statuses, last_status_at)
-        select x, 1, new.published_at from unnest(array[new.actor_id, new.group_id]) x where x is not null
+        insert into post_counts (actor_id, statuses, last_status_at) values (new.actor_id, 1, new.published_at)
         on conflict (actor_id) do update set statuses = post_counts.statuses + 1,
           last_status_at = greatest(post_counts.last_status_at, excluded.last_status_at);
+        if new.group_id is not null then
+          insert into post_counts (actor_id, group_statuses, last_group_status_at) values (new.group_id, 1, new.published_at)
+          on conflict (actor_id) do update set group_statuses = post_counts.group_statuses + 1,
+            last_group_status_at = greatest(post_counts.last_group_status_at, excluded.last_group_status_at);
+        end if;
       elsif was and not now_counted then
-        update post_counts set statuses = greatest(statuses - 1, 0) where actor_id = old.actor_id or actor_id = old.group_id;
+        update post_counts set statuses = greatest(statuses - 1, 0) where actor_id = old.actor_id;
+        update post_counts set group_statuses = greatest(group_statuses - 1, 0) where actor_id = old.group_id;
         -- A post taken back (not a row removed with its actor or its server's content): find the newest one left.
         if tg_op = 'DELETE' then
           return null;
         end if;
-        update post_counts set last_status_at = (select max(published_at) from posts
-            where actor_id = old.actor_id and visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null)
-          where actor_id = old.actor_id;
-        if old.group_id is not null then
-          update post_counts set last_status_at = (select max(published_at) from posts
-              where group_id = old.group_id and visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null)
-            where actor_id = old.group_id;
-        end if;
+        update post_counts set last_status_at = (select max(published_at) from posts p where p.actor_id = old.actor_id and ${counted("p")})
+         where actor_id = old.actor_id;
+        update post_counts set last_group_status_at = (select max(published_at) from posts p where p.group_id = old.group_id and ${counted("p")})
+         where actor_id = old.group_id;
       end if;
       return null;
     end $$`.execute(db);
   await sql`
     create trigger posts_post_counts after insert or update of visibility, moderation, deleted_at or delete on posts
     for each row execute function post_counts_changed()`.execute(db);
-  const counted = sql`p.visibility in ('public', 'unlisted') and p.moderation = 'approved' and p.deleted_at is null`;
   await sql`
-    insert into post_counts (actor_id, statuses, last_status_at)
-    select x.id, sum(x.n), max(x.last) from (
-      select p.actor_id as id, count(*) as n, max(p.published_at) as last from posts p where ${counted} group by p.actor_id
+    insert into post_counts (actor_id, statuses, last_status_at, group_statuses, last_group_status_at)
+    select x.id, sum(x.n), max(x.last), sum(x.gn), max(x.glast) from (
+      select p.actor_id as id, count(*) as n, max(p.published_at) as last, 0 as gn, null::timestamptz as glast
+        from posts p where ${counted("p")} group by p.actor_id
       union all
-      select p.group_id, count(*), max(p.published_at) from posts p where ${counted} and p.group_id is not null group by p.group_id
+      select p.group_id, 0, null, count(*), max(p.published_at) from posts p where ${counted("p")} and p.group_id is not null group by p.group_id
     ) x group by x.id`.execute(db);
 
   // What a viewer may see beyond the counted posts is counted at read time, from these.

@@ -545,8 +545,12 @@ export interface HomeFeedTable {
 /** Per author, and per group: the posts anyone may read (public, unlisted; approved; not deleted). Kept by a trigger. */
 export interface PostCountsTable {
   actor_id: string;
+  /** posts it wrote */
   statuses: number;
   last_status_at: Timestamp | null;
+  /** a group: posts made in it */
+  group_statuses: number;
+  last_group_status_at: Timestamp | null;
 }
 
 export type RepliesPolicy = "followed" | "list" | "none";
