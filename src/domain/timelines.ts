@@ -6,7 +6,7 @@ import { keysetPage, type Page } from "./paging.ts";
 import { notMutedBy } from "./mutes.ts";
 import { followeeNotInExclusiveList, followOptionsAllow, notFromExclusiveListMember } from "./list-rules.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
-import { visibleTo, type Viewer } from "./visibility.ts";
+import { visibleTo, visibleToOfAuthor, type Viewer } from "./visibility.ts";
 
 function run(q: SelectQueryBuilder<Database, "posts", Post>, page: Page): Promise<Post[]> {
   return keysetPage(q, "posts.id", page);
@@ -76,10 +76,12 @@ export function groupPosts(db: Db, viewer: Viewer, groupId: string, page: Page, 
 }
 
 /** An account's posts as `viewer` may see them (profile, outbox). */
-export function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {}): Promise<Post[]> {
+export async function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {}): Promise<Post[]> {
+  const visible = await visibleToOfAuthor(db, viewer, actorId);
+  if (!visible) return [];
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.actor_id", "=", actorId)
-    .where(visibleTo(viewer));
+    .where(visible);
   if (options.excludeReplies) q = q.where("posts.in_reply_to_id", "is", null).where("posts.in_reply_to_iri", "is", null);
   if (options.excludeReblogs) q = q.where("posts.reblog_of_id", "is", null);
   return run(q, page);
@@ -87,9 +89,11 @@ export function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, 
 
 /** How many of an account's posts (boosts included) `viewer` may see: the count beside actorPosts. */
 export async function countActorPosts(db: Db, viewer: Viewer, actorId: string): Promise<number> {
+  const visible = await visibleToOfAuthor(db, viewer, actorId);
+  if (!visible) return 0;
   const row = await db.selectFrom("posts").select((eb) => eb.fn.countAll<string>().as("n"))
     .where("posts.actor_id", "=", actorId)
-    .where(visibleTo(viewer))
+    .where(visible)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
