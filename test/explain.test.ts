@@ -80,6 +80,15 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["delivery audit: an outbox message's activity", (db, s) => auditedActivity(db, s.audit.activityId)],
   ["a group account's counts (members, posts)", async (db, s) =>
     accountCounts(db, ANONYMOUS, [{ ...(await findActorById(db, s.groupId))!, type: "Group", local: true }])],
+  ["a page's account counts, as a signed-in viewer (stored counts, restricted posts on partial indexes)", async (db, s) => {
+    const authors = await db.selectFrom("actors").selectAll().where("id", ">=", s.localActorId).orderBy("id").limit(20).execute();
+    const group = { ...(await findActorById(db, s.groupId))!, type: "Group" as const, local: true };
+    return accountCounts(db, { kind: "local", actorId: s.localActorId }, [...authors, group]);
+  }],
+  ["the local public timeline and an account's posts, signed in", (db, s) => Promise.all([
+    publicTimeline(db, { kind: "local", actorId: s.localActorId }, { limit: 20 }, "local"),
+    actorPosts(db, { kind: "local", actorId: s.localActorId }, s.localActorId, { limit: 20 }),
+  ])],
   ["an account's bookmarks and favourites, first and older pages", (db, s) => Promise.all([
     listBookmarks(db, s.localActorId, { limit: 40 }), listBookmarks(db, s.localActorId, { limit: 40, maxId: "25000" }),
     listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),

@@ -529,6 +529,28 @@ export interface Database {
   account_notes: AccountNotesTable;
   poll_votes: PollVotesTable;
   poll_refreshes: PollRefreshesTable;
+  home_feed: HomeFeedTable;
+  post_counts: PostCountsTable;
+}
+
+/**
+ * A candidate post of a local account's home timeline (filled by triggers,
+ * migration 0017); the timeline rechecks every row it reads.
+ */
+export interface HomeFeedTable {
+  owner_id: string;
+  post_id: string;
+}
+
+/** Per author, and per group: the posts anyone may read (public, unlisted; approved; not deleted). Kept by a trigger. */
+export interface PostCountsTable {
+  actor_id: string;
+  /** posts it wrote */
+  statuses: number;
+  last_status_at: Timestamp | null;
+  /** a group: posts made in it */
+  group_statuses: number;
+  last_group_status_at: Timestamp | null;
 }
 
 export type RepliesPolicy = "followed" | "list" | "none";

@@ -17,7 +17,7 @@ export interface Page {
  */
 export async function keysetPage<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
-  column: `${string}.id`,
+  column: `${string}.id` | `${string}.post_id`,
   page: Page,
 ): Promise<O[]> {
   const valid = (id: string | undefined) => (id !== undefined && isRowId(id) ? id : undefined);

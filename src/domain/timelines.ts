@@ -2,55 +2,68 @@ import { type ExpressionBuilder, type SelectQueryBuilder, sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Database, Post } from "../db/schema.ts";
 import { isRowId } from "./ids.ts";
-import { keysetPage, onePage, type Page } from "./paging.ts";
-import { followeeNotMuted, notMutedBy } from "./mutes.ts";
-import { followeeNotInExclusiveList, notFromExclusiveListMember, followOptionsAllow } from "./list-rules.ts";
+import { keysetPage, type Page } from "./paging.ts";
+import { notMutedBy } from "./mutes.ts";
+import { followeeNotInExclusiveList, followOptionsAllow, notFromExclusiveListMember } from "./list-rules.ts";
 import { fromPubliclyListedServer } from "./policy.ts";
-import { visibleTo, type Viewer } from "./visibility.ts";
+import { visibleTo, visibleToOfAuthor, type Viewer } from "./visibility.ts";
 
 function run(q: SelectQueryBuilder<Database, "posts", Post>, page: Page): Promise<Post[]> {
   return keysetPage(q, "posts.id", page);
 }
 
 /**
+ * Why a post is in `actorId`'s home timeline, a condition on `posts`: its
+ * own post; a post or boost of an account it follows (the follow accepted,
+ * its options letting the post through, the account on none of its exclusive
+ * lists); a post that mentions it or is made in a group it is a current
+ * member of (the author on none of its exclusive lists).
+ */
+function inHomeOf(actorId: string) {
+  return (eb: ExpressionBuilder<Database, "posts">) => eb.or([
+    eb("posts.actor_id", "=", actorId),
+    eb.exists(eb.selectFrom("follows").select(sql.lit(1).as("one"))
+      .where("follows.follower_id", "=", actorId)
+      .whereRef("follows.followee_id", "=", "posts.actor_id")
+      .where("follows.state", "=", "accepted")
+      .where(followOptionsAllow)
+      .where(followeeNotInExclusiveList)),
+    eb.and([
+      eb.or([
+        eb.exists(eb.selectFrom("post_mentions").select(sql.lit(1).as("one"))
+          .whereRef("post_mentions.post_id", "=", "posts.id").where("post_mentions.actor_id", "=", actorId)),
+        eb.exists(eb.selectFrom("memberships").select(sql.lit(1).as("one"))
+          .whereRef("memberships.group_id", "=", "posts.group_id")
+          .where("memberships.member_id", "=", actorId).where("memberships.state", "=", "member")),
+      ]),
+      notFromExclusiveListMember(actorId)(eb),
+    ]),
+  ]);
+}
+
+/**
  * Home: own posts, posts and boosts of accounts followed, posts that mention
  * the viewer, and posts in the groups the viewer is a current member of; all
  * as the visibility rule lets the viewer see them (a post awaiting moderation
- * only when the viewer moderates its group). Each source is paged on its own
- * index (one page per followed account, per group: LATERAL), then the union
- * is paged once more: reading a page costs the same however many posts the
- * instance holds. Posts and boosts of accounts the viewer mutes stay out
- * (a muted followee's posts are not even read), as do the posts of accounts
- * on the viewer's exclusive lists, and the boosts of a followee whose boosts
- * the viewer chose not to see.
+ * only when the viewer moderates its group). Read from the viewer's
+ * `home_feed` rows (filled as posts arrive, follows are accepted and
+ * memberships start; migration 0017), newest first on its primary key: a
+ * page costs the same however many posts the instance holds or however long
+ * ago the followed accounts posted. The feed is only a list of candidates:
+ * every row read is checked again against the visibility rule and the
+ * reasons above, so a row that no longer qualifies (unfollowed, left,
+ * blocked, deleted) is skipped. Posts and boosts of accounts the viewer
+ * mutes stay out, as do the posts of accounts on the viewer's exclusive
+ * lists, and the boosts of a followee whose boosts the viewer chose not to see.
  */
 export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[]> {
   const viewer: Viewer = { kind: "local", actorId };
-  const visible = visibleTo(viewer);
-  const unmuted = notMutedBy(actorId);
-  const seen = (eb: Parameters<typeof visible>[0]) => eb.and([visible(eb), unmuted(eb)]);
-  const q = db.selectFrom("posts").selectAll("posts")
-    .where("posts.id", "in", (eb) => {
-      const own = onePage(eb.selectFrom("posts").select("posts.id").where("posts.actor_id", "=", actorId).where(seen), "posts.id", page);
-      const followed = eb.selectFrom("follows")
-        .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
-          .whereRef("posts.actor_id", "=", "follows.followee_id").where(seen).where(followOptionsAllow), "posts.id", page).as("f"), (join) => join.onTrue())
-        .select("f.id")
-        .where("follows.follower_id", "=", actorId).where("follows.state", "=", "accepted").where(followeeNotMuted)
-        .where(followeeNotInExclusiveList);
-      const mentioned = onePage(eb.selectFrom("post_mentions").innerJoin("posts", "posts.id", "post_mentions.post_id")
-        .select("posts.id").where("post_mentions.actor_id", "=", actorId).where(seen).where(notFromExclusiveListMember(actorId)), "post_mentions.post_id", page);
-      const grouped = eb.selectFrom("memberships")
-        .innerJoinLateral((lateral) => onePage(lateral.selectFrom("posts").select("posts.id")
-          .whereRef("posts.group_id", "=", "memberships.group_id").where(seen).where(notFromExclusiveListMember(actorId)), "posts.id", page).as("g"), (join) => join.onTrue())
-        .select("g.id")
-        .where("memberships.member_id", "=", actorId).where("memberships.state", "=", "member");
-      return eb.selectFrom(own.as("o")).select("o.id")
-        .union(eb.selectFrom(followed.as("fo")).select("fo.id"))
-        .union(eb.selectFrom(mentioned.as("m")).select("m.id"))
-        .union(eb.selectFrom(grouped.as("gr")).select("gr.id"));
-    });
-  return run(q, page);
+  const q = db.selectFrom("home_feed").innerJoin("posts", "posts.id", "home_feed.post_id").selectAll("posts")
+    .where("home_feed.owner_id", "=", actorId)
+    .where(visibleTo(viewer))
+    .where(notMutedBy(actorId))
+    .where(inHomeOf(actorId));
+  return keysetPage(q, "home_feed.post_id", page);
 }
 
 /** What was posted in a group (threads and their comments), as `viewer` may see it: the group account's statuses. */
@@ -63,10 +76,12 @@ export function groupPosts(db: Db, viewer: Viewer, groupId: string, page: Page, 
 }
 
 /** An account's posts as `viewer` may see them (profile, outbox). */
-export function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {}): Promise<Post[]> {
+export async function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {}): Promise<Post[]> {
+  const visible = await visibleToOfAuthor(db, viewer, actorId);
+  if (!visible) return [];
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.actor_id", "=", actorId)
-    .where(visibleTo(viewer));
+    .where(visible);
   if (options.excludeReplies) q = q.where("posts.in_reply_to_id", "is", null).where("posts.in_reply_to_iri", "is", null);
   if (options.excludeReblogs) q = q.where("posts.reblog_of_id", "is", null);
   return run(q, page);
@@ -74,9 +89,11 @@ export function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, 
 
 /** How many of an account's posts (boosts included) `viewer` may see: the count beside actorPosts. */
 export async function countActorPosts(db: Db, viewer: Viewer, actorId: string): Promise<number> {
+  const visible = await visibleToOfAuthor(db, viewer, actorId);
+  if (!visible) return 0;
   const row = await db.selectFrom("posts").select((eb) => eb.fn.countAll<string>().as("n"))
     .where("posts.actor_id", "=", actorId)
-    .where(visibleTo(viewer))
+    .where(visible)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -81,6 +81,27 @@ export const MODERATOR_ROLES: readonly MembershipRole[] = ["owner", "admin", "mo
  * deleted (who is told of its deletion); nothing else asks it.
  */
 export function visibleTo(viewer: Viewer, options: { evenDeleted?: boolean } = {}) {
+  return rule(viewer, options, false);
+}
+
+/**
+ * `visibleTo` for the posts of one author (a profile's statuses, their
+ * count): whether the author blocks the viewer is asked once, here, instead
+ * of on every row, so that the planner walks the author's index and stops
+ * at the end of the page. Undefined when the author blocks the viewer, who
+ * then sees none of its posts.
+ */
+export async function visibleToOfAuthor(db: Db, viewer: Viewer, authorId: string): Promise<((eb: PostsEb) => Expression<SqlBool>) | undefined> {
+  if (viewer.kind !== "local" && viewer.kind !== "remote") return visibleTo(viewer);
+  const blocked = await db.selectFrom("blocks").select("blocks.actor_id")
+    .where("blocks.actor_id", "=", authorId).where("blocks.target_id", "=", viewer.actorId).executeTakeFirst();
+  if (blocked) return undefined;
+  const onlyAuthor = rule(viewer, {}, true);
+  return (eb) => eb.and([eb("posts.actor_id", "=", authorId), onlyAuthor(eb)]);
+}
+
+/** The rule; `authorDoesNotBlock`: the caller asked, for the one author whose posts it reads (visibleToOfAuthor). */
+function rule(viewer: Viewer, options: { evenDeleted?: boolean }, authorDoesNotBlock: boolean) {
   return (eb: PostsEb): Expression<SqlBool> => {
     const alive = options.evenDeleted ? eb.lit(true) : eb("posts.deleted_at", "is", null);
     const approved = eb("posts.moderation", "=", "approved");
@@ -105,6 +126,7 @@ export function visibleTo(viewer: Viewer, options: { evenDeleted?: boolean } = {
           scoped.push(eb.and([readBy(eb, "local-accounts"), eb("posts.local", "=", true)]));
         }
         const moderated = eb.or([approved, own, memberOfGroup(eb, isMe, MODERATOR_ROLES)]);
+        if (authorDoesNotBlock) return eb.and([alive, moderated, eb.or([own, ...scoped])]);
         const blocked = eb.exists(eb.selectFrom("blocks").select(sql.lit(1).as("one"))
           .whereRef("blocks.actor_id", "=", "posts.actor_id").where("blocks.target_id", "=", me));
         return eb.and([alive, eb.not(blocked), moderated, eb.or([own, ...scoped])]);

@@ -50,6 +50,8 @@ export const SEEDED_ROWS = {
   list_accounts: 20_000,
   filters: 2_000,
   filter_keywords: 10_000,
+  // Home feeds (migration 0017): the local accounts' candidate posts, five hundred each.
+  home_feed: 100_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -237,6 +239,24 @@ async function insertRows(db: Db): Promise<void> {
            (array['queued', 'delivered', 'retrying', 'refused'])[1 + i % 4], case when i % 4 = 2 then 503 end,
            case when i % 4 in (1, 2) then 1 end, now() - (${n.delivery_audit} - i) * interval '1 second'
     from generate_series(0, ${n.delivery_audit - 1}) as i`.execute(db);
+
+  // Home feeds and stored counts, written as the triggers would (PGlite skips triggers here: replication role).
+  await sql`delete from home_feed`.execute(db);
+  await sql`
+    insert into home_feed (owner_id, post_id)
+    select ${first}::bigint + i % ${DOMAINS}, ${posts!.first}::bigint + (i * 7) % ${n.posts}
+    from generate_series(0, ${n.home_feed - 1}) as i
+    on conflict do nothing`.execute(db);
+  await sql`delete from post_counts`.execute(db);
+  await sql`
+    insert into post_counts (actor_id, statuses, last_status_at)
+    select actor_id, count(*), max(published_at) from posts
+    where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null group by actor_id`.execute(db);
+  await sql`
+    update post_counts c set group_statuses = g.n, last_group_status_at = g.last
+    from (select group_id, count(*) as n, max(published_at) as last from posts
+          where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null and group_id is not null
+          group by group_id) g where g.group_id = c.actor_id`.execute(db);
 
   // Lists: ten per local account, each with ten of the accounts it follows; filters: ten per local account, five keywords each.
   await sql`
