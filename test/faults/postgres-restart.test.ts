@@ -9,11 +9,14 @@
  *
  * The shared cluster is never touched: this test stops and starts a cluster
  * of its own, `faults` on port 5499 (.ci/run creates it with pg_createcluster;
- * root only, since pg_ctlcluster must act as the cluster's owner).
+ * root only, since pg_ctlcluster must act as the cluster's owner). A second test
+ * stops it while a queue handler runs: the handled message is settled once
+ * the database is back, not only when its lease lapses.
  */
 import { execFileSync } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueJob, KyselyMessageQueue } from "../../federation/queue.ts";
 import { testDatabaseUrl } from "../support/db.ts";
 import { AS_CONTEXT, deliverOverNetwork, type FakeActor, type FakeRemote, newId, publicNote, startFakeRemote } from "../support/fake-remote.ts";
 import { waitFor } from "../support/instances.ts";
@@ -153,4 +156,27 @@ describe.skipIf("skip" in cluster)(`PostgreSQL restarted under traffic${"skip" i
       throw new Error(`${String(error)}\nnot delivered: ${missing.join(" ")}\nqueued: ${JSON.stringify(rows.rows)}\n${server.output.slice(-5000)}`);
     });
   }, 150_000);
+
+  it("a message handled while the database went down is settled once it is back, not when its lease lapses", async () => {
+    await enqueueJob(schema.db, "settle", { n: 1 });
+    const queue = new KyselyMessageQueue({ db: schema.db, queue: "settle", pollIntervalMs: 100, leaseMs: 60_000 });
+    const controller = new AbortController();
+    let handled = 0;
+    const listening = queue.listen(() => {
+      handled++;
+      pgCtl("stop"); // the handler is done, but its row cannot be deleted now
+    }, { signal: controller.signal });
+    try {
+      await waitFor(() => handled === 1, { timeoutMs: 20_000, message: "the message handled" });
+      pgCtl("start");
+      // Well within the 60 s lease: settled by the worker that handled it, not handed to another.
+      await waitFor(async () => (await schema.db.selectFrom("queue_messages").select("id").where("queue", "=", "settle").execute()).length === 0,
+        { timeoutMs: 20_000, intervalMs: 200, message: "the handled message deleted" });
+      expect(handled).toBe(1);
+    } finally {
+      pgCtl("start");
+      controller.abort();
+      await listening;
+    }
+  }, 60_000);
 });
