@@ -7,7 +7,8 @@
  * failing hosts' deliveries wait in the queue for a retry at a later time,
  * each retry later than the one before (backoff), and Fedify's circuit
  * breaker opens for the host answering 500 (`/metrics`,
- * `plein_remote_hosts_circuit_broken{state="open"}`).
+ * `plein_remote_hosts_circuit_broken{state="open"}`). The silent host's
+ * delivery is given up after 15 s without an answer and queued again.
  */
 import type { ServerResponse } from "node:http";
 import { sql } from "kysely";
@@ -93,6 +94,10 @@ describe.skipIf(!testDatabaseUrl)("slow and broken remote inboxes (PostgreSQL on
       const gaps = dues.slice(1).map((d, i) => d - dues[i]!);
       expect(gaps.every((g) => g > 0)).toBe(true);
     }
+
+    // The silent host: given up after the agent's silence timeout (not undici's 300 s) and queued again.
+    await waitFor(async () => (await queued(silent)).find((r) => r.attempt >= 1 && r.waiting),
+      { timeoutMs: 30_000, intervalMs: 200, message: "the silent host's delivery given up and queued again" });
 
     // Five failures within the window open the failing host's circuit.
     const metric = async () => {
