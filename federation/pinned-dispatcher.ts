@@ -99,10 +99,22 @@ export function checkedLookup(options: PinnedOptions): LookupFunction {
   };
 }
 
+/**
+ * How long a request may wait for the response's headers, or between two
+ * chunks of its body (undici's default is 300 s). Fedify's deliveries have no
+ * deadline of their own: a server that accepts the connection and never
+ * answers held one of a worker's four delivery slots for five minutes. Longer
+ * than the loaders' own deadlines (FETCH_LIMITS.timeoutMs), which still apply
+ * to them first.
+ */
+export const SILENCE_TIMEOUT_MS = 15_000;
+
 /** An undici Agent whose every connection is pinned and checked as above. */
 export function createPinnedAgent(options: PinnedOptions): Agent {
   const connectTo = buildConnector({ lookup: checkedLookup(options) });
   return new Agent({
+    headersTimeout: SILENCE_TIMEOUT_MS,
+    bodyTimeout: SILENCE_TIMEOUT_MS,
     connect(connectOptions, callback) {
       const host = connectOptions.hostname;
       // An address literal is not looked up (net.connect skips `lookup`): check it here.

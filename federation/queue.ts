@@ -271,15 +271,15 @@ export class KyselyMessageQueue implements MessageQueue {
   }
 
   async #delete(message: ClaimedMessage): Promise<void> {
-    await this.#db
+    await this.#settle(message, () => this.#db
       .deleteFrom("queue_messages")
       .where("id", "=", message.id)
       .where("locked_by", "=", message.token)
-      .execute();
+      .execute());
   }
 
   async #release(message: ClaimedMessage, delayMs: number): Promise<void> {
-    await this.#db
+    await this.#settle(message, () => this.#db
       .updateTable("queue_messages")
       .set({
         locked_until: null,
@@ -288,7 +288,33 @@ export class KyselyMessageQueue implements MessageQueue {
       })
       .where("id", "=", message.id)
       .where("locked_by", "=", message.token)
-      .execute();
+      .execute());
+  }
+
+  /**
+   * Deleting or releasing a handled message, retried while the database is
+   * unreachable (PostgreSQL restarting), for as long as the lease lasts:
+   * giving up at once would leave the row locked, and the message waiting,
+   * until the lease lapses. Both queries check the lease token, so a retry
+   * after another worker took the message over changes nothing.
+   */
+  async #settle(message: ClaimedMessage, query: () => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + this.#leaseMs;
+    for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+      try {
+        await query();
+        return;
+      } catch (error) {
+        if (Date.now() + waitMs > deadline) throw error;
+        logger.warn("Settling message {id} of queue {queue} failed, retrying in {waitMs} ms: {error}", {
+          id: message.id,
+          queue: this.#queue,
+          waitMs,
+          error,
+        });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   async #releaseStaleLocks(): Promise<void> {

@@ -55,3 +55,30 @@ async function until(check: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+it.skipIf(!testDatabaseUrl)("outlives a connection cut while it is lent out (inside a transaction) and reconnects", async () => {
+  const handle = await openDatabase({ databaseUrl: testDatabaseUrl!, poolSize: 2 });
+  const admin = new pg.Client({ connectionString: testDatabaseUrl! });
+  await admin.connect();
+  const errors: unknown[] = [];
+  const onUncaught = (error: unknown) => void errors.push(error);
+  process.on("uncaughtException", onUncaught);
+  try {
+    let pid = 0;
+    const cut = handle.db.transaction().execute(async (trx) => {
+      pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
+      // Between two queries of the transaction the server ends the connection, as a restart does.
+      await admin.query("select pg_terminate_backend($1)", [pid]);
+      await until(async () => (await admin.query("select 1 from pg_stat_activity where pid = $1", [pid])).rowCount === 0);
+      await sql`select 1`.execute(trx);
+    });
+    await expect(cut).rejects.toThrow();
+    const again = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)).rows[0]!.pid;
+    expect(again).not.toBe(pid);
+    expect(errors).toEqual([]);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    await admin.end();
+    await handle.close();
+  }
+});

@@ -43,11 +43,14 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     // Queued on the new client before it is lent out, so it runs before the borrower's first query.
     pool.on("connect", (client) => {
       client.query("SET jit = off").catch((error: unknown) => logger.warn("Could not turn JIT off on a new connection: {error}", { error }));
+      // A connection the server ends (PostgreSQL restarting, an admin's pg_terminate_backend)
+      // emits 'error', fatal to the process without a listener. The pool listens only while the
+      // connection is idle; lent out (in a transaction, between two queries) it is this listener.
+      // The borrower's queries fail; the pool drops the connection when it comes back.
+      client.on("error", (error) => logger.warn("A database connection was lost: {error}", { error }));
     });
-    // An idle connection the server ends (PostgreSQL restarting, an admin's pg_terminate_backend)
-    // is an 'error' on the pool, fatal to the process without a listener. The pool drops that
-    // connection and opens a new one when next needed.
-    pool.on("error", (error) => logger.warn("A database connection was lost while idle: {error}", { error }));
+    // The pool re-emits an idle connection's error, already logged by the listener above.
+    pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: "pg", close: () => db.destroy() };
   }

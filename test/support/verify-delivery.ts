@@ -5,7 +5,7 @@
  * remote servers of the interop tests to prove that what Plein sent was signed
  * by the actor it claims.
  */
-import { verifyRequest } from "@fedify/fedify";
+import { type KeyCache, verifyRequest } from "@fedify/fedify";
 import { createSafeDocumentLoader } from "../../federation/loader.ts";
 import type { ReceivedRequest } from "./fake-remote.ts";
 
@@ -19,8 +19,17 @@ export interface CheckedDelivery {
 
 const loader = createSafeDocumentLoader({ allowPrivateAddress: true });
 
+/** Keys fetched once per key id, for a test that verifies many deliveries by one signer. */
+export function memoryKeyCache(): KeyCache {
+  const keys = new Map<string, Awaited<ReturnType<KeyCache["get"]>>>();
+  return {
+    get: async (keyId) => keys.get(keyId.href),
+    set: async (keyId, key) => void keys.set(keyId.href, key),
+  };
+}
+
 /** Verifies one request a fake remote received (on `origin`); null when it carries no valid signature. */
-export async function verifyDelivery(origin: string, received: ReceivedRequest): Promise<CheckedDelivery | null> {
+export async function verifyDelivery(origin: string, received: ReceivedRequest, keyCache?: KeyCache): Promise<CheckedDelivery | null> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(received.headers)) {
     if (typeof v === "string") headers.set(k, v);
@@ -32,6 +41,7 @@ export async function verifyDelivery(origin: string, received: ReceivedRequest):
     documentLoader: loader,
     contextLoader: loader,
     spec: signature === "rfc9421" ? "rfc9421" : "draft-cavage-http-signatures-12",
+    ...(keyCache ? { keyCache } : {}),
   }).catch(() => null);
   if (!key?.ownerId) return null;
   return { activity: JSON.parse(received.body) as Record<string, unknown>, signature, signer: key.ownerId.href };
