@@ -1,0 +1,146 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BenchDatabase } from "./database.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+/** The benchmarks' certificate (bench/tls): 127.0.9.1-12 for Plein, 127.100.0-3.1-250 for sinks. */
+export const BENCH_TLS = { cert: join(ROOT, "bench", "tls", "server.pem"), key: join(ROOT, "bench", "tls", "server.key") } as const;
+export const TEST_CA = join(ROOT, "test", "tls", "ca.pem");
+
+export interface Memory {
+  rssMiB: number;
+  /** the process's highest RSS so far (VmHWM) */
+  peakRssMiB: number;
+}
+
+/** RSS of a process from /proc (Linux); undefined elsewhere or once it has exited. */
+export function memoryOf(pid: number): Memory | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return { rssMiB: Math.round(kib("VmRSS") / 1024), peakRssMiB: Math.round(kib("VmHWM") / 1024) };
+}
+
+export interface PleinProcess {
+  pid: number;
+  /** e.g. https://127.0.9.1 */
+  origin: string;
+  host: string;
+  /** from spawn to the first 200 of /healthz */
+  startMs: number;
+  memory(): Memory | undefined;
+  /** SIGTERM, waits for the exit; returns the memory seen just before. */
+  stop(): Promise<Memory | undefined>;
+}
+
+export interface StartOptions {
+  /** default 127.0.9.1 */
+  host?: string;
+  /** HTTPS on 443 with the benchmarks' certificate (default); false: plain HTTP on port 80 */
+  tls?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function healthy(origin: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Plein exited with code ${child.exitCode} while starting`);
+    try {
+      const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) throw new Error(`Plein at ${origin} not healthy within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Starts `plein serve` (HTTP and queues, as deployed) in a process of its own,
+ * so that its memory is its own and the load generators' is not counted, and
+ * waits for its first healthy answer.
+ */
+export async function startPleinProcess(database: BenchDatabase, options: StartOptions = {}): Promise<PleinProcess> {
+  const host = options.host ?? "127.0.9.1";
+  const tls = options.tls ?? true;
+  const origin = tls ? `https://${host}` : `http://${host}`;
+  const mediaDir = mkdtempSync(join(tmpdir(), "plein-bench-media-"));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    NODE_EXTRA_CA_CERTS: TEST_CA,
+    HOST: host,
+    PORT: tls ? "443" : "80",
+    PLEIN_ORIGIN: origin,
+    PLEIN_ROLE: "all",
+    PLEIN_ALLOW_PRIVATE_ADDRESS: "true",
+    PLEIN_FEDERATION_MODE: "open",
+    PLEIN_RATE_LIMIT: "0",
+    PLEIN_MEDIA_DIR: mediaDir,
+    LOG_LEVEL: process.env.PLEIN_BENCH_LOG || "error",
+    ...(tls ? { PLEIN_TLS_CERT: BENCH_TLS.cert, PLEIN_TLS_KEY: BENCH_TLS.key } : {}),
+    ...database.serverEnv,
+    ...options.env,
+  };
+  const started = performance.now();
+  // BENCH_PROFILE=1: a V8 CPU profile of Plein (open it in Chrome's DevTools), written when it stops.
+  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(ROOT, "bench", "results", "profiles")}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    await healthy(origin, child, 120_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    rmSync(mediaDir, { recursive: true, force: true });
+    throw error;
+  }
+  const startMs = performance.now() - started;
+  const pid = child.pid!;
+  return {
+    pid,
+    origin,
+    host,
+    startMs,
+    memory: () => memoryOf(pid),
+    async stop() {
+      const last = memoryOf(pid);
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(mediaDir, { recursive: true, force: true });
+      return last;
+    },
+  };
+}
+
+/** Waits until the process has been quiet (CPU time barely moving) for a moment, then reads its RSS: memory at idle. */
+export async function idleMemory(pid: number, quietMs = 2000): Promise<Memory | undefined> {
+  const cpuTicks = () => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const deadline = performance.now() + 30_000;
+  let before = cpuTicks();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = cpuTicks();
+    // under 5% of one core over the interval (ticks are 1/100 s)
+    if (!(now - before > quietMs / 1000 * 100 * 0.05) || performance.now() > deadline) return memoryOf(pid);
+    before = now;
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Timelines (issue 10): the Mastodon home timeline and a group's timeline
+ * (Plein's /api/plein/v1/groups/:id/posts) on a database seeded with POSTS
+ * posts by ACCOUNTS accounts, each following FOLLOWS others and a member of
+ * GROUPS_EACH of GROUPS groups (a tenth of the posts are in groups). Seeded
+ * with set-based SQL (generate_series) before Plein starts. For each
+ * timeline, the first page and a deep page (DEPTH posts down), SAMPLES
+ * requests over one keep-alive connection and over four: p50, p95, p99.
+ *
+ *   TEST_DATABASE_URL=postgres://... npm run bench:timelines
+ *   POSTS=20000 ACCOUNTS=1000 FOLLOWS=50 ... npm run bench:timelines   (a quick check)
+ *
+ * Knobs: POSTS (1,000,000), ACCOUNTS (10,000), FOLLOWS (200), GROUPS_EACH (5),
+ * GROUP_COUNT (500; not GROUPS, which bash keeps for itself), DEPTH (1,000), SAMPLES (400 per case), EXPLAIN=1 (EXPLAIN
+ * ANALYZE of the two timeline queries, first and deep page, written to the
+ * result), PG_JIT=off (PostgreSQL's JIT off for Plein's connections, to
+ * compare). Works on PGlite too, but seeding a million posts there is slow.
+ */
+import { sql } from "kysely";
+import { Pool } from "undici";
+import type { Db } from "../src/db/database.ts";
+import type { Page } from "../src/domain/paging.ts";
+import { groupPosts, homeTimeline } from "../src/domain/timelines.ts";
+import { installTemporal } from "../src/temporal.ts";
+import { recordQueries } from "../test/support/explain.ts";
+import { databaseKind, freshDatabase } from "./lib/database.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { below, isFullSize, report } from "./lib/results.ts";
+import { idleMemory, startPleinProcess } from "./lib/server.ts";
+import { localAccount } from "./lib/setup.ts";
+import { knob, latencies, type Latencies, round } from "./lib/stats.ts";
+
+installTemporal();
+
+const DEFAULTS = { POSTS: 1_000_000, ACCOUNTS: 10_000, FOLLOWS: 200, GROUPS_EACH: 5 };
+const POSTS = knob("POSTS", DEFAULTS.POSTS);
+const ACCOUNTS = knob("ACCOUNTS", DEFAULTS.ACCOUNTS);
+const FOLLOWS = Math.min(knob("FOLLOWS", DEFAULTS.FOLLOWS), ACCOUNTS - 1);
+const GROUPS = knob("GROUP_COUNT", 500);
+const GROUPS_EACH = Math.min(knob("GROUPS_EACH", DEFAULTS.GROUPS_EACH), GROUPS);
+const DEPTH = knob("DEPTH", 1000);
+const SAMPLES = knob("SAMPLES", 400);
+const PAGE = 20;
+const ORIGIN = "https://127.0.9.1";
+const LOCAL_DOMAIN = "127.0.9.1";
+/** Remote accounts are spread over this many servers; one account in ten is local. */
+const DOMAINS = 100;
+
+interface Seeded {
+  viewerId: string;
+  token: string;
+  groupId: string;
+}
+
+/** ACCOUNTS accounts (the viewer is the first), GROUPS groups, follows, memberships and POSTS posts, set-based. */
+async function seed(db: Db): Promise<Seeded> {
+  const viewer = await localAccount(db, ORIGIN, "viewer");
+  const t = performance.now();
+  await sql`
+    insert into actors (iri, type, username, domain, local, display_name, inbox_url)
+    select case when i % 10 = 0 then ${ORIGIN} || '/users/u' || i else 'https://remote' || (i % ${DOMAINS}) || '.example/users/u' || i end,
+           'Person', 'u' || i,
+           case when i % 10 = 0 then ${LOCAL_DOMAIN} else 'remote' || (i % ${DOMAINS}) || '.example' end,
+           i % 10 = 0, 'Account ' || i,
+           case when i % 10 = 0 then ${ORIGIN} || '/users/u' || i || '/inbox' else 'https://remote' || (i % ${DOMAINS}) || '.example/users/u' || i || '/inbox' end
+    from generate_series(1, ${ACCOUNTS - 1}) as i`.execute(db);
+  await sql`
+    insert into actors (iri, type, username, domain, local, display_name, inbox_url)
+    select ${ORIGIN} || '/users/g' || i, 'Group', 'g' || i, ${LOCAL_DOMAIN}, true, 'Group ' || i, ${ORIGIN} || '/users/g' || i || '/inbox'
+    from generate_series(0, ${GROUPS - 1}) as i`.execute(db);
+  await sql`
+    insert into groups (actor_id, visibility, join_mode)
+    select id, 'public', 'open' from actors where type = 'Group' and domain = ${LOCAL_DOMAIN}`.execute(db);
+  // Account k (0 = the viewer, in actor id order) and group k as ordinals.
+  await sql`create temporary table bench_accounts as
+    select (row_number() over (order by id)) - 1 as k, id, local from actors where type = 'Person' and username <> 'instance.actor'`.execute(db);
+  await sql`create temporary table bench_groups as
+    select (row_number() over (order by id)) - 1 as k, id from actors where type = 'Group'`.execute(db);
+  await sql`create index on bench_accounts (k)`.execute(db);
+  await sql`create index on bench_groups (k)`.execute(db);
+  const stride = Math.max(1, Math.floor((ACCOUNTS - 1) / FOLLOWS));
+  await sql`
+    insert into follows (follower_id, followee_id, state, activity_iri)
+    select a.id, b.id, 'accepted', 'https://bench.example/follows/' || a.k || '/' || f.j
+    from bench_accounts a cross join generate_series(0, ${FOLLOWS - 1}) as f(j)
+    join bench_accounts b on b.k = (a.k + 1 + f.j * ${stride}) % ${ACCOUNTS}`.execute(db);
+  const spacing = Math.max(1, Math.floor(GROUPS / GROUPS_EACH));
+  await sql`
+    insert into memberships (group_id, member_id, state)
+    select g.id, a.id, 'member'
+    from bench_accounts a cross join generate_series(0, ${GROUPS_EACH - 1}) as m(j)
+    join bench_groups g on g.k = (a.k * 7 + m.j * ${spacing}) % ${GROUPS}`.execute(db);
+  // Oldest first, one a second; every tenth in a group; most public, some unlisted or followers-only.
+  await sql`
+    insert into posts (iri, url, actor_id, local, type, visibility, content_html, published_at, group_id)
+    select 'https://bench.example/objects/' || i, null, a.id, a.local, 'Note',
+           case when i % 10 = 0 then 'public' else (array['public', 'public', 'public', 'unlisted', 'followers'])[1 + i % 5] end,
+           '<p>Benchmark post ' || i || ', some words to make it a realistic length for a post in a timeline.</p>',
+           now() - (${POSTS} - i) * interval '1 second',
+           case when i % 10 = 0 then g.id end
+    from generate_series(0, ${POSTS - 1}) as i
+    join bench_accounts a on a.k = (i * 7919) % ${ACCOUNTS}
+    left join bench_groups g on i % 10 = 0 and g.k = (i / 10) % ${GROUPS}`.execute(db);
+  await sql`drop table bench_accounts`.execute(db);
+  await sql`analyze`.execute(db);
+  const group = await sql<{ group_id: string }>`
+    select group_id from memberships where member_id = ${viewer.actor.id} order by group_id limit 1`.execute(db);
+  process.stdout.write(`seeded in ${round((performance.now() - t) / 1000)} s\n`);
+  await sql`drop table bench_groups`.execute(db);
+  return { viewerId: viewer.actor.id, token: viewer.token, groupId: group.rows[0]!.group_id };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of what a domain call sends. */
+async function explain(db: Db, run: (db: Db) => Promise<unknown>): Promise<string[]> {
+  const plans: string[] = [];
+  for (const q of await recordQueries(db, run)) {
+    const { rows } = await db.executeQuery<{ "QUERY PLAN": string }>({ ...q, sql: `explain (analyze, buffers) ${q.sql}` });
+    plans.push(`${q.sql}\n${rows.map((r) => r["QUERY PLAN"]).join("\n")}`);
+  }
+  return plans;
+}
+
+interface Item {
+  id: string;
+}
+
+/** The id of the post DEPTH posts down (or a page from the end, for a shorter timeline), walking the pages as a client does. */
+async function deepMaxId(pool: Pool, token: string, path: string): Promise<{ maxId: string; depth: number }> {
+  const ids: string[] = [];
+  while (ids.length < DEPTH + PAGE) {
+    const items = await getJson(pool, token, `${path}${path.includes("?") ? "&" : "?"}limit=40${ids.length ? `&max_id=${ids.at(-1)}` : ""}`);
+    if (items.length === 0) break;
+    ids.push(...items.map((i) => i.id));
+  }
+  return deepOf(ids);
+}
+
+/** max_id for a page DEPTH posts down, or one full page from the end. */
+function deepOf(ids: readonly string[]): { maxId: string; depth: number } {
+  const depth = Math.max(1, Math.min(DEPTH, ids.length - PAGE));
+  const maxId = ids[depth - 1];
+  if (!maxId) throw new Error("the timeline is empty");
+  return { maxId, depth };
+}
+
+async function getJson(pool: Pool, token: string, path: string): Promise<Item[]> {
+  const { statusCode, body } = await pool.request({ method: "GET", path, headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
+  const text = await body.text();
+  if (statusCode !== 200) throw new Error(`GET ${path}: ${statusCode} ${text.slice(0, 200)}`);
+  return JSON.parse(text) as Item[];
+}
+
+/** SAMPLES requests of `path`, `connections` at a time over as many keep-alive connections. */
+async function measure(origin: string, token: string, path: string, connections: number): Promise<Latencies> {
+  const pool = new Pool(origin, { connections, pipelining: 1 });
+  try {
+    const one = async () => {
+      const t = performance.now();
+      await getJson(pool, token, path);
+      return performance.now() - t;
+    };
+    for (let i = 0; i < Math.min(50, SAMPLES); i++) await one(); // warm-up
+    const samples: number[] = [];
+    let left = SAMPLES;
+    await Promise.all(Array.from({ length: connections }, async () => {
+      while (left-- > 0) samples.push(await one());
+    }));
+    return latencies(samples);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const kind = databaseKind();
+  const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
+  process.stdout.write(`timelines: ${POSTS} posts, ${ACCOUNTS} accounts following ${FOLLOWS} each, ${GROUPS_EACH} of ${GROUPS} groups each, ${kind}\n`);
+  const database = await freshDatabase("timelines");
+  try {
+    const handle = await database.open();
+    let seeded: Seeded;
+    const plans: Record<string, string[]> = {};
+    try {
+      seeded = await seed(handle.db);
+      if (process.env.EXPLAIN === "1") {
+        const first: Page = { limit: PAGE };
+        const viewer = { kind: "local" as const, actorId: seeded.viewerId };
+        const deepHome = deepOf((await homeTimeline(handle.db, seeded.viewerId, { limit: DEPTH + PAGE })).map((p) => p.id));
+        const deepGroup = deepOf((await groupPosts(handle.db, viewer, seeded.groupId, { limit: DEPTH + PAGE })).map((p) => p.id));
+        plans.homeFirst = await explain(handle.db, (db) => homeTimeline(db, seeded.viewerId, first));
+        plans.homeDeep = await explain(handle.db, (db) => homeTimeline(db, seeded.viewerId, { limit: PAGE, maxId: deepHome.maxId }));
+        plans.groupFirst = await explain(handle.db, (db) => groupPosts(db, viewer, seeded.groupId, first));
+        plans.groupDeep = await explain(handle.db, (db) => groupPosts(db, viewer, seeded.groupId, { limit: PAGE, maxId: deepGroup.maxId }));
+        for (const [name, list] of Object.entries(plans)) process.stdout.write(`\n--- ${name}\n${list.join("\n\n")}\n`);
+      }
+      if (process.env.PG_JIT === "off" && database.kind === "postgresql") {
+        // To compare: PostgreSQL's JIT off for Plein's connections to this database.
+        const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(handle.db);
+        await sql`alter database ${sql.id(rows[0]!.name)} set jit = off`.execute(handle.db);
+      }
+    } finally {
+      await handle.close();
+    }
+    const plein = await startPleinProcess(database);
+    try {
+      const idle = await idleMemory(plein.pid);
+      const walker = new Pool(plein.origin, { connections: 1 });
+      const home = "/api/v1/timelines/home";
+      const group = `/api/plein/v1/groups/${seeded.groupId}/posts`;
+      const homeDeep = await deepMaxId(walker, seeded.token, home);
+      const groupDeep = await deepMaxId(walker, seeded.token, group);
+      await walker.close();
+      const cases = {
+        homeFirstPage: `${home}?limit=${PAGE}`,
+        homeDeepPage: `${home}?limit=${PAGE}&max_id=${homeDeep.maxId}`,
+        groupFirstPage: `${group}?limit=${PAGE}`,
+        groupDeepPage: `${group}?limit=${PAGE}&max_id=${groupDeep.maxId}`,
+      };
+      const figures: Record<string, { oneConnection: Latencies; fourConnections: Latencies }> = {};
+      for (const [name, path] of Object.entries(cases)) {
+        const oneConnection = await measure(plein.origin, seeded.token, path, 1);
+        const fourConnections = await measure(plein.origin, seeded.token, path, 4);
+        figures[name] = { oneConnection, fourConnections };
+        process.stdout.write(`${name}: 1 connection p50 ${oneConnection.p50Ms} p95 ${oneConnection.p95Ms} p99 ${oneConnection.p99Ms} ms; `
+          + `4 connections p50 ${fourConnections.p50Ms} p95 ${fourConnections.p95Ms} p99 ${fourConnections.p99Ms} ms\n`);
+      }
+      const peak = plein.memory();
+      report({
+        benchmark: "timelines",
+        description: "latency of the Mastodon home timeline and a group's timeline (first page and a deep page) on a large seeded database",
+        date: new Date().toISOString(),
+        fullSize: isFullSize({ POSTS, ACCOUNTS, FOLLOWS, GROUPS_EACH }, DEFAULTS),
+        parameters: { postgresJit: process.env.PG_JIT === "off" ? "off" : "server default", posts: POSTS, accounts: ACCOUNTS, follows: FOLLOWS, groups: GROUPS, groupsEach: GROUPS_EACH, pageSize: PAGE,
+          homeDeepDepth: homeDeep.depth, groupDeepDepth: groupDeep.depth, samplesPerCase: SAMPLES },
+        machine,
+        targets: Object.entries(figures).flatMap(([name, f]) => [
+          below(`${name} p95, 1 connection`, f.oneConnection.p95Ms, "ms", 10),
+          below(`${name} p95, 4 connections`, f.fourConnections.p95Ms, "ms", 10),
+        ]),
+        figures: { ...figures, server: { startMs: round(plein.startMs), idleRssMiB: idle?.rssMiB, peakRssMiB: peak?.peakRssMiB }, ...(Object.keys(plans).length ? { plans } : {}) },
+      });
+    } finally {
+      await plein.stop();
+    }
+  } finally {
+    await database.drop();
+  }
+}
+
+await main();
