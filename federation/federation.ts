@@ -46,6 +46,7 @@ export function createPleinFederation({ db, config, driver, tuning = {}, tracerP
   const queue = new KyselyMessageQueue({
     db,
     queue: "fedify",
+    concurrency: config.queueConcurrency,
     listenUrl: driver === "pg" ? config.databaseUrl : undefined,
     releaseStaleLocksOnStart: driver === "pglite",
   });

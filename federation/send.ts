@@ -69,6 +69,7 @@ export function createDeliveryQueue({ db, config, driver, pollIntervalMs }: Deli
   return new KyselyMessageQueue({
     db,
     queue: DELIVERY_QUEUE,
+    concurrency: config.queueConcurrency,
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
     listenUrl: driver === "pg" ? config.databaseUrl : undefined,
     releaseStaleLocksOnStart: driver === "pglite",
