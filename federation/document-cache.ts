@@ -25,6 +25,8 @@ export interface DocumentCacheOptions {
   ttlMs: number;
   /** Entries kept at most; the oldest go first. */
   maxEntries: number;
+  /** Characters of all bodies together kept at most (default 16 Mi); the oldest go first. */
+  maxTotalChars?: number;
   /** Documents larger than this many characters are not kept. */
   maxBodyChars?: number;
   now?: () => number;
@@ -35,6 +37,8 @@ export class DocumentCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #maxBodyChars: number;
+  readonly #maxTotalChars: number;
+  #totalChars = 0;
   readonly #now: () => number;
   /** Bumped by every change: a rendering that began before it is not stored. */
   #generation = 0;
@@ -43,6 +47,7 @@ export class DocumentCache {
     this.#ttlMs = options.ttlMs;
     this.#maxEntries = options.maxEntries;
     this.#maxBodyChars = options.maxBodyChars ?? 256 * 1024;
+    this.#maxTotalChars = options.maxTotalChars ?? 16 * 1024 * 1024;
     this.#now = options.now ?? Date.now;
   }
 
@@ -54,7 +59,7 @@ export class DocumentCache {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.#now()) {
-      this.#entries.delete(key);
+      this.#forget(key);
       return undefined;
     }
     return entry;
@@ -63,18 +68,27 @@ export class DocumentCache {
   /** Stores a rendering begun at `generation`, unless something changed since. */
   set(key: string, generation: number, document: Omit<CachedDocument, "expires">): void {
     if (this.#ttlMs <= 0 || generation !== this.#generation || document.body.length > this.#maxBodyChars) return;
-    this.#entries.delete(key);
+    this.#forget(key);
     this.#entries.set(key, { ...document, expires: this.#now() + this.#ttlMs });
-    while (this.#entries.size > this.#maxEntries) {
+    this.#totalChars += document.body.length;
+    while (this.#entries.size > this.#maxEntries || this.#totalChars > this.#maxTotalChars) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
-      this.#entries.delete(oldest);
+      this.#forget(oldest);
     }
   }
 
   clear(): void {
     this.#generation++;
     this.#entries.clear();
+    this.#totalChars = 0;
+  }
+
+  #forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#totalChars -= entry.body.length;
+    this.#entries.delete(key);
   }
 
   get size(): number {

@@ -27,6 +27,9 @@ describe("DocumentCache", () => {
     const cache = new DocumentCache({ ttlMs: 500, maxEntries: 2 });
     for (const key of ["a", "b", "c"]) cache.set(key, cache.generation, doc(key));
     expect([cache.get("a"), cache.get("b")?.body, cache.get("c")?.body]).toEqual([undefined, "b", "c"]);
+    const small = new DocumentCache({ ttlMs: 500, maxEntries: 10, maxTotalChars: 5 });
+    for (const key of ["aaa", "bbb"]) small.set(key, small.generation, doc(key));
+    expect([small.get("aaa"), small.get("bbb")?.body]).toEqual([undefined, "bbb"]);
     const off = new DocumentCache({ ttlMs: 0, maxEntries: 2 });
     off.set("a", off.generation, doc("a"));
     expect(off.get("a")).toBeUndefined();
