@@ -1,5 +1,5 @@
 /**
- * Published documents (actors, objects, collections) kept serialized in
+ * Published documents (actors, objects, WebFinger) kept serialized in
  * memory, so that a GET anyone may make is answered without reading the
  * database, exporting keys or compacting JSON-LD again.
  *
@@ -13,6 +13,19 @@
  * (src/domain/published-changes.ts).
  */
 import { onPublishedChange } from "../src/domain/published-changes.ts";
+import { objectPathPrefix, paths } from "../src/domain/urls.ts";
+
+const ACTOR_PATH = new RegExp(`^${paths.actor.replace("{identifier}", "[^/]+")}$`);
+const OBJECT_PATH = new RegExp(`^(?:${Object.values(objectPathPrefix).join("|")})[^/]+$`);
+
+/**
+ * Actors, objects and WebFinger: documents that change only with what marks
+ * a change (published-changes.ts). Collections (outboxes, followers, featured,
+ * replies) change with every post, follow or pin, and are always asked afresh.
+ */
+export function isCachedPath(pathname: string): boolean {
+  return ACTOR_PATH.test(pathname) || OBJECT_PATH.test(pathname) || pathname === "/.well-known/webfinger";
+}
 
 export interface CachedDocument {
   status: number;

@@ -5,7 +5,7 @@ import type { AppContext } from "../src/context.ts";
 import { withFetchBudget, withoutFetchBudget } from "./fetch-budget.ts";
 import { DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
 import { isMarkedPrivate } from "./private-answers.ts";
-import { cachedResponse, type DocumentCache, documentKey } from "./document-cache.ts";
+import { cachedResponse, type DocumentCache, documentKey, isCachedPath } from "./document-cache.ts";
 
 const logger = getLogger(["plein", "federation", "http"]);
 
@@ -42,7 +42,8 @@ export function federationMiddleware(federation: Federation<AppContext>, data: A
   return async (c, next) => {
     const signed = c.req.raw.headers.has("signature") || c.req.raw.headers.has("signature-input");
     // Unsigned GETs of public documents are answered from memory (document-cache.ts).
-    const cacheable = cache !== undefined && !signed && c.req.method === "GET" && !c.req.raw.headers.has("authorization");
+    const cacheable = cache !== undefined && !signed && c.req.method === "GET" && !c.req.raw.headers.has("authorization")
+      && isCachedPath(new URL(c.req.url).pathname);
     const key = cacheable ? documentKey(c.req.raw) : "";
     const generation = cache?.generation ?? 0;
     if (cacheable) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DocumentCache, publishedDocumentCache } from "../../federation/document-cache.ts";
+import { DocumentCache, isCachedPath, publishedDocumentCache } from "../../federation/document-cache.ts";
 import { publishedChanged } from "../../src/domain/published-changes.ts";
 
 const doc = (body: string) => ({ status: 200, headers: [["content-type", "application/activity+json"]] as [string, string][], body });
@@ -40,5 +40,12 @@ describe("DocumentCache", () => {
     cache.set("a", cache.generation, doc("a"));
     publishedChanged();
     expect(cache.get("a")).toBeUndefined();
+  });
+
+  it("keeps actors, objects and WebFinger, never collections", () => {
+    expect(["/users/anna", "/notes/0b0c3e0e-8a47-4a8e-9f43-1f7e2b3c4d5e", "/questions/x", "/.well-known/webfinger"].map(isCachedPath))
+      .toEqual([true, true, true, true]);
+    expect(["/users/anna/outbox", "/users/anna/featured", "/notes/x/replies", "/inbox", "/api/v1/statuses/1"].map(isCachedPath))
+      .toEqual([false, false, false, false, false]);
   });
 });
