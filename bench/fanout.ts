@@ -25,6 +25,7 @@ import { defaultModules } from "../src/modules/registry.ts";
 import { installTemporal } from "../src/temporal.ts";
 import { createSafeDocumentLoader } from "../federation/loader.ts";
 import { freshDatabase, databaseKind } from "./lib/database.ts";
+import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, startPleinProcess, type Memory } from "./lib/server.ts";
@@ -177,6 +178,7 @@ async function fanOut(shared: boolean) {
 }
 
 async function main(): Promise<void> {
+  await holdBenchmarkLock();
   const kind = databaseKind();
   const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
   process.stdout.write(`fan-out: ${MEMBERS} members on ${INSTANCES} instances, ${VISIBILITY} group, ${kind}\nmeasuring the signing limit...\n`);

@@ -11,6 +11,7 @@
  */
 import { installTemporal } from "../src/temporal.ts";
 import { databaseKind, freshDatabase } from "./lib/database.ts";
+import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { below, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, startPleinProcess } from "./lib/server.ts";
@@ -23,6 +24,7 @@ const RESTARTS = Math.max(1, knob("RESTARTS", DEFAULTS.RESTARTS));
 const MB = (mib: number | undefined) => (mib === undefined ? Number.NaN : Math.round(mib * 2 ** 20 / 1e6));
 
 async function main(): Promise<void> {
+  await holdBenchmarkLock();
   const kind = databaseKind();
   const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
   process.stdout.write(`footprint: first start and ${RESTARTS} restarts, ${kind}\n`);

@@ -17,6 +17,7 @@ import { signRequest } from "@fedify/fedify";
 import { sql } from "kysely";
 import { installTemporal } from "../src/temporal.ts";
 import { databaseKind, freshDatabase } from "./lib/database.ts";
+import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, startPleinProcess } from "./lib/server.ts";
@@ -103,6 +104,7 @@ async function signedCreate(inbox: string, actor: RemoteActor, n: number): Promi
 }
 
 async function main(): Promise<void> {
+  await holdBenchmarkLock();
   if (databaseKind() !== "postgresql") {
     process.stdout.write("inbox: PostgreSQL only (set TEST_DATABASE_URL); skipped\n");
     return;

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { installTemporal } from "../src/temporal.ts";
 import { databaseKind, freshDatabase } from "./lib/database.ts";
+import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
 import { healthy, idleMemory, memoryOf, startPleinProcess } from "./lib/server.ts";
@@ -81,6 +82,7 @@ async function bareFedify() {
 }
 
 async function main(): Promise<void> {
+  await holdBenchmarkLock();
   const kind = databaseKind();
   const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
   process.stdout.write(`reads: ${DURATION} s per case, ${CONNECTIONS} connections, ${kind}\n`);

@@ -11,7 +11,8 @@
  *   POSTS=20000 ACCOUNTS=1000 FOLLOWS=50 ... npm run bench:timelines   (a quick check)
  *
  * Knobs: POSTS (1,000,000), ACCOUNTS (10,000), FOLLOWS (200), GROUPS_EACH (5),
- * GROUP_COUNT (500; not GROUPS, which bash keeps for itself), DEPTH (1,000), SAMPLES (400 per case), EXPLAIN=1 (EXPLAIN
+ * GROUP_COUNT (500; not GROUPS, which bash keeps for itself), DEPTH (1,000), SAMPLES (400 per case),
+ * CASE_BUDGET_S (60: a case stops early when its samples take longer), EXPLAIN=1 (EXPLAIN
  * ANALYZE of the two timeline queries, first and deep page, written to the
  * result), PG_JIT=off (PostgreSQL's JIT off for Plein's connections, to
  * compare). Works on PGlite too, but seeding a million posts there is slow.
@@ -24,6 +25,7 @@ import { groupPosts, homeTimeline } from "../src/domain/timelines.ts";
 import { installTemporal } from "../src/temporal.ts";
 import { recordQueries } from "../test/support/explain.ts";
 import { databaseKind, freshDatabase } from "./lib/database.ts";
+import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { below, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, startPleinProcess } from "./lib/server.ts";
@@ -40,6 +42,8 @@ const GROUPS = knob("GROUP_COUNT", 500);
 const GROUPS_EACH = Math.min(knob("GROUPS_EACH", DEFAULTS.GROUPS_EACH), GROUPS);
 const DEPTH = knob("DEPTH", 1000);
 const SAMPLES = knob("SAMPLES", 400);
+/** Time budget per case and connection count; fewer samples when it runs out (the result says how many). */
+const CASE_BUDGET_MS = knob("CASE_BUDGET_S", 60) * 1000;
 const PAGE = 20;
 const ORIGIN = "https://127.0.9.1";
 const LOCAL_DOMAIN = "127.0.9.1";
@@ -124,17 +128,6 @@ interface Item {
   id: string;
 }
 
-/** The id of the post DEPTH posts down (or a page from the end, for a shorter timeline), walking the pages as a client does. */
-async function deepMaxId(pool: Pool, token: string, path: string): Promise<{ maxId: string; depth: number }> {
-  const ids: string[] = [];
-  while (ids.length < DEPTH + PAGE) {
-    const items = await getJson(pool, token, `${path}${path.includes("?") ? "&" : "?"}limit=40${ids.length ? `&max_id=${ids.at(-1)}` : ""}`);
-    if (items.length === 0) break;
-    ids.push(...items.map((i) => i.id));
-  }
-  return deepOf(ids);
-}
-
 /** max_id for a page DEPTH posts down, or one full page from the end. */
 function deepOf(ids: readonly string[]): { maxId: string; depth: number } {
   const depth = Math.max(1, Math.min(DEPTH, ids.length - PAGE));
@@ -159,11 +152,13 @@ async function measure(origin: string, token: string, path: string, connections:
       await getJson(pool, token, path);
       return performance.now() - t;
     };
-    for (let i = 0; i < Math.min(50, SAMPLES); i++) await one(); // warm-up
+    // Warm-up, then SAMPLES requests; a case stops at its time budget (a slow timeline must not take hours).
+    const deadline = performance.now() + CASE_BUDGET_MS;
+    for (let i = 0; i < Math.min(50, SAMPLES) && performance.now() < deadline - CASE_BUDGET_MS * 0.75; i++) await one();
     const samples: number[] = [];
     let left = SAMPLES;
     await Promise.all(Array.from({ length: connections }, async () => {
-      while (left-- > 0) samples.push(await one());
+      while (left-- > 0 && performance.now() < deadline) samples.push(await one());
     }));
     return latencies(samples);
   } finally {
@@ -172,6 +167,7 @@ async function measure(origin: string, token: string, path: string, connections:
 }
 
 async function main(): Promise<void> {
+  await holdBenchmarkLock();
   const kind = databaseKind();
   const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
   process.stdout.write(`timelines: ${POSTS} posts, ${ACCOUNTS} accounts following ${FOLLOWS} each, ${GROUPS_EACH} of ${GROUPS} groups each, ${kind}\n`);
@@ -179,14 +175,17 @@ async function main(): Promise<void> {
   try {
     const handle = await database.open();
     let seeded: Seeded;
+    let deepHome: { maxId: string; depth: number };
+    let deepGroup: { maxId: string; depth: number };
     const plans: Record<string, string[]> = {};
     try {
       seeded = await seed(handle.db);
+      // Where the deep pages start: one query each, through the same domain functions as the API.
+      const viewer = { kind: "local" as const, actorId: seeded.viewerId };
+      deepHome = deepOf((await homeTimeline(handle.db, seeded.viewerId, { limit: DEPTH + PAGE })).map((p) => p.id));
+      deepGroup = deepOf((await groupPosts(handle.db, viewer, seeded.groupId, { limit: DEPTH + PAGE })).map((p) => p.id));
       if (process.env.EXPLAIN === "1") {
         const first: Page = { limit: PAGE };
-        const viewer = { kind: "local" as const, actorId: seeded.viewerId };
-        const deepHome = deepOf((await homeTimeline(handle.db, seeded.viewerId, { limit: DEPTH + PAGE })).map((p) => p.id));
-        const deepGroup = deepOf((await groupPosts(handle.db, viewer, seeded.groupId, { limit: DEPTH + PAGE })).map((p) => p.id));
         plans.homeFirst = await explain(handle.db, (db) => homeTimeline(db, seeded.viewerId, first));
         plans.homeDeep = await explain(handle.db, (db) => homeTimeline(db, seeded.viewerId, { limit: PAGE, maxId: deepHome.maxId }));
         plans.groupFirst = await explain(handle.db, (db) => groupPosts(db, viewer, seeded.groupId, first));
@@ -204,12 +203,10 @@ async function main(): Promise<void> {
     const plein = await startPleinProcess(database);
     try {
       const idle = await idleMemory(plein.pid);
-      const walker = new Pool(plein.origin, { connections: 1 });
       const home = "/api/v1/timelines/home";
       const group = `/api/plein/v1/groups/${seeded.groupId}/posts`;
-      const homeDeep = await deepMaxId(walker, seeded.token, home);
-      const groupDeep = await deepMaxId(walker, seeded.token, group);
-      await walker.close();
+      const homeDeep = deepHome;
+      const groupDeep = deepGroup;
       const cases = {
         homeFirstPage: `${home}?limit=${PAGE}`,
         homeDeepPage: `${home}?limit=${PAGE}&max_id=${homeDeep.maxId}`,
@@ -231,7 +228,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         fullSize: isFullSize({ POSTS, ACCOUNTS, FOLLOWS, GROUPS_EACH }, DEFAULTS),
         parameters: { postgresJit: process.env.PG_JIT === "off" ? "off" : "server default", posts: POSTS, accounts: ACCOUNTS, follows: FOLLOWS, groups: GROUPS, groupsEach: GROUPS_EACH, pageSize: PAGE,
-          homeDeepDepth: homeDeep.depth, groupDeepDepth: groupDeep.depth, samplesPerCase: SAMPLES },
+          homeDeepDepth: homeDeep.depth, groupDeepDepth: groupDeep.depth, samplesPerCase: SAMPLES, caseBudgetSeconds: CASE_BUDGET_MS / 1000 },
         machine,
         targets: Object.entries(figures).flatMap(([name, f]) => [
           below(`${name} p95, 1 connection`, f.oneConnection.p95Ms, "ms", 10),

@@ -8,8 +8,8 @@ import type { DatabaseKind } from "./machine.ts";
 
 /**
  * A database of the benchmark's own: on PostgreSQL (TEST_DATABASE_URL) a
- * database `plein_bench_<name>` on that server, dropped and created afresh (the
- * tests' database is never touched); otherwise an embedded PGlite data
+ * database `plein_bench_<name>_<pid>` on that server, created afresh and dropped
+ * at the end (the tests' database is never touched); otherwise an embedded PGlite data
  * directory in a temporary directory. Setup code opens it before Plein starts
  * (PGlite allows one process at a time), then Plein runs on it in a process of its own.
  */
@@ -41,7 +41,8 @@ export async function freshDatabase(name: string): Promise<BenchDatabase> {
   const keep = process.env.BENCH_KEEP === "1";
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) {
-    const dbName = `plein_bench_${name.replace(/[^a-z0-9_]/g, "_")}`;
+    // The process id keeps two runs (say, of two worktrees) from dropping each other's database.
+    const dbName = `plein_bench_${name.replace(/[^a-z0-9_]/g, "_")}_${process.pid}`;
     const url = new URL(serverUrl);
     url.pathname = `/${dbName}`;
     await admin(serverUrl, [`drop database if exists ${dbName} with (force)`, `create database ${dbName}`]);
