@@ -156,6 +156,28 @@ async function record(deps: Deps, activity: AuditedActivity, event: DeliveryEven
 }
 
 /**
+ * Whether an activity is audited, asked once per activity and process, not
+ * once per inbox: its "queued" records are written (and committed) before
+ * Fedify queues any delivery of it, and records are never changed, so the
+ * first delivery's answer holds for every other one.
+ */
+const AUDITED_REMEMBERED = 1000;
+const auditedAnswers = new WeakMap<Deps["db"], Map<string, Promise<AuditedActivity | undefined>>>();
+
+function auditedActivityOf(deps: Deps, activityId: string): Promise<AuditedActivity | undefined> {
+  let answers = auditedAnswers.get(deps.db);
+  if (!answers) auditedAnswers.set(deps.db, answers = new Map());
+  const known = answers.get(activityId);
+  if (known) return known;
+  const answer = auditedActivity(deps.db, activityId);
+  answers.set(activityId, answer);
+  // A failed read is not remembered: the next delivery asks again.
+  answer.catch(() => answers.delete(activityId));
+  if (answers.size > AUDITED_REMEMBERED) answers.delete(answers.keys().next().value!);
+  return answer;
+}
+
+/**
  * Fedify's queue, with the outcome of each delivery attempt of an audited
  * activity recorded. Build it outside `withPolicyOnOutbox` so that its
  * handler runs after the policy's check.
@@ -185,7 +207,7 @@ export function withDeliveryAudit(queue: MessageQueue, deps: Deps): MessageQueue
     listen: (handler, options) => queue.listen(async (message: Message) => {
       const delivery = outboxDelivery(message);
       if (!delivery) return handler(message);
-      const audited = await auditedActivity(deps.db, delivery.activityId);
+      const audited = await auditedActivityOf(deps, delivery.activityId);
       const attempt: Attempt = { delivery, requeued: false };
       try {
         await attempts.run(attempt, () => handler(message));
@@ -206,7 +228,7 @@ export async function recordRefusedOutboxMessage(deps: Deps, message: unknown): 
   const delivery = outboxDelivery(message);
   if (!delivery) return;
   recordDelivery("refused");
-  const audited = await auditedActivity(deps.db, delivery.activityId);
+  const audited = await auditedActivityOf(deps, delivery.activityId);
   if (!audited) return;
   await record(deps, audited, {
     inbox: delivery.inbox, attempt: delivery.attempt + 1, result: "refused", detail: "the federation policy blocks this server (since it was queued)",

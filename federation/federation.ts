@@ -8,6 +8,7 @@ import { noteOutboxError, recordRefusedOutboxMessage, withDeliveryAudit } from "
 import type { AppContext } from "../src/context.ts";
 import { KyselyKvStore } from "./kv.ts";
 import { withBoundedKeyCache } from "./key-cache.ts";
+import { withRememberedSignatureSpecs } from "./signature-spec-cache.ts";
 import { useSafeLoadersInFedify } from "./loader.ts";
 import { policyCheck, withPolicyOnOutbox } from "./policy.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
@@ -46,13 +47,15 @@ export function createPleinFederation({ db, config, driver, tuning = {}, tracerP
   const queue = new KyselyMessageQueue({
     db,
     queue: "fedify",
+    concurrency: config.queueConcurrency,
     listenUrl: driver === "pg" ? config.databaseUrl : undefined,
     releaseStaleLocksOnStart: driver === "pglite",
   });
   const federation = createFederation<AppContext>({
     // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts);
     // its public keys expire and failed key fetches are not stored (key-cache.ts).
-    kv: withBoundedKeyCache(withInboxIdempotence(kv, db)),
+    // The signature spec each server accepts is kept in memory, written only when it changes (signature-spec-cache.ts).
+    kv: withRememberedSignatureSpecs(withBoundedKeyCache(withInboxIdempotence(kv, db))),
     // Deliveries queued to a server that has been blocked since are dropped (federation/policy.ts).
     // Each attempt to deliver closed-group content is recorded, after the policy's check (federation/audit.ts).
     queue: withDeliveryAudit(withPolicyOnOutbox(queue, { db, config }, (message) => recordRefusedOutboxMessage({ db, config }, message)), { db, config }),

@@ -5,6 +5,7 @@ import type { AppContext } from "../src/context.ts";
 import { withFetchBudget, withoutFetchBudget } from "./fetch-budget.ts";
 import { DocumentRejectedError, FETCH_LIMITS } from "./loader.ts";
 import { isMarkedPrivate } from "./private-answers.ts";
+import { cachedResponse, type DocumentCache, documentKey, isCachedPath } from "./document-cache.ts";
 
 const logger = getLogger(["plein", "federation", "http"]);
 
@@ -37,9 +38,18 @@ function jsonError(status: number, error: string, headers: Record<string, string
  * through to the Hono routes; a Fedify route asked for HTML also falls through
  * (web pages), and answers 406 only if no Hono route takes it.
  */
-export function federationMiddleware(federation: Federation<AppContext>, data: AppContext): MiddlewareHandler {
+export function federationMiddleware(federation: Federation<AppContext>, data: AppContext, cache?: DocumentCache): MiddlewareHandler {
   return async (c, next) => {
     const signed = c.req.raw.headers.has("signature") || c.req.raw.headers.has("signature-input");
+    // Unsigned GETs of public documents are answered from memory (document-cache.ts).
+    const cacheable = cache !== undefined && !signed && c.req.method === "GET" && !c.req.raw.headers.has("authorization")
+      && isCachedPath(new URL(c.req.url).pathname);
+    const key = cacheable ? documentKey(c.req.raw) : "";
+    const generation = cache?.generation ?? 0;
+    if (cacheable) {
+      const hit = cache.get(key);
+      if (hit) return cachedResponse(hit, false);
+    }
     let response: Response;
     try {
       // Everything Fedify fetches for this request (contexts, keys, actors) shares one budget;
@@ -82,7 +92,18 @@ export function federationMiddleware(federation: Federation<AppContext>, data: A
       const headers = new Headers(response.headers);
       headers.set("Cache-Control", personal ? "private, no-store" : "public, max-age=60");
       headers.append("Vary", personal ? "Accept, Signature, Signature-Input" : "Accept");
+      if (cacheable && !personal && response.status === 200) {
+        const body = await response.text();
+        cache.set(key, generation, { status: response.status, headers: [...headers], body });
+        return new Response(body, { status: response.status, statusText: response.statusText, headers });
+      }
       return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    }
+    if (cacheable && response.status === 200 && /^application\/jrd\+json/.test(type)) {
+      // WebFinger: the same answer for anyone (a secret group is not found at all).
+      const body = await response.text();
+      cache.set(key, generation, { status: response.status, headers: [...response.headers], body });
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     return response;
   };

@@ -22,6 +22,7 @@ import type { Db } from "../src/db/database.ts";
 import type { Actor, Post } from "../src/db/schema.ts";
 import { findInstanceActor } from "../src/domain/accounts.ts";
 import { DELIVERY_QUEUE, type DeliveryJob } from "../src/domain/jobs.ts";
+import { changesPublished, publishedChanged } from "../src/domain/published-changes.ts";
 import { reportForRecipient } from "../src/domain/reports.ts";
 import { closePoll, findOutgoingVote, pollAudience } from "../src/domain/polls.ts";
 import { findActorById, findActorByIri, markActorGone } from "../src/domain/remote-actors.ts";
@@ -69,6 +70,7 @@ export function createDeliveryQueue({ db, config, driver, pollIntervalMs }: Deli
   return new KyselyMessageQueue({
     db,
     queue: DELIVERY_QUEUE,
+    concurrency: config.queueConcurrency,
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
     listenUrl: driver === "pg" ? config.databaseUrl : undefined,
     releaseStaleLocksOnStart: driver === "pglite",
@@ -451,6 +453,8 @@ export async function deliver(federation: Federation<AppContext>, deps: AppConte
     logger.error("Dropping a malformed delivery job: {message}", { message });
     return;
   }
+  // The change was queued before its commit: forget published documents read in between (document-cache.ts).
+  if (changesPublished(job)) publishedChanged();
   if (job.type === "poll.close") {
     // Domain work at the poll's end time; the final Update it queues is a job of its own.
     await closePoll(deps.db, job.postId);

@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import type { AppContext, AppEnv } from "./context.ts";
 import { inboxSignatureGuard } from "../federation/inbox/guard.ts";
 import { federationMiddleware } from "../federation/middleware.ts";
+import { publishedDocumentCache } from "../federation/document-cache.ts";
 import { federationPolicyGuard } from "../federation/policy.ts";
 import { discoveryCors } from "./api/browser-clients.ts";
 import { limitBody } from "./http/body-limit.ts";
@@ -50,7 +51,9 @@ export function createApp({ deps, federation, routers = [], metrics, draining = 
   app.use(federationPolicyGuard());
   app.use("/.well-known/*", discoveryCors);
   app.use("/nodeinfo/*", discoveryCors);
-  app.use(labelAnswers("fedify", federationMiddleware(federation, deps)));
+  app.use(labelAnswers("fedify", federationMiddleware(federation, deps, publishedDocumentCache({
+    ttlMs: deps.config.documentCacheSeconds * 1000, maxEntries: 10_000,
+  }))));
   for (const mount of routers) mount(app);
   return app;
 }

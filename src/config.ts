@@ -36,6 +36,10 @@ export interface Config {
   dbPoolSize: number;
   /** on SIGTERM, seconds /healthz answers 503 while connections are still accepted */
   drainSeconds: number;
+  /** messages each queue listener of this process handles at once (deliveries wait mostly on the network) */
+  queueConcurrency: number;
+  /** seconds an unsigned GET's public document (actor, object, WebFinger) is answered from memory; 0: never */
+  documentCacheSeconds: number;
 }
 
 /** An S3-compatible bucket (AWS, MinIO, Garage, Ceph...), addressed path-style: `<endpoint>/<bucket>/<key>`. */
@@ -113,6 +117,30 @@ function poolSize(env: Env): number {
     throw new ConfigError("PLEIN_DB_POOL_SIZE", `must be a whole number of connections, at least 1 (got "${value}")`);
   }
   return Number(value.trim());
+}
+
+export const DEFAULT_QUEUE_CONCURRENCY = 16;
+
+function queueConcurrency(env: Env): number {
+  const value = env.PLEIN_QUEUE_CONCURRENCY;
+  if (value === undefined || value === "") return DEFAULT_QUEUE_CONCURRENCY;
+  if (!/^\d{1,3}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 256) {
+    throw new ConfigError("PLEIN_QUEUE_CONCURRENCY", `must be a whole number of messages from 1 to 256 (got "${value}")`);
+  }
+  return Number(value.trim());
+}
+
+export const DEFAULT_DOCUMENT_CACHE_SECONDS = 10;
+
+function documentCacheSeconds(env: Env): number {
+  const value = env.PLEIN_DOCUMENT_CACHE_SECONDS;
+  if (value === undefined || value === "") return DEFAULT_DOCUMENT_CACHE_SECONDS;
+  if (!/^\d{1,2}$/.test(value.trim())) {
+    throw new ConfigError("PLEIN_DOCUMENT_CACHE_SECONDS", `must be a whole number of seconds from 0 to 60 (got "${value}")`);
+  }
+  const seconds = Number(value.trim());
+  if (seconds > 60) throw new ConfigError("PLEIN_DOCUMENT_CACHE_SECONDS", `must be a whole number of seconds from 0 to 60 (got "${value}")`);
+  return seconds;
 }
 
 function origin(env: Env, p: number): URL {
@@ -244,5 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
       : undefined,
     dbPoolSize: poolSize(env),
     drainSeconds: drainSeconds(env),
+    queueConcurrency: queueConcurrency(env),
+    documentCacheSeconds: documentCacheSeconds(env),
   };
 }

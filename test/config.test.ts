@@ -65,6 +65,8 @@ describe("loadConfig", () => {
       PLEIN_METRICS_HOST: "0.0.0.0",
       PLEIN_DB_POOL_SIZE: "25",
       PLEIN_DRAIN_SECONDS: "5",
+      PLEIN_QUEUE_CONCURRENCY: "32",
+      PLEIN_DOCUMENT_CACHE_SECONDS: "30",
     });
     expect(config).toEqual({
       origin: new URL("https://samen.example.nl"),
@@ -85,6 +87,8 @@ describe("loadConfig", () => {
       metrics: { host: "0.0.0.0", port: 9464 },
       dbPoolSize: 25,
       drainSeconds: 5,
+      queueConcurrency: 32,
+      documentCacheSeconds: 30,
     });
   });
 
@@ -105,6 +109,9 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PLEIN_METRICS_PORT: "99999" })).toThrow(/PLEIN_METRICS_PORT/);
     expect(() => loadConfig({ PLEIN_DB_POOL_SIZE: "0" })).toThrow(/PLEIN_DB_POOL_SIZE/);
     expect(() => loadConfig({ PLEIN_DRAIN_SECONDS: "soon" })).toThrow(/PLEIN_DRAIN_SECONDS/);
+    expect(() => loadConfig({ PLEIN_QUEUE_CONCURRENCY: "0" })).toThrow(/PLEIN_QUEUE_CONCURRENCY/);
+    expect(() => loadConfig({ PLEIN_QUEUE_CONCURRENCY: "many" })).toThrow(/PLEIN_QUEUE_CONCURRENCY/);
+    expect(() => loadConfig({ PLEIN_DOCUMENT_CACHE_SECONDS: "61" })).toThrow(/PLEIN_DOCUMENT_CACHE_SECONDS/);
   });
 
   it("derives the default origin from PORT", () => {

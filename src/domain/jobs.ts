@@ -1,5 +1,6 @@
 import type { Db } from "../db/database.ts";
 import { enqueueJob } from "../db/queue-rows.ts";
+import { changesPublished, publishedChanged } from "./published-changes.ts";
 
 /**
  * Deliveries the domain asks for. Each is inserted into the durable queue in the
@@ -61,4 +62,5 @@ export async function enqueueDelivery(trx: Db, job: DeliveryJob, orderingKey?: s
     ...(orderingKey === undefined ? {} : { orderingKey: `actor:${orderingKey}` }),
     ...(delayMs === undefined ? {} : { delayMs }),
   });
+  if (changesPublished(job)) publishedChanged();
 }

@@ -7,6 +7,7 @@
  * Invite; a local member joins and leaves a remote group with Follow and
  * Undo Follow, and accepts its invitation with Accept.
  */
+import { publishedChanged } from "./published-changes.ts";
 import type { Db } from "../db/database.ts";
 import type { Actor, Membership, MembershipRole } from "../db/schema.ts";
 import { conflict, forbidden, invalid, notFound } from "./errors.ts";
@@ -327,8 +328,10 @@ export async function setRole(db: Db, group: GroupView, by: Actor, member: Actor
   if (!isMember(m)) throw notFound("Not a member");
   if (m.role === "owner") throw forbidden("The owner's role changes only by handing over ownership");
   if ((role === "admin" || m.role === "admin") && mine.role !== "owner") throw forbidden("Only the owner makes or unmakes admins");
-  return db.updateTable("memberships").set({ role, updated_at: new Date() }).where("id", "=", m.id)
+  const updated = await db.updateTable("memberships").set({ role, updated_at: new Date() }).where("id", "=", m.id)
     .returningAll().executeTakeFirstOrThrow();
+  publishedChanged(); // the group's document names its moderators
+  return updated;
 }
 
 /** The owner hands the group to another current member and becomes an admin. */
@@ -341,6 +344,7 @@ export async function transferOwnership(db: Db, group: GroupView, by: Actor, to:
     await trx.updateTable("memberships").set({ role: "admin", updated_at: new Date() }).where("id", "=", mine.id).execute();
     await trx.updateTable("memberships").set({ role: "owner", updated_at: new Date() }).where("id", "=", target.id).execute();
   });
+  publishedChanged(); // the group's document names its admins
 }
 
 export interface OwnMembershipChanges {
