@@ -30,11 +30,11 @@ describe("housekeeping", () => {
     await db.updateTable("processed_activities").set({ processed_at: sql<Date>`now() - interval '29 days'` })
       .where("activity_iri", "=", "https://remote.example/recent").execute();
 
-    expect(await housekeep(db, kv)).toEqual({ kv: 1, activities: 1 });
+    expect(await housekeep(db, kv)).toEqual({ kv: 1, activities: 1, feed: 0 });
     expect(await kv.get(["keep"])).toBe(1);
     expect(await db.selectFrom("kv_entries").select("key").where("key", "=", JSON.stringify(["expiring"])).executeTakeFirst()).toBeUndefined();
     expect(await wasProcessed(db, "https://remote.example/old")).toBe(false);
     expect(await wasProcessed(db, "https://remote.example/recent")).toBe(true);
-    expect(await housekeep(db, kv)).toEqual({ kv: 0, activities: 0 });
+    expect(await housekeep(db, kv)).toEqual({ kv: 0, activities: 0, feed: 0 });
   });
 });
