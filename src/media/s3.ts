@@ -7,10 +7,9 @@
  * the upload is refused. The endpoint is the operator's, not a remote
  * party's: no address checks, but every request has a deadline.
  */
-import { createHash } from "node:crypto";
 import { AwsClient } from "aws4fetch";
 import type { S3Settings } from "../config.ts";
-import { isKey, type MediaStorage, MediaTooLargeError, newKey, type StoredBytes, type StoredFile } from "./storage.ts";
+import { collectBytes, isKey, type MediaStorage, newKey, type StoredBytes, type StoredFile } from "./storage.ts";
 
 /** Longest wait for a PUT or DELETE to finish, or for a GET's answer to begin. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -46,20 +45,11 @@ export class S3Storage implements MediaStorage {
   }
 
   async put(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<StoredFile> {
-    const chunks: Uint8Array[] = [];
-    const hash = createHash("sha256");
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.byteLength;
-      if (size > maxBytes) throw new MediaTooLargeError(maxBytes);
-      hash.update(chunk);
-      chunks.push(chunk);
-    }
-    const sha256 = hash.digest("hex");
+    const { bytes, size, sha256 } = await collectBytes(body, maxBytes);
     const key = newKey();
     const res = await this.#client.fetch(this.#url(key), {
       method: "PUT",
-      body: Buffer.concat(chunks),
+      body: bytes,
       headers: { "content-type": "application/octet-stream", "x-amz-content-sha256": sha256 },
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

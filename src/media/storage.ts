@@ -4,6 +4,7 @@
  * bytes under a key the storage chooses. Local disk by default; another
  * backend (S3-compatible storage) implements the same interface.
  */
+import { createHash } from "node:crypto";
 
 /** What a storage kept: its key, and the size and SHA-256 (hex) of the bytes it counted. */
 export interface StoredFile {
@@ -48,6 +49,25 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Keys are chosen by the storage, never by a client: a random UUID, under a directory of its first two digits. */
+/**
+ * The bytes of `body` in memory, with their size and SHA-256 (hex), for a
+ * storage that must have a file whole before it keeps it; more than
+ * `maxBytes` of them is a MediaTooLargeError, read no further.
+ */
+export async function collectBytes(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ bytes: Buffer<ArrayBuffer>; size: number; sha256: string }> {
+  const chunks: Uint8Array[] = [];
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new MediaTooLargeError(maxBytes);
+    hash.update(chunk);
+    chunks.push(chunk);
+  }
+  // Buffer.concat always copies into a new ArrayBuffer.
+  return { bytes: Buffer.concat(chunks) as Buffer<ArrayBuffer>, size, sha256: hash.digest("hex") };
+}
+
 export function newKey(): string {
   const id = crypto.randomUUID();
   return `${id.slice(0, 2)}/${id}`;
