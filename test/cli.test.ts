@@ -275,7 +275,8 @@ describe(`plein serve, user create and token as separate processes (${testDataba
     const nobody = await plein(["group", "create", "team2", "--owner", "nobody"], env);
     expect(nobody.code).toBe(1);
     expect(nobody.stdout + nobody.stderr).toMatch(/nobody/);
-  });
+    // Six plein processes one after another: a deadline for six starts, not one.
+  }, 90_000);
 
   it("refuses request bodies over 1 MiB with 413 over real HTTP", async () => {
     const big = Buffer.alloc(2 * 1024 * 1024, 0x7b);
