@@ -102,6 +102,16 @@ describe("web pages", () => {
     expect((await signedIn.get("/")).html).toContain("Signed in as @bob");
   });
 
+  it("go back after sign-in only to a path on this site", async () => {
+    for (const [back, expected] of [["/@alice", "/@alice"], ["//evil.example/x", "/"], ["https://evil.example/", "/"], ["/\\evil.example", "/"]]) {
+      const browser = new Browser(api, "en");
+      const form = await browser.get(`/auth/sign_in?back=${encodeURIComponent(back!)}`);
+      const res = await browser.post("/auth/sign_in", { ...formFields(form.html), username: "bob", password: "correct horse battery" });
+      expect(res.status).toBe(303);
+      expect(res.location, back).toBe(expected);
+    }
+  });
+
   it("refuse a wrong password with 401 and throttle repeated failures", async () => {
     const browser = new Browser(api, "en");
     const form = await browser.get("/auth/sign_in");
