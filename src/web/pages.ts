@@ -60,6 +60,15 @@ ${groupLinks(s, mine)}
 ${await postList(db, s, home, (id) => `/?max_id=${id}`)}`));
   });
 
+  // Browsers opening an actor's id (Fedify answered "not acceptable" and handed the request on) go to its page.
+  app.get("/users/:name", async (c) => {
+    const { db, config } = c.get("deps");
+    const actor = await findLocalActor(db, config.origin, c.req.param("name"));
+    if (!actor || actor.gone_at || (actor.type !== "Person" && actor.type !== "Group")) return notFoundPage(c);
+    c.header("Vary", "Accept");
+    return c.redirect(actorHref(actor), 302);
+  });
+
   app.get("/tags/:name", async (c) => {
     const { db } = c.get("deps");
     const name = c.req.param("name").toLowerCase();

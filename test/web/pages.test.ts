@@ -183,6 +183,15 @@ describe("web pages", () => {
     expect(page.html).toContain("A comment on the minutes");
   });
 
+  it("send browsers opening an actor's ActivityPub id to its page; ActivityPub clients still get JSON", async () => {
+    const page = await api.running.app.request("https://plein.test/users/back_room", { headers: { accept: "text/html" } });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe("/@back_room");
+    const json = await api.running.app.request("https://plein.test/users/alice", { headers: { accept: "application/activity+json" } });
+    expect(json.status).toBe(200);
+    expect(json.headers.get("content-type")).toMatch(/activity\+json|ld\+json/);
+  });
+
   it("list public posts of a tag", async () => {
     await api.post(alice, { status: "Tagged #Budget talk" });
     const page = await new Browser(api, "en").get("/tags/budget");
