@@ -64,7 +64,8 @@ ${await postList(db, s, home, (id) => `/?max_id=${id}`)}`));
   app.get("/users/:name", async (c) => {
     const { db, config } = c.get("deps");
     const actor = await findLocalActor(db, config.origin, c.req.param("name"));
-    if (!actor || actor.gone_at || (actor.type !== "Person" && actor.type !== "Group")) return notFoundPage(c);
+    // The app's JSON 404: this id may have been asked for by an ActivityPub client.
+    if (!actor || actor.gone_at || (actor.type !== "Person" && actor.type !== "Group")) return c.notFound();
     c.header("Vary", "Accept");
     return c.redirect(actorHref(actor), 302);
   });
