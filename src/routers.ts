@@ -15,6 +15,9 @@ import { mountTimelines } from "./api/mastodon/timelines.ts";
 import type { AppEnv } from "./context.ts";
 import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
+import { mountWebAuth } from "./web/auth.ts";
+import { mountWebPages } from "./web/pages.ts";
+import { mountStylesheet } from "./web/style.ts";
 import { mountDefaultImages } from "./web/default-images.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
 import { mountOAuth } from "./api/oauth/router.ts";
@@ -60,4 +63,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   // ActivityPub object ids that Fedify hands on (410 Tombstones, one 404), then web pages.
   mountObjectFallbacks,
   mountPostPages,
+  // The site's own pages (src/web): stylesheet, sign-in, home, profiles, tags, feeds.
+  mountStylesheet,
+  mountWebAuth,
+  mountWebPages,
 ];

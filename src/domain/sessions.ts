@@ -57,3 +57,9 @@ export async function sessionActor(db: Db, secret: string, now = new Date()): Pr
     .where("web_sessions.expires_at", ">", now)
     .executeTakeFirst();
 }
+
+/** Ends the session a cookie names (signing out); nothing happens for an unknown secret. */
+export async function endSession(db: Db, secret: string): Promise<void> {
+  if (secret.length < 16 || secret.length > 200) return;
+  await db.deleteFrom("web_sessions").where("session_digest", "=", digest(secret)).execute();
+}

@@ -1,20 +1,26 @@
 /**
  * The web page of a post, and the redirect browsers get when they open a
  * post's ActivityPub id (Fedify hands requests that do not ask for JSON-LD
- * on to the Hono routes). Pages are for anonymous readers: what the
- * visibility rule shows to `ANONYMOUS`, and for everything else the same
- * 404 as for a post that does not exist.
+ * on to the Hono routes). A page shows what the visibility rule shows its
+ * viewer (anonymous, or the person signed in on the site), with the
+ * comments that viewer may see; everything else gets the same 404 as a post
+ * that does not exist.
  */
 import type { Hono } from "hono";
 import { isRowId } from "../domain/ids.ts";
 import type { AppEnv } from "../context.ts";
 import type { Db } from "../db/database.ts";
-import type { ObjectType, Post } from "../db/schema.ts";
+import type { Actor, ObjectType, Post } from "../db/schema.ts";
 import { localObjectIri, objectPathPrefix } from "../domain/urls.ts";
 import { findVisibleLocalPost } from "../domain/posts/read.ts";
 import { findActorById } from "../domain/remote-actors.ts";
-import { ANONYMOUS } from "../domain/visibility.ts";
-import { escapeHtml } from "../domain/text.ts";
+import { context } from "../domain/timelines.ts";
+import type { Viewer } from "../domain/visibility.ts";
+import { html } from "hono/html";
+import { type Html, layout, pageState, type PageState } from "./layout.ts";
+import { viewerOf } from "./pages.ts";
+import { actorHref, actorName, paragraphs, postList } from "./render.ts";
+import { siteActor } from "./session.ts";
 
 
 /** The page of a local post. */
@@ -57,49 +63,39 @@ export function htmlToParagraphs(html: string): string[] {
 
 interface PageRow {
   post: Post;
-  username: string;
-  domain: string;
-  displayName: string;
+  author: Actor;
 }
 
 async function withAuthor(db: Db, post: Post | undefined): Promise<PageRow | undefined> {
   if (!post) return undefined;
   const author = await findActorById(db, post.actor_id);
   if (!author?.local) return undefined;
-  return { post, username: author.username, domain: author.domain, displayName: author.display_name };
+  return { post, author };
 }
 
-function renderPage(row: PageRow): string {
-  const { post } = row;
-  const handle = `@${row.username}@${row.domain}`;
-  const author = row.displayName || row.username;
-  const title = post.name || `${author}: ${htmlToParagraphs(post.content_html).join(" ").slice(0, 80)}`;
-  const body = htmlToParagraphs(post.content_html).map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`).join("\n");
-  const lang = post.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(post.language) ? ` lang="${escapeHtml(post.language)}"` : "";
+async function renderPage(db: Db, s: PageState, viewer: Viewer, row: PageRow): Promise<Html> {
+  const { post, author } = row;
+  const name = actorName(author);
+  const title = post.name || `${name}: ${htmlToParagraphs(post.content_html).join(" ").slice(0, 80)}`;
+  const lang = post.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(post.language) ? post.language : undefined;
   const published = post.published_at.toISOString();
-  const warning = post.summary ? `<p><strong>${escapeHtml(post.summary)}</strong></p>\n<details><summary>Show content</summary>\n${body}\n</details>` : body;
-  return `<!doctype html>
-<html${lang}>
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="alternate" type="application/activity+json" href="${escapeHtml(post.iri)}">
-</head>
-<body>
-<main>
-<article>
+  const body = paragraphs(post.content_html);
+  const { ancestors, descendants } = await context(db, viewer, post);
+  const thread = descendants.length > 0
+    ? html`<section aria-labelledby="comments"><h2 id="comments">${s.t.comments}</h2>${await postList(db, s, descendants)}</section>`
+    : "";
+  return layout(s, title, html`${ancestors.length > 0 ? html`<nav aria-label="${s.t.thread}">${await postList(db, s, ancestors)}</nav>` : ""}
+<article${lang ? html` lang="${lang}"` : ""}>
 <header>
-<p><a href="/@${escapeHtml(encodeURIComponent(row.username))}">${escapeHtml(author)}</a> <span>${escapeHtml(handle)}</span></p>
-${post.name ? `<h1>${escapeHtml(post.name)}</h1>` : ""}
+<p><a href="${actorHref(author)}">${name}</a> <span>@${author.username}@${author.domain}</span></p>
 </header>
-${warning}
+${post.summary ? html`<p><strong>${post.summary}</strong></p>
+<details><summary>${s.t.showContent}</summary>
+${body}
+</details>` : body}
 <footer><time datetime="${published}">${published.slice(0, 16).replace("T", " ")} UTC</time></footer>
 </article>
-</main>
-</body>
-</html>
-`;
+${thread}`, [{ type: "application/activity+json", href: post.iri }]);
 }
 
 export function mountPostPages(app: Hono<AppEnv>): void {
@@ -108,10 +104,12 @@ export function mountPostPages(app: Hono<AppEnv>): void {
     const username = c.req.param("handle").slice(1);
     const id = c.req.param("id");
     if (!isRowId(id)) return c.notFound();
-    const row = await withAuthor(db, await findVisibleLocalPost(db, ANONYMOUS, { id }));
-    if (!row || row.username.toLowerCase() !== username.toLowerCase()) return c.notFound();
-    c.header("Vary", "Accept");
-    return c.html(renderPage(row));
+    const s = await pageState(c);
+    const viewer = viewerOf(s.me);
+    const row = await withAuthor(db, await findVisibleLocalPost(db, viewer, { id }));
+    if (!row || row.author.username.toLowerCase() !== username.toLowerCase()) return c.notFound();
+    c.header("Vary", "Accept, Cookie");
+    return c.html(await renderPage(db, s, viewer, row));
   });
 
   // Browsers opening an object id: Fedify answered "not acceptable" and handed the request on.
@@ -120,10 +118,10 @@ export function mountPostPages(app: Hono<AppEnv>): void {
       const { db, config } = c.get("deps");
       const iri = localObjectIri(config.origin, type, c.req.param("slug"));
       if (iri === null) return c.notFound();
-      const row = await withAuthor(db, await findVisibleLocalPost(db, ANONYMOUS, { iri }));
+      const row = await withAuthor(db, await findVisibleLocalPost(db, viewerOf(await siteActor(c)), { iri }));
       if (!row) return c.notFound();
-      c.header("Vary", "Accept");
-      return c.redirect(postPagePath(row.username, row.post.id), 302);
+      c.header("Vary", "Accept, Cookie");
+      return c.redirect(postPagePath(row.author.username, row.post.id), 302);
     });
   }
 }

@@ -5,6 +5,7 @@ import type { Actor } from "../../db/schema.ts";
 import { SESSION_LIFETIME_MS, sessionActor, startSession } from "../../domain/sessions.ts";
 import { newSecret } from "../../domain/tokens.ts";
 import type { ApiEnv } from "../mastodon/auth.ts";
+import { SITE_SESSION } from "../../web/session.ts";
 
 // The OAuth pages' only state in the browser: a session cookie (a random
 // secret whose digest is in web_sessions) and a CSRF cookie whose value each
@@ -18,9 +19,14 @@ function cookieOptions(c: Context<ApiEnv>, maxAgeSeconds: number) {
   return { path: "/oauth", httpOnly: true, sameSite: "Lax", secure, maxAge: maxAgeSeconds } as const;
 }
 
-export function signedInActor(c: Context<ApiEnv>): Promise<Actor | undefined> {
+/** The person signed in on these pages, or on the site's pages (src/web/session.ts), whose session counts here too. */
+export async function signedInActor(c: Context<ApiEnv>): Promise<Actor | undefined> {
+  const db = c.get("deps").db;
   const secret = getCookie(c, SESSION);
-  return secret ? sessionActor(c.get("deps").db, secret) : Promise.resolve(undefined);
+  const own = secret ? await sessionActor(db, secret) : undefined;
+  if (own) return own;
+  const site = getCookie(c, SITE_SESSION);
+  return site ? sessionActor(db, site) : undefined;
 }
 
 export async function signIn(c: Context<ApiEnv>, actor: Actor): Promise<void> {

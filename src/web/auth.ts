@@ -1,0 +1,94 @@
+/** Signing in and out of the site, and the language switch: every POST carries the CSRF token. */
+import type { Context, Hono } from "hono";
+import { setCookie } from "hono/cookie";
+import { html } from "hono/html";
+import { SignInThrottle } from "../api/oauth/throttle.ts";
+import type { AppEnv } from "../context.ts";
+import { checkPassword } from "../domain/sessions.ts";
+import { clientAddress } from "../http/client-address.ts";
+import { LANG_COOKIE, layout, pageState, type PageState } from "./layout.ts";
+import { siteCsrfMatches, signInSite, signOutSite } from "./session.ts";
+
+/** A path on this site to go back to; anything else (another origin, "//host") goes home. */
+export function localPath(value: string | undefined): string {
+  return value && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 2000 ? value : "/";
+}
+
+function formText(form: Record<string, unknown>, name: string): string | undefined {
+  const v = form[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+function signInForm(s: PageState, back: string, error?: string, login = "") {
+  const { t } = s;
+  const described = error ? html` aria-describedby="form-error"` : "";
+  return layout(s, t.signIn, html`
+${error ? html`<p id="form-error" class="error" role="alert">${error}</p>` : ""}
+<form class="stack" method="post" action="/auth/sign_in">
+<input type="hidden" name="csrf_token" value="${s.csrf}">
+<input type="hidden" name="back" value="${back}">
+<label for="username">${t.login}</label>
+<input type="text" id="username" name="username" value="${login}" autocomplete="username" autocapitalize="none" spellcheck="false" required${described}>
+<label for="password">${t.password}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${described}>
+<button type="submit">${t.signIn}</button>
+</form>`);
+}
+
+async function expired(c: Context<AppEnv>) {
+  const s = await pageState(c);
+  return c.html(layout(s, s.t.expiredForm, html`<p><a href="${s.here}">${s.t.home}</a></p>`), 403);
+}
+
+export function mountWebAuth(app: Hono<AppEnv>): void {
+  const throttle = new SignInThrottle();
+
+  app.get("/auth/sign_in", async (c) => {
+    const s = await pageState(c);
+    if (s.me) return c.redirect("/", 303);
+    return c.html(signInForm(s, localPath(c.req.query("back"))));
+  });
+
+  app.post("/auth/sign_in", async (c) => {
+    const form = await c.req.parseBody();
+    if (!siteCsrfMatches(c, formText(form, "csrf_token"))) return expired(c);
+    const s = await pageState(c);
+    const back = localPath(formText(form, "back"));
+    const login = formText(form, "username") ?? "";
+    const password = formText(form, "password") ?? "";
+    const account = login.trim().toLowerCase().slice(0, 320);
+    const address = clientAddress(c);
+    const wait = throttle.retryAfter(account, address);
+    if (wait > 0) {
+      c.header("Retry-After", String(wait));
+      return c.html(signInForm(s, back, s.t.tooMany, login), 429);
+    }
+    const { db, config } = c.get("deps");
+    const actor = await checkPassword(db, config.origin, login, password);
+    if (!actor) {
+      throttle.fail(account, address);
+      return c.html(signInForm(s, back, s.t.wrongPassword, login), 401);
+    }
+    throttle.succeed(account);
+    await signInSite(c, actor);
+    return c.redirect(back, 303);
+  });
+
+  app.post("/auth/sign_out", async (c) => {
+    const form = await c.req.parseBody();
+    if (!siteCsrfMatches(c, formText(form, "csrf_token"))) return expired(c);
+    await signOutSite(c);
+    return c.redirect("/", 303);
+  });
+
+  app.post("/settings/language", async (c) => {
+    const form = await c.req.parseBody();
+    if (!siteCsrfMatches(c, formText(form, "csrf_token"))) return expired(c);
+    const lang = formText(form, "lang");
+    if (lang !== "nl" && lang !== "en") return c.json({ error: "lang must be nl or en" }, 400);
+    setCookie(c, LANG_COOKIE, lang, {
+      path: "/", httpOnly: true, sameSite: "Lax", secure: c.get("deps").config.origin.protocol === "https:", maxAge: 365 * 24 * 3600,
+    });
+    return c.redirect(localPath(formText(form, "back")), 303);
+  });
+}
