@@ -41,6 +41,7 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
   ["tag timeline, with all and none", (db) => tagTimeline(db, ANONYMOUS, { any: ["tag1234", "tag77"], all: ["tag1234"], none: ["tag5"] }, { limit: 20 })],
   ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
+  ["an account's posts with a hashtag (tagged)", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 }, { tagged: "tag77" })],
   ["event module: an event's attendees, by list", (db, s) => Promise.all(ATTENDEE_LISTS.map((list) => attendees(db, s.eventPostId, list, { limit: 40 })))],
   ["event module: a group's calendar, anonymous and signed in", (db, s) => Promise.all([
     groupCalendar(db, ANONYMOUS, s.eventGroupId, { from: new Date(), limit: 20 }),
