@@ -124,6 +124,7 @@ const ROWS: Row[] = [
   { route: "GET /api/v1/featured_tags", auth: "required" },
   { route: "GET /api/v1/featured_tags/suggestions", auth: "required" },
   { route: "GET /api/v1/conversations", auth: "required" },
+  { route: "POST /api/v1/reports", auth: "required", body: true, invalid: { category: "annoying" } },
   { route: "GET /api/v1/lists", auth: "required" },
   { route: "POST /api/v1/lists", auth: "required", body: true, invalid: { title: "" } },
   { route: "GET /api/v1/lists/:id", auth: "required" },
