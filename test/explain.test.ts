@@ -13,6 +13,7 @@ import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { accountCounts } from "../src/domain/account-counts.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
+import { listDomainBlocks } from "../src/domain/user-domain-blocks.ts";
 import { actorPosts, groupPosts, homeTimeline, publicTimeline, tagTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
 import { activeFilters, listFilters } from "../src/domain/filters.ts";
@@ -95,6 +96,7 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),
   ])],
   ["an account's blocks", (db, s) => listBlocks(db, s.localActorId, { limit: 40 })],
+  ["an account's domain blocks", (db, s) => listDomainBlocks(db, s.localActorId, { limit: 100 })],
   ["an account's pinned posts, anonymous and signed in", (db, s) => Promise.all([
     pinnedPosts(db, ANONYMOUS, s.localActorId), pinnedPosts(db, { kind: "local", actorId: s.localActorId }, s.localActorId),
   ])],
