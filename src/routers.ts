@@ -5,6 +5,8 @@ import { mountInstance } from "./api/mastodon/instance.ts";
 import { mountNotifications } from "./api/mastodon/notifications.ts";
 import { mountNotificationsV2 } from "./api/mastodon/notifications-v2.ts";
 import { mountPolls } from "./api/mastodon/polls.ts";
+import { mountReports } from "./api/mastodon/reports.ts";
+import { mountDomainBlocks } from "./api/mastodon/domain-blocks.ts";
 import { mountSavedLists } from "./api/mastodon/saved.ts";
 import { mountClientExtras } from "./api/mastodon/client-extras.ts";
 import { mountFilters } from "./api/mastodon/filters.ts";
@@ -41,6 +43,8 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountPolls,
   mountTimelines,
   mountFollowRequests,
+  mountReports,
+  mountDomainBlocks,
   mountNotifications,
   mountNotificationsV2,
   mountSearch,

@@ -13,6 +13,7 @@ import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { accountCounts } from "../src/domain/account-counts.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
+import { listDomainBlocks } from "../src/domain/user-domain-blocks.ts";
 import { actorPosts, groupPosts, homeTimeline, publicTimeline, tagTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
 import { activeFilters, listFilters } from "../src/domain/filters.ts";
@@ -41,6 +42,7 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["public timeline", (db) => publicTimeline(db, ANONYMOUS, { limit: 20 })],
   ["tag timeline, with all and none", (db) => tagTimeline(db, ANONYMOUS, { any: ["tag1234", "tag77"], all: ["tag1234"], none: ["tag5"] }, { limit: 20 })],
   ["an account's posts", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 })],
+  ["an account's posts with a hashtag (tagged)", (db, s) => actorPosts(db, ANONYMOUS, s.localActorId, { limit: 20 }, { tagged: "tag77" })],
   ["event module: an event's attendees, by list", (db, s) => Promise.all(ATTENDEE_LISTS.map((list) => attendees(db, s.eventPostId, list, { limit: 40 })))],
   ["event module: a group's calendar, anonymous and signed in", (db, s) => Promise.all([
     groupCalendar(db, ANONYMOUS, s.eventGroupId, { from: new Date(), limit: 20 }),
@@ -94,6 +96,7 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     listFavourites(db, s.localActorId, { limit: 40 }), listFavourites(db, s.localActorId, { limit: 40, maxId: "25000" }),
   ])],
   ["an account's blocks", (db, s) => listBlocks(db, s.localActorId, { limit: 40 })],
+  ["an account's domain blocks", (db, s) => listDomainBlocks(db, s.localActorId, { limit: 100 })],
   ["an account's pinned posts, anonymous and signed in", (db, s) => Promise.all([
     pinnedPosts(db, ANONYMOUS, s.localActorId), pinnedPosts(db, { kind: "local", actorId: s.localActorId }, s.localActorId),
   ])],

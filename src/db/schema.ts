@@ -296,6 +296,17 @@ export interface BlocksTable {
   created_at: GeneratedTimestamp;
 }
 
+export type ReportCategory = "spam" | "legal" | "violation" | "other";
+
+/** A domain a local account blocks for itself (Mastodon's user domain block). */
+export interface UserDomainBlocksTable {
+  id: Generated<string>;
+  actor_id: string;
+  /** lower case, punycode, as actors.domain */
+  domain: string;
+  created_at: GeneratedTimestamp;
+}
+
 /** A post an account saved for later (Mastodon's bookmarks: private to the account). */
 export interface BookmarksTable {
   id: Generated<string>;
@@ -370,6 +381,10 @@ export interface ReportsTable {
   post_ids: GeneratedJson;
   comment: Generated<string>;
   activity_iri: string | null;
+  /** Mastodon's: spam, legal, violation, other */
+  category: Generated<ReportCategory>;
+  /** a Flag went to the reported content's server */
+  forwarded: Generated<boolean>;
   created_at: GeneratedTimestamp;
 }
 
@@ -516,6 +531,7 @@ export interface Database {
   delivery_audit: DeliveryAuditTable;
   bookmarks: BookmarksTable;
   mutes: MutesTable;
+  user_domain_blocks: UserDomainBlocksTable;
   pins: PinsTable;
   post_edits: PostEditsTable;
   markers: MarkersTable;

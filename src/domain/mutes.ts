@@ -1,7 +1,9 @@
 /**
  * Mutes: a local account stops seeing another's posts in its home and public
  * timelines (boosts of them too) and, unless it chose otherwise, stops being
- * notified by it. Nobody else is told: a mute never federates. A mute with a
+ * notified by it. Nobody else is told: a mute never federates. A person's
+ * block of a server (src/domain/user-domain-blocks.ts) acts here as a mute
+ * of all its accounts. A mute with a
  * duration ends by itself; an ended mute is ignored everywhere.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
@@ -71,23 +73,33 @@ export async function mutesOf(db: Db, actorId: string, targetIds: readonly strin
   return new Map(rows.map((r) => [r.target_id, { notifications: r.notifications }]));
 }
 
-/** Which of `recipientIds` mute `actorId`'s notifications now. */
+/** Which of `recipientIds` mute `actorId`'s notifications now, or block its server. */
 export async function mutingNotificationsOf(db: Db, recipientIds: readonly string[], actorId: string): Promise<Set<string>> {
   if (recipientIds.length === 0) return new Set();
   const rows = await db.selectFrom("mutes").select("actor_id")
     .where("actor_id", "in", [...recipientIds]).where("target_id", "=", actorId)
     .where("notifications", "=", true).where(active).execute();
-  return new Set(rows.map((r) => r.actor_id));
+  const blocking = await db.selectFrom("user_domain_blocks").innerJoin("actors", "actors.domain", "user_domain_blocks.domain")
+    .select("user_domain_blocks.actor_id")
+    .where("user_domain_blocks.actor_id", "in", [...recipientIds]).where("actors.id", "=", actorId).execute();
+  return new Set([...rows, ...blocking].map((r) => r.actor_id));
 }
 
 type PostsEb = ExpressionBuilder<Database, "posts">;
 
-/** Does `viewerId` mute the author of `authorColumn` now? */
+/** Does `viewerId` mute the author of `authorColumn` now, or block the author's server (src/domain/user-domain-blocks.ts)? */
 function mutedAuthor(eb: PostsEb, viewerId: string, authorColumn: "posts.actor_id" | "boosted.actor_id") {
-  return eb.exists(eb.selectFrom("mutes").select(sql.lit(1).as("one"))
-    .where("mutes.actor_id", "=", viewerId)
-    .where(sql.ref("mutes.target_id"), "=", sql.ref(authorColumn))
-    .where((e) => active(e as unknown as MutesEb)));
+  return eb.or([
+    eb.exists(eb.selectFrom("mutes").select(sql.lit(1).as("one"))
+      .where("mutes.actor_id", "=", viewerId)
+      .where(sql.ref("mutes.target_id"), "=", sql.ref(authorColumn))
+      .where((e) => active(e as unknown as MutesEb))),
+    eb.exists(eb.selectFrom("user_domain_blocks")
+      .innerJoin("actors as blocked_authors", "blocked_authors.domain", "user_domain_blocks.domain")
+      .select(sql.lit(1).as("one"))
+      .where("user_domain_blocks.actor_id", "=", viewerId)
+      .where(sql.ref("blocked_authors.id"), "=", sql.ref(authorColumn))),
+  ]);
 }
 
 /**

@@ -41,12 +41,13 @@ export async function unpin(db: Db, actor: Actor, postId: string): Promise<Post>
 }
 
 /** An account's pinned posts that `viewer` may see, newest post first (at most MAX_PINS). */
-export function pinnedPosts(db: Db, viewer: Viewer, actorId: string, page: Page = { limit: MAX_PINS }): Promise<Post[]> {
-  const q = db.selectFrom("pins").innerJoin("posts", "posts.id", "pins.post_id")
+export function pinnedPosts(db: Db, viewer: Viewer, actorId: string, page: Page = { limit: MAX_PINS }, tagged?: string): Promise<Post[]> {
+  let q = db.selectFrom("pins").innerJoin("posts", "posts.id", "pins.post_id")
     .selectAll("posts")
     .where("pins.actor_id", "=", actorId)
     .where("posts.actor_id", "=", actorId)
     .where(visibleTo(viewer));
+  if (tagged !== undefined) q = q.where("posts.id", "in", (eb) => eb.selectFrom("post_tags").select("post_tags.post_id").where("post_tags.tag", "=", tagged));
   return keysetPage(q, "posts.id", page);
 }
 

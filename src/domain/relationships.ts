@@ -3,6 +3,7 @@ import type { Db } from "../db/database.ts";
 import type { Actor, Follow } from "../db/schema.ts";
 import { invalid } from "./errors.ts";
 import { mutesOf } from "./mutes.ts";
+import { domainsBlockedBy } from "./user-domain-blocks.ts";
 import { keysetPage, type Page } from "./paging.ts";
 import type { Viewer } from "./visibility.ts";
 
@@ -23,6 +24,8 @@ export interface Relationship {
   languages: string[] | null;
   /** `me`'s private note on the account ("" when none) */
   note: string;
+  /** `me` blocks the account's server (src/domain/user-domain-blocks.ts) */
+  domainBlocking: boolean;
 }
 
 /**
@@ -34,13 +37,14 @@ export interface Relationship {
 export async function relationshipsOf(db: Db, me: string, others: string[]): Promise<Relationship[]> {
   const asked = [...new Set(others)];
   if (asked.length === 0) return [];
-  const known = await db.selectFrom("actors").select(["id", "type"]).where("id", "in", asked).execute();
+  const known = await db.selectFrom("actors").select(["id", "type", "domain"]).where("id", "in", asked).execute();
   const isGroup = new Set(known.filter((a) => a.type === "Group").map((a) => a.id));
   const knownIds = new Set(known.map((a) => a.id));
   const ids = asked.filter((id) => knownIds.has(id));
   if (ids.length === 0) return [];
   const groupIds = ids.filter((id) => isGroup.has(id));
-  const [out, inc, blocking, blockedBy, memberships, muting, notes] = await Promise.all([
+  const domainOf = new Map(known.map((a) => [a.id, a.domain]));
+  const [out, inc, blocking, blockedBy, memberships, muting, notes, blockedDomains] = await Promise.all([
     db.selectFrom("follows").select(["followee_id as id", "state", "show_reblogs", "notify", "languages"])
       .where("follower_id", "=", me).where("followee_id", "in", ids).execute(),
     db.selectFrom("follows").select(["follower_id as id", "state"])
@@ -53,6 +57,7 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
       : Promise.resolve([]),
     mutesOf(db, me, ids),
     db.selectFrom("account_notes").select(["target_id as id", "note"]).where("actor_id", "=", me).where("target_id", "in", ids).execute(),
+    domainsBlockedBy(db, me, known.map((a) => a.domain)),
   ]);
   const outBy = new Map(out.map((r) => [r.id, r.state]));
   const optionsBy = new Map(out.map((r) => [r.id, r]));
@@ -78,6 +83,7 @@ export async function relationshipsOf(db: Db, me: string, others: string[]): Pro
       notifying: !group && (optionsBy.get(id)?.notify ?? false),
       languages: group ? null : optionsBy.get(id)?.languages ?? null,
       note: noteBy.get(id) ?? "",
+      domainBlocking: blockedDomains.has(domainOf.get(id) ?? ""),
     };
   });
 }

@@ -5,7 +5,7 @@
  * (or by an author there) can be forwarded to that server as a Flag.
  */
 import type { Db } from "../db/database.ts";
-import type { Actor } from "../db/schema.ts";
+import type { Actor, ReportCategory } from "../db/schema.ts";
 import { invalid, notFound } from "./errors.ts";
 import { enqueueDelivery } from "./jobs.ts";
 import { type NewNotification, notify } from "./notifications.ts";
@@ -74,7 +74,12 @@ export interface NewReport {
   comment: string;
   /** also tell the server of the reported content (its group's, or its author's) */
   forward: boolean;
+  category?: ReportCategory;
+  /** the posts must be the target's (Mastodon's reports: a report is of one account) */
+  postsOfTargetOnly?: boolean;
 }
+
+export const REPORT_CATEGORIES: readonly ReportCategory[] = ["spam", "legal", "violation", "other"];
 
 /**
  * A local person reports posts they can see (and their author, or an
@@ -97,12 +102,14 @@ export async function fileReport(db: Db, reporter: Actor, instanceActor: Actor, 
       .select(["posts.id", "posts.actor_id", "groups.id as groupId", "groups.local as groupLocal", "authors.local as authorLocal"])
       .where("posts.id", "in", postIds).execute();
     const targetId = input.targetId ?? posts[0]?.actor_id ?? null;
+    if (input.postsOfTargetOnly && posts.some((p) => p.actor_id !== targetId)) throw invalid("A reported status is not the account's");
     const row = await trx.insertInto("reports").values({
       reporter_id: reporter.id,
       target_id: targetId,
       post_ids: JSON.stringify(postIds),
       comment: input.comment,
       activity_iri: null,
+      category: input.category ?? "other",
     }).returning("id").executeTakeFirstOrThrow();
     await notify(trx, await reportNotifications(trx, reporter.id, postIds, targetId));
     if (input.forward) {
@@ -121,9 +128,37 @@ export async function fileReport(db: Db, reporter: Actor, instanceActor: Actor, 
           type: "flag", reportId: row.id, recipientId, id: newActivityIriOf(instanceActor, "flag"),
         }, instanceActor.id);
       }
+      if (recipients.size > 0) await trx.updateTable("reports").set({ forwarded: true }).where("id", "=", row.id).execute();
     }
     return row.id;
   });
+}
+
+/** A report as its reporter sees it back. */
+export interface FiledReport {
+  id: string;
+  category: ReportCategory;
+  comment: string;
+  forwarded: boolean;
+  createdAt: Date;
+  postIds: string[];
+  target: Actor | undefined;
+}
+
+export async function findFiledReport(db: Db, reporterId: string, reportId: string): Promise<FiledReport | undefined> {
+  const report = await db.selectFrom("reports").selectAll()
+    .where("id", "=", reportId).where("reporter_id", "=", reporterId).executeTakeFirst();
+  if (!report) return undefined;
+  const target = report.target_id ? await db.selectFrom("actors").selectAll().where("id", "=", report.target_id).executeTakeFirst() : undefined;
+  return {
+    id: report.id,
+    category: report.category,
+    comment: report.comment,
+    forwarded: report.forwarded,
+    createdAt: report.created_at,
+    postIds: Array.isArray(report.post_ids) ? report.post_ids.filter((p): p is string => typeof p === "string") : [],
+    target,
+  };
 }
 
 /** What a forwarded report names: the ids of its posts (and account) that concern one recipient. */

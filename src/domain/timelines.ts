@@ -67,16 +67,23 @@ export function homeTimeline(db: Db, actorId: string, page: Page): Promise<Post[
 }
 
 /** What was posted in a group (threads and their comments), as `viewer` may see it: the group account's statuses. */
-export function groupPosts(db: Db, viewer: Viewer, groupId: string, page: Page, options: { excludeReplies?: boolean } = {}): Promise<Post[]> {
+export function groupPosts(db: Db, viewer: Viewer, groupId: string, page: Page, options: { excludeReplies?: boolean; tagged?: string } = {}): Promise<Post[]> {
   let q = db.selectFrom("posts").selectAll("posts")
     .where("posts.group_id", "=", groupId)
     .where(visibleTo(viewer));
   if (options.excludeReplies) q = q.where("posts.in_reply_to_id", "is", null).where("posts.in_reply_to_iri", "is", null);
+  if (options.tagged !== undefined) q = q.where(carries(options.tagged));
   return run(q, page);
 }
 
+/** The post carries hashtag `tag` (lower case): Mastodon's `tagged`. */
+function carries(tag: string) {
+  return (eb: ExpressionBuilder<Database, "posts">) => eb.exists(eb.selectFrom("post_tags").select(sql.lit(1).as("one"))
+    .whereRef("post_tags.post_id", "=", "posts.id").where("post_tags.tag", "=", tag));
+}
+
 /** An account's posts as `viewer` may see them (profile, outbox). */
-export async function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {}): Promise<Post[]> {
+export async function actorPosts(db: Db, viewer: Viewer, actorId: string, page: Page, options: { excludeReplies?: boolean; excludeReblogs?: boolean; tagged?: string } = {}): Promise<Post[]> {
   const visible = await visibleToOfAuthor(db, viewer, actorId);
   if (!visible) return [];
   let q = db.selectFrom("posts").selectAll("posts")
@@ -84,6 +91,7 @@ export async function actorPosts(db: Db, viewer: Viewer, actorId: string, page: 
     .where(visible);
   if (options.excludeReplies) q = q.where("posts.in_reply_to_id", "is", null).where("posts.in_reply_to_iri", "is", null);
   if (options.excludeReblogs) q = q.where("posts.reblog_of_id", "is", null);
+  if (options.tagged !== undefined) q = q.where(carries(options.tagged));
   return run(q, page);
 }
 

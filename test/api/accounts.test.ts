@@ -191,6 +191,28 @@ describe("account statuses", () => {
     expect(paged.body.map((s) => s.id)).toEqual([reply.id]);
     expect((await api.request("GET", `/api/v1/accounts/${writer.id}/statuses?exclude_replies=maybe`)).status).toBe(422);
   });
+
+  it("tagged: only the account's posts with that hashtag, any case, pinned ones too", async () => {
+    const writer = await api.user("tagwriter");
+    const other = await api.user("tagother");
+    const cats = await api.post(writer, { status: "about #Cats" });
+    await api.post(writer, { status: "about #dogs" });
+    await api.post(writer, { status: "no tag at all" });
+    await api.post(other, { status: "also #cats" });
+    const tagged = await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${writer.id}/statuses?tagged=CATS`);
+    expect(tagged.status, tagged.text).toBe(200);
+    expect(tagged.body.map((s) => s.id)).toEqual([cats.id]);
+    const hash = await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${writer.id}/statuses?tagged=%23cats`);
+    expect(hash.body.map((s) => s.id)).toEqual([cats.id]);
+    expect((await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${writer.id}/statuses?tagged=birds`)).body).toEqual([]);
+    expect((await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${writer.id}/statuses?tagged=no%20tag`)).body).toEqual([]);
+    const pin = await api.request("POST", `/api/v1/statuses/${cats.id}/pin`, { token: writer.token });
+    expect(pin.status, pin.text).toBe(200);
+    const pinned = await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${writer.id}/statuses?pinned=true&tagged=dogs`);
+    expect(pinned.body).toEqual([]);
+    const pinnedCats = await api.request<MastodonStatus[]>("GET", `/api/v1/accounts/${writer.id}/statuses?pinned=true&tagged=cats`);
+    expect(pinnedCats.body.map((s) => s.id)).toEqual([cats.id]);
+  });
 });
 
 describe("search", () => {

@@ -55,6 +55,7 @@ export interface Relationship {
   requested: boolean;
   followed_by: boolean;
   blocking: boolean;
+  domain_blocking?: boolean;
 }
 
 export interface Context {

@@ -20,7 +20,7 @@ import { renderAccount, renderAccountList, renderCredentialAccount } from "./ent
 import { renderRelationship } from "./entities/relationship.ts";
 import { allowProfileImageUploads, applyProfileImages } from "./profile-images.ts";
 import { renderFilteredStatuses } from "./filtering.ts";
-import { idList, limitParam, offsetParam, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader } from "./params.ts";
+import { idList, limitParam, offsetParam, optionalBoolean, optionalInteger, optionalString, pageParams, type Params, pathId, queryParams, readParams, setLinkHeader, TAG } from "./params.ts";
 import { searchAccounts } from "./search.ts";
 
 /** Accounts the API shows: people and groups, not the instance actor. */
@@ -150,12 +150,16 @@ export function mountAccounts(app: Hono<AppEnv>): void {
     const excludeReplies = optionalBoolean(params, "exclude_replies") ?? false;
     const excludeReblogs = optionalBoolean(params, "exclude_reblogs") ?? false;
     const onlyMedia = optionalBoolean(params, "only_media") ?? false;
+    const tagged = optionalString(params, "tagged")?.replace(/^#/, "").toLowerCase();
+    // A name that can be no hashtag is carried by no post (as Mastodon: an empty list).
+    if (tagged !== undefined && tagged !== "" && !TAG.test(tagged)) return c.json([]);
+    const onlyTag = tagged === "" ? undefined : tagged;
     // A group's statuses are what is posted in it.
     const posts = optionalBoolean(params, "pinned")
-      ? await pinnedPosts(deps.db, viewer, actor.id, { ...page, limit: Math.min(page.limit, MAX_PINS) })
+      ? await pinnedPosts(deps.db, viewer, actor.id, { ...page, limit: Math.min(page.limit, MAX_PINS) }, onlyTag)
       : actor.type === "Group"
-      ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies })
-      : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs });
+      ? await groupPosts(deps.db, viewer, actor.id, page, { excludeReplies, tagged: onlyTag })
+      : await actorPosts(deps.db, viewer, actor.id, page, { excludeReplies, excludeReblogs, tagged: onlyTag });
     setLinkHeader(c, posts.map((p) => p.id));
     const statuses = await renderFilteredStatuses(deps, viewer, posts, "account");
     return c.json(onlyMedia ? statuses.filter((s) => (s.reblog ?? s).media_attachments.length > 0) : statuses);

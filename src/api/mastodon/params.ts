@@ -117,6 +117,9 @@ export function optionalString(params: Params, name: string): string | undefined
   throw invalid(`${name} must be a string`);
 }
 
+/** What a hashtag name may be (without `#`). */
+export const TAG = /^[\p{L}\p{N}_]{1,100}$/u;
+
 const TRUE = new Set(["true", "1", "on", "t", "yes"]);
 const FALSE = new Set(["false", "0", "off", "f", "no", ""]);
 

@@ -4,14 +4,13 @@ import { invalid } from "../../domain/errors.ts";
 import { homeTimeline, publicTimeline, type PublicSource, tagTimeline } from "../../domain/timelines.ts";
 import { type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "./auth.ts";
 import { renderFilteredStatuses } from "./filtering.ts";
-import { optionalBoolean, pageParams, type Params, queryParams, setLinkHeader } from "./params.ts";
+import { optionalBoolean, pageParams, type Params, queryParams, setLinkHeader, TAG } from "./params.ts";
 
 function sourceParam(params: Params): PublicSource {
   return optionalBoolean(params, "local") ? "local" : optionalBoolean(params, "remote") ? "remote" : "all";
 }
 
 const MAX_TAGS = 4;
-const TAG = /^[\p{L}\p{N}_]{1,100}$/u;
 
 /** Tag names of a parameter (`any[]=a&any[]=b`), without `#`, lower case; at most MAX_TAGS. */
 function tagList(params: Params, name: string): string[] {

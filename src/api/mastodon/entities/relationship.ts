@@ -33,7 +33,7 @@ export function renderRelationship(r: Relationship): MastodonRelationship {
     muting_notifications: r.mutingNotifications,
     requested: r.requested,
     requested_by: r.requestedBy,
-    domain_blocking: false,
+    domain_blocking: r.domainBlocking,
     endorsed: false,
     note: r.note,
   };
