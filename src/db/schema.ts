@@ -186,6 +186,8 @@ export interface PostsTable {
   moderation: Generated<ModerationState>;
   /** the content module it belongs to (src/modules), null for a plain status or comment */
   module: string | null;
+  /** the thread of direct posts it belongs to (migration 0020): null for posts stored before, read as coalesce(conversation_id, id) */
+  conversation_id: Generated<string | null>;
 }
 
 export type ModerationState = "approved" | "pending";
@@ -547,6 +549,15 @@ export interface Database {
   poll_refreshes: PollRefreshesTable;
   home_feed: HomeFeedTable;
   post_counts: PostCountsTable;
+  conversation_marks: ConversationMarksTable;
+}
+
+/** How far an account read a conversation (a thread of direct posts), and up to which post it hid it. */
+export interface ConversationMarksTable {
+  owner_id: string;
+  conversation_id: string;
+  read_up_to_post_id: string | null;
+  hidden_up_to_post_id: string | null;
 }
 
 /**

@@ -53,7 +53,7 @@ function fakePost(overrides: Partial<Post> = {}): Post {
     reblog_of_id: null, in_reply_to_id: null, in_reply_to_iri: null, name: null, summary: null, sensitive: false,
     content_html: "<p>hello</p>", content_source: null, language: null, extra: {}, replies_count: 0, likes_count: 0,
     reblogs_count: 0, published_at: new Date("2026-01-02T03:04:05Z"), edited_at: null, deleted_at: null,
-    created_at: new Date("2026-01-02T03:04:05Z"), group_id: null, moderation: "approved", module: null,
+    created_at: new Date("2026-01-02T03:04:05Z"), group_id: null, moderation: "approved", module: null, conversation_id: null,
     ...overrides,
   };
 }
