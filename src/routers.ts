@@ -9,6 +9,7 @@ import { mountReports } from "./api/mastodon/reports.ts";
 import { mountDomainBlocks } from "./api/mastodon/domain-blocks.ts";
 import { mountSavedLists } from "./api/mastodon/saved.ts";
 import { mountClientExtras } from "./api/mastodon/client-extras.ts";
+import { mountConversations } from "./api/mastodon/conversations.ts";
 import { mountFilters } from "./api/mastodon/filters.ts";
 import { mountLists } from "./api/mastodon/lists.ts";
 import { mountSearch } from "./api/mastodon/search.ts";
@@ -50,6 +51,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountSearch,
   mountSavedLists,
   mountClientExtras,
+  mountConversations,
   mountLists,
   mountFilters,
   mountAdminDomains,

@@ -12,6 +12,7 @@ import { countNotificationGroups, findNotificationGroup, groupKeyOf, listNotific
 import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { accountCounts } from "../src/domain/account-counts.ts";
+import { listConversations } from "../src/domain/conversations.ts";
 import { findActorById } from "../src/domain/remote-actors.ts";
 import { listDomainBlocks } from "../src/domain/user-domain-blocks.ts";
 import { actorPosts, groupPosts, homeTimeline, publicTimeline, tagTimeline } from "../src/domain/timelines.ts";
@@ -118,6 +119,10 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     return Promise.all([familiarFollowers(db, s.localActorId, others, 40), relationshipsOf(db, s.localActorId, others)]);
   }],
   ["account search among the accounts one follows", (db, s) => searchActors(db, { username: s.usernamePrefix, followedBy: s.localActorId, limit: 40, offset: 0 })],
+  ["conversations: an account's threads of direct posts, with their participants", async (db, s) => {
+    // Not empty: the participants' query runs too.
+    expect((await listConversations(db, s.localActorId, { limit: 20 })).length).toBeGreaterThan(0);
+  }],
   ["filters: those that apply in a context, and all of an account's", (db, s) => Promise.all([
     activeFilters(db, s.localActorId, "home"), listFilters(db, s.localActorId),
   ])],

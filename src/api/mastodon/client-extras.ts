@@ -89,7 +89,6 @@ export function mountClientExtras(app: Hono<AppEnv>): void {
   // https://docs.joinmastodon.org/methods/featured_tags/: Plein has no featured hashtags.
   r.get("/v1/featured_tags", requireAuth("read:accounts"), (c) => c.json([]));
   r.get("/v1/featured_tags/suggestions", requireAuth("read:accounts"), (c) => c.json([]));
-  r.get("/v1/conversations", requireAuth("read:statuses"), emptyPage);
 
   app.route("/api", r);
 }
