@@ -3,6 +3,8 @@
  * direct posts an account takes part in, read and hidden per account.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RemotePostInput, upsertRemotePost } from "../../src/domain/posts/remote.ts";
+import { upsertRemoteActor } from "../../src/domain/remote-actors.ts";
 import { closeInstances, settle, startInstances, type TestInstance, waitFor } from "../support/instances.ts";
 import { type Api, startApi, type User } from "./support.ts";
 
@@ -144,6 +146,32 @@ describe("refusals", () => {
       expect((await api.request("POST", `/api/v1/conversations/${id}/read`, { token: writer })).status).toBe(404);
     }
     expect((await api.request("GET", "/api/v1/conversations?limit=abc", { token: alice.token })).status).toBe(422);
+  });
+});
+
+describe("a reply that arrives before its parent", () => {
+  it("joins the parent's conversation once the parent is stored", async () => {
+    const db = api.running.deps.db;
+    const julia = await api.user("julia");
+    const rita = await upsertRemoteActor(db, "plein.test", {
+      iri: "https://remote.example/users/rita", type: "Person", username: "rita", displayName: "rita", summaryHtml: "",
+      url: null, avatarUrl: null, headerUrl: null, inbox: "https://remote.example/users/rita/inbox", sharedInbox: null,
+      outbox: null, followers: null, following: null, featured: null, manuallyApprovesFollowers: false, bot: false,
+      fields: [], followersCount: null, followingCount: null, postsCount: null,
+    });
+    const direct = (iri: string, inReplyToIri: string | null): RemotePostInput => ({
+      iri, url: null, type: "Note", visibility: "direct", inReplyToIri, name: null, summary: null, sensitive: false,
+      contentHtml: "<p>psst</p>", language: null, publishedAt: new Date(), editedAt: null, mentionIds: [julia.id], tags: [],
+      attachments: [], extra: {},
+    });
+    const reply = await upsertRemotePost(db, rita, direct("https://remote.example/notes/2", "https://remote.example/notes/1"), "create");
+    const replyToReply = await upsertRemotePost(db, rita, direct("https://remote.example/notes/3", reply.iri), "create");
+    expect((await list(julia)).body.map((c) => [c.id, c.last_status?.id])).toEqual([[reply.id, replyToReply.id]]);
+    const parent = await upsertRemotePost(db, rita, direct("https://remote.example/notes/1", null), "create");
+    // One thread, keyed by the parent; the parent, stored last, is its newest post. Hiding it hides all three.
+    expect((await list(julia)).body.map((c) => [c.id, c.last_status?.id])).toEqual([[parent.id, parent.id]]);
+    expect((await api.request("DELETE", `/api/v1/conversations/${parent.id}`, { token: julia.token })).status).toBe(200);
+    expect((await list(julia)).body).toEqual([]);
   });
 });
 
