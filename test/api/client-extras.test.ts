@@ -110,7 +110,6 @@ describe("lists Plein answers empty", () => {
     ["/api/v1/featured_tags", "read:accounts", "read:statuses"],
     ["/api/v1/featured_tags/suggestions", "read:accounts", "read:statuses"],
     ["/api/v1/followed_tags", "read:follows", "read:statuses"],
-    ["/api/v1/conversations", "read:statuses", "read:follows"],
   ];
 
   it.each(cases)("%s: [] with the right scope; 401 and 403 where a token is needed", async (path, scope, otherScope) => {
@@ -126,7 +125,7 @@ describe("lists Plein answers empty", () => {
   });
 
   it("refuses malformed paging with 422", async () => {
-    for (const path of ["/api/v1/trends/tags?limit=x", "/api/v1/trends/statuses?offset=-1", "/api/v1/conversations?max_id=x",
+    for (const path of ["/api/v1/trends/tags?limit=x", "/api/v1/trends/statuses?offset=-1",
       "/api/v1/followed_tags?limit=ten", "/api/v2/suggestions?limit=x"]) {
       expect((await api.request("GET", path, { token: alice.token })).status, path).toBe(422);
     }
