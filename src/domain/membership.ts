@@ -438,6 +438,19 @@ export async function canSeeMembers(db: Db, viewer: Viewer, group: GroupView): P
   }
 }
 
+/**
+ * May `viewer` know that the group exists? Public and closed groups: anyone.
+ * A secret group is not findable (issue 7): only those it knows of (its
+ * members, those it invited, those who asked to join) learn of it; to anyone
+ * else, a banned person included, it is absent, as if it did not exist.
+ */
+export async function knowsOfGroup(db: Db, viewer: Viewer, group: GroupView): Promise<boolean> {
+  if (group.settings?.visibility !== "secret") return true;
+  if (viewer.kind !== "local" && viewer.kind !== "remote") return false;
+  const m = await membershipOf(db, group.actor.id, viewer.actorId);
+  return m !== undefined && m.state !== "banned";
+}
+
 /** The ids of a group's owner, admins and moderators. */
 export async function groupModerators(db: Db, groupId: string): Promise<string[]> {
   const rows = await db.selectFrom("memberships").innerJoin("actors", "actors.id", "memberships.member_id")

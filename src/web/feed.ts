@@ -1,15 +1,16 @@
 /**
  * The Atom feed of a person or a public group: what the visibility rule
- * shows the anonymous viewer, and of that only the public posts.
+ * shows the anonymous viewer (public and unlisted posts, as Mastodon's
+ * feeds), without replies and boosts.
  */
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../context.ts";
 import type { Actor } from "../db/schema.ts";
-import { viewOf } from "../domain/groups.ts";
+import { groupScope, viewOf } from "../domain/groups.ts";
 import { findActorsByIds } from "../domain/remote-actors.ts";
 import { actorPosts, groupPosts } from "../domain/timelines.ts";
-import { ANONYMOUS } from "../domain/visibility.ts";
+import { ANONYMOUS, readableByAnyone } from "../domain/visibility.ts";
 import { htmlToParagraphs } from "./posts.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "./render.ts";
 
@@ -17,13 +18,13 @@ export async function atomFeed(c: Context<AppEnv>, actor: Actor): Promise<Respon
   const { db, config } = c.get("deps");
   if (actor.type === "Group") {
     const group = await viewOf(db, actor);
-    if ((group.settings?.visibility ?? "public") !== "public") return c.json({ error: "Not found" }, 404);
+    if (!readableByAnyone(groupScope(group))) return c.json({ error: "Not found" }, 404);
   }
   const page = { limit: PAGE_SIZE };
   const posts = (actor.type === "Group"
     ? await groupPosts(db, ANONYMOUS, actor.id, page, { excludeReplies: true })
     : await actorPosts(db, ANONYMOUS, actor.id, page, { excludeReblogs: true }))
-    .filter((p) => p.visibility === "public" && !p.reblog_of_id);
+    .filter((p) => !p.reblog_of_id);
   const authors = new Map((await findActorsByIds(db, [...new Set(posts.map((p) => p.actor_id))])).map((a) => [a.id, a]));
   const self = new URL(`${actorHref(actor)}.atom`, config.origin).href;
   const updated = (posts[0]?.published_at ?? actor.created_at).toISOString();

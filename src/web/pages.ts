@@ -11,11 +11,11 @@ import type { AppEnv } from "../context.ts";
 import type { Actor } from "../db/schema.ts";
 import { findLocalActor } from "../domain/accounts.ts";
 import { listGroups } from "../domain/group-content.ts";
-import { viewOf } from "../domain/groups.ts";
+import { groupScope, viewOf } from "../domain/groups.ts";
 import { isRowId } from "../domain/ids.ts";
-import { countMembers, isMember, membershipOf } from "../domain/membership.ts";
+import { canSeeMembers, countMembers, knowsOfGroup } from "../domain/membership.ts";
 import { actorPosts, groupPosts, homeTimeline, tagTimeline } from "../domain/timelines.ts";
-import { ANONYMOUS, type Viewer } from "../domain/visibility.ts";
+import { ANONYMOUS, readableByAnyone, type Viewer } from "../domain/visibility.ts";
 import { atomFeed } from "./feed.ts";
 import { type Alternate, type Html, layout, pageState, type PageState } from "./layout.ts";
 import { actorHref, actorName, PAGE_SIZE, paragraphs, postList } from "./render.ts";
@@ -98,15 +98,15 @@ ${paragraphs(actor.summary_html)}
 ${await postList(db, s, posts, (id) => `${actorHref(actor)}?max_id=${id}`)}`, alternates));
     }
     const group = await viewOf(db, actor);
-    const visibility = group.settings?.visibility ?? "public";
-    const member = s.me ? isMember(await membershipOf(db, actor.id, s.me.id)) : false;
-    if (visibility === "secret" && !member) return notFoundPage(c);
+    if (!(await knowsOfGroup(db, viewer, group))) return notFoundPage(c);
     const intro = html`<p class="muted">@${actor.username}@${actor.domain}</p>
 ${paragraphs(actor.summary_html)}`;
-    if (visibility !== "public" && !member) {
+    const open = readableByAnyone(groupScope(group));
+    // Who may see the members may read the content (canSeeMembers: the group's current members).
+    if (!open && !(await canSeeMembers(db, viewer, group))) {
       return c.html(layout(s, actorName(actor), html`${intro}<p>${s.t.closedGroup}</p>`, alternates));
     }
-    if (visibility === "public") alternates.push({ type: "application/atom+xml", href: `${actorHref(actor)}.atom`, title: s.t.feed });
+    if (open) alternates.push({ type: "application/atom+xml", href: `${actorHref(actor)}.atom`, title: s.t.feed });
     const [members, posts] = await Promise.all([
       countMembers(db, actor.id),
       groupPosts(db, viewer, actor.id, { maxId: olderQuery(c), limit: PAGE_SIZE }, { excludeReplies: true }),

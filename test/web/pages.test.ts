@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup, type GroupView } from "../../src/domain/groups.ts";
-import { join } from "../../src/domain/membership.ts";
+import { invite, join } from "../../src/domain/membership.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { updateProfile } from "../../src/domain/profiles.ts";
 import { Browser, formFields } from "../api/oauth-browser.ts";
@@ -12,9 +12,10 @@ let bob: User;
 let mallory: User;
 let open: GroupView;
 let closed: GroupView;
+let hidden: GroupView;
 const HOSTILE = `<script>alert("x")</script>`;
 
-async function postIn(author: User, group: GroupView | null, text: string, visibility: "public" | "followers" = "public") {
+async function postIn(author: User, group: GroupView | null, text: string, visibility: "public" | "unlisted" | "followers" = "public") {
   return createLocalPost(api.running.deps.db, api.running.config.origin, author.actor, {
     contentHtml: `<p>${text}</p>`, contentSource: text, visibility, groupId: group?.actor.id,
   });
@@ -32,6 +33,10 @@ beforeAll(async () => {
   await postIn(alice, closed, "The secret salary table");
   await postIn(mallory, null, `hello ${HOSTILE.replace(/</g, "&lt;").replace(/>/g, "&gt;")}`);
   await postIn(alice, null, "Followers only thoughts", "followers");
+  await postIn(alice, null, "Quietly unlisted note", "unlisted");
+  hidden = await createGroup(db, config.origin, alice.actor, { name: "hidden_room", displayName: "Hidden room", description: "Nobody knows", visibility: "secret", joinMode: "invite", modules: [] });
+  await invite(db, hidden, alice.actor, mallory.actor);
+  await postIn(alice, hidden, "The hidden minutes");
 });
 
 afterAll(async () => {
@@ -162,6 +167,34 @@ describe("web pages", () => {
     const owner = new Browser(api, "en");
     await signIn(owner, "alice");
     expect((await owner.get("/@back_room")).html).toContain("The secret salary table");
+  });
+
+  it("hide a secret group from those it does not know (404, like no group), show the invited its name only, its members its content", async () => {
+    const anonymous = new Browser(api, "en");
+    expect((await anonymous.get("/@hidden_room")).status).toBe(404);
+    expect((await anonymous.get("/@hidden_room.atom")).status).toBe(404);
+    const stranger = new Browser(api, "en");
+    await signIn(stranger, "bob");
+    const refused = await stranger.get("/@hidden_room");
+    expect(refused.status).toBe(404);
+    expect(refused.html).not.toContain("Hidden room");
+    const invited = new Browser(api, "en");
+    await signIn(invited, "mallory");
+    const outline = await invited.get("/@hidden_room");
+    expect(outline.status).toBe(200);
+    expect(outline.html).toContain("Nobody knows");
+    expect(outline.html).not.toContain("The hidden minutes");
+    expect(outline.html).not.toMatch(/\d members?/);
+    const owner = new Browser(api, "en");
+    await signIn(owner, "alice");
+    expect((await owner.get("/@hidden_room")).html).toContain("The hidden minutes");
+  });
+
+  it("put a person's unlisted posts in the feed as Mastodon does, never the followers-only ones", async () => {
+    const feed = await new Browser(api, "en").get("/@alice.atom");
+    expect(feed.status).toBe(200);
+    expect(feed.html).toContain("Quietly unlisted note");
+    expect(feed.html).not.toContain("Followers only thoughts");
   });
 
   it("show a post in a closed group to its members with the comments, a 404 to others", async () => {

@@ -6,7 +6,7 @@ import type { Actor, Post } from "../../db/schema.ts";
 import { invalid } from "../../domain/errors.ts";
 import { findActorByHandle, findActorByIri } from "../../domain/remote-actors.ts";
 import { findGroup } from "../../domain/groups.ts";
-import { membershipOf } from "../../domain/membership.ts";
+import { knowsOfGroup } from "../../domain/membership.ts";
 import { relationshipsOf } from "../../domain/relationships.ts";
 import { findPostByUrl, searchActors, searchTags } from "../../domain/search.ts";
 import { handleDomain } from "../../domain/urls.ts";
@@ -113,10 +113,7 @@ async function findable(deps: AppContext, viewer: Viewer, actors: Actor[]): Prom
   const kept = await Promise.all(actors.map(async (actor) => {
     if (!actor.local || actor.type !== "Group") return true;
     const group = await findGroup(deps.db, actor.id);
-    if (group?.settings?.visibility !== "secret") return true;
-    if (viewer.kind !== "local") return false;
-    const membership = await membershipOf(deps.db, actor.id, viewer.actorId);
-    return membership !== undefined && membership.state !== "banned";
+    return !group || knowsOfGroup(deps.db, viewer, group);
   }));
   return actors.filter((_, i) => kept[i]);
 }

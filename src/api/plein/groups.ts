@@ -23,6 +23,7 @@ import {
   invite,
   isAdmin,
   join,
+  knowsOfGroup,
   leave,
   listMemberships,
   membershipOf,
@@ -52,17 +53,12 @@ import {
 import { renderContent, renderGroup, renderMembers } from "./entities.ts";
 
 /**
- * The group `id` names, if `viewer` may know of it: a secret group is a 404
- * for everyone but its members (forbidden and absent look the same).
+ * The group `id` names, if `viewer` may know of it (`knowsOfGroup`): a
+ * secret group is a 404 for everyone else (forbidden and absent look the same).
  */
 export async function visibleGroup(deps: AppContext, viewer: Viewer, id: string): Promise<GroupView> {
   const group = await findGroup(deps.db, id);
-  if (!group || group.actor.gone_at) throw notFound();
-  if (group.settings?.visibility === "secret") {
-    const me = viewer.kind === "local" ? viewer.actorId : null;
-    const m = me ? await membershipOf(deps.db, group.actor.id, me) : undefined;
-    if (m?.state !== "member" && m?.state !== "invited") throw notFound();
-  }
+  if (!group || group.actor.gone_at || !(await knowsOfGroup(deps.db, viewer, group))) throw notFound();
   return group;
 }
 
