@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unusedCachedMedia } from "../src/domain/remote-media.ts";
 import type { Db } from "../src/db/database.ts";
 import { auditedActivity, listDeliveryRecords } from "../src/domain/audit.ts";
 import { pruneProcessedActivities } from "../src/domain/maintenance.ts";
@@ -119,6 +120,9 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     return Promise.all([familiarFollowers(db, s.localActorId, others, 40), relationshipsOf(db, s.localActorId, others)]);
   }],
   ["account search among the accounts one follows", (db, s) => searchActors(db, { username: s.usernamePrefix, followedBy: s.localActorId, limit: 40, offset: 0 })],
+  // (Trimming home feeds is left out on purpose: it reads each local account's newest rows, up to
+  // HOME_FEED_KEEP, which in steady state is the whole bounded table, once an hour; see src/domain/home-feed.ts.)
+  ["housekeeping: remote copies unused for a week, oldest first", (db) => unusedCachedMedia(db, 7, 100)],
   ["conversations: an account's threads of direct posts, with their participants", async (db, s) => {
     // Not empty: the participants' query runs too.
     expect((await listConversations(db, s.localActorId, { limit: 20 })).length).toBeGreaterThan(0);

@@ -10,18 +10,23 @@ export const HOME_FEED_KEEP = 800;
 
 /**
  * Drops the home-feed rows of each local account beyond its newest `keep`;
- * returns how many. Each account's cut-off is found on the feed's primary
- * key (owner, post): an index walk of `keep` rows per account, never a scan
- * of the whole table.
+ * returns how many. The local accounts are found on their partial index
+ * (migration 0021), each one's cut-off on the feed's primary key (owner,
+ * post), and its older rows are deleted as one range of that key. Finding
+ * the cut-offs reads each account's newest `keep` rows: in steady state the
+ * whole table, which `keep` bounds; once an hour, in a worker.
  */
 export async function trimHomeFeeds(db: Db, keep = HOME_FEED_KEEP): Promise<number> {
-  const res = await sql`
-    delete from home_feed h
-     using (select a.id as owner_id, c.post_id as cutoff
-              from actors a
-              cross join lateral (select post_id from home_feed where owner_id = a.id
-                                  order by post_id desc offset ${keep} limit 1) c
-             where a.local) t
-     where h.owner_id = t.owner_id and h.post_id <= t.cutoff`.execute(db);
-  return Number(res.numAffectedRows ?? 0n);
+  const { rows: cutoffs } = await sql<{ owner_id: string; cutoff: string }>`
+    select a.id as owner_id, c.post_id as cutoff
+      from actors a
+      cross join lateral (select post_id from home_feed where owner_id = a.id
+                          order by post_id desc offset ${keep} limit 1) c
+     where a.local`.execute(db);
+  let removed = 0;
+  for (const { owner_id, cutoff } of cutoffs) {
+    const res = await db.deleteFrom("home_feed").where("owner_id", "=", owner_id).where("post_id", "<=", cutoff).executeTakeFirst();
+    removed += Number(res.numDeletedRows);
+  }
+  return removed;
 }

@@ -52,6 +52,8 @@ export const SEEDED_ROWS = {
   filter_keywords: 10_000,
   // Home feeds (migration 0017): the local accounts' candidate posts, five hundred each.
   home_feed: 100_000,
+  // Copies of other servers' files (migration 0013), most used recently, some long ago.
+  remote_media: 50_000,
 } as const;
 
 export type LargeTable = keyof typeof SEEDED_ROWS;
@@ -251,6 +253,12 @@ async function insertRows(db: Db): Promise<void> {
     select ${first}::bigint + i % ${DOMAINS}, ${posts!.first}::bigint + (i * 7) % ${n.posts}
     from generate_series(0, ${n.home_feed - 1}) as i
     on conflict do nothing`.execute(db);
+  await sql`
+    insert into remote_media (kind, url, storage_key, content_type, size, fetched_at, last_used_at)
+    select (array['avatar', 'header', 'attachment'])[1 + i % 3], 'https://remote' || (i % ${DOMAINS}) || '.example/media/' || i,
+           'ab/' || md5(i::text), 'image/png', 1000, now() - interval '1 day',
+           now() - (case when i % 50 = 0 then 30 else 0 end) * interval '1 day' - i * interval '1 second'
+    from generate_series(0, ${n.remote_media - 1}) as i`.execute(db);
   await sql`delete from post_counts`.execute(db);
   await sql`
     insert into post_counts (actor_id, statuses, last_status_at)
