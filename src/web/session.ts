@@ -1,10 +1,9 @@
-import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { browserCookieOptions, formToken, formTokenMatches } from "../http/browser-cookies.ts";
 import type { AppEnv } from "../context.ts";
 import type { Actor } from "../db/schema.ts";
 import { endSession, SESSION_LIFETIME_MS, sessionActor, startSession } from "../domain/sessions.ts";
-import { newSecret } from "../domain/tokens.ts";
 
 // The site's browser state: a session cookie (a random secret whose digest is
 // in web_sessions, as for the OAuth pages) and a CSRF cookie that every form
@@ -16,9 +15,8 @@ const SITE_CSRF = "plein_site_csrf";
 
 type WebContext = Context<AppEnv>;
 
-function cookieOptions(c: WebContext, maxAgeSeconds: number) {
-  const secure = c.get("deps").config.origin.protocol === "https:";
-  return { path: "/", httpOnly: true, sameSite: "Lax", secure, maxAge: maxAgeSeconds } as const;
+function cookieOptions(c: WebContext) {
+  return browserCookieOptions(c.get("deps").config.origin, "/", SESSION_LIFETIME_MS / 1000);
 }
 
 export function siteActor(c: WebContext): Promise<Actor | undefined> {
@@ -28,7 +26,7 @@ export function siteActor(c: WebContext): Promise<Actor | undefined> {
 
 export async function signInSite(c: WebContext, actor: Actor): Promise<void> {
   const secret = await startSession(c.get("deps").db, actor);
-  setCookie(c, SITE_SESSION, secret, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
+  setCookie(c, SITE_SESSION, secret, cookieOptions(c));
 }
 
 export async function signOutSite(c: WebContext): Promise<void> {
@@ -39,18 +37,10 @@ export async function signOutSite(c: WebContext): Promise<void> {
 
 /** The form token of this browser, made (and set as a cookie) on its first visit. */
 export function siteCsrfToken(c: WebContext): string {
-  const existing = getCookie(c, SITE_CSRF);
-  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-  const token = newSecret();
-  setCookie(c, SITE_CSRF, token, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
-  return token;
+  return formToken(c, SITE_CSRF, cookieOptions(c));
 }
 
 /** Does the form's token equal the browser's cookie? */
-export function siteCsrfMatches(c: WebContext, formToken: string | undefined): boolean {
-  const cookie = getCookie(c, SITE_CSRF);
-  if (!cookie || !formToken) return false;
-  const a = Buffer.from(cookie);
-  const b = Buffer.from(formToken);
-  return a.length === b.length && timingSafeEqual(a, b);
+export function siteCsrfMatches(c: WebContext, submitted: string | undefined): boolean {
+  return formTokenMatches(c, SITE_CSRF, submitted);
 }

@@ -1,9 +1,8 @@
-import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { browserCookieOptions, formToken, formTokenMatches } from "../../http/browser-cookies.ts";
 import type { Actor } from "../../db/schema.ts";
 import { SESSION_LIFETIME_MS, sessionActor, startSession } from "../../domain/sessions.ts";
-import { newSecret } from "../../domain/tokens.ts";
 import type { ApiEnv } from "../mastodon/auth.ts";
 import { SITE_SESSION } from "../../web/session.ts";
 
@@ -14,9 +13,8 @@ import { SITE_SESSION } from "../../web/session.ts";
 const SESSION = "plein_session";
 const CSRF = "plein_csrf";
 
-function cookieOptions(c: Context<ApiEnv>, maxAgeSeconds: number) {
-  const secure = c.get("deps").config.origin.protocol === "https:";
-  return { path: "/oauth", httpOnly: true, sameSite: "Lax", secure, maxAge: maxAgeSeconds } as const;
+function cookieOptions(c: Context<ApiEnv>) {
+  return browserCookieOptions(c.get("deps").config.origin, "/oauth", SESSION_LIFETIME_MS / 1000);
 }
 
 /** The person signed in on these pages, or on the site's pages (src/web/session.ts), whose session counts here too. */
@@ -31,24 +29,15 @@ export async function signedInActor(c: Context<ApiEnv>): Promise<Actor | undefin
 
 export async function signIn(c: Context<ApiEnv>, actor: Actor): Promise<void> {
   const secret = await startSession(c.get("deps").db, actor);
-  setCookie(c, SESSION, secret, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
+  setCookie(c, SESSION, secret, cookieOptions(c));
 }
 
 /** The form token of this browser, made (and set as a cookie) on its first visit. */
 export function csrfToken(c: Context<ApiEnv>): string {
-  const existing = getCookie(c, CSRF);
-  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
-  const token = newSecret();
-  setCookie(c, CSRF, token, cookieOptions(c, SESSION_LIFETIME_MS / 1000));
-  return token;
+  return formToken(c, CSRF, cookieOptions(c));
 }
 
 /** Does the form's token equal the browser's cookie? */
-export function csrfMatches(c: Context<ApiEnv>, formToken: string | undefined): boolean {
-  const cookie = getCookie(c, CSRF);
-  if (!cookie || !formToken) return false;
-  const a = Buffer.from(cookie);
-  const b = Buffer.from(formToken);
-  return a.length === b.length && timingSafeEqual(a, b);
+export function csrfMatches(c: Context<ApiEnv>, submitted: string | undefined): boolean {
+  return formTokenMatches(c, CSRF, submitted);
 }
-
