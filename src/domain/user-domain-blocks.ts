@@ -11,24 +11,17 @@ import type { Actor } from "../db/schema.ts";
 import { invalid } from "./errors.ts";
 import { rejectFollowRequest, unfollow } from "./follows.ts";
 import { keysetPage, type Page } from "./paging.ts";
+import { parseDomainPattern } from "./policy.ts";
 
 /**
  * `example.nl`, `Example.NL`, `bücher.example` → lower case, punycode, as
- * actors.domain holds it (host, and a port other than 443); anything that is
- * not a bare domain is refused.
+ * actors.domain holds it: a domain written as a federation rule is
+ * (parseDomainPattern), but one server, never a wildcard.
  */
 export function normaliseBlockedDomain(raw: string): string {
-  const text = raw.trim();
-  if (text === "" || text.length > 253 || /[\s/?#@\\*]/.test(text)) throw invalid("domain: not a domain");
-  let url: URL;
-  try {
-    url = new URL(`https://${text}`);
-  } catch (e) {
-    if (e instanceof TypeError) throw invalid("domain: not a domain");
-    throw e;
-  }
-  if (url.hostname.split(".").some((label) => label === "")) throw invalid("domain: not a domain");
-  return url.host;
+  const pattern = parseDomainPattern(raw);
+  if (pattern.subdomains) throw invalid("domain: one server's domain, without a wildcard");
+  return pattern.domain;
 }
 
 /** `actor` blocks `domain` (normalised; not `ownDomain`). Idempotent. */
