@@ -1,5 +1,5 @@
 /** Signing in and out of the site, and the language switch: every POST carries the CSRF token. */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { SignInThrottle } from "../api/oauth/throttle.ts";
@@ -7,17 +7,9 @@ import type { AppEnv } from "../context.ts";
 import { checkPassword } from "../domain/sessions.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { LANG_COOKIE, layout, pageState, type PageState } from "./layout.ts";
-import { siteCsrfMatches, signInSite, signOutSite } from "./session.ts";
+import { csrfField, expiredForm, formText, localPath, readForm } from "./forms.ts";
+import { signInSite, signOutSite } from "./session.ts";
 
-/** A path on this site to go back to; anything else (another origin, "//host") goes home. */
-export function localPath(value: string | undefined): string {
-  return value && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 2000 ? value : "/";
-}
-
-function formText(form: Record<string, unknown>, name: string): string | undefined {
-  const v = form[name];
-  return typeof v === "string" ? v : undefined;
-}
 
 function signInForm(s: PageState, back: string, error?: string, login = "") {
   const { t } = s;
@@ -25,7 +17,7 @@ function signInForm(s: PageState, back: string, error?: string, login = "") {
   return layout(s, t.signIn, html`
 ${error ? html`<p id="form-error" class="error" role="alert">${error}</p>` : ""}
 <form class="stack" method="post" action="/auth/sign_in">
-<input type="hidden" name="csrf_token" value="${s.csrf}">
+${csrfField(s)}
 <input type="hidden" name="back" value="${back}">
 <label for="username">${t.login}</label>
 <input type="text" id="username" name="username" value="${login}" autocomplete="username" autocapitalize="none" spellcheck="false" required${described}>
@@ -33,11 +25,6 @@ ${error ? html`<p id="form-error" class="error" role="alert">${error}</p>` : ""}
 <input type="password" id="password" name="password" autocomplete="current-password" required${described}>
 <button type="submit">${t.signIn}</button>
 </form>`);
-}
-
-async function expired(c: Context<AppEnv>) {
-  const s = await pageState(c);
-  return c.html(layout(s, s.t.expiredForm, html`<p><a href="${s.here}">${s.t.home}</a></p>`), 403);
 }
 
 export function mountWebAuth(app: Hono<AppEnv>): void {
@@ -50,8 +37,8 @@ export function mountWebAuth(app: Hono<AppEnv>): void {
   });
 
   app.post("/auth/sign_in", async (c) => {
-    const form = await c.req.parseBody();
-    if (!siteCsrfMatches(c, formText(form, "csrf_token"))) return expired(c);
+    const form = await readForm(c);
+    if (!form) return expiredForm(c);
     const s = await pageState(c);
     const back = localPath(formText(form, "back"));
     const login = formText(form, "username") ?? "";
@@ -75,15 +62,15 @@ export function mountWebAuth(app: Hono<AppEnv>): void {
   });
 
   app.post("/auth/sign_out", async (c) => {
-    const form = await c.req.parseBody();
-    if (!siteCsrfMatches(c, formText(form, "csrf_token"))) return expired(c);
+    const form = await readForm(c);
+    if (!form) return expiredForm(c);
     await signOutSite(c);
     return c.redirect("/", 303);
   });
 
   app.post("/settings/language", async (c) => {
-    const form = await c.req.parseBody();
-    if (!siteCsrfMatches(c, formText(form, "csrf_token"))) return expired(c);
+    const form = await readForm(c);
+    if (!form) return expiredForm(c);
     const lang = formText(form, "lang");
     if (lang !== "nl" && lang !== "en") return c.json({ error: "lang must be nl or en" }, 400);
     setCookie(c, LANG_COOKIE, lang, {

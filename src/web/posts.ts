@@ -99,11 +99,12 @@ ${thread}`, [{ type: "application/activity+json", href: post.iri }]);
 }
 
 export function mountPostPages(app: Hono<AppEnv>): void {
-  app.get("/:handle{@[^/]+}/:id", async (c) => {
+  app.get("/:handle{@[^/]+}/:id", async (c, next) => {
     const { db } = c.get("deps");
     const username = c.req.param("handle").slice(1);
     const id = c.req.param("id");
-    if (!isRowId(id)) return c.notFound();
+    // Not a post's id: a group's section (src/web/group-nav.ts) or nothing.
+    if (!isRowId(id)) return next();
     const s = await pageState(c);
     const viewer = viewerOf(s.me);
     const row = await withAuthor(db, await findVisibleLocalPost(db, viewer, { id }));

@@ -76,3 +76,8 @@ export type WebTexts = (typeof WEB_TEXTS)[Lang];
 export function webLanguage(cookie: string | undefined, acceptLanguage: string | undefined): Lang {
   return pickLanguage(cookie, acceptLanguage);
 }
+
+/** A page area's own words (each area keeps its table in its own file, Dutch and English). */
+export function localized<T>(lang: Lang, table: Record<Lang, T>): T {
+  return table[lang];
+}

@@ -4,55 +4,13 @@
  * out; and axe-core on every page template, in Chromium with the pages' own
  * CSP in force, for WCAG 2.1 A and AA. Screenshots go to test/.artifacts/.
  */
-import { createHash, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import axe from "axe-core";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup } from "../../src/domain/groups.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import type { Post } from "../../src/db/schema.ts";
-import { closeInstances, startInstances, type TestInstance, type TestUser, TLS } from "../support/instances.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (Debian: apt-get install chromium).`);
-const ARTIFACTS = join(import.meta.dirname, "..", ".artifacts");
-
-/** Chromium is told to accept exactly the test server's key (see oauth-browser.test.ts). */
-function testServerSpki(): string {
-  const cert = new X509Certificate(readFileSync(TLS.cert));
-  const spki = cert.publicKey.export({ type: "spki", format: "der" });
-  return createHash("sha256").update(spki).digest("base64");
-}
-
-interface Violation { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }
-
-/** axe-core's WCAG 2.1 A and AA rules on the page as it is; evaluated through the DevTools protocol, which the page's CSP does not govern. */
-async function axeViolations(page: Page): Promise<Violation[]> {
-  await page.evaluate(axe.source);
-  return page.evaluate(async () => {
-    const run = (globalThis as unknown as { axe: typeof axe }).axe.run;
-    const result = await run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target as unknown[] })) }));
-  });
-}
-
-async function check(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `web-${name}.png`), fullPage: true });
-  expect(await axeViolations(page), `axe on ${name}`).toEqual([]);
-}
-
-/** Tabs until the focused element matches, as a keyboard user would (at most 15 presses). */
-async function tabTo(page: Page, selector: string): Promise<void> {
-  for (let i = 0; i < 15; i++) {
-    await page.keyboard.press("Tab");
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-  }
-  throw new Error(`Tab never reached ${selector}`);
-}
+import { checkPage as check, hasChromium, launchChromium, tabTo } from "../support/browser.ts";
+import { closeInstances, startInstances, type TestInstance, type TestUser } from "../support/instances.ts";
 
 describe.skipIf(!hasChromium)("the web pages in Chromium", () => {
   let plein: TestInstance;
@@ -68,11 +26,7 @@ describe.skipIf(!hasChromium)("the web pages in Chromium", () => {
     await createGroup(plein.db, origin, alice.actor, { name: "council", displayName: "Council", description: "Closed to outsiders", visibility: "closed", modules: [] });
     post = await createLocalPost(plein.db, origin, alice.actor, { contentHtml: "<p>Agenda for #town</p>", contentSource: "Agenda for #town", visibility: "public", groupId: square.actor.id });
     await createLocalPost(plein.db, origin, alice.actor, { contentHtml: "<p>A comment</p>", contentSource: "A comment", visibility: "public", groupId: square.actor.id, inReplyToId: post.id });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        `--ignore-certificate-errors-spki-list=${testServerSpki()}`],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
