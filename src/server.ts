@@ -11,6 +11,7 @@ import { startHousekeeping } from "../federation/housekeeping.ts";
 import { createResolver } from "../federation/resolver.ts";
 import { createDeliveryQueue, startDeliveryWorker } from "../federation/send.ts";
 import { createApp } from "./app.ts";
+import { InFlight } from "./http/in-flight.ts";
 import { runAdminCommand } from "./cli/admin-commands.ts";
 import { serveAdminSocket } from "./cli/admin-socket.ts";
 import { acquireLock, socketPath } from "./cli/pid-lock.ts";
@@ -127,7 +128,8 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   }
 
   if (role !== "worker" && options.listen !== false) {
-    const server = await listen(app, config);
+    const inFlight = new InFlight();
+    const server = await listen(app, config, inFlight);
     const streaming = await startStreaming(database, config.databaseUrl, deps);
     server.on("upgrade", (req, socket, head) => {
       if (!streaming.upgrades.handleUpgrade(req, socket, head)) socket.destroy();
@@ -138,6 +140,9 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
       const closed = closeServer(server, SHUTDOWN_DEADLINE_MS);
       await streaming.stop(SHUTDOWN_DEADLINE_MS);
       await closed;
+      if (!(await inFlight.idle(SHUTDOWN_DEADLINE_MS))) {
+        logger.warn("{count} request handlers still running after {seconds} s: closing anyway", { count: inFlight.count, seconds: SHUTDOWN_DEADLINE_MS / 1000 });
+      }
     });
     logger.info("Plein listening on {address}, public origin {origin}", {
       address: `${config.tls ? "https" : "http"}://${config.host}:${config.port}`,
@@ -163,10 +168,10 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   };
 }
 
-function listen(app: Hono<AppEnv>, config: Config): Promise<ServerType> {
+function listen(app: Hono<AppEnv>, config: Config, inFlight: InFlight): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({
-      fetch: app.fetch,
+      fetch: (request, env) => inFlight.track(app.fetch(request, env)),
       hostname: config.host,
       port: config.port,
       ...(config.tls

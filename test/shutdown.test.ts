@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { createServer, connect } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -65,7 +65,7 @@ beforeAll(async () => {
   port = await freePort();
   env = {
     PORT: String(port), PLEIN_ORIGIN: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: "debug", PLEIN_LOG_FORMAT: "json", PLEIN_DRAIN_SECONDS: "5", PLEIN_METRICS_TOKEN: METRICS_TOKEN,
+    LOG_LEVEL: "debug", PLEIN_LOG_FORMAT: "json", PLEIN_ALLOW_PRIVATE_ADDRESS: "true", PLEIN_DRAIN_SECONDS: "5", PLEIN_METRICS_TOKEN: METRICS_TOKEN,
   };
   let handle: DatabaseHandle;
   if (testDatabaseUrl) {
@@ -128,6 +128,24 @@ it("finishes an in-flight request, closes streams, answers 503 on /healthz while
     slow.write(body.slice(0, half));
     slow.flushHeaders();
 
+    // A request whose client hangs up while its handler waits for a remote
+    // server that has not answered yet: the handler still runs when the
+    // listener closes, and the database must outlive it.
+    const remoteSockets: Socket[] = [];
+    const hungRemote = createServer((socket) => {
+      socket.on("error", () => {});
+      remoteSockets.push(socket);
+    });
+    await new Promise<void>((resolve) => hungRemote.listen(0, "127.0.0.1", resolve));
+    const remotePort = (hungRemote.address() as { port: number }).port;
+    const lookup = `http://127.0.0.1:${remotePort}/users/slow`;
+    const abandoned = new AbortController();
+    const search = fetch(`${origin}/api/v2/search?resolve=true&q=${encodeURIComponent(lookup)}`, { headers: auth, signal: abandoned.signal })
+      .catch(() => "aborted");
+    await until(() => remoteSockets.length > 0, "the search to reach the remote server");
+    abandoned.abort();
+    expect(await search).toBe("aborted");
+
     child.kill("SIGTERM");
     await until(() => output.includes("SIGTERM received"), "the SIGTERM to be noticed");
     const health = await fetch(`${origin}/healthz`);
@@ -143,6 +161,11 @@ it("finishes an in-flight request, closes streams, answers 503 on /healthz while
     const result = await answered;
     expect(result.status).toBe(200);
     expect(JSON.parse(result.text)).toMatchObject({ content: expect.stringContaining("Sent while the server stops") });
+
+    // Every connection is gone; only now does the remote answer, and the
+    // abandoned search's handler goes on to the database.
+    for (const socket of remoteSockets) socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    hungRemote.close();
     expect(await exited).toBe(0);
   } finally {
     child.kill("SIGKILL");
@@ -155,6 +178,9 @@ it("finishes an in-flight request, closes streams, answers 503 on /healthz while
     const parsed = JSON.parse(line) as Record<string, unknown>;
     expect(Object.keys(parsed)).toEqual(expect.arrayContaining(["@timestamp", "level", "logger", "message"]));
   }
+  // The abandoned search finished its work (its answer logged) before the database closed.
+  expect(lines.some((line) => line.includes("/api/v2/search") && line.includes(": 200"))).toBe(true);
+  expect(lines.filter((line) => (JSON.parse(line) as { level: string }).level === "ERROR")).toEqual([]);
   expect(output).not.toContain(token);
   expect(output).not.toContain(METRICS_TOKEN);
 }, 180_000);
