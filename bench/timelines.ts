@@ -103,7 +103,7 @@ async function seed(db: Db): Promise<Seeded> {
            now() - (${POSTS} - i) * interval '1 second',
            case when i % 10 = 0 then g.id end
     from generate_series(0, ${POSTS - 1}) as i
-    join bench_accounts a on a.k = (i * 7919) % ${ACCOUNTS}
+    join bench_accounts a on a.k = (i::bigint * 7919) % ${ACCOUNTS}
     left join bench_groups g on i % 10 = 0 and g.k = (i / 10) % ${GROUPS}`.execute(db);
   await sql`drop table bench_accounts`.execute(db);
   await sql`analyze`.execute(db);
