@@ -17,6 +17,7 @@ import { withInboxIdempotence } from "./inbox/idempotency.ts";
 import { registerInbox } from "./inbox/index.ts";
 import { registerObjects } from "./objects.ts";
 import { KyselyMessageQueue } from "./queue.ts";
+import { withCachedCircuitStates } from "./circuit-state-cache.ts";
 import { registerDeliveryFailureHandler } from "./send.ts";
 
 export interface PleinFederation {
@@ -55,7 +56,8 @@ export function createPleinFederation({ db, config, driver, tuning = {}, tracerP
     // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts);
     // its public keys expire and failed key fetches are not stored (key-cache.ts).
     // The signature spec each server accepts is kept in memory, written only when it changes (signature-spec-cache.ts).
-    kv: withRememberedSignatureSpecs(withBoundedKeyCache(withInboxIdempotence(kv, db))),
+    // A host's circuit state is read from the database at most once a second per process (circuit-state-cache.ts).
+    kv: withCachedCircuitStates(withRememberedSignatureSpecs(withBoundedKeyCache(withInboxIdempotence(kv, db)))),
     // Deliveries queued to a server that has been blocked since are dropped (federation/policy.ts).
     // Each attempt to deliver closed-group content is recorded, after the policy's check (federation/audit.ts).
     queue: withDeliveryAudit(withPolicyOnOutbox(queue, { db, config }, (message) => recordRefusedOutboxMessage({ db, config }, message)), { db, config }),
