@@ -141,14 +141,20 @@ export class KyselyMessageQueue implements MessageQueue {
         stopNotifications = await this.#listenForNotifications(this.#listenUrl, () => waker.wake());
       }
       let failures = 0;
+      // Whether the last claim found fewer messages than it asked for: then a
+      // single free slot is worth a claim; while the queue is busy a claim
+      // waits for a quarter of the slots, one query for several messages.
+      let drained = true;
+      const batch = Math.max(1, Math.ceil(this.#concurrency / 4));
       while (!signal?.aborted) {
         const free = this.#concurrency - inFlight.size;
         let claimed = 0;
-        if (free > 0) {
+        if (free > 0 && (drained || free >= batch)) {
           try {
             const messages = await this.#claim(free);
             failures = 0;
             claimed = messages.length;
+            drained = claimed < free;
             for (const message of messages) {
               const done: Promise<void> = this.#handle(message, handler).finally(() => {
                 inFlight.delete(done);
@@ -270,12 +276,36 @@ export class KyselyMessageQueue implements MessageQueue {
     return result.numUpdatedRows > 0n;
   }
 
-  async #delete(message: ClaimedMessage): Promise<void> {
-    await this.#settle(message, () => this.#db
-      .deleteFrom("queue_messages")
-      .where("id", "=", message.id)
-      .where("locked_by", "=", message.token)
-      .execute());
+  /**
+   * Deletes a handled message. Messages finishing within a few milliseconds of
+   * each other go in one statement; each caller waits for its own row to be
+   * gone, so a handled message still holds its slot until then.
+   */
+  #delete(message: ClaimedMessage): Promise<void> {
+    const pending = this.#pendingDeletes;
+    pending.push(message);
+    const done = new Promise<void>((resolve, reject) => this.#deleteWaiters.push({ resolve, reject }));
+    if (pending.length >= DELETE_BATCH) this.#flushDeletes();
+    else this.#deleteTimer ??= setTimeout(() => this.#flushDeletes(), DELETE_WAIT_MS);
+    return done;
+  }
+
+  #pendingDeletes: ClaimedMessage[] = [];
+  #deleteWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  #deleteTimer: ReturnType<typeof setTimeout> | undefined;
+
+  #flushDeletes(): void {
+    clearTimeout(this.#deleteTimer);
+    this.#deleteTimer = undefined;
+    const messages = this.#pendingDeletes.splice(0);
+    const waiters = this.#deleteWaiters.splice(0);
+    const ids = messages.map((m) => m.id);
+    const tokens = messages.map((m) => m.token);
+    // Each row only if this claim still holds it (the token), as for a single delete.
+    this.#settle(messages[0]!, () => sql`
+      delete from queue_messages
+      where (id, locked_by) in (select * from unnest(${ids}::bigint[], ${tokens}::text[]))`.execute(this.#db))
+      .then(() => waiters.forEach((w) => w.resolve()), (error: unknown) => waiters.forEach((w) => w.reject(error)));
   }
 
   async #release(message: ClaimedMessage, delayMs: number): Promise<void> {
@@ -366,6 +396,10 @@ export class KyselyMessageQueue implements MessageQueue {
     });
   }
 }
+
+/** At most this many handled messages wait for one delete, and for at most this long. */
+const DELETE_BATCH = 64;
+const DELETE_WAIT_MS = 5;
 
 function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

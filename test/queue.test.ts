@@ -218,6 +218,37 @@ describe("KyselyMessageQueue", () => {
     expect(await countOf(queue)).toBe(0);
   });
 
+  it("claims and deletes in batches while the queue is busy, not one statement per message", async () => {
+    const queue = newQueueName();
+    const statements: string[] = [];
+    const counting = database.db.withPlugin({
+      transformQuery: (args) => {
+        const node = args.node as { kind: string; sqlFragments?: readonly string[] };
+        if (node.kind === "RawNode") statements.push(node.sqlFragments!.join("?"));
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const mq = makeQueue(counting, queue, { concurrency: 16 });
+    const total = 96;
+    await mq.enqueueMany(Array.from({ length: total }, (_, i) => ({ n: i })));
+    const handled: number[] = [];
+    const controller = new AbortController();
+    const listening = mq.listen(async (message) => {
+      // Handlers finish at different times, as deliveries to different servers do.
+      await sleep(5 + ((message as { n: number }).n % 7) * 3);
+      handled.push((message as { n: number }).n);
+    }, { signal: controller.signal });
+    await waitUntil(async () => handled.length === total && (await countOf(queue)) === 0, "every message handled and deleted");
+    controller.abort();
+    await listening;
+    expect(new Set(handled).size).toBe(total);
+    const claims = statements.filter((s) => /update queue_messages as m/.test(s)).length;
+    const deletes = statements.filter((s) => /delete from queue_messages/.test(s)).length;
+    expect(claims).toBeLessThanOrEqual(total / 3);
+    expect(deletes).toBeLessThanOrEqual(total / 3);
+  });
+
   it("retries a message whose handler throws, later, with attempts counted", async () => {
     const queue = newQueueName();
     const mq = makeQueue(database.db, queue, { retryDelayMs: (n) => (n === 1 ? 3_600_000 : 0) });
