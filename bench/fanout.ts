@@ -19,6 +19,7 @@
 import { verifyRequest, type KeyCache } from "@fedify/fedify";
 import type { CryptographicKey, Multikey } from "@fedify/vocab";
 import { sql } from "kysely";
+import pg from "pg";
 import { createGroup } from "../src/domain/groups.ts";
 import "../src/modules/builtin.ts";
 import { defaultModules } from "../src/modules/registry.ts";
@@ -104,6 +105,21 @@ async function receive(request: SinkRequest) {
   return { status: 202 };
 }
 
+/** Transactions committed in the benchmark's PostgreSQL database so far (NaN on PGlite). */
+async function transactionCount(url: string | undefined): Promise<number> {
+  if (url === undefined) return Number.NaN;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // The statistics are read at the start of a transaction and cached: clear them first.
+    await client.query("select pg_stat_clear_snapshot()");
+    const { rows } = await client.query<{ n: string }>("select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()");
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
 async function fanOut(shared: boolean) {
   const database = await freshDatabase(`fanout_${shared ? "shared" : "personal"}`);
   const origin = "https://127.0.9.1";
@@ -137,6 +153,7 @@ async function fanOut(shared: boolean) {
     current = run;
     const activitiesPerInbox = VISIBILITY === "public" ? 2 : 1;
     const expected = (shared ? INSTANCES : MEMBERS) * activitiesPerInbox;
+    const transactionsBefore = await transactionCount(database.url);
     const started = performance.now();
     await api(plein.origin, token, "POST", `/api/plein/v1/groups/${group}/posts`, { text: `Fan-out ${crypto.randomUUID()}` });
     const answeredMs = performance.now() - started;
@@ -145,6 +162,7 @@ async function fanOut(shared: boolean) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     current = undefined;
+    const transactions = await transactionCount(database.url) - transactionsBefore;
     const peak: Memory | undefined = plein.memory();
     const deliveries = run.deliveries.length;
     const lastMs = deliveries ? run.deliveries.at(-1)!.atMs - started : Number.NaN;
@@ -164,12 +182,14 @@ async function fanOut(shared: boolean) {
       firstDeliveryMs: round(firstMs),
       lastInboxMs: round(lastMs),
       deliveriesPerSecond: round(deliveries / (lastMs / 1000)),
+      // Load-independent: database transactions (statements outside a transaction count one each) per delivery.
+      databaseTransactionsPerDelivery: Number.isNaN(transactions) ? null : round(transactions / Math.max(1, deliveries), 2),
       unexpectedRequests: run.unexpected.slice(0, 10),
       unexpectedRequestCount: run.unexpected.length,
       server: { startMs: round(plein.startMs), idleRssMiB: idle?.rssMiB, peakRssMiB: peak?.peakRssMiB },
     };
     process.stdout.write(`${figures.inboxes} inboxes: ${deliveries}/${expected} deliveries verified, last after ${figures.lastInboxMs} ms, `
-      + `${figures.deliveriesPerSecond}/s, ${run.refused} refused, ${figures.duplicateDeliveries} duplicates, peak RSS ${peak?.peakRssMiB} MiB\n`);
+      + `${figures.deliveriesPerSecond}/s, ${figures.databaseTransactionsPerDelivery ?? "?"} database transactions each, ${run.refused} refused, ${figures.duplicateDeliveries} duplicates, peak RSS ${peak?.peakRssMiB} MiB\n`);
     return figures;
   } finally {
     await plein.stop();

@@ -68,6 +68,13 @@ export async function healthy(origin: string, child: ChildProcess, timeoutMs: nu
  * so that its memory is its own and the load generators' is not counted, and
  * waits for its first healthy answer.
  */
+/** Plein's tuning knobs, passed through from the benchmark's environment to compare settings. */
+const TUNING = ["PLEIN_QUEUE_CONCURRENCY", "PLEIN_DB_POOL_SIZE", "PLEIN_DOCUMENT_CACHE_SECONDS"] as const;
+
+function tuningFromEnvironment(): Record<string, string> {
+  return Object.fromEntries(TUNING.flatMap((name) => process.env[name] === undefined ? [] : [[name, process.env[name]!]]));
+}
+
 export async function startPleinProcess(database: BenchDatabase, options: StartOptions = {}): Promise<PleinProcess> {
   const host = options.host ?? "127.0.9.1";
   const tls = options.tls ?? true;
@@ -88,6 +95,7 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
     LOG_LEVEL: process.env.PLEIN_BENCH_LOG || "error",
     ...(tls ? { PLEIN_TLS_CERT: BENCH_TLS.cert, PLEIN_TLS_KEY: BENCH_TLS.key } : {}),
     ...database.serverEnv,
+    ...tuningFromEnvironment(),
     ...options.env,
   };
   const started = performance.now();
