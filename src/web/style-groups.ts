@@ -12,6 +12,7 @@ legend{font-weight:600}
 ul.threads,ul.members{list-style:none;padding:0}
 li.thread{border-top:1px solid var(--line);padding:.5rem 0}
 li.thread h3{margin:.25rem 0}
+li.thread p{margin:.25rem 0}
 ul.members li{padding:.25rem 0}
 .answer.accepted{border-left:4px solid #166534;padding-left:.75rem}
 .accepted strong{color:#166534}

@@ -40,13 +40,14 @@ async function mayComment(db: Db, s: PageState, post: Post): Promise<boolean> {
 
 function commentForm(s: PageState, row: PageRow, draft: CommentDraft | undefined): Html {
   const t = groupTexts(s);
-  return html`<section aria-labelledby="write-comment"><h2 id="write-comment">${t.writeComment}</h2>
+  const question = isQuestion(row.post);
+  return html`<section aria-labelledby="write-comment"><h2 id="write-comment">${question ? t.writeAnswer : t.writeComment}</h2>
 ${formError(draft?.error)}
 <form class="stack" method="post" action="${postPagePath(row.author.username, row.post.id)}/comments">
 ${csrfField(s)}
-<label for="comment-text">${t.yourComment}</label>
+<label for="comment-text">${question ? t.yourAnswer : t.yourComment}</label>
 <textarea id="comment-text" name="text" rows="5" required${describedBy(draft?.error)}>${draft?.text ?? ""}</textarea>
-<button type="submit">${t.sendComment}</button>
+<button type="submit">${question ? t.sendAnswer : t.sendComment}</button>
 </form></section>`;
 }
 

@@ -26,13 +26,15 @@ import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from 
 import { type GroupSection, groupSectionHref, groupSectionName } from "../group-nav.ts";
 import type { Html } from "../layout.ts";
 import { notFoundPage } from "../pages.ts";
-import { postPagePath } from "../posts.ts";
+import { htmlToParagraphs, postPagePath } from "../posts.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "../render.ts";
 import { closedNotice, describedBy, findGroupPage, formError, type GroupPage, groupFrame, groupTexts, refusalPage } from "./group-page.ts";
 
 /** The sections of this file and the module each lists. */
 const SECTION_MODULES = { discussions: "discussion", blog: "blog", questions: "question" } as const satisfies Partial<Record<GroupSection, string>>;
 type ContentSection = keyof typeof SECTION_MODULES;
+
+const EXCERPT_CHARS = 200;
 
 interface Draft {
   title: string;
@@ -70,6 +72,7 @@ async function threadList(c: Context<AppEnv>, g: GroupPage, section: ContentSect
     const question = questions?.get(p.id);
     return html`<li class="thread">
 <h3><a href="${postHref(p, author)}">${p.name || s.t.posts}</a></h3>
+${excerpt(p)}
 <p class="muted">${author ? html`<a href="${actorHref(author)}">${actorName(author)}</a> · ` : ""}<time datetime="${published}">${published.slice(0, 16).replace("T", " ")} UTC</time>
 · ${question ? t.answers(question.answers_count) : t.comments(count)}${question?.accepted_answer_id ? html` · <strong>${t.solved}</strong>` : ""}</p>
 </li>`;
@@ -79,6 +82,14 @@ async function threadList(c: Context<AppEnv>, g: GroupPage, section: ContentSect
     ? html`<p><a href="${groupSectionHref(group, section)}?max_id=${last.id}">${s.t.older}</a></p>`
     : "";
   return html`<ul class="threads">${posts.map(item)}</ul>${older}`;
+}
+
+/** The start of a thread's text, as one line of plain text. */
+function excerpt(p: Post): Html | string {
+  const text = htmlToParagraphs(p.content_html).join(" ");
+  if (text === "") return "";
+  const chars = [...text];
+  return html`<p class="excerpt">${chars.length > EXCERPT_CHARS ? `${chars.slice(0, EXCERPT_CHARS).join("").trimEnd()}…` : text}</p>`;
 }
 
 function writeForm(g: GroupPage, section: ContentSection, module: ContentModule, draft: Draft): Html {
@@ -99,9 +110,10 @@ ${csrfField(g.s)}
 async function sectionPage(c: Context<AppEnv>, g: GroupPage, section: ContentSection, module: ContentModule, draft: Draft = { title: "", text: "" }): Promise<Html> {
   if (!g.readable) return groupFrame(g, section, html`${formError(draft.error)}${closedNotice(g)}`);
   const form = mayStart(g) ? writeForm(g, section, module, draft) : "";
-  return groupFrame(g, section, html`${formError(draft.error)}${form}
-<h2>${groupSectionName(g.s.lang, section)}</h2>
-${await threadList(c, g, section, module)}`);
+  // A refused draft puts the form (and its error) first; otherwise the threads come first and the form after them.
+  const list = html`<h2>${groupSectionName(g.s.lang, section)}</h2>
+${await threadList(c, g, section, module)}`;
+  return groupFrame(g, section, draft.error ? html`${formError(draft.error)}${form}${list}` : html`${list}${form}`);
 }
 
 /** The group and module a section's address names, when the group has the module on. */
