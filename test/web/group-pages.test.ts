@@ -276,6 +276,24 @@ describe("discussions, blog and questions", () => {
     expect((await (await signedIn("alice")).get("/@council/discussions")).html).toContain("Closed budget talk");
   });
 
+  it("pages the threads by max_id, newest first", async () => {
+    const { db, config } = api.running.deps;
+    const blog = await createGroup(db, config.origin, alice.actor, { name: "paged", visibility: "public", modules: ["blog"] });
+    for (let i = 1; i <= 21; i++) {
+      await createLocalPost(db, config.origin, alice.actor, { type: "Article", name: `Note number ${i}.`, contentHtml: "<p>x</p>", contentSource: "x", visibility: "public", groupId: blog.actor.id, module: "blog" });
+    }
+    const browser = new Browser(api, "en");
+    const first = await browser.get("/@paged/blog");
+    expect(first.html).toContain("Note number 21.");
+    expect(first.html).toContain("Note number 2.");
+    expect(first.html).not.toContain("Note number 1.");
+    const older = /href="(\/@paged\/blog\?max_id=\d+)"/.exec(first.html)?.[1];
+    expect(older).toBeTruthy();
+    const second = await browser.get(older!);
+    expect(second.html).toContain("Note number 1.");
+    expect(second.html).not.toContain("Note number 2.");
+  });
+
   it("is a 404 for a module the group has off and for no module at all", async () => {
     const browser = await signedIn("alice");
     for (const path of ["/@club/blog", "/@club/questions", "/@square/nonsense", "/@nobody/discussions"]) {
