@@ -44,7 +44,7 @@ describe.skipIf(!hasChromium)("the group pages in Chromium", () => {
     await Promise.all([page.waitForURL(url), page.getByRole("button", { name: button }).click()]);
   }
 
-  it("starts a group, posts and comments, accepts an answer; a second person joins in Dutch", async () => {
+  it("starts a group, posts and comments, accepts an answer; a second person joins in Dutch", { timeout: 120_000 }, async () => {
     const en = await browser.newContext({ locale: "en-GB" });
     const nl = await browser.newContext({ locale: "nl-NL" });
     const page = await en.newPage();
@@ -88,6 +88,9 @@ describe.skipIf(!hasChromium)("the group pages in Chromium", () => {
       await submitForm(page, "Post", /\/@anne\/\d+$/);
       await page.getByText("Ideeën graag voor vrijdag.").waitFor();
       await checkPage(page, "group-post");
+      await page.fill("#comment-text", "   ");
+      await Promise.all([page.waitForSelector("#form-error"), page.getByRole("button", { name: "Post comment" }).click()]);
+      await checkPage(page, "group-post-comment-error");
       await page.fill("#comment-text", "Bij de vijver, daar zit nu niemand in de schaduw.");
       await submitForm(page, "Post comment", /\/@anne\/\d+$/);
       await page.getByText("Bij de vijver").waitFor();
