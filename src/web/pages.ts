@@ -1,9 +1,8 @@
 /**
  * Home, profiles (a person's or a group's, at /@name), tag pages and the
  * Atom feed of a profile. Every list of posts goes through the domain's
- * timelines, so the visibility rule decides what each viewer sees; a closed
- * group shows a non-member its name and description only, a secret one
- * nothing (404, like a group that does not exist).
+ * timelines, so the visibility rule decides what each viewer sees. A
+ * group's page is src/web/groups/about.ts.
  */
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
@@ -11,12 +10,12 @@ import type { AppEnv } from "../context.ts";
 import type { Actor } from "../db/schema.ts";
 import { findLocalActor } from "../domain/accounts.ts";
 import { listGroups } from "../domain/group-content.ts";
-import { groupScope, viewOf } from "../domain/groups.ts";
 import { isRowId } from "../domain/ids.ts";
-import { canSeeMembers, countMembers, knowsOfGroup } from "../domain/membership.ts";
-import { actorPosts, groupPosts, homeTimeline, tagTimeline } from "../domain/timelines.ts";
-import { ANONYMOUS, readableByAnyone, type Viewer } from "../domain/visibility.ts";
+import { actorPosts, homeTimeline, tagTimeline } from "../domain/timelines.ts";
+import { ANONYMOUS, type Viewer } from "../domain/visibility.ts";
 import { atomFeed } from "./feed.ts";
+import { groupAboutPage } from "./groups/about.ts";
+import { groupTexts } from "./groups/group-page.ts";
 import { type Alternate, type Html, layout, pageState, type PageState } from "./layout.ts";
 import { actorHref, actorName, PAGE_SIZE, paragraphs, postList } from "./render.ts";
 
@@ -34,7 +33,7 @@ function groupLinks(s: PageState, groups: Actor[]): Html {
   return html`<ul class="groups">${groups.map((g) => html`<li><a href="${actorHref(g)}">${actorName(g)}</a></li>`)}</ul>`;
 }
 
-async function notFoundPage(c: Context<AppEnv>) {
+export async function notFoundPage(c: Context<AppEnv>) {
   const s = await pageState(c);
   return c.html(layout(s, s.t.notFound, html`<p>${s.t.notFoundText}</p>`), 404);
 }
@@ -56,6 +55,7 @@ ${groupLinks(s, groups)}`));
     ]);
     return c.html(layout(s, s.t.home, html`<h2>${s.t.yourGroups}</h2>
 ${groupLinks(s, mine)}
+<p><a href="/groups/new">${groupTexts(s).newGroup}</a></p>
 <h2>${s.t.newest}</h2>
 ${await postList(db, s, home, (id) => `/?max_id=${id}`)}`));
   });
@@ -86,34 +86,15 @@ ${await postList(db, s, home, (id) => `/?max_id=${id}`)}`));
     const actor = await findLocalActor(db, config.origin, feed ? handle.slice(0, -5) : handle);
     if (!actor || actor.gone_at || (actor.type !== "Person" && actor.type !== "Group")) return notFoundPage(c);
     if (feed) return atomFeed(c, actor);
+    if (actor.type === "Group") return groupAboutPage(c, actor);
     const s = await pageState(c);
     const viewer = viewerOf(s.me);
     const alternates: Alternate[] = [{ type: "application/activity+json", href: actor.iri }];
-    if (actor.type === "Person") {
-      alternates.push({ type: "application/atom+xml", href: `${actorHref(actor)}.atom`, title: s.t.feed });
-      const posts = await actorPosts(db, viewer, actor.id, { maxId: olderQuery(c), limit: PAGE_SIZE }, { excludeReblogs: true });
-      return c.html(layout(s, actorName(actor), html`<p class="muted">@${actor.username}@${actor.domain}</p>
+    alternates.push({ type: "application/atom+xml", href: `${actorHref(actor)}.atom`, title: s.t.feed });
+    const posts = await actorPosts(db, viewer, actor.id, { maxId: olderQuery(c), limit: PAGE_SIZE }, { excludeReblogs: true });
+    return c.html(layout(s, actorName(actor), html`<p class="muted">@${actor.username}@${actor.domain}</p>
 ${paragraphs(actor.summary_html)}
 <h2>${s.t.posts}</h2>
-${await postList(db, s, posts, (id) => `${actorHref(actor)}?max_id=${id}`)}`, alternates));
-    }
-    const group = await viewOf(db, actor);
-    if (!(await knowsOfGroup(db, viewer, group))) return notFoundPage(c);
-    const intro = html`<p class="muted">@${actor.username}@${actor.domain}</p>
-${paragraphs(actor.summary_html)}`;
-    const open = readableByAnyone(groupScope(group));
-    // Who may see the members may read the content (canSeeMembers: the group's current members).
-    if (!open && !(await canSeeMembers(db, viewer, group))) {
-      return c.html(layout(s, actorName(actor), html`${intro}<p>${s.t.closedGroup}</p>`, alternates));
-    }
-    if (open) alternates.push({ type: "application/atom+xml", href: `${actorHref(actor)}.atom`, title: s.t.feed });
-    const [members, posts] = await Promise.all([
-      countMembers(db, actor.id),
-      groupPosts(db, viewer, actor.id, { maxId: olderQuery(c), limit: PAGE_SIZE }, { excludeReplies: true }),
-    ]);
-    return c.html(layout(s, actorName(actor), html`${intro}
-<p>${s.t.members(members)}</p>
-<h2>${s.t.discussions}</h2>
 ${await postList(db, s, posts, (id) => `${actorHref(actor)}?max_id=${id}`)}`, alternates));
   });
 }

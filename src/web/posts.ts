@@ -20,6 +20,7 @@ import { html } from "hono/html";
 import { type Html, layout, pageState, type PageState } from "./layout.ts";
 import { viewerOf } from "./pages.ts";
 import { actorHref, actorName, paragraphs, postList } from "./render.ts";
+import { type CommentDraft, threadSection } from "./groups/comments.ts";
 import { siteActor } from "./session.ts";
 
 
@@ -61,19 +62,20 @@ export function htmlToParagraphs(html: string): string[] {
   return text.split(/\n{2,}/).map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
-interface PageRow {
+export interface PageRow {
   post: Post;
   author: Actor;
 }
 
-async function withAuthor(db: Db, post: Post | undefined): Promise<PageRow | undefined> {
+export async function withAuthor(db: Db, post: Post | undefined): Promise<PageRow | undefined> {
   if (!post) return undefined;
   const author = await findActorById(db, post.actor_id);
   if (!author?.local) return undefined;
   return { post, author };
 }
 
-async function renderPage(db: Db, s: PageState, viewer: Viewer, row: PageRow): Promise<Html> {
+/** A post's page; `draft` is a comment that was refused, shown again in the comment form with its error. */
+export async function renderPage(db: Db, s: PageState, viewer: Viewer, row: PageRow, draft?: CommentDraft): Promise<Html> {
   const { post, author } = row;
   const name = actorName(author);
   const title = post.name || `${name}: ${htmlToParagraphs(post.content_html).join(" ").slice(0, 80)}`;
@@ -81,9 +83,7 @@ async function renderPage(db: Db, s: PageState, viewer: Viewer, row: PageRow): P
   const published = post.published_at.toISOString();
   const body = paragraphs(post.content_html);
   const { ancestors, descendants } = await context(db, viewer, post);
-  const thread = descendants.length > 0
-    ? html`<section aria-labelledby="comments"><h2 id="comments">${s.t.comments}</h2>${await postList(db, s, descendants)}</section>`
-    : "";
+  const thread = await threadSection(db, s, viewer, row, descendants, draft);
   return layout(s, title, html`${ancestors.length > 0 ? html`<nav aria-label="${s.t.thread}">${await postList(db, s, ancestors)}</nav>` : ""}
 <article${lang ? html` lang="${lang}"` : ""}>
 <header>

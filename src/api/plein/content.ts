@@ -7,16 +7,17 @@
 import { Hono } from "hono";
 import type { AppContext } from "../../context.ts";
 import type { Actor, Post } from "../../db/schema.ts";
-import { forbidden, invalid, notFound } from "../../domain/errors.ts";
+import { invalid, notFound } from "../../domain/errors.ts";
 import { groupPosts } from "../../domain/group-content.ts";
 import { isModerator, membershipOf } from "../../domain/membership.ts";
 import { removePost } from "../../domain/moderation.ts";
-import { findGroup, type GroupView, moduleEnabled } from "../../domain/groups.ts";
-import { createLocalPost, deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
+import { findGroup, type GroupView } from "../../domain/groups.ts";
+import { deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
-import type { ContentModule, ModuleInput } from "../../modules/module.ts";
+import type { ContentModule } from "../../modules/module.ts";
+import { createContent, moduleInput, textParam } from "../../modules/create-content.ts";
 import { findModule, moduleOfPost } from "../../modules/registry.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../mastodon/auth.ts";
 import { composeText } from "../mastodon/compose.ts";
@@ -33,9 +34,6 @@ import {
 import { renderContent } from "./entities.ts";
 import { visibleGroup } from "./groups.ts";
 
-/** Longest text a post's `text` may be (the domain caps the HTML too). */
-const MAX_TEXT_CHARS = 50_000;
-
 function moduleParam(params: Params, required: boolean): ContentModule | undefined {
   const name = optionalString(params, "module");
   if (name === undefined || name === "") {
@@ -45,28 +43,6 @@ function moduleParam(params: Params, required: boolean): ContentModule | undefin
   const module = findModule(name);
   if (!module) throw invalid(`module: "${name}" is not a module of this instance`);
   return module;
-}
-
-function textParam(params: Params, required: boolean): string | undefined {
-  const text = optionalString(params, "text");
-  if (text === undefined) {
-    if (required) throw invalid("text is required");
-    return undefined;
-  }
-  if (text.length > MAX_TEXT_CHARS) throw invalid(`text is longer than ${MAX_TEXT_CHARS} characters`);
-  if (required && text.trim() === "") throw invalid("text can't be blank");
-  return text;
-}
-
-/** The module's fields of a create/edit request (or, without a module, a title and a content warning). */
-function moduleInput(module: ContentModule | undefined, params: Params, mode: "create" | "edit"): ModuleInput<unknown> {
-  if (module?.parse) return module.parse(params, mode);
-  const title = optionalString(params, "title");
-  const summary = optionalString(params, "summary");
-  return {
-    post: { ...(title !== undefined ? { name: title || null } : {}), ...(summary !== undefined ? { summary: summary || null } : {}) },
-    data: null,
-  };
 }
 
 async function contentJson(c: ApiContext, viewer: Viewer, posts: Post[]) {
@@ -79,26 +55,8 @@ async function one(c: ApiContext, viewer: Viewer, post: Post) {
   return c.json(json);
 }
 
-async function createIn(deps: AppContext, author: Actor, params: Params, place: { group?: GroupView; inReplyToId?: string }): Promise<Post> {
-  const module = place.inReplyToId ? undefined : moduleParam(params, false);
-  // A module the group does not use is refused before its fields are read: the answer is 403 whatever else is wrong.
-  if (module && place.group && !moduleEnabled(place.group, module.name)) throw forbidden(`This group does not use ${module.name}`);
-  const text = textParam(params, true)!;
-  const input = moduleInput(module, params, "create");
-  const formatted = await composeText(deps, text);
-  const save = module?.save;
-  return createLocalPost(deps.db, deps.config.origin, author, {
-    ...input.post,
-    type: module?.objectType ?? "Note",
-    contentHtml: formatted.html,
-    contentSource: text,
-    mentionIds: formatted.mentionIds,
-    tags: formatted.tags,
-    visibility: "public",
-    ...(place.group ? { groupId: place.group.actor.id } : {}),
-    ...(place.inReplyToId ? { inReplyToId: place.inReplyToId } : {}),
-    ...(module ? { module: module.name } : {}),
-  }, save ? (trx, post) => save(trx, post, input.data, author) : undefined);
+function createIn(deps: AppContext, author: Actor, params: Params, place: { group?: GroupView; inReplyToId?: string }): Promise<Post> {
+  return createContent(deps, author, params, { ...place, ...(place.inReplyToId ? {} : { module: moduleParam(params, false) }) });
 }
 
 export function mountContentRoutes(r: Hono<ApiEnv>): void {
