@@ -25,7 +25,8 @@ import type { Activity, Recipient } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { AppContext } from "../src/context.ts";
 import type { DeliveryJob } from "../src/domain/jobs.ts";
-import { auditedActivity, type AuditedActivity, auditSubjectOf, type DeliveryEvent, recordDeliveries } from "../src/domain/audit.ts";
+import { auditedActivity, type AuditedActivity, auditSubjectOf, type DeliveryEvent, recordDeliveries, recordDeliveryEvents } from "../src/domain/audit.ts";
+import { WriteBatch } from "../src/db/write-batch.ts";
 import type { Post } from "../src/db/schema.ts";
 import { getPost } from "../src/domain/posts/read.ts";
 import { recordDelivery } from "../src/ops/metrics.ts";
@@ -146,9 +147,18 @@ function outcome(attempt: Attempt): DeliveryEvent {
   return { ...base, result: requeued && !failure.final ? "retrying" : "failed", statusCode: failure.statusCode, detail: failure.detail };
 }
 
+/** Per database: records of attempts finishing within a few milliseconds of each other go in one insert. */
+const recordBatches = new WeakMap<Deps["db"], WriteBatch<{ activity: AuditedActivity; event: DeliveryEvent }>>();
+
+function recordBatch(db: Deps["db"]) {
+  let batch = recordBatches.get(db);
+  if (!batch) recordBatches.set(db, batch = new WriteBatch((entries) => recordDeliveryEvents(db, entries), { max: 64, waitMs: 5 }));
+  return batch;
+}
+
 async function record(deps: Deps, activity: AuditedActivity, event: DeliveryEvent): Promise<void> {
   try {
-    await recordDeliveries(deps.db, activity, [event]);
+    await recordBatch(deps.db).add({ activity, event });
   } catch (error) {
     // The delivery itself has happened (or not) already; a lost record is logged, never a resend.
     logger.error("Could not record the delivery of {activity} to {inbox}: {error}", { activity: activity.activityId, inbox: event.inbox, error });

@@ -12,6 +12,7 @@ import { listenForNotifications } from "../src/db/listen.ts";
 import type { Database } from "../src/db/schema.ts";
 import { durationToMs } from "./kv.ts";
 import { enqueueJobs, NOTIFY_CHANNEL, onEnqueued } from "../src/db/queue-rows.ts";
+import { WriteBatch } from "../src/db/write-batch.ts";
 
 export { enqueueJob, enqueueJobs, type EnqueueJobOptions, NOTIFY_CHANNEL } from "../src/db/queue-rows.ts";
 
@@ -282,31 +283,17 @@ export class KyselyMessageQueue implements MessageQueue {
    * gone, so a handled message still holds its slot until then.
    */
   #delete(message: ClaimedMessage): Promise<void> {
-    const pending = this.#pendingDeletes;
-    pending.push(message);
-    const done = new Promise<void>((resolve, reject) => this.#deleteWaiters.push({ resolve, reject }));
-    if (pending.length >= DELETE_BATCH) this.#flushDeletes();
-    else this.#deleteTimer ??= setTimeout(() => this.#flushDeletes(), DELETE_WAIT_MS);
-    return done;
+    return this.#deletes.add(message);
   }
 
-  #pendingDeletes: ClaimedMessage[] = [];
-  #deleteWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  #deleteTimer: ReturnType<typeof setTimeout> | undefined;
-
-  #flushDeletes(): void {
-    clearTimeout(this.#deleteTimer);
-    this.#deleteTimer = undefined;
-    const messages = this.#pendingDeletes.splice(0);
-    const waiters = this.#deleteWaiters.splice(0);
+  readonly #deletes = new WriteBatch<ClaimedMessage>((messages) => {
     const ids = messages.map((m) => m.id);
     const tokens = messages.map((m) => m.token);
     // Each row only if this claim still holds it (the token), as for a single delete.
-    this.#settle(messages[0]!, () => sql`
+    return this.#settle(messages[0]!, () => sql`
       delete from queue_messages
-      where (id, locked_by) in (select * from unnest(${ids}::bigint[], ${tokens}::text[]))`.execute(this.#db))
-      .then(() => waiters.forEach((w) => w.resolve()), (error: unknown) => waiters.forEach((w) => w.reject(error)));
-  }
+      where (id, locked_by) in (select * from unnest(${ids}::bigint[], ${tokens}::text[]))`.execute(this.#db));
+  }, { max: 64, waitMs: 5 });
 
   async #release(message: ClaimedMessage, delayMs: number): Promise<void> {
     await this.#settle(message, () => this.#db
@@ -396,10 +383,6 @@ export class KyselyMessageQueue implements MessageQueue {
     });
   }
 }
-
-/** At most this many handled messages wait for one delete, and for at most this long. */
-const DELETE_BATCH = 64;
-const DELETE_WAIT_MS = 5;
 
 function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

@@ -70,8 +70,13 @@ const DETAIL_LIMIT = 500;
 
 /** Appends one record per event; never changes one. */
 export async function recordDeliveries(db: Db, activity: AuditedActivity, events: readonly DeliveryEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const rows: Insertable<DeliveryAuditTable>[] = events.map((e) => ({
+  await recordDeliveryEvents(db, events.map((event) => ({ activity, event })));
+}
+
+/** Events of any activities, in one statement. */
+export async function recordDeliveryEvents(db: Db, entries: ReadonlyArray<{ activity: AuditedActivity; event: DeliveryEvent }>): Promise<void> {
+  if (entries.length === 0) return;
+  const rows: Insertable<DeliveryAuditTable>[] = entries.map(({ activity, event: e }) => ({
     group_id: activity.groupId,
     group_iri: activity.groupIri,
     object_iri: activity.objectIri,
