@@ -98,6 +98,19 @@ async function main(): Promise<void> {
       }
     }
   }
+  // A partial run (BENCH_ONLY, BENCH_DATABASES) keeps the other benchmarks' latest
+  // full-size results, each with its own date and machine load, marked as earlier.
+  const earlier: Result[] = [];
+  if (only || process.env.BENCH_DATABASES) {
+    for (const { name, databases: supported } of PLAN) {
+      for (const kind of supported) {
+        if (results.some((r) => r.benchmark === name && r.machine.database.kind === kind)) continue;
+        const file = join(RESULTS_DIR, `${name}-${kind}.json`);
+        if (existsSync(file)) earlier.push({ ...JSON.parse(readFileSync(file, "utf8")) as Result, earlier: true });
+      }
+    }
+  }
+  results.push(...earlier.filter((r) => r.fullSize));
   const fullSize = results.length > 0 && results.every((r) => r.fullSize);
   const summary = {
     date: new Date().toISOString(),

@@ -30,6 +30,8 @@ export interface Result {
   machine: Machine;
   targets: Target[];
   figures: Record<string, unknown>;
+  /** in bench/results.json: kept from an earlier run, not measured by this one (see its date and machine) */
+  earlier?: boolean;
 }
 
 export const RESULTS_DIR = join(import.meta.dirname, "..", "results");
