@@ -45,6 +45,8 @@ export async function setSuspended(db: Db, by: Pick<Actor, "id" | "local">, acto
     if (!row) throw notFound("There is no such account");
     if (!suspended) return;
     await trx.deleteFrom("web_sessions").where("actor_id", "=", actorId).execute();
+    // A code not yet exchanged would still give a token.
+    await trx.deleteFrom("oauth_codes").where("actor_id", "=", actorId).where("used_at", "is", null).execute();
     await trx.updateTable("access_tokens").set({ revoked_at: new Date() })
       .where("actor_id", "=", actorId).where("revoked_at", "is", null).execute();
   });

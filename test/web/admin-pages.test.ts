@@ -14,6 +14,7 @@ import { currentPolicy } from "../../src/domain/policy.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { fileReport } from "../../src/domain/reports.ts";
 import { Browser } from "../api/oauth-browser.ts";
+import { storeRemoteActor } from "../support/policy.ts";
 import { type Api, startApi, type User } from "../api/support.ts";
 
 let api: Api;
@@ -216,6 +217,11 @@ describe("group admin forms", () => {
     council = after!;
     expect((await submit(browser, "/@council/admin/invites", { handle: "@eve" })).status).toBe(303);
     expect((await membershipOf(db, council.actor.id, eve.id))?.state).toBe("invited");
+    // Another server's account, by its handle (known here already: this instance reaches no other server).
+    const remote = await storeRemoteActor(db, "plein.test", "https://elsewhere.example/users/rita");
+    expect((await submit(browser, "/@council/admin/invites", { handle: "rita@elsewhere.example" })).status).toBe(303);
+    expect((await membershipOf(db, council.actor.id, remote.id))?.state).toBe("invited");
+    expect((await browser.get("/@council/admin/invites")).html).toContain("@rita@elsewhere.example");
     expect((await submit(browser, `/@council/admin/members/${mem.id}/role`, { role: "moderator" })).status).toBe(303);
     expect((await membershipOf(db, council.actor.id, mem.id))?.role).toBe("moderator");
     expect((await submit(browser, `/@council/admin/members/${mem.id}/role`, { role: "member" })).status).toBe(303);

@@ -8,44 +8,22 @@ import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv, AppContext } from "../../context.ts";
 import type { Actor, MembershipRole } from "../../db/schema.ts";
-import { findLocalActor } from "../../domain/accounts.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { isRowId } from "../../domain/ids.ts";
 import {
   decideRequest, invite, listMemberships, type MemberEntry, removeMember, ROLES, setRole, transferOwnership, unban,
 } from "../../domain/membership.ts";
-import { findActorByHandle, findActorById } from "../../domain/remote-actors.ts";
-import { handleDomain } from "../../domain/urls.ts";
+import { accountByHandle } from "../../domain/handles.ts";
+import { findActorById } from "../../domain/remote-actors.ts";
 import { csrfField, formText } from "../forms.ts";
 import { actorHref, actorName } from "../render.ts";
 import { acting, type AdminState, described, formError, olderLink, pageOf } from "./common.ts";
 import { GROUP_ADMIN_ROUTE, type GroupAdmin, groupAdmin, groupAdminForm, groupAdminPage } from "./group-frame.ts";
 
-const HANDLE = /^@?([a-z0-9_.-]{1,64})(?:@([a-z0-9.-]{1,253}(?::\d{1,5})?))?$/i;
-
-/**
- * The account a handle names: ours by user name, another server's by
- * `name@host` (looked up there when not known yet). Unknown: `invalid`.
- */
-export async function accountByHandle(deps: AppContext, input: string, s: AdminState): Promise<Actor> {
-  const m = HANDLE.exec(input.trim());
-  const unknown = invalid(s.a.unknownAccount);
-  if (!m) throw unknown;
-  const [, name, host] = m as unknown as [string, string, string | undefined];
-  const local = !host || host.toLowerCase() === handleDomain(deps.config.origin).toLowerCase();
-  let actor: Actor | undefined;
-  if (local) actor = await findLocalActor(deps.db, deps.config.origin, name);
-  else {
-    actor = await findActorByHandle(deps.db, name, host);
-    if (!actor) {
-      try {
-        actor = await deps.resolver.resolveActor(`${name}@${host}`);
-      } catch {
-        actor = undefined; // an unreachable or broken server: the account is not found
-      }
-    }
-  }
-  if (!actor || actor.gone_at) throw unknown;
+/** The account a typed handle names; unknown is `invalid`, so the form is shown again with the message. */
+async function accountNamed(deps: AppContext, input: string, s: AdminState): Promise<Actor> {
+  const actor = await accountByHandle(deps.db, deps.config.origin, deps.resolver, input);
+  if (!actor) throw invalid(s.a.unknownAccount);
   return actor;
 }
 
@@ -156,7 +134,7 @@ export function mountGroupMembers(app: Hono<AppEnv>): void {
     const { g, form } = r;
     const typed = formText(form, "handle") ?? "";
     return acting(c, g.s, `${g.base}/invites`, async () => {
-      const invitee = await accountByHandle(c.get("deps"), typed, g.s);
+      const invitee = await accountNamed(c.get("deps"), typed, g.s);
       await invite(c.get("deps").db, g.group, g.me, invitee);
       return c.redirect(`${g.base}/invites`, 303);
     }, async (message) => c.html(await invitesPage(c, g, message, typed), 422));
@@ -194,7 +172,7 @@ export function mountGroupMembers(app: Hono<AppEnv>): void {
     if (r instanceof Response) return r;
     const { g, form } = r;
     return acting(c, g.s, `${g.base}/members`, async () => {
-      const to = await accountByHandle(c.get("deps"), formText(form, "handle") ?? "", g.s);
+      const to = await accountNamed(c.get("deps"), formText(form, "handle") ?? "", g.s);
       await transferOwnership(c.get("deps").db, g.group, g.me, to);
       return c.redirect(`${g.base}/members`, 303);
     }, async (message) => c.html(await membersPage(c, g, message), 422));
