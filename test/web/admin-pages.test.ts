@@ -200,6 +200,8 @@ describe("group admin forms", () => {
     expect(settings.status).toBe(422);
     expect(settings.html).toContain("&lt;script&gt;");
     expect(settings.html).not.toContain("<script>alert");
+    const posting = await submit(browser, "/@council/admin/settings", { display_name: "Council", description: "", visibility: "closed", join_mode: "approval", posting: "anyone" });
+    expect(posting.status).toBe(422);
     const modules = await submit(browser, "/@council/admin/settings", { display_name: "Council", description: "", visibility: "closed", join_mode: "approval", modules: "nonsense" });
     expect(modules.status).toBe(422);
     expect((await findGroup(api.running.deps.db, council.actor.id))?.actor.display_name).toBe("Council");
@@ -209,11 +211,17 @@ describe("group admin forms", () => {
     const browser = await signedIn("olga");
     const db = api.running.deps.db;
     const saved = await submit(browser, "/@council/admin/settings", {
-      display_name: "The council", description: "We decide", visibility: "closed", join_mode: "approval", moderate_posts: "true",
+      display_name: "The council", description: "We decide", visibility: "closed", join_mode: "approval", posting: "admins",
+      moderate_posts: "true", moderate_comments: "true", modules: "discussion",
     });
     expect(saved.status).toBe(303);
     const after = await findGroup(db, council.actor.id);
     expect(after?.actor.display_name).toBe("The council");
+    expect(after?.settings).toMatchObject({ posting: "admins", moderate_posts: true, moderate_comments: true, join_mode: "approval" });
+    expect(after?.modules).toEqual(["discussion"]);
+    const form = (await browser.get("/@council/admin/settings")).html;
+    expect(form).toMatch(/id="posting-admins" name="posting" value="admins" checked/);
+    expect(form).toMatch(/value="discussion" checked/);
     council = after!;
     expect((await submit(browser, "/@council/admin/invites", { handle: "@eve" })).status).toBe(303);
     expect((await membershipOf(db, council.actor.id, eve.id))?.state).toBe("invited");

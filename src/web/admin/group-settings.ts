@@ -1,10 +1,14 @@
-/** `/@group/admin` (overview) and `/@group/admin/settings`: the group's name, description, visibility, joining and sections (`updateGroup`). */
+/**
+ * `/@group/admin` (overview) and `/@group/admin/settings`: the group's name,
+ * description, visibility, joining, sections, who starts posts and
+ * pre-moderation (`updateGroup`).
+ */
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../../context.ts";
-import type { GroupVisibility, JoinMode } from "../../db/schema.ts";
+import type { GroupPosting, GroupVisibility, JoinMode } from "../../db/schema.ts";
 import { invalid } from "../../domain/errors.ts";
-import { GROUP_VISIBILITIES, type GroupChanges, JOIN_MODES, updateGroup } from "../../domain/groups.ts";
+import { GROUP_VISIBILITIES, type GroupChanges, JOIN_MODES, POSTING, updateGroup } from "../../domain/groups.ts";
 import { isAdmin } from "../../domain/membership.ts";
 import { allModules, findModule } from "../../modules/registry.ts";
 import { csrfField, type Form, formText } from "../forms.ts";
@@ -17,7 +21,9 @@ interface SettingsInput {
   description: string;
   visibility: string;
   joinMode: string;
+  posting: string;
   moderatePosts: boolean;
+  moderateComments: boolean;
   modules: string[];
 }
 
@@ -28,7 +34,9 @@ function current(g: GroupAdmin): SettingsInput {
     description: htmlToParagraphs(actor.summary_html).join("\n\n"),
     visibility: settings?.visibility ?? "public",
     joinMode: settings?.join_mode ?? "open",
+    posting: settings?.posting ?? "members",
     moderatePosts: settings?.moderate_posts ?? false,
+    moderateComments: settings?.moderate_comments ?? false,
     modules,
   };
 }
@@ -40,7 +48,9 @@ function posted(form: Form): SettingsInput {
     description: formText(form, "description") ?? "",
     visibility: formText(form, "visibility") ?? "",
     joinMode: formText(form, "join_mode") ?? "",
+    posting: formText(form, "posting") ?? "members",
     moderatePosts: formText(form, "moderate_posts") === "true",
+    moderateComments: formText(form, "moderate_comments") === "true",
     modules: modules.filter((m): m is string => typeof m === "string"),
   };
 }
@@ -48,13 +58,16 @@ function posted(form: Form): SettingsInput {
 function changesOf(input: SettingsInput): GroupChanges {
   if (!GROUP_VISIBILITIES.includes(input.visibility as GroupVisibility)) throw invalid(`visibility must be one of ${GROUP_VISIBILITIES.join(", ")}`);
   if (!JOIN_MODES.includes(input.joinMode as JoinMode)) throw invalid(`join_mode must be one of ${JOIN_MODES.join(", ")}`);
+  if (!POSTING.includes(input.posting as GroupPosting)) throw invalid(`posting must be one of ${POSTING.join(", ")}`);
   for (const m of input.modules) if (!findModule(m)) throw invalid(`"${m.slice(0, 40)}" is not a section of this server`);
   return {
     displayName: input.displayName,
     description: input.description,
     visibility: input.visibility as GroupVisibility,
     joinMode: input.joinMode as JoinMode,
+    posting: input.posting as GroupPosting,
     moderatePosts: input.moderatePosts,
+    moderateComments: input.moderateComments,
     modules: input.modules,
   };
 }
@@ -79,7 +92,13 @@ ${JOIN_MODES.map((m) => html`<div><input type="radio" id="join-${m}" name="join_
 <fieldset><legend>${a.modules}</legend>
 ${allModules().map((m) => html`<div><input type="checkbox" id="module-${m.name}" name="modules" value="${m.name}"${checked(input.modules.includes(m.name))}${d}> <label class="inline" for="module-${m.name}">${a.moduleNames[m.name] ?? m.name}</label></div>`)}
 </fieldset>
-<div><input type="checkbox" id="moderate_posts" name="moderate_posts" value="true"${checked(input.moderatePosts)}> <label class="inline" for="moderate_posts">${a.moderation}: ${a.pending}</label></div>
+<fieldset><legend>${a.posting}</legend>
+${POSTING.map((p) => html`<div><input type="radio" id="posting-${p}" name="posting" value="${p}"${checked(input.posting === p)}${d}> <label class="inline" for="posting-${p}">${a.postings[p]}</label></div>`)}
+</fieldset>
+<fieldset><legend>${a.moderation}</legend>
+<div><input type="checkbox" id="moderate_posts" name="moderate_posts" value="true"${checked(input.moderatePosts)}> <label class="inline" for="moderate_posts">${a.moderatePosts}</label></div>
+<div><input type="checkbox" id="moderate_comments" name="moderate_comments" value="true"${checked(input.moderateComments)}> <label class="inline" for="moderate_comments">${a.moderateComments}</label></div>
+</fieldset>
 <button type="submit">${a.save}</button>
 </form>`);
 }
