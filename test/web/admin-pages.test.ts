@@ -309,6 +309,9 @@ describe("instance admin pages", () => {
     }
     expect((await submit(browser, "/admin/federation/rules", { domain: "evil.example", action: "nuke", comment: "" })).status).toBe(422);
     expect((await submit(browser, "/admin/federation", { mode: "closed" })).status).toBe(422);
+    const purgeAllow = await submit(browser, "/admin/federation/rules", { domain: "evil.example", action: "allow", comment: "", purge: "true" });
+    expect(purgeAllow.status).toBe(422);
+    expect(purgeAllow.html).toContain("purge goes with action block");
     expect((await submit(browser, "/admin/federation/rules/remove", { domain: "never.example" })).status).toBe(404);
     expect(await currentPolicy(api.running.deps.db)).toMatchObject({ mode: "blocklist", rules: [] });
     expect((await browser.get("/admin/audit?server=a%20b")).status).toBe(422);
@@ -361,6 +364,17 @@ describe("instance admin pages", () => {
     expect((await browser.get("/admin/reports")).html).not.toContain("Not nice");
     expect((await browser.get("/admin/reports?all=1")).html).toContain("Not nice");
     expect((await submit(browser, "/admin/reports/999999/resolve")).status).toBe(404);
+  });
+
+  it("a block with purge removes what this server holds from the domain, as the federation API's does", async () => {
+    const browser = await signedIn("chief");
+    const db = api.running.deps.db;
+    const rita = await storeRemoteActor(db, "plein.test", "https://elsewhere.example/users/rita");
+    expect((await membershipOf(db, council.actor.id, rita.id))?.state).toBe("invited");
+    expect((await submit(browser, "/admin/federation/rules", { domain: "elsewhere.example", action: "block", comment: "", purge: "true" })).status).toBe(303);
+    expect(await membershipOf(db, council.actor.id, rita.id)).toBeUndefined();
+    expect((await currentPolicy(db)).rules).toEqual([expect.objectContaining({ domain: "elsewhere.example", action: "block" })]);
+    expect((await submit(browser, "/admin/federation/rules/remove", { domain: "elsewhere.example" })).status).toBe(303);
   });
 
   it("speaks Dutch", async () => {

@@ -1,7 +1,8 @@
 /**
  * `/admin/federation`: the federation mode (open, blocklist, allowlist),
  * whether the policy is published, and the domain rules, through the same
- * domain functions as the Plein federation API (src/domain/policy.ts).
+ * domain functions as the Plein federation API (src/domain/policy.ts; a
+ * block may purge what this server holds from the domain: policy-purge.ts).
  */
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
@@ -9,8 +10,9 @@ import type { AppEnv } from "../../context.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import {
   currentPolicy, type DomainAction, DOMAIN_ACTIONS, FEDERATION_MODES, type FederationMode, parseDomainPattern, patternText,
-  removeDomainRule, setDomainRule, updateFederationSettings,
+  removeDomainRule, updateFederationSettings,
 } from "../../domain/policy.ts";
+import { setDomainRuleAndPurge } from "../../domain/policy-purge.ts";
 import { csrfField, formText } from "../forms.ts";
 import { acting, described, formError } from "./common.ts";
 import { type InstanceAdmin, instanceAdmin, instanceAdminForm, instanceAdminPage } from "./instance-frame.ts";
@@ -19,9 +21,10 @@ interface RuleTyped {
   domain: string;
   action: string;
   comment: string;
+  purge: boolean;
 }
 
-async function federationPage(c: Context<AppEnv>, i: InstanceAdmin, error?: string, typed: RuleTyped = { domain: "", action: "block", comment: "" }) {
+async function federationPage(c: Context<AppEnv>, i: InstanceAdmin, error?: string, typed: RuleTyped = { domain: "", action: "block", comment: "", purge: false }) {
   const policy = await currentPolicy(c.get("deps").db);
   const { s } = i;
   const { a } = s;
@@ -50,6 +53,7 @@ ${csrfField(s)}
 <select id="action" name="action"${d}>${DOMAIN_ACTIONS.map((x) => html`<option value="${x}"${typed.action === x ? html` selected` : ""}>${a.actions[x]}</option>`)}</select>
 <label for="comment">${a.comment}</label>
 <input type="text" id="comment" name="comment" value="${typed.comment}" maxlength="1000"${d}>
+<div><input type="checkbox" id="purge" name="purge" value="true"${typed.purge ? html` checked` : ""}${d}> <label class="inline" for="purge">${a.purge}</label></div>
 <button type="submit">${a.addRule}</button>
 </form>`);
 }
@@ -76,13 +80,16 @@ export function mountInstanceFederation(app: Hono<AppEnv>): void {
     const r = await instanceAdminForm(c);
     if (r instanceof Response) return r;
     const { i, form } = r;
-    const typed = { domain: formText(form, "domain") ?? "", action: formText(form, "action") ?? "", comment: formText(form, "comment") ?? "" };
+    const typed: RuleTyped = {
+      domain: formText(form, "domain") ?? "", action: formText(form, "action") ?? "", comment: formText(form, "comment") ?? "",
+      purge: formText(form, "purge") === "true",
+    };
     const { db, config } = c.get("deps");
     return acting(c, i.s, "/admin/federation", async () => {
       const pattern = parseDomainPattern(typed.domain.trim());
       const action = DOMAIN_ACTIONS.find((x) => x === typed.action);
       if (!action) throw invalid(`action must be one of ${DOMAIN_ACTIONS.join(", ")}`);
-      await setDomainRule(db, config.origin.hostname, pattern, { action: action as DomainAction, comment: typed.comment });
+      await setDomainRuleAndPurge(db, config.origin.hostname, pattern, { action: action as DomainAction, comment: typed.comment, purge: typed.purge });
       return c.redirect("/admin/federation", 303);
     }, async (message) => c.html(await federationPage(c, i, message, typed), 422));
   });
