@@ -20,6 +20,7 @@ import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 import { mountWebAuth } from "./web/auth.ts";
 import { mountWebPages } from "./web/pages.ts";
+import { mountAdminPages } from "./web/admin/routes.ts";
 import { mountGroupPages } from "./web/groups/mount.ts";
 import { mountStylesheet } from "./web/style.ts";
 import { mountDefaultImages } from "./web/default-images.ts";
@@ -74,5 +75,6 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountStylesheet,
   mountWebAuth,
   mountWebPages,
+  mountAdminPages,
   mountGroupPages,
 ];

@@ -80,6 +80,8 @@ export interface UsersTable {
   password_hash: string;
   admin: Generated<boolean>;
   created_at: GeneratedTimestamp;
+  /** set by an instance admin: no sign-in, no session, no token works */
+  suspended_at: Generated<Date | null>;
 }
 
 /** Bearer tokens for the Mastodon client API; only a SHA-256 digest is stored. */
@@ -388,6 +390,20 @@ export interface ReportsTable {
   /** a Flag went to the reported content's server */
   forwarded: Generated<boolean>;
   created_at: GeneratedTimestamp;
+  /** when an instance admin marked it dealt with (null: open) */
+  resolved_at: Generated<Date | null>;
+  resolved_by_id: Generated<string | null>;
+}
+
+/** The instance's own description (one row): what the Mastodon instance entities show. */
+export interface InstanceProfileTable {
+  id: Generated<boolean>;
+  name: Generated<string>;
+  short_description: Generated<string>;
+  contact_email: Generated<string>;
+  /** the rules, as an array of strings */
+  rules: GeneratedJson;
+  updated_at: GeneratedTimestamp;
 }
 
 /** An uploaded file: what is known of it; its bytes are in the media storage (src/media) under `storage_key`. */
@@ -521,6 +537,7 @@ export interface Database {
   likes: LikesTable;
   blocks: BlocksTable;
   reports: ReportsTable;
+  instance_profile: InstanceProfileTable;
   processed_activities: ProcessedActivitiesTable;
   groups: GroupsTable;
   group_modules: GroupModulesTable;

@@ -17,7 +17,8 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
-import { actorOnPattern, type DomainPattern } from "./policy.ts";
+import { invalid } from "./errors.ts";
+import { actorOnPattern, type DomainPattern, type DomainRule, type RuleInput, setDomainRule } from "./policy.ts";
 
 export const PURGE_BATCH = 500;
 
@@ -87,4 +88,16 @@ export async function purgeDomain(db: Db, pattern: DomainPattern): Promise<Purge
       notifications: Number(notifications.numDeletedRows),
     };
   });
+}
+
+/**
+ * Sets a domain's rule and, with `purge` (only with a block), removes what we
+ * hold from it: what the federation API and the admin page both do.
+ */
+export async function setDomainRuleAndPurge(
+  db: Db, ownHost: string, pattern: DomainPattern, input: RuleInput & { purge: boolean },
+): Promise<{ rule: DomainRule; purged?: PurgeCounts }> {
+  if (input.purge && input.action !== "block") throw invalid("purge goes with action block");
+  const rule = await setDomainRule(db, ownHost, pattern, { action: input.action, ...(input.comment === undefined ? {} : { comment: input.comment }) });
+  return input.purge ? { rule, purged: await purgeDomain(db, pattern) } : { rule };
 }

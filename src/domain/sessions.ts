@@ -26,14 +26,15 @@ export async function checkPassword(db: Db, origin: URL, login: string, password
     actor = await findLocalActor(db, origin, name);
   }
   const user = actor && actor.type === "Person"
-    ? await db.selectFrom("users").select("password_hash").where("actor_id", "=", actor.id).executeTakeFirst()
+    ? await db.selectFrom("users").select(["password_hash", "suspended_at"]).where("actor_id", "=", actor.id).executeTakeFirst()
     : undefined;
   if (!actor || !user) {
     decoyHash ??= hashPassword(newSecret());
     await verifyPassword(password, await decoyHash);
     return undefined;
   }
-  return (await verifyPassword(password, user.password_hash)) ? actor : undefined;
+  // A suspended account (src/domain/user-admin.ts) signs in nowhere.
+  return (await verifyPassword(password, user.password_hash)) && user.suspended_at === null ? actor : undefined;
 }
 
 /** Starts a sign-in session; the returned secret goes into the cookie, its digest into the database. */

@@ -13,7 +13,10 @@ import type { AppEnv } from "../context.ts";
 import type { Actor } from "../db/schema.ts";
 import { siteActor, siteCsrfToken } from "./session.ts";
 import { STYLESHEET_PATH } from "./style.ts";
-import { type Lang, WEB_TEXTS, type WebTexts, webLanguage } from "./texts.ts";
+import { isInstanceAdmin } from "../domain/admins.ts";
+import { type Lang, localized, WEB_TEXTS, type WebTexts, webLanguage } from "./texts.ts";
+
+const ADMIN_LINK: Record<Lang, string> = { nl: "Serverbeheer", en: "Server admin" };
 
 export type Html = ReturnType<typeof html>;
 
@@ -25,6 +28,8 @@ export interface PageState {
   csrf: string;
   /** the path and query of this page, to come back to after switching language or signing in */
   here: string;
+  /** the viewer is one of the instance's admins (the header links to /admin) */
+  admin: boolean;
 }
 
 export const LANG_COOKIE = "lang";
@@ -32,7 +37,9 @@ export const LANG_COOKIE = "lang";
 export async function pageState(c: Context<AppEnv>): Promise<PageState> {
   const lang = webLanguage(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
   const url = new URL(c.req.url);
-  return { lang, t: WEB_TEXTS[lang], me: await siteActor(c), csrf: siteCsrfToken(c), here: url.pathname + url.search };
+  const me = await siteActor(c);
+  const admin = me ? await isInstanceAdmin(c.get("deps").db, me) : false;
+  return { lang, t: WEB_TEXTS[lang], me, csrf: siteCsrfToken(c), here: url.pathname + url.search, admin };
 }
 
 export interface Alternate {
@@ -64,6 +71,7 @@ ${alternates.map((a) => html`<link rel="alternate" type="${a.type}" href="${a.hr
 <nav aria-label="${t.main}">
 <ul>
 <li><a href="/">${t.home}</a></li>
+${s.admin ? html`<li><a href="/admin">${localized(s.lang, ADMIN_LINK)}</a></li>` : ""}
 ${account}
 <li><form method="post" action="/settings/language"><input type="hidden" name="csrf_token" value="${s.csrf}"><input type="hidden" name="lang" value="${other}"><input type="hidden" name="back" value="${s.here}"><button type="submit" lang="${other}">${t.switchTo}</button></form></li>
 </ul>

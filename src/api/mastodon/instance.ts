@@ -4,22 +4,24 @@ import { notFound } from "../../domain/errors.ts";
 import { publishedPolicy } from "../../domain/policy.ts";
 import { instanceStats } from "../../domain/stats.ts";
 import type { ApiEnv } from "./auth.ts";
-import { renderDomainBlock, renderInstanceV1, renderInstanceV2 } from "./entities/instance.ts";
+import { instanceProfile } from "../../domain/instance-profile.ts";
+import { renderDomainBlock, renderInstanceV1, renderInstanceV2, renderRules } from "./entities/instance.ts";
 
-/** /api/v1/instance and /api/v2/instance, with its peers, rules and domain blocks: what clients read before signing in. */
+/** /api/v1/instance and /api/v2/instance (with the admins' name, description, contact and rules), its peers, rules and domain blocks: what clients read before signing in. */
 export function mountInstance(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
   r.get("/v1/instance", async (c) => {
     const deps = c.get("deps");
-    return c.json(renderInstanceV1(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes));
+    return c.json(renderInstanceV1(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes, await instanceProfile(deps.db)));
   });
   r.get("/v2/instance", async (c) => {
     const deps = c.get("deps");
-    return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes));
+    return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes, await instanceProfile(deps.db)));
   });
   // Which servers this one knows is not published (it would tell where members of closed groups are).
   r.get("/v1/instance/peers", (c) => c.json([]));
-  r.get("/v1/instance/rules", (c) => c.json([]));
+  // The rules the admins set on /admin/settings.
+  r.get("/v1/instance/rules", async (c) => c.json(renderRules(await instanceProfile(c.get("deps").db))));
   // The federation policy's blocked and silenced servers, when the admins publish it (as Mastodon: 404 otherwise).
   r.get("/v1/instance/domain_blocks", async (c) => {
     const policy = await publishedPolicy(c.get("deps").db);

@@ -17,10 +17,9 @@ import {
   patternText,
   publishedPolicy,
   removeDomainRule,
-  setDomainRule,
   updateFederationSettings,
 } from "../../domain/policy.ts";
-import { purgeDomain } from "../../domain/policy-purge.ts";
+import { setDomainRuleAndPurge } from "../../domain/policy-purge.ts";
 import { type ApiContext, type ApiEnv, currentAccount, requireAuth } from "../mastodon/auth.ts";
 import { oneOf, optionalBoolean, optionalString, readParams } from "../mastodon/params.ts";
 
@@ -94,9 +93,9 @@ export function mountFederationRoutes(r: Hono<ApiEnv>): void {
     if (action === undefined) throw invalid(`action is required: ${DOMAIN_ACTIONS.join(", ")}`);
     const comment = optionalString(params, "comment");
     const purge = optionalBoolean(params, "purge") ?? false;
-    if (purge && action !== "block") throw invalid("purge goes with action block");
-    const rule = await setDomainRule(db, config.origin.hostname, pattern, { action, ...(comment === undefined ? {} : { comment }) });
-    const purged = purge ? await purgeDomain(db, pattern) : undefined;
+    const { rule, purged } = await setDomainRuleAndPurge(db, config.origin.hostname, pattern, {
+      action, purge, ...(comment === undefined ? {} : { comment }),
+    });
     return c.json({ ...renderRule(rule), ...(purged ? { purged } : {}) });
   });
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { MAX_PINS } from "../../../domain/pins.ts";
+import type { InstanceProfile } from "../../../domain/instance-profile.ts";
 import type { DomainRule } from "../../../domain/policy.ts";
 import { POLL_LIMITS } from "../../../domain/polls.ts";
 import type { InstanceStats } from "../../../domain/stats.ts";
@@ -30,14 +31,19 @@ const pollsConfig = {
   max_expiration: POLL_LIMITS.maxExpirationSeconds,
 };
 
+/** https://docs.joinmastodon.org/entities/Rule/: the admins' rules, numbered in their order. */
+export function renderRules(profile: InstanceProfile) {
+  return profile.rules.map((text, i) => ({ id: String(i + 1), text, hint: "" }));
+}
+
 /** https://docs.joinmastodon.org/entities/V1_Instance/ (minimal, valid) */
-export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number) {
+export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number, profile: InstanceProfile) {
   return {
     uri: origin.host,
-    title: origin.hostname,
-    short_description: "",
-    description: "",
-    email: "",
+    title: profile.name || origin.hostname,
+    short_description: profile.shortDescription,
+    description: profile.shortDescription,
+    email: profile.contactEmail,
     version: COMPATIBLE_VERSION,
     urls: { streaming_api: `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}` },
     stats: { user_count: stats.users, status_count: stats.posts, domain_count: stats.domains },
@@ -53,18 +59,18 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes
       polls: pollsConfig,
     },
     contact_account: null,
-    rules: [] as never[],
+    rules: renderRules(profile),
   };
 }
 
 /** https://docs.joinmastodon.org/entities/Instance/ (minimal, valid) */
-export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number) {
+export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number, profile: InstanceProfile) {
   return {
     domain: origin.host,
-    title: origin.hostname,
+    title: profile.name || origin.hostname,
     version: COMPATIBLE_VERSION,
     source_url: origin.href,
-    description: "",
+    description: profile.shortDescription,
     usage: { users: { active_month: stats.users } },
     thumbnail: { url: new URL("/favicon.ico", origin).href },
     /** sizes of the instance's icon (Mastodon 4.3): none configured */
@@ -79,8 +85,8 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes
       translation: { enabled: false },
     },
     registrations: { enabled: false, approval_required: false, message: null },
-    contact: { email: "", account: null },
-    rules: [] as never[],
+    contact: { email: profile.contactEmail, account: null },
+    rules: renderRules(profile),
     /** Mastodon 4.3.0's API version, which COMPATIBLE_VERSION names */
     api_versions: { mastodon: 2 },
   };
