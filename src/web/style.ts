@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
+import { MODULES_CSS } from "./style-modules.ts";
 
 /** The one stylesheet, served from this origin so the CSP needs no inline style. */
 export const STYLESHEET_PATH = "/static/plein.css";
@@ -25,7 +26,7 @@ form.stack button{margin-top:1.5rem}
 .muted{color:var(--muted)}
 article.post{border-top:1px solid var(--line);padding:.75rem 0}
 ul.groups{padding-left:1.25rem}
-`;
+` + MODULES_CSS;
 
 export function mountStylesheet(app: Hono<AppEnv>): void {
   app.get(STYLESHEET_PATH, (c) => {
