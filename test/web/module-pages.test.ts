@@ -10,11 +10,9 @@ import { type Api, ORIGIN, startApi, type User } from "../api/support.ts";
 let api: Api;
 let alice: User;
 let bob: User;
-let mallory: User;
 let town: GroupView;
 let council: GroupView;
 let hidden: GroupView;
-let quiet: GroupView;
 let closedEvent: Post;
 let closedPage: Post;
 let closedFile: Post;
@@ -56,13 +54,13 @@ function csrfOf(browser: Browser): string {
 
 beforeAll(async () => {
   api = await startApi({ env: { PLEIN_MAX_FILE_SIZE: "64KiB" } });
-  [alice, bob, mallory] = await Promise.all([api.user("alice"), api.user("bob"), api.user("mallory")]);
+  [alice, bob] = await Promise.all([api.user("alice"), api.user("bob"), api.user("mallory")]);
   const deps = api.running.deps;
   const { db, config } = deps;
   town = await createGroup(db, config.origin, alice.actor, { name: "town", displayName: "Town", description: "Public", visibility: "public", modules: MODULES });
   council = await createGroup(db, config.origin, alice.actor, { name: "council", displayName: "Council", description: "Closed", visibility: "closed", joinMode: "open", modules: MODULES });
   hidden = await createGroup(db, config.origin, alice.actor, { name: "hidden", displayName: "Hidden", description: "Secret", visibility: "secret", joinMode: "invite", modules: MODULES });
-  quiet = await createGroup(db, config.origin, alice.actor, { name: "quiet", displayName: "Quiet", description: "No modules", visibility: "public", modules: [] });
+  await createGroup(db, config.origin, alice.actor, { name: "quiet", displayName: "Quiet", description: "No modules", visibility: "public", modules: [] });
   await join(db, config.origin, town, bob.actor);
   await join(db, config.origin, council, bob.actor);
   townEvent = await createIn(deps, alice.actor, { module: "event", title: "Town fair", text: "Come along", start: "2030-05-01T10:00", end: "2030-05-01T12:30", location: "Market square", time_zone: "Europe/Amsterdam" }, { group: town });

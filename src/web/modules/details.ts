@@ -58,7 +58,7 @@ ${statuses.map((st) => html`<label class="choice"><input type="radio" name="stat
   return html`<section class="module-details" aria-labelledby="event-details"><h2 id="event-details">${m.when}</h2>
 <dl>
 <dt>${m.start}</dt><dd>${when(s, d.starts_at)}</dd>
-${d.ends_at ? html`<dt>${m.end}</dt><dd>${when(s, d.ends_at)}</dd>` : ""}
+${d.ends_at ? html`<dt>${m.endsAt}</dt><dd>${when(s, d.ends_at)}</dd>` : ""}
 ${place ? html`<dt>${m.where}</dt><dd>${place}</dd>` : ""}
 ${organiser ? html`<dt>${m.organiser}</dt><dd><a href="${actorHref(organiser)}">${actorName(organiser)}</a></dd>` : ""}
 ${d.going_count !== null ? html`<dt>${m.attendees}</dt><dd>${m.counts(d.going_count, d.maybe_count ?? 0, d.not_going_count ?? 0, d.waitlist_count ?? 0)}</dd>` : ""}

@@ -9,7 +9,7 @@ import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../../context.ts";
 import type { Post } from "../../db/schema.ts";
-import { DomainError, invalid } from "../../domain/errors.ts";
+import { DomainError, invalid, notFound } from "../../domain/errors.ts";
 import { isRowId } from "../../domain/ids.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { findActorsByIds } from "../../domain/remote-actors.ts";
@@ -133,9 +133,9 @@ export function mountEventPages(app: Hono<AppEnv>): void {
     const id = c.req.param("id");
     const back = localPath(formText(form, "back"));
     const done = await attempt(async () => {
-      if (!isRowId(id)) throw new DomainError("not_found", "Record not found");
+      if (!isRowId(id)) throw notFound();
       const post = await getVisiblePost(c.get("deps").db, x.viewer, id);
-      if (post.module !== MODULE || post.group_id !== x.group.actor.id) throw new DomainError("not_found", "Record not found");
+      if (post.module !== MODULE || post.group_id !== x.group.actor.id) throw notFound();
       const status = formText(form, "status");
       if (!status || !(RSVP_STATUSES as readonly string[]).includes(status)) throw invalid(`status is required: one of ${RSVP_STATUSES.join(", ")}`);
       await answerEvent(c.get("deps").db, post, me, status as RsvpStatus);

@@ -11,6 +11,7 @@ const EN = {
   description: "Description",
   start: "Start",
   end: "End (may stay empty)",
+  endsAt: "End",
   place: "Place",
   dateHint: "Date and time in Dutch time, like 2030-05-01T10:00.",
   create: "Save",
