@@ -80,6 +80,7 @@ export const MODULE_TEXTS: Record<Lang, Words> = {
   description: "Beschrijving",
   start: "Begin",
   end: "Einde (mag leeg blijven)",
+  endsAt: "Einde",
   place: "Plaats",
   dateHint: "Datum en tijd in Nederlandse tijd, zoals 2030-05-01T10:00.",
   create: "Opslaan",
