@@ -96,7 +96,7 @@ ${body}
 </details>` : body}
 <footer><time datetime="${published}">${published.slice(0, 16).replace("T", " ")} UTC</time></footer>
 </article>
-${await moduleDetails(db, s, viewer, post)}
+${await moduleDetails(db, s, post)}
 ${thread}`, [{ type: "application/activity+json", href: post.iri }]);
 }
 

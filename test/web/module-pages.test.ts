@@ -231,6 +231,8 @@ describe("a group's events, wiki and files pages", () => {
     const foreign = await bobs.post("/@town/wiki", { ...fields, title: "Orphan", text: "x", parent_id: closedPage.id });
     expect(foreign.status).toBe(422);
     expect(foreign.html).toContain("parent_id");
+    expect((await bobs.get(`/@alice/${townPage.id}`)).html).toContain(`href="/@town/wiki/new?parent_id=${townPage.id}"`);
+    expect((await bobs.get(`/@town/wiki/new?parent_id=${townPage.id}`)).html).toContain(`<option value="${townPage.id}" selected>`);
     const made = await bobs.post("/@town/wiki", { ...fields, title: `Appendix ${HOSTILE}`, text: "Last", parent_id: townPage.id });
     expect(made.status).toBe(303);
     const tree = await new Browser(api).get("/@town/wiki");

@@ -9,7 +9,6 @@ import type { Db } from "../../db/database.ts";
 import type { Post } from "../../db/schema.ts";
 import { findGroup, type GroupView } from "../../domain/groups.ts";
 import { findActorById } from "../../domain/remote-actors.ts";
-import type { Viewer } from "../../domain/visibility.ts";
 import { detailsOf, isOver } from "../../modules/event/details.ts";
 import { mayRespond, rsvpOf } from "../../modules/event/rsvp.ts";
 import { RSVP_STATUSES } from "../../modules/event/tables.ts";
@@ -78,7 +77,8 @@ async function wikiDetails(db: Db, s: PageState, m: ModuleTexts, post: Post): Pr
 <li>${m.revision(page.revision)}</li>
 <li><a href="${groupSectionHref(group, "wiki")}">${m.wikiPages}</a></li>
 <li><a href="${base}/revisions">${m.history}</a></li>
-${editable ? html`<li><a href="${base}/edit">${m.edit}</a></li>` : ""}
+${editable ? html`<li><a href="${base}/edit">${m.edit}</a></li>
+<li><a href="${groupSectionHref(group, "wiki")}/new?parent_id=${post.id}">${m.newSubPage}</a></li>` : ""}
 </ul></nav>`;
 }
 
@@ -95,7 +95,7 @@ async function fileDetails(db: Db, m: ModuleTexts, post: Post): Promise<Html | s
 }
 
 /** The module block of a post's page (empty for posts of no module or a module without one). */
-export async function moduleDetails(db: Db, s: PageState, _viewer: Viewer, post: Post): Promise<Html | string> {
+export async function moduleDetails(db: Db, s: PageState, post: Post): Promise<Html | string> {
   const m = localized(s.lang, MODULE_TEXTS);
   switch (post.module) {
     case "event":

@@ -18,7 +18,7 @@ import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from 
 import { groupSectionHref } from "../group-nav.ts";
 import type { Html } from "../layout.ts";
 import { postHref } from "../render.ts";
-import { findActorById } from "../../domain/remote-actors.ts";
+import { findActorById, findActorsByIds } from "../../domain/remote-actors.ts";
 import { attempt, describedBy, formError, mayPost, openSection, refusedPage, type Section, sectionPage, statusOf } from "./section.ts";
 
 type WebContext = Context<AppEnv>;
@@ -88,11 +88,10 @@ export function mountWikiPages(app: Hono<AppEnv>): void {
     if (x instanceof Response) return x;
     const { db } = c.get("deps");
     const { roots, truncated } = await wikiTree(db, x.viewer, x.group.actor.id);
-    const authors = new Map<string, Awaited<ReturnType<typeof findActorById>>>();
     const all: Post[] = [];
     const walk = (ns: WikiNode[]) => ns.forEach((n) => { all.push(n.post); walk(n.children); });
     walk(roots);
-    for (const id of new Set(all.map((p) => p.actor_id))) authors.set(id, await findActorById(db, id));
+    const authors = new Map((await findActorsByIds(db, [...new Set(all.map((p) => p.actor_id))])).map((a) => [a.id, a]));
     const create = await mayPost(c, x.s.me, x.group, WIKI)
       ? html`<p><a href="${groupSectionHref(x.group, "wiki")}/new">${x.m.newPage}</a></p>` : "";
     return c.html(sectionPage(x, x.m.wikiOf, html`<h2>${x.m.wikiPages}</h2>
