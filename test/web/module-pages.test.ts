@@ -18,6 +18,7 @@ let closedPage: Post;
 let closedFile: Post;
 let townEvent: Post;
 let townPage: Post;
+let pastEvent: Post;
 const MODULES = ["event", "wiki", "file"];
 const HOSTILE = `<script>alert("x")</script>`;
 
@@ -66,6 +67,7 @@ beforeAll(async () => {
   townEvent = await createIn(deps, alice.actor, { module: "event", title: "Town fair", text: "Come along", start: "2030-05-01T10:00", end: "2030-05-01T12:30", location: "Market square", time_zone: "Europe/Amsterdam" }, { group: town });
   closedEvent = await createIn(deps, alice.actor, { module: "event", title: "Budget secret meeting", text: "Closed", start: "2030-05-02T10:00", time_zone: "Europe/Amsterdam" }, { group: council });
   await createIn(deps, alice.actor, { module: "event", title: "Hidden gathering", text: "Secret", start: "2030-05-03T10:00", time_zone: "Europe/Amsterdam" }, { group: hidden });
+  pastEvent = await createIn(deps, alice.actor, { module: "event", title: "Old market", text: "Long ago", start: "2020-01-15T19:30", time_zone: "Europe/Amsterdam" }, { group: town });
   townPage = await createIn(deps, alice.actor, { module: "wiki", title: "Handbook", text: "First version" }, { group: town });
   await createIn(deps, alice.actor, { module: "wiki", title: "Chapter one", text: "Nested", parent_id: townPage.id }, { group: town });
   closedPage = await createIn(deps, alice.actor, { module: "wiki", title: "Salary table", text: "Closed wiki" }, { group: council });
@@ -122,6 +124,9 @@ describe("a group's events, wiki and files pages", () => {
     expect(page.html).toContain('href="/@town/events?month=2030-04"');
     expect(page.html).toContain('href="/@town/events?month=2030-06"');
     expect((await new Browser(api).get("/@town/events?month=2030-06")).html).not.toContain("Town fair");
+    const past = await new Browser(api).get("/@town/events?month=2020-01");
+    expect(past.html).toContain("Old market");
+    expect(past.html).toContain(">19:30<");
     // A hostile month is the current month, not an error.
     expect((await new Browser(api).get(`/@town/events?month=${encodeURIComponent(HOSTILE)}`)).status).toBe(200);
   });
@@ -143,6 +148,15 @@ describe("a group's events, wiki and files pages", () => {
     const after = await bobs.get(`/@alice/${townEvent.id}`);
     expect(after.html).toContain("1 going");
     expect(after.html).toContain("Your answer: Going.");
+    // Another group's event through this group's address, and an event that is over: refused, nothing stored.
+    expect((await bobs.post(`/@town/events/${closedEvent.id}/rsvp`, { ...fields, status: "going" })).status).toBe(404);
+    expect((await bobs.get(`/@alice/${closedEvent.id}`)).html).not.toContain("Your answer");
+    const pastPage = await bobs.get(`/@alice/${pastEvent.id}`);
+    expect(pastPage.html).toContain("This event is over.");
+    expect(pastPage.html).not.toContain(`/events/${pastEvent.id}/rsvp`);
+    const late = await bobs.post(`/@town/events/${pastEvent.id}/rsvp`, { ...fields, status: "going" });
+    expect(late.status).toBe(422);
+    expect(late.html).toContain("The event is over");
     const mallorys = await signIn("mallory");
     const page = await mallorys.get(`/@alice/${townEvent.id}`);
     expect(page.html).not.toContain(`action="${action}"`);
