@@ -22,6 +22,7 @@ import { mountWebAuth } from "./web/auth.ts";
 import { mountWebPages } from "./web/pages.ts";
 import { mountAdminPages } from "./web/admin/routes.ts";
 import { mountGroupPages } from "./web/groups/mount.ts";
+import { mountModulePages } from "./web/modules/index.ts";
 import { mountStylesheet } from "./web/style.ts";
 import { mountDefaultImages } from "./web/default-images.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
@@ -77,4 +78,5 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountWebPages,
   mountAdminPages,
   mountGroupPages,
+  mountModulePages,
 ];

@@ -22,6 +22,7 @@ import { viewerOf } from "./pages.ts";
 import { actorHref, actorName, paragraphs, postList } from "./render.ts";
 import { type CommentDraft, threadSection } from "./groups/comments.ts";
 import { siteActor } from "./session.ts";
+import { moduleDetails } from "./modules/details.ts";
 
 
 /** The page of a local post. */
@@ -95,6 +96,7 @@ ${body}
 </details>` : body}
 <footer><time datetime="${published}">${published.slice(0, 16).replace("T", " ")} UTC</time></footer>
 </article>
+${await moduleDetails(db, s, post)}
 ${thread}`, [{ type: "application/activity+json", href: post.iri }]);
 }
 

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { ADMIN_CSS } from "./style-admin.ts";
 import { GROUP_CSS } from "./style-groups.ts";
+import { MODULES_CSS } from "./style-modules.ts";
 
 /** The one stylesheet, served from this origin so the CSP needs no inline style. */
 export const STYLESHEET_PATH = "/static/plein.css";
@@ -28,7 +29,8 @@ form.stack button{margin-top:1.5rem}
 article.post{border-top:1px solid var(--line);padding:.75rem 0}
 ul.groups{padding-left:1.25rem}
 ${GROUP_CSS}
-${ADMIN_CSS}`;
+${ADMIN_CSS}
+${MODULES_CSS}`;
 
 export function mountStylesheet(app: Hono<AppEnv>): void {
   app.get(STYLESHEET_PATH, (c) => {

@@ -55,8 +55,36 @@ async function one(c: ApiContext, viewer: Viewer, post: Post) {
   return c.json(json);
 }
 
-function createIn(deps: AppContext, author: Actor, params: Params, place: { group?: GroupView; inReplyToId?: string }): Promise<Post> {
+/** A new post in a group (or a comment), as Plein's API and the web pages write it. */
+export function createIn(deps: AppContext, author: Actor, params: Params, place: { group?: GroupView; inReplyToId?: string }): Promise<Post> {
   return createContent(deps, author, params, { ...place, ...(place.inReplyToId ? {} : { module: moduleParam(params, false) }) });
+}
+
+/** An edit of a post `me` may see (the module decides who besides its author may edit), as Plein's API and the web pages write it. */
+export async function editIn(deps: AppContext, me: Actor, existing: Post, params: Params): Promise<Post> {
+  if (existing.reblog_of_id) throw notFound();
+  const module = moduleOfPost(existing);
+  const input = moduleInput(module, params, "edit");
+  const text = textParam(params, false) ?? existing.content_source ?? "";
+  if (text.trim() === "") throw invalid("text can't be blank");
+  const formatted = await composeText(deps, text);
+  const save = module?.save;
+  const mayEdit = module?.mayEdit;
+  const queueEdit = module?.queueEditDelivery;
+  return editLocalPost(deps.db, me, existing.id, {
+    name: existing.name,
+    summary: existing.summary,
+    sensitive: existing.sensitive,
+    ...input.post,
+    contentHtml: formatted.html,
+    contentSource: text,
+    mentionIds: formatted.mentionIds,
+    tags: formatted.tags,
+  }, {
+    ...(mayEdit ? { mayEdit: (p: Post) => mayEdit(deps.db, p, me) } : {}),
+    ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, input.data, me) } : {}),
+    ...(queueEdit ? { queueDelivery: (trx, p: Post) => queueEdit(trx, p, me) } : {}),
+  });
 }
 
 export function mountContentRoutes(r: Hono<ApiEnv>): void {
@@ -93,30 +121,7 @@ export function mountContentRoutes(r: Hono<ApiEnv>): void {
     const viewer = viewerOf(c);
     const me = currentAccount(c);
     const existing = await getVisiblePost(deps.db, viewer, pathId(c));
-    if (existing.reblog_of_id) throw notFound();
-    const module = moduleOfPost(existing);
-    const params = await readParams(c);
-    const input = moduleInput(module, params, "edit");
-    const text = textParam(params, false) ?? existing.content_source ?? "";
-    if (text.trim() === "") throw invalid("text can't be blank");
-    const formatted = await composeText(deps, text);
-    const save = module?.save;
-    const mayEdit = module?.mayEdit;
-    const queueEdit = module?.queueEditDelivery;
-    const post = await editLocalPost(deps.db, me, existing.id, {
-      name: existing.name,
-      summary: existing.summary,
-      sensitive: existing.sensitive,
-      ...input.post,
-      contentHtml: formatted.html,
-      contentSource: text,
-      mentionIds: formatted.mentionIds,
-      tags: formatted.tags,
-    }, {
-      ...(mayEdit ? { mayEdit: (p: Post) => mayEdit(deps.db, p, me) } : {}),
-      ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, input.data, me) } : {}),
-      ...(queueEdit ? { queueDelivery: (trx, p: Post) => queueEdit(trx, p, me) } : {}),
-    });
+    const post = await editIn(deps, me, existing, await readParams(c));
     return one(c, viewer, post);
   });
 

@@ -10,13 +10,13 @@ import { renderContent } from "../../api/plein/entities.ts";
 import { visibleGroup } from "../../api/plein/groups.ts";
 import type { Db } from "../../db/database.ts";
 import type { Post } from "../../db/schema.ts";
-import { forbidden, invalid, notFound } from "../../domain/errors.ts";
+import { invalid, notFound } from "../../domain/errors.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
-import { findActorById, findActorsByIds } from "../../domain/remote-actors.ts";
+import { findActorsByIds } from "../../domain/remote-actors.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { detailsOfMany, isOver } from "./details.ts";
 import { ATTENDEE_LISTS, attendees, cursorOf, groupCalendar } from "./lists.ts";
-import { answerable, mayRespond, respond, respondRemotely } from "./rsvp.ts";
+import { answerable, answerEvent } from "./rsvp.ts";
 import { type EventDetails, type EventRsvp, events, RSVP_STATUSES } from "./tables.ts";
 import { localTime } from "./times.ts";
 
@@ -92,14 +92,7 @@ export function eventRoutes(r: Hono<ApiEnv>): void {
     answerable(post);
     const status = oneOf(await readParams(c), "status", RSVP_STATUSES);
     if (!status) throw invalid(`status is required: one of ${RSVP_STATUSES.join(", ")}`);
-    if (!(await mayRespond(deps.db, post, me))) throw forbidden("Only the group's members answer its events");
-    if (post.local) {
-      const organiser = await findActorById(deps.db, post.actor_id);
-      if (!organiser) throw notFound();
-      await respond(deps.db, post, organiser, { iri: me.iri, id: me.id }, status);
-    } else {
-      await respondRemotely(deps.db, post, me, status);
-    }
+    await answerEvent(deps.db, post, me, status);
     const [json] = await renderContent(deps, [await getVisiblePost(deps.db, viewer, post.id)], viewer);
     return c.json(json);
   });

@@ -12,6 +12,7 @@ import { sql } from "kysely";
 import type { Db } from "../../db/database.ts";
 import type { Actor, Post } from "../../db/schema.ts";
 import { forbidden, invalid, notFound } from "../../domain/errors.ts";
+import { findActorById } from "../../domain/remote-actors.ts";
 import { findGroup } from "../../domain/groups.ts";
 import { enqueueDelivery } from "../../domain/jobs.ts";
 import { membershipOf } from "../../domain/membership.ts";
@@ -265,4 +266,21 @@ export async function mirrorRsvps(trx: Db, post: Post, published: readonly Publi
 export function answerable(post: Post): void {
   if (post.module !== "event" || post.deleted_at || post.reblog_of_id) throw notFound();
   if (post.moderation !== "approved") throw forbidden("The event waits for a moderator");
+}
+
+/**
+ * One of our people answers an event they can see (Plein's API and the web
+ * pages): only the group's members; the event's own server records it now,
+ * another server's event gets it sent.
+ */
+export async function answerEvent(db: Db, post: Post, me: Actor, status: RsvpStatus): Promise<void> {
+  answerable(post);
+  if (!(await mayRespond(db, post, me))) throw forbidden("Only the group's members answer its events");
+  if (!post.local) {
+    await respondRemotely(db, post, me, status);
+    return;
+  }
+  const organiser = await findActorById(db, post.actor_id);
+  if (!organiser) throw notFound();
+  await respond(db, post, organiser, { iri: me.iri, id: me.id }, status);
 }

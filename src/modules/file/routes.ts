@@ -6,7 +6,7 @@
 import type { Hono } from "hono";
 import { getLogger } from "@logtape/logtape";
 import type { Post } from "../../db/schema.ts";
-import { invalid, notFound } from "../../domain/errors.ts";
+import { notFound } from "../../domain/errors.ts";
 import { findMedia } from "../../domain/media.ts";
 import { getPost, getVisiblePost } from "../../domain/posts/read.ts";
 import { RemoteMediaError } from "../../domain/resolver.ts";
@@ -15,42 +15,16 @@ import { mediaStorage, MediaTooLargeError } from "../../media/index.ts";
 import { fileHeaders } from "../../media/serving.ts";
 import { fileViewer } from "../../api/file-viewer.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../../api/mastodon/auth.ts";
-import { composeText } from "../../api/mastodon/compose.ts";
-import { optionalString, type Params, pathId, readParams } from "../../api/mastodon/params.ts";
+import { pathId, readParams } from "../../api/mastodon/params.ts";
 import { renderContent } from "../../api/plein/entities.ts";
 import { visibleGroup } from "../../api/plein/groups.ts";
-import { checkMayShare, fileOfPost, MODULE, shareFile } from "./files.ts";
+import { checkMayShare, fileOfPost, MODULE } from "./files.ts";
+import { shareUpload } from "./upload.ts";
 
 const logger = getLogger(["plein", "modules", "file"]);
 
 /** Room for the form's other fields and the multipart framing around the file. */
-const FORM_OVERHEAD_BYTES = 1024 * 1024;
-/** Longest description (the same cap as a post's text in the Plein API). */
-const MAX_DESCRIPTION_CHARS = 50_000;
-
-function fileParam(params: Params): File {
-  const value = params.file;
-  if (value === undefined || value === null || value === "") {
-    throw invalid("file is required: send the file as a multipart/form-data part named file");
-  }
-  if (Array.isArray(value)) throw invalid("file: send one file per request");
-  if (!(value instanceof File)) throw invalid("file must be a file part of a multipart/form-data body");
-  if (value.size === 0) throw invalid("file is empty");
-  return value;
-}
-
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
+export const FORM_OVERHEAD_BYTES = 1024 * 1024;
 
 function tooLarge(c: ApiContext, error: MediaTooLargeError): Response {
   return c.json({ error: error.message }, 413);
@@ -67,18 +41,9 @@ export function mountFileRoutes(r: Hono<ApiEnv>): void {
     // Before the body is read: a non-member's upload is refused without taking it in.
     await checkMayShare(deps.db, me, group.actor.id);
     const params = await readParams(c);
-    const file = fileParam(params);
-    const maxBytes = deps.config.maxFileBytes;
-    if (file.size > maxBytes) return tooLarge(c, new MediaTooLargeError(maxBytes));
-    const title = optionalString(params, "title")?.trim() || null;
-    const description = optionalString(params, "description") ?? "";
-    if (description.length > MAX_DESCRIPTION_CHARS) throw invalid(`description is longer than ${MAX_DESCRIPTION_CHARS} characters`);
-    const formatted = description.trim() === "" ? { html: "", mentionIds: [], tags: [] } : await composeText(deps, description);
     let post: Post;
     try {
-      post = await shareFile(deps.db, deps.config.origin, mediaStorage(deps.config), me, group.actor.id, {
-        body: chunksOf(file.stream()), fileName: file.name, contentType: file.type, maxBytes,
-      }, { title, contentHtml: formatted.html, contentSource: description, mentionIds: formatted.mentionIds, tags: formatted.tags });
+      post = await shareUpload(deps, me, group.actor.id, params);
     } catch (error) {
       if (error instanceof MediaTooLargeError) return tooLarge(c, error);
       throw error;

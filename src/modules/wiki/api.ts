@@ -11,23 +11,20 @@
  */
 import type { Hono } from "hono";
 import type { AppContext } from "../../context.ts";
-import type { Actor, Post } from "../../db/schema.ts";
+import type { Actor } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { LIMITS } from "../../domain/posts/limits.ts";
-import { editLocalPost } from "../../domain/posts/authoring.ts";
-import { getVisiblePost } from "../../domain/posts/read.ts";
 import { findActorsByIds } from "../../domain/remote-actors.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../../api/mastodon/auth.ts";
-import { composeText } from "../../api/mastodon/compose.ts";
 import { renderAccountList } from "../../api/mastodon/entities/account.ts";
 import { limitParam, optionalId, optionalString, type Params, pathId, queryParams, readParams } from "../../api/mastodon/params.ts";
 import { renderContent } from "../../api/plein/entities.ts";
 import { visibleGroup } from "../../api/plein/groups.ts";
 import type { ModuleInput } from "../module.ts";
 import type { ApiWikiData } from "./data.ts";
-import { mayEditPage, queueWikiEdit, saveWiki } from "./editing.ts";
-import { findPage, WIKI, type WikiNode, wikiTree } from "./pages.ts";
+import { visibleWikiPage, type WikiNode, wikiTree } from "./pages.ts";
+import { restoreRevision } from "./restore.ts";
 import { getRevision, listRevisions } from "./revisions.ts";
 import type { WikiRevision } from "./tables.ts";
 
@@ -54,13 +51,6 @@ export function parseWiki(params: Params, mode: "create" | "edit"): ModuleInput<
   const base = revisionParam(params, "base_revision");
   if (base !== undefined) data.baseRevision = base;
   return { post: title !== undefined ? { name: title } : {}, data };
-}
-
-/** A wiki page `viewer` may see (absent, hidden and not-a-wiki-page look the same). */
-async function visiblePage(deps: AppContext, viewer: Viewer, id: string): Promise<Post> {
-  const post = await getVisiblePost(deps.db, viewer, id);
-  if (post.module !== WIKI || !(await findPage(deps.db, post.id))) throw notFound();
-  return post;
 }
 
 interface TreeNodeJson {
@@ -121,7 +111,7 @@ export function wikiRoutes(r: Hono<ApiEnv>): void {
   r.get("/posts/:id/revisions", optionalAuth("read:statuses"), async (c) => {
     const deps = c.get("deps");
     const viewer = viewerOf(c);
-    const post = await visiblePage(deps, viewer, pathId(c));
+    const post = await visibleWikiPage(deps.db, viewer, pathId(c));
     const params = queryParams(c);
     const before = revisionParam(params, "before");
     const revisions = await listRevisions(deps.db, post.id, { limit: limitParam(params, 40, 100), ...(before !== undefined ? { before } : {}) });
@@ -131,7 +121,7 @@ export function wikiRoutes(r: Hono<ApiEnv>): void {
   r.get("/posts/:id/revisions/:number", optionalAuth("read:statuses"), async (c) => {
     const deps = c.get("deps");
     const viewer = viewerOf(c);
-    const post = await visiblePage(deps, viewer, pathId(c));
+    const post = await visibleWikiPage(deps.db, viewer, pathId(c));
     const revision = await getRevision(deps.db, post.id, numberParam(c));
     if (!revision) throw notFound();
     const [json] = await revisionsJson(deps, viewer, [revision], true);
@@ -143,26 +133,11 @@ export function wikiRoutes(r: Hono<ApiEnv>): void {
     const deps = c.get("deps");
     const viewer = viewerOf(c);
     const me = currentAccount(c);
-    const post = await visiblePage(deps, viewer, pathId(c));
+    const post = await visibleWikiPage(deps.db, viewer, pathId(c));
     const revision = await getRevision(deps.db, post.id, numberParam(c));
     if (!revision) throw notFound();
     const base = revisionParam(await readParams(c), "base_revision");
-    const text = revision.content_source;
-    const formatted = text !== null ? await composeText(deps, text) : { html: revision.content_html, mentionIds: [], tags: [] };
-    const data: ApiWikiData = { from: "api", mode: "edit", ...(base !== undefined ? { baseRevision: base } : {}) };
-    const edited = await editLocalPost(deps.db, me, post.id, {
-      name: revision.title,
-      summary: post.summary,
-      sensitive: post.sensitive,
-      contentHtml: formatted.html,
-      ...(text !== null ? { contentSource: text } : {}),
-      mentionIds: formatted.mentionIds,
-      tags: formatted.tags,
-    }, {
-      mayEdit: (p) => mayEditPage(deps.db, p, me),
-      inTransaction: (trx, p) => saveWiki(trx, p, data, me),
-      queueDelivery: (trx, p) => queueWikiEdit(trx, p, me),
-    });
+    const edited = await restoreRevision(deps, me, post, revision, base);
     const [json] = await renderContent(deps, [edited], viewer);
     return c.json(json);
   });

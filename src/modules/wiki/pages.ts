@@ -6,7 +6,8 @@
 import { sql } from "kysely";
 import type { Db } from "../../db/database.ts";
 import type { Actor, Post } from "../../db/schema.ts";
-import { forbidden, invalid } from "../../domain/errors.ts";
+import { forbidden, invalid, notFound } from "../../domain/errors.ts";
+import { getVisiblePost } from "../../domain/posts/read.ts";
 import { findGroup, moduleEnabled } from "../../domain/groups.ts";
 import { membershipOf } from "../../domain/membership.ts";
 import { type Viewer, visibleTo } from "../../domain/visibility.ts";
@@ -20,6 +21,13 @@ export const MAX_TREE_PAGES = 1000;
 
 export function findPage(db: Db, postId: string): Promise<WikiPage | undefined> {
   return wikiDb(db).selectFrom("wiki_pages").selectAll().where("post_id", "=", postId).executeTakeFirst();
+}
+
+/** A wiki page `viewer` may see (absent, hidden and not-a-wiki-page look the same: not found). */
+export async function visibleWikiPage(db: Db, viewer: Viewer, id: string): Promise<Post> {
+  const post = await getVisiblePost(db, viewer, id);
+  if (post.module !== WIKI || !(await findPage(db, post.id))) throw notFound();
+  return post;
 }
 
 /**
