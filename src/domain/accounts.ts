@@ -1,8 +1,8 @@
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
-import { conflict, invalid, notFound } from "./errors.ts";
+import { conflict, DomainError, invalid, notFound } from "./errors.ts";
 import { generateActorKeys, storeActorKeys } from "./keys.ts";
-import { hashPassword } from "./passwords.ts";
+import { checkNewPassword, hashPassword, verifyPassword } from "./passwords.ts";
 import { handleDomain, localActorUrls } from "./urls.ts";
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -18,6 +18,8 @@ export interface NewUser {
   admin?: boolean;
   displayName?: string;
   locked?: boolean;
+  /** registered while the instance asks for approval: cannot sign in until an admin approves */
+  approvalPending?: boolean;
 }
 
 export function validateUsername(origin: URL, username: string): string {
@@ -33,9 +35,7 @@ export function validateUsername(origin: URL, username: string): string {
 export async function createUser(db: Db, origin: URL, input: NewUser): Promise<Actor> {
   const username = validateUsername(origin, input.username);
   if (!EMAIL_PATTERN.test(input.email)) throw invalid("Email address is not valid");
-  if (input.password.length < 8 || input.password.length > 1024) {
-    throw invalid("Password must be 8 to 1024 characters");
-  }
+  checkNewPassword(input.password);
   const [keys, passwordHash] = await Promise.all([generateActorKeys(), hashPassword(input.password)]);
   const urls = localActorUrls(origin, username);
   return db.transaction().execute(async (trx) => {
@@ -67,6 +67,7 @@ export async function createUser(db: Db, origin: URL, input: NewUser): Promise<A
       email: input.email,
       password_hash: passwordHash,
       admin: input.admin ?? false,
+      approval_pending: input.approvalPending ?? false,
     }).execute();
     await storeActorKeys(trx, actor.id, keys);
     return actor;
@@ -132,4 +133,24 @@ export async function countLocalUsers(db: Db): Promise<number> {
 /** A local actor by its id (IRI). */
 export function findLocalActorByIri(db: Db, iri: string): Promise<Actor | undefined> {
   return db.selectFrom("actors").selectAll().where("iri", "=", iri).where("local", "=", true).executeTakeFirst();
+}
+
+/** The current password given to change it was wrong. */
+export class WrongPassword extends DomainError {
+  constructor() {
+    super("invalid", "The current password is wrong");
+  }
+}
+
+/**
+ * Changes a person's password after checking the current one (a wrong one is
+ * `WrongPassword`, an `invalid`). Their OAuth tokens stay; ending their other web
+ * sessions is the caller's (src/domain/sessions.ts `endOtherSessions`).
+ */
+export async function changePassword(db: Db, actorId: string, current: string, next: string): Promise<void> {
+  const user = await db.selectFrom("users").select("password_hash").where("actor_id", "=", actorId).executeTakeFirst();
+  if (!user) throw notFound("No such account");
+  if (current.length > 1024 || !(await verifyPassword(current, user.password_hash))) throw new WrongPassword();
+  checkNewPassword(next);
+  await db.updateTable("users").set({ password_hash: await hashPassword(next) }).where("actor_id", "=", actorId).execute();
 }
