@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { MAX_PINS } from "../../../domain/pins.ts";
 import type { DomainRule } from "../../../domain/policy.ts";
+import type { RegistrationSummary } from "../../../domain/registrations.ts";
 import { POLL_LIMITS } from "../../../domain/polls.ts";
 import type { InstanceStats } from "../../../domain/stats.ts";
 import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
@@ -31,7 +32,7 @@ const pollsConfig = {
 };
 
 /** https://docs.joinmastodon.org/entities/V1_Instance/ (minimal, valid) */
-export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number) {
+export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number, registrations: RegistrationSummary) {
   return {
     uri: origin.host,
     title: origin.hostname,
@@ -43,9 +44,9 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes
     stats: { user_count: stats.users, status_count: stats.posts, domain_count: stats.domains },
     thumbnail: null,
     languages: [] as string[],
-    registrations: false,
-    approval_required: false,
-    invites_enabled: false,
+    registrations: registrations.enabled,
+    approval_required: registrations.approvalRequired,
+    invites_enabled: registrations.invitesEnabled,
     configuration: {
       accounts: { max_featured_tags: 0 },
       statuses: statusesConfig,
@@ -58,7 +59,7 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes
 }
 
 /** https://docs.joinmastodon.org/entities/Instance/ (minimal, valid) */
-export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number) {
+export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number, registrations: RegistrationSummary) {
   return {
     domain: origin.host,
     title: origin.hostname,
@@ -78,7 +79,13 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes
       polls: pollsConfig,
       translation: { enabled: false },
     },
-    registrations: { enabled: false, approval_required: false, message: null },
+    registrations: {
+      enabled: registrations.enabled,
+      approval_required: registrations.approvalRequired,
+      message: registrations.message,
+      /** where people register (Mastodon 4.2+) */
+      url: registrations.enabled || registrations.invitesEnabled ? new URL("/auth/sign_up", origin).href : null,
+    },
     contact: { email: "", account: null },
     rules: [] as never[],
     /** Mastodon 4.3.0's API version, which COMPATIBLE_VERSION names */
