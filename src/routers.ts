@@ -20,6 +20,7 @@ import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 import { mountWebAuth } from "./web/auth.ts";
 import { mountWebPages } from "./web/pages.ts";
+import { mountAccountPages } from "./web/account/index.ts";
 import { mountStylesheet } from "./web/style.ts";
 import { mountDefaultImages } from "./web/default-images.ts";
 import { mountPleinApi } from "./api/plein/router.ts";
@@ -73,4 +74,5 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountStylesheet,
   mountWebAuth,
   mountWebPages,
+  mountAccountPages,
 ];

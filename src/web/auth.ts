@@ -4,7 +4,8 @@ import { setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { SignInThrottle } from "../api/oauth/throttle.ts";
 import type { AppEnv } from "../context.ts";
-import { checkPassword } from "../domain/sessions.ts";
+import { checkCredentials } from "../domain/sessions.ts";
+import { accountTexts } from "./account/texts.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { LANG_COOKIE, layout, pageState, type PageState } from "./layout.ts";
 import { csrfField, expiredForm, formText, localPath, readForm } from "./forms.ts";
@@ -51,13 +52,15 @@ export function mountWebAuth(app: Hono<AppEnv>): void {
       return c.html(signInForm(s, back, s.t.tooMany, login), 429);
     }
     const { db, config } = c.get("deps");
-    const actor = await checkPassword(db, config.origin, login, password);
-    if (!actor) {
+    const found = await checkCredentials(db, config.origin, login, password);
+    if (!found) {
       throttle.fail(account, address);
       return c.html(signInForm(s, back, s.t.wrongPassword, login), 401);
     }
     throttle.succeed(account);
-    await signInSite(c, actor);
+    // A registration that waits for an admin's approval (src/domain/registrations.ts) cannot sign in yet.
+    if (found.approvalPending) return c.html(signInForm(s, back, accountTexts(s.lang).waitingSignIn, login), 403);
+    await signInSite(c, found.actor);
     return c.redirect(back, 303);
   });
 

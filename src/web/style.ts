@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
+import { ACCOUNT_CSS } from "./style-accounts.ts";
 
 /** The one stylesheet, served from this origin so the CSP needs no inline style. */
 export const STYLESHEET_PATH = "/static/plein.css";
@@ -31,6 +32,6 @@ export function mountStylesheet(app: Hono<AppEnv>): void {
   app.get(STYLESHEET_PATH, (c) => {
     c.header("Content-Type", "text/css; charset=utf-8");
     c.header("Cache-Control", "public, max-age=3600");
-    return c.body(CSS);
+    return c.body(CSS + ACCOUNT_CSS);
   });
 }
