@@ -48,7 +48,7 @@ const nl = {
   scopes: "Rechten",
   since: "Sinds",
   revoke: "Toegang intrekken",
-  revokeOf: (name: string) => `Toegang van ${name} intrekken`,
+  revokeOf: (name: string) => `Toegang intrekken van ${name}`,
   settingsIntro: "Je account",
   noNotifications: "Geen meldingen.",
   markRead: "Alles als gelezen markeren",
