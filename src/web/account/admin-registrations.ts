@@ -47,7 +47,7 @@ async function adminPage(c: Context<AppEnv>, s: PageState, problem?: Problem): P
 ${saved}
 ${err("list") ? formError(err("list")) : ""}
 <section aria-labelledby="mode-heading">
-<h2 id="mode-heading">${a.mode}</h2>
+<h2 id="mode-heading">${a.modeHeading}</h2>
 ${err("settings") ? formError(err("settings")) : ""}
 <form class="stack" method="post" action="${PATH}/settings">
 ${csrfField(s)}

@@ -79,6 +79,7 @@ const nl = {
   post: "Bericht",
   nothingFound: "Niets gevonden.",
   admin: "Aanmelden beheren",
+  modeHeading: "Manier van aanmelden",
   mode: "Wie kan een account aanmaken?",
   modes: {
     closed: "Niemand (gesloten)",
@@ -187,6 +188,7 @@ const en: typeof nl = {
   post: "Post",
   nothingFound: "Nothing found.",
   admin: "Manage registration",
+  modeHeading: "How people join",
   mode: "Who can create an account?",
   modes: {
     closed: "Nobody (closed)",
