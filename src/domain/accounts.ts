@@ -1,6 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
-import { conflict, DomainError, invalid, notFound } from "./errors.ts";
+import { DomainError, notFound } from "./errors.ts";
 import { generateActorKeys, storeActorKeys } from "./keys.ts";
 import { checkNewPassword, hashPassword, verifyPassword } from "./passwords.ts";
 import { handleDomain, localActorUrls } from "./urls.ts";
@@ -10,6 +10,17 @@ const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 /** Names that would collide with routes or the instance actor. */
 const RESERVED = new Set(["admin", "api", "inbox", "instance", "actor", "oauth", "users", "groups",
   "well_known", "nodeinfo", "healthz", "metrics", "root", "system", "support", "abuse", "postmaster"]);
+
+/** Why a new account's name or address was refused, for edges that say it in their own words. */
+export type AccountFieldReason = "username_invalid" | "username_reserved" | "username_taken" | "email_invalid" | "email_taken";
+
+export class AccountFieldError extends DomainError {
+  readonly reason: AccountFieldReason;
+  constructor(kind: "invalid" | "conflict", reason: AccountFieldReason, message: string) {
+    super(kind, message);
+    this.reason = reason;
+  }
+}
 
 export interface NewUser {
   username: string;
@@ -25,16 +36,16 @@ export interface NewUser {
 export function validateUsername(origin: URL, username: string): string {
   const name = username.toLowerCase();
   if (!USERNAME_PATTERN.test(name)) {
-    throw invalid("Username must be 1 to 30 characters: letters a-z, digits and underscores");
+    throw new AccountFieldError("invalid", "username_invalid", "Username must be 1 to 30 characters: letters a-z, digits and underscores");
   }
-  if (RESERVED.has(name) || name === origin.hostname.toLowerCase()) throw invalid(`Username "${name}" is reserved`);
+  if (RESERVED.has(name) || name === origin.hostname.toLowerCase()) throw new AccountFieldError("invalid", "username_reserved", `Username "${name}" is reserved`);
   return name;
 }
 
 /** Creates a local Person actor with its key pairs and credentials, in one transaction. */
 export async function createUser(db: Db, origin: URL, input: NewUser): Promise<Actor> {
   const username = validateUsername(origin, input.username);
-  if (!EMAIL_PATTERN.test(input.email)) throw invalid("Email address is not valid");
+  if (!EMAIL_PATTERN.test(input.email)) throw new AccountFieldError("invalid", "email_invalid", "Email address is not valid");
   checkNewPassword(input.password);
   const [keys, passwordHash] = await Promise.all([generateActorKeys(), hashPassword(input.password)]);
   const urls = localActorUrls(origin, username);
@@ -42,10 +53,10 @@ export async function createUser(db: Db, origin: URL, input: NewUser): Promise<A
     const taken = await trx.selectFrom("actors").select("id")
       .where((eb) => eb(eb.fn("lower", ["username"]), "=", username))
       .where("domain", "=", handleDomain(origin)).executeTakeFirst();
-    if (taken) throw conflict(`The name "${username}" is already taken`);
+    if (taken) throw new AccountFieldError("conflict", "username_taken", `The name "${username}" is already taken`);
     const emailTaken = await trx.selectFrom("users").select("actor_id")
       .where((eb) => eb(eb.fn("lower", ["email"]), "=", input.email.toLowerCase())).executeTakeFirst();
-    if (emailTaken) throw conflict("That email address is already in use");
+    if (emailTaken) throw new AccountFieldError("conflict", "email_taken", "That email address is already in use");
     const actor = await trx.insertInto("actors").values({
       iri: urls.iri,
       type: "Person",

@@ -16,7 +16,7 @@ import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Actor, RegistrationMode } from "../db/schema.ts";
 import { createUser } from "./accounts.ts";
-import { DomainError, forbidden, invalid, notFound } from "./errors.ts";
+import { DomainError, invalid, notFound } from "./errors.ts";
 import { isRowId } from "./ids.ts";
 import { type DomainPattern, normalizeHost, parseDomainPattern, patternText, ruleMatches } from "./policy.ts";
 
@@ -25,6 +25,17 @@ export const REGISTRATION_MODES: readonly RegistrationMode[] = ["closed", "open"
 export const MAX_ALLOWED_DOMAINS = 100;
 export const MAX_INVITE_USES = 1000;
 export const MAX_INVITE_DAYS = 365;
+
+/** Why the mode refused a registration, for edges that say it in their own words. */
+export type RegistrationRefusal = "closed" | "invite_needed" | "invite_invalid" | "email_domain" | "display_name_long";
+
+export class RegistrationRefused extends DomainError {
+  readonly reason: RegistrationRefusal;
+  constructor(kind: "invalid" | "forbidden", reason: RegistrationRefusal, message: string) {
+    super(kind, message);
+    this.reason = reason;
+  }
+}
 
 export interface RegistrationSettings {
   mode: RegistrationMode;
@@ -144,12 +155,12 @@ export interface Registered {
 /** Makes an account as the mode allows (errors: `forbidden` when the mode refuses, `invalid`/`conflict` for the fields). */
 export async function register(db: Db, origin: URL, input: Registration, now = new Date()): Promise<Registered> {
   const settings = await registrationSettings(db);
-  if (input.displayName.length > 100) throw invalid("The display name is longer than 100 characters");
-  if (settings.mode === "closed") throw forbidden("Registration is closed");
+  if (input.displayName.length > 100) throw new RegistrationRefused("invalid", "display_name_long", "The display name is longer than 100 characters");
+  if (settings.mode === "closed") throw new RegistrationRefused("forbidden", "closed", "Registration is closed");
   const code = input.invite?.trim() ?? "";
   if (code !== "") {
     const inviteId = await takeInviteUse(db, code, now);
-    if (!inviteId) throw forbidden("This invite link is not valid: it expired, was used up or was revoked");
+    if (!inviteId) throw new RegistrationRefused("forbidden", "invite_invalid", "This invite link is not valid: it expired, was used up or was revoked");
     try {
       return { actor: await createUser(db, origin, userOf(input)), approvalPending: false };
     } catch (error) {
@@ -159,10 +170,10 @@ export async function register(db: Db, origin: URL, input: Registration, now = n
   }
   switch (settings.mode) {
     case "invite":
-      throw forbidden("Registration needs an invite link");
+      throw new RegistrationRefused("forbidden", "invite_needed", "Registration needs an invite link");
     case "domains":
       if (!emailDomainAllowed(settings, input.email)) {
-        throw invalid(`Registration is open to e-mail addresses at ${settings.allowedDomains.map(patternText).join(", ")} only`);
+        throw new RegistrationRefused("invalid", "email_domain", `Registration is open to e-mail addresses at ${settings.allowedDomains.map(patternText).join(", ")} only`);
       }
       break;
     case "open":

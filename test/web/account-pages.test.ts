@@ -102,6 +102,10 @@ describe("registration", () => {
     expect(taken.html).toContain('id="form-error"');
     expect(taken.html).toContain('aria-describedby="form-error');
     expect(taken.html).toContain("Second &lt;Olga&gt;");
+    expect(taken.html).toContain("This user name is taken");
+    const dutch = await signUp(new Browser(api, "nl"), { username: "olga", email: "olga3@mail.example" });
+    expect(dutch.status).toBe(422);
+    expect(dutch.html).toContain("Deze gebruikersnaam is al in gebruik");
     const differ = await signUp(other, { username: "olga_two", password: "long enough one", again: "long enough two" });
     expect(differ.status).toBe(422);
     expect(differ.html).toContain("not the same");
@@ -199,6 +203,7 @@ describe("registration", () => {
     const wrong = await signUp(new Browser(api, "en"), { username: "outsider", email: "x@evilrijksoverheid.nl" });
     expect(wrong.status).toBe(422);
     expect(wrong.html).toContain("rijksoverheid.nl");
+    expect(wrong.html).toContain("only register with an e-mail address at an allowed domain");
     expect((await signUp(new Browser(api, "en"), { username: "outsider", email: "x@gemeente.nl.evil.example" })).status).toBe(422);
     // A bad domain keeps the mode as it was and shows what was typed.
     const bad = await chief.post("/admin/registrations/settings", { ...formOf(page.html, "/admin/registrations/settings"), mode: "domains", allowed_domains: "https://x.example/" });

@@ -8,10 +8,11 @@ import type { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { html } from "hono/html";
 import type { AppEnv } from "../../context.ts";
+import { AccountFieldError } from "../../domain/accounts.ts";
 import { DomainError } from "../../domain/errors.ts";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../../domain/passwords.ts";
 import { patternText } from "../../domain/policy.ts";
-import { findUsableInvite, register, registrationSettings, type RegistrationSettings } from "../../domain/registrations.ts";
+import { findUsableInvite, register, RegistrationRefused, registrationSettings, type RegistrationSettings } from "../../domain/registrations.ts";
 import { clientAddress } from "../../http/client-address.ts";
 import { FixedWindows } from "../../http/rate-limit.ts";
 import { csrfField, expiredForm, type Form, formText, readForm } from "../forms.ts";
@@ -130,7 +131,8 @@ export function mountSignUp(app: Hono<AppEnv>): void {
       return c.redirect("/", 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return again(formStatus(error), error.message);
+      const words = error instanceof AccountFieldError || error instanceof RegistrationRefused ? a.refusal[error.reason] : error.message;
+      return again(formStatus(error), words);
     }
   });
 }

@@ -1,7 +1,9 @@
 /** The words of the account pages (registration, settings, sessions, notifications, search, registration admin). */
 import type { Lang } from "../texts.ts";
 import { localized } from "../texts.ts";
+import type { AccountFieldReason } from "../../domain/accounts.ts";
 import type { NotificationType } from "../../domain/notifications.ts";
+import type { RegistrationRefusal } from "../../domain/registrations.ts";
 
 const nl = {
   search: "Zoeken",
@@ -23,6 +25,18 @@ const nl = {
   passwordHint: (min: number) => `Minstens ${min} tekens.`,
   passwordsDiffer: "De twee wachtwoorden zijn niet gelijk.",
   passwordLength: (min: number, max: number) => `Een wachtwoord heeft ${min} tot ${max} tekens.`,
+  refusal: {
+    username_invalid: "Een gebruikersnaam heeft 1 tot 30 tekens: letters a-z, cijfers en _.",
+    username_reserved: "Deze gebruikersnaam is gereserveerd. Kies een andere.",
+    username_taken: "Deze gebruikersnaam is al in gebruik. Kies een andere.",
+    email_invalid: "Dit is geen geldig e-mailadres.",
+    email_taken: "Er is al een account met dit e-mailadres.",
+    closed: "Je kunt op deze server geen account aanmaken.",
+    invite_needed: "Je kunt hier alleen een account aanmaken met een uitnodigingslink.",
+    invite_invalid: "Deze uitnodigingslink werkt niet (meer): verlopen, opgebruikt of ingetrokken.",
+    email_domain: "Aanmelden kan alleen met een e-mailadres bij een toegestaan domein (zie boven).",
+    display_name_long: "Een weergavenaam heeft hoogstens 100 tekens.",
+  } as Record<AccountFieldReason | RegistrationRefusal, string>,
   waiting: "Wacht op goedkeuring",
   waitingText: "Je account is aangemaakt. Een beheerder moet het nog goedkeuren; daarna kun je inloggen.",
   waitingSignIn: "Je account wacht nog op goedkeuring door een beheerder.",
@@ -132,6 +146,18 @@ const en: typeof nl = {
   passwordHint: (min: number) => `At least ${min} characters.`,
   passwordsDiffer: "The two passwords are not the same.",
   passwordLength: (min: number, max: number) => `A password has ${min} to ${max} characters.`,
+  refusal: {
+    username_invalid: "A user name has 1 to 30 characters: letters a-z, digits and _.",
+    username_reserved: "This user name is reserved. Choose another.",
+    username_taken: "This user name is taken. Choose another.",
+    email_invalid: "This is not a valid e-mail address.",
+    email_taken: "There already is an account with this e-mail address.",
+    closed: "You cannot create an account on this server.",
+    invite_needed: "You can only create an account here with an invite link.",
+    invite_invalid: "This invite link does not work (any more): it expired, was used up or was revoked.",
+    email_domain: "You can only register with an e-mail address at an allowed domain (see above).",
+    display_name_long: "A display name has at most 100 characters.",
+  },
   waiting: "Waiting for approval",
   waitingText: "Your account has been made. An admin still has to approve it; then you can sign in.",
   waitingSignIn: "Your account is still waiting for an admin's approval.",
