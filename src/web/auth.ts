@@ -4,6 +4,7 @@ import { setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { SignInThrottle } from "../api/oauth/throttle.ts";
 import type { AppEnv } from "../context.ts";
+import { registrationSettings } from "../domain/registrations.ts";
 import { checkCredentials } from "../domain/sessions.ts";
 import { accountTexts } from "./account/texts.ts";
 import { clientAddress } from "../http/client-address.ts";
@@ -12,7 +13,7 @@ import { csrfField, expiredForm, formText, localPath, readForm } from "./forms.t
 import { signInSite, signOutSite } from "./session.ts";
 
 
-function signInForm(s: PageState, back: string, error?: string, login = "") {
+function signInForm(s: PageState, back: string, error?: string, login = "", signUp = false) {
   const { t } = s;
   const described = error ? html` aria-describedby="form-error"` : "";
   return layout(s, t.signIn, html`
@@ -25,7 +26,8 @@ ${csrfField(s)}
 <label for="password">${t.password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${described}>
 <button type="submit">${t.signIn}</button>
-</form>`);
+</form>
+${signUp ? html`<p><a href="/auth/sign_up">${accountTexts(s.lang).signUp}</a></p>` : ""}`);
 }
 
 export function mountWebAuth(app: Hono<AppEnv>): void {
@@ -34,7 +36,8 @@ export function mountWebAuth(app: Hono<AppEnv>): void {
   app.get("/auth/sign_in", async (c) => {
     const s = await pageState(c);
     if (s.me) return c.redirect("/", 303);
-    return c.html(signInForm(s, localPath(c.req.query("back"))));
+    const { mode } = await registrationSettings(c.get("deps").db);
+    return c.html(signInForm(s, localPath(c.req.query("back")), undefined, "", mode !== "closed" && mode !== "invite"));
   });
 
   app.post("/auth/sign_in", async (c) => {

@@ -79,6 +79,7 @@ describe("registration", () => {
     const page = await browser.get("/auth/sign_up");
     expect(page.status).toBe(403);
     expect(page.html).toContain("You cannot create an account");
+    expect((await browser.get("/auth/sign_in")).html).not.toContain('href="/auth/sign_up"');
     const res = await signUp(browser, { username: "closed_try" });
     expect(res.status).toBe(403);
     expect((await api.request("GET", "/api/v1/accounts/lookup?acct=closed_try")).status).toBe(404);
@@ -91,6 +92,7 @@ describe("registration", () => {
     await setMode("open");
     expect((await instance()).v2).toMatchObject({ enabled: true, approval_required: false });
     const browser = new Browser(api, "en");
+    expect((await browser.get("/auth/sign_in")).html).toContain('href="/auth/sign_up"');
     const made = await signUp(browser, { username: "olga", displayName: "Olga O." });
     expect(made.status, made.html).toBe(303);
     expect(made.location).toBe("/");
