@@ -147,5 +147,5 @@ describe.skipIf(!hasChromium)("the account pages in Chromium", () => {
     } finally {
       await Promise.all([context.close(), elsewhere.close(), admin.close()]);
     }
-  });
+  }, 120_000);
 });
