@@ -19,7 +19,8 @@ import { htmlToParagraphs } from "../posts.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "../render.ts";
 import { accountTexts, shortTime } from "./texts.ts";
 
-const newer = (a: string, b: string) => BigInt(a) > BigInt(b);
+// Markers hold row ids (the API checks them); anything else counts as nothing read.
+const newer = (a: string, b: string) => !isRowId(b) || BigInt(a) > BigInt(b);
 
 function excerpt(stored: string): string {
   const text = htmlToParagraphs(stored).join(" ");
