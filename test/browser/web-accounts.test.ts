@@ -144,6 +144,16 @@ describe.skipIf(!hasChromium)("the account pages in Chromium", () => {
       await check(adminPage, "notifications-nl");
       await adminPage.goto(`${plein.origin}/settings/sessions`);
       await check(adminPage, "sessions-nl");
+      await adminPage.goto(`${plein.origin}/settings/password`);
+      await check(adminPage, "password-nl");
+      await adminPage.goto(`${plein.origin}/search?q=squ`);
+      await check(adminPage, "search-nl");
+      // The signed-out browser: registration in Dutch.
+      await other.goto(`${plein.origin}/auth/sign_up?invite=${inviteCode}`);
+      await other.getByRole("button", { name: "Nederlands" }).click();
+      await other.waitForSelector('html[lang="nl"]');
+      await other.getByRole("heading", { name: "Account aanmaken" }).waitFor();
+      await check(other, "sign-up-nl");
     } finally {
       await Promise.all([context.close(), elsewhere.close(), admin.close()]);
     }
