@@ -19,6 +19,7 @@ import * as m0017 from "./0017_home_feed_counters.ts";
 import * as m0019 from "./0019_reports_domain_blocks.ts";
 import * as m0020 from "./0020_conversations.ts";
 import * as m0021 from "./0021_local_actors.ts";
+import * as m0022 from "./0022_registrations.ts";
 import * as m0023 from "./0023_instance_admin.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   "0019_reports_domain_blocks": m0019,
   "0020_conversations": m0020,
   "0021_local_actors": m0021,
+  "0022_registrations": m0022,
   "0023_instance_admin": m0023,
 };

@@ -20,6 +20,7 @@ import { mountObjectFallbacks } from "../federation/objects.ts";
 import { mountPostPages } from "./web/posts.ts";
 import { mountWebAuth } from "./web/auth.ts";
 import { mountWebPages } from "./web/pages.ts";
+import { mountAccountPages } from "./web/account/index.ts";
 import { mountAdminPages } from "./web/admin/routes.ts";
 import { mountGroupPages } from "./web/groups/mount.ts";
 import { mountModulePages } from "./web/modules/index.ts";
@@ -76,6 +77,7 @@ export const mountRouters: Array<(app: Hono<AppEnv>) => void> = [
   mountStylesheet,
   mountWebAuth,
   mountWebPages,
+  mountAccountPages,
   mountAdminPages,
   mountGroupPages,
   mountModulePages,

@@ -82,6 +82,8 @@ export interface UsersTable {
   created_at: GeneratedTimestamp;
   /** set by an instance admin: no sign-in, no session, no token works */
   suspended_at: Generated<Date | null>;
+  /** registered while the instance asked for approval, not yet approved: cannot sign in */
+  approval_pending: Generated<boolean>;
 }
 
 /** Bearer tokens for the Mastodon client API; only a SHA-256 digest is stored. */
@@ -131,6 +133,11 @@ export interface WebSessionsTable {
   session_digest: string;
   actor_id: string;
   expires_at: Timestamp;
+  /** what the sessions list ends it by (the digest stays out of pages) */
+  id: Generated<string>;
+  created_at: GeneratedTimestamp;
+  /** updated at most every few minutes */
+  last_used_at: Timestamp | null;
 }
 
 export type FollowState = "pending" | "accepted";
@@ -480,6 +487,29 @@ export interface ProcessedActivitiesTable {
 export type FederationMode = "open" | "blocklist" | "allowlist";
 export type DomainAction = "allow" | "silence" | "block";
 
+export type RegistrationMode = "closed" | "open" | "approval" | "invite" | "domains";
+
+/** How people join this instance (one row; src/domain/registrations.ts). */
+export interface RegistrationSettingsTable {
+  id: Generated<boolean>;
+  mode: RegistrationMode;
+  /** for `domains`: the e-mail domains taken (`example.nl`, `*.example.nl`) */
+  allowed_domains: Generated<string[]>;
+  updated_at: GeneratedTimestamp;
+}
+
+/** An invite link an admin made: usable `max_uses` times until `expires_at`. */
+export interface RegistrationInvitesTable {
+  id: Generated<string>;
+  code: string;
+  created_by: string | null;
+  max_uses: number;
+  uses: Generated<number>;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+}
+
 /** The federation policy's mode (one row; src/domain/policy.ts). */
 export interface FederationSettingsTable {
   id: Generated<boolean>;
@@ -546,6 +576,8 @@ export interface Database {
   group_servers: GroupServersTable;
   media: MediaTable;
   federation_settings: FederationSettingsTable;
+  registration_settings: RegistrationSettingsTable;
+  registration_invites: RegistrationInvitesTable;
   federation_domain_rules: FederationDomainRulesTable;
   delivery_audit: DeliveryAuditTable;
   bookmarks: BookmarksTable;

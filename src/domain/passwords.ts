@@ -1,8 +1,20 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { invalid } from "./errors.ts";
 
 // scrypt with N=2^15, r=8, p=1 (OWASP's minimum is N=2^17 with p=1 for high-value
 // accounts; 2^15 keeps login under ~100 ms on small servers). Stored self-describing.
 const N = 32768, R = 8, P = 1, KEYLEN = 32;
+
+/** The length a new password must have (characters). */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
+
+/** Refuses a new password of the wrong length. */
+export function checkNewPassword(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw invalid(`Password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+  }
+}
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

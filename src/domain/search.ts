@@ -1,7 +1,13 @@
+import { getLogger } from "@logtape/logtape";
 import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Actor, Post } from "../db/schema.ts";
-import { visibleTo, type Viewer } from "./visibility.ts";
+import { findGroup } from "./groups.ts";
+import { knowsOfGroup } from "./membership.ts";
+import type { Resolver } from "./resolver.ts";
+import { canView, visibleTo, type Viewer } from "./visibility.ts";
+
+const logger = getLogger(["plein", "domain", "search"]);
 
 /** LIKE pattern for "starts with `text`", wildcards escaped (backslash is LIKE's escape). */
 function prefixPattern(text: string): string {
@@ -47,6 +53,20 @@ export function searchActors(db: Db, query: ActorSearch): Promise<Actor[]> {
 }
 
 /**
+ * A secret group is not findable (issue 7): search shows it only to people it
+ * knows of (members, and those invited or asking to join). Its account stays
+ * reachable by id or handle for whoever has them.
+ */
+export async function findableActors(db: Db, viewer: Viewer, actors: Actor[]): Promise<Actor[]> {
+  const kept = await Promise.all(actors.map(async (actor) => {
+    if (!actor.local || actor.type !== "Group") return true;
+    const group = await findGroup(db, actor.id);
+    return !group || knowsOfGroup(db, viewer, group);
+  }));
+  return actors.filter((_, i) => kept[i]);
+}
+
+/**
  * Hashtags starting with `prefix` that appear on at least one post the
  * viewer may see (a tag used only in closed posts stays unknown), most used first.
  */
@@ -84,4 +104,21 @@ export async function findPostByUrl(db: Db, url: string): Promise<Post | undefin
     .orderBy("id").limit(20).execute();
   return candidates.find((p) => p.iri === url)
     ?? candidates.find((p) => URL.canParse(p.iri) && new URL(p.iri).origin === origin);
+}
+
+/**
+ * The post a search for its address finds, if the viewer may see it: a
+ * stored one, or (`resolve`, for the signed-in only: it makes this server
+ * fetch) one fetched from its server. A failed fetch finds nothing.
+ */
+export async function findPostForSearch(db: Db, resolver: Resolver, viewer: Viewer, url: string, resolve: boolean): Promise<Post | undefined> {
+  let post = await findPostByUrl(db, url);
+  if (!post && resolve) {
+    try {
+      post = await resolver.resolvePost(url);
+    } catch (error) {
+      logger.debug("Search lookup of {url} failed: {error}", { url, error });
+    }
+  }
+  return post && (await canView(db, viewer, post.id)) ? post : undefined;
 }

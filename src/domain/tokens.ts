@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
 import { invalid } from "./errors.ts";
+import { isRowId } from "./ids.ts";
 
 export const KNOWN_SCOPES = ["read", "write", "follow", "push", "profile", "admin:read", "admin:write"] as const;
 
@@ -82,4 +83,35 @@ export function hasScope(granted: string[], needed: string): boolean {
 
 export async function revokeToken(db: Db, tokenId: string): Promise<void> {
   await db.updateTable("access_tokens").set({ revoked_at: new Date() }).where("id", "=", tokenId).execute();
+}
+
+/** An app a person let in (one live OAuth token), as the sessions list shows it. */
+export interface AuthorizedApp {
+  tokenId: string;
+  /** null for a token made without an app (the CLI) */
+  appName: string | null;
+  website: string | null;
+  scopes: string[];
+  since: Date;
+  lastUsedAt: Date | null;
+}
+
+/** A person's live (unrevoked) OAuth tokens with their apps, newest first. */
+export async function listAuthorizedApps(db: Db, actorId: string): Promise<AuthorizedApp[]> {
+  const rows = await db.selectFrom("access_tokens")
+    .leftJoin("applications", "applications.id", "access_tokens.application_id")
+    .select(["access_tokens.id", "access_tokens.scopes", "access_tokens.created_at", "access_tokens.last_used_at", "applications.name", "applications.website"])
+    .where("access_tokens.actor_id", "=", actorId).where("access_tokens.revoked_at", "is", null)
+    .orderBy("access_tokens.id", "desc").limit(200).execute();
+  return rows.map((r) => ({
+    tokenId: r.id, appName: r.name, website: r.website, scopes: r.scopes.split(" "), since: r.created_at, lastUsedAt: r.last_used_at,
+  }));
+}
+
+/** Revokes one of a person's own tokens; false when they have no live token by that id. */
+export async function revokeOwnToken(db: Db, actorId: string, tokenId: string): Promise<boolean> {
+  if (!isRowId(tokenId)) return false;
+  const res = await db.updateTable("access_tokens").set({ revoked_at: new Date() })
+    .where("id", "=", tokenId).where("actor_id", "=", actorId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
 }

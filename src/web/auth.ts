@@ -4,14 +4,16 @@ import { setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { SignInThrottle } from "../api/oauth/throttle.ts";
 import type { AppEnv } from "../context.ts";
-import { checkPassword } from "../domain/sessions.ts";
+import { registrationSettings } from "../domain/registrations.ts";
+import { checkCredentials } from "../domain/sessions.ts";
+import { accountTexts } from "./account/texts.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { LANG_COOKIE, layout, pageState, type PageState } from "./layout.ts";
 import { csrfField, expiredForm, formText, localPath, readForm } from "./forms.ts";
 import { signInSite, signOutSite } from "./session.ts";
 
 
-function signInForm(s: PageState, back: string, error?: string, login = "") {
+function signInForm(s: PageState, back: string, error?: string, login = "", signUp = false) {
   const { t } = s;
   const described = error ? html` aria-describedby="form-error"` : "";
   return layout(s, t.signIn, html`
@@ -24,7 +26,8 @@ ${csrfField(s)}
 <label for="password">${t.password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${described}>
 <button type="submit">${t.signIn}</button>
-</form>`);
+</form>
+${signUp ? html`<p><a href="/auth/sign_up">${accountTexts(s.lang).signUp}</a></p>` : ""}`);
 }
 
 export function mountWebAuth(app: Hono<AppEnv>): void {
@@ -33,7 +36,8 @@ export function mountWebAuth(app: Hono<AppEnv>): void {
   app.get("/auth/sign_in", async (c) => {
     const s = await pageState(c);
     if (s.me) return c.redirect("/", 303);
-    return c.html(signInForm(s, localPath(c.req.query("back"))));
+    const { mode } = await registrationSettings(c.get("deps").db);
+    return c.html(signInForm(s, localPath(c.req.query("back")), undefined, "", mode !== "closed" && mode !== "invite"));
   });
 
   app.post("/auth/sign_in", async (c) => {
@@ -51,13 +55,15 @@ export function mountWebAuth(app: Hono<AppEnv>): void {
       return c.html(signInForm(s, back, s.t.tooMany, login), 429);
     }
     const { db, config } = c.get("deps");
-    const actor = await checkPassword(db, config.origin, login, password);
-    if (!actor) {
+    const found = await checkCredentials(db, config.origin, login, password);
+    if (!found) {
       throttle.fail(account, address);
       return c.html(signInForm(s, back, s.t.wrongPassword, login), 401);
     }
     throttle.succeed(account);
-    await signInSite(c, actor);
+    // A registration that waits for an admin's approval (src/domain/registrations.ts) cannot sign in yet.
+    if (found.approvalPending) return c.html(signInForm(s, back, accountTexts(s.lang).waitingSignIn, login), 403);
+    await signInSite(c, found.actor);
     return c.redirect(back, 303);
   });
 

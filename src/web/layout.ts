@@ -11,6 +11,7 @@ import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
 import type { AppEnv } from "../context.ts";
 import type { Actor } from "../db/schema.ts";
+import { accountTexts } from "./account/texts.ts";
 import { siteActor, siteCsrfToken } from "./session.ts";
 import { STYLESHEET_PATH } from "./style.ts";
 import { isInstanceAdmin } from "../domain/admins.ts";
@@ -51,8 +52,11 @@ export interface Alternate {
 export function layout(s: PageState, title: string, body: Html, alternates: Alternate[] = []): Html {
   const { t } = s;
   const other: Lang = s.lang === "nl" ? "en" : "nl";
+  const a = accountTexts(s.lang);
   const account = s.me
-    ? html`<li><span class="muted">${t.signedInAs(`@${s.me.username}`)}</span></li>
+    ? html`<li><a href="/notifications">${a.notifications}</a></li>
+<li><a href="/settings">${a.settings}</a></li>
+<li><span class="muted">${t.signedInAs(`@${s.me.username}`)}</span></li>
 <li><form method="post" action="/auth/sign_out"><input type="hidden" name="csrf_token" value="${s.csrf}"><button type="submit">${t.signOut}</button></form></li>`
     : html`<li><a href="/auth/sign_in">${t.signIn}</a></li>`;
   return html`<!DOCTYPE html>
@@ -71,6 +75,7 @@ ${alternates.map((a) => html`<link rel="alternate" type="${a.type}" href="${a.hr
 <nav aria-label="${t.main}">
 <ul>
 <li><a href="/">${t.home}</a></li>
+<li><a href="/search">${a.search}</a></li>
 ${s.admin ? html`<li><a href="/admin">${localized(s.lang, ADMIN_LINK)}</a></li>` : ""}
 ${account}
 <li><form method="post" action="/settings/language"><input type="hidden" name="csrf_token" value="${s.csrf}"><input type="hidden" name="lang" value="${other}"><input type="hidden" name="back" value="${s.here}"><button type="submit" lang="${other}">${t.switchTo}</button></form></li>

@@ -3,6 +3,7 @@ import type { AppEnv } from "../context.ts";
 import { ADMIN_CSS } from "./style-admin.ts";
 import { GROUP_CSS } from "./style-groups.ts";
 import { MODULES_CSS } from "./style-modules.ts";
+import { ACCOUNT_CSS } from "./style-accounts.ts";
 
 /** The one stylesheet, served from this origin so the CSP needs no inline style. */
 export const STYLESHEET_PATH = "/static/plein.css";
@@ -36,6 +37,6 @@ export function mountStylesheet(app: Hono<AppEnv>): void {
   app.get(STYLESHEET_PATH, (c) => {
     c.header("Content-Type", "text/css; charset=utf-8");
     c.header("Cache-Control", "public, max-age=3600");
-    return c.body(CSS);
+    return c.body(CSS + ACCOUNT_CSS);
   });
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { notFound } from "../../domain/errors.ts";
 import { publishedPolicy } from "../../domain/policy.ts";
+import { registrationSettings, registrationSummary } from "../../domain/registrations.ts";
 import { instanceStats } from "../../domain/stats.ts";
 import type { ApiEnv } from "./auth.ts";
 import { instanceProfile } from "../../domain/instance-profile.ts";
@@ -12,11 +13,11 @@ export function mountInstance(app: Hono<AppEnv>): void {
   const r = new Hono<ApiEnv>();
   r.get("/v1/instance", async (c) => {
     const deps = c.get("deps");
-    return c.json(renderInstanceV1(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes, await instanceProfile(deps.db)));
+    return c.json(renderInstanceV1(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes, await instanceProfile(deps.db), registrationSummary(await registrationSettings(deps.db))));
   });
   r.get("/v2/instance", async (c) => {
     const deps = c.get("deps");
-    return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes, await instanceProfile(deps.db)));
+    return c.json(renderInstanceV2(deps.config.origin, await instanceStats(deps.db), deps.config.maxFileBytes, await instanceProfile(deps.db), registrationSummary(await registrationSettings(deps.db))));
   });
   // Which servers this one knows is not published (it would tell where members of closed groups are).
   r.get("/v1/instance/peers", (c) => c.json([]));

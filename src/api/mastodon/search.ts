@@ -5,12 +5,10 @@ import type { AppEnv } from "../../context.ts";
 import type { Actor, Post } from "../../db/schema.ts";
 import { invalid } from "../../domain/errors.ts";
 import { findActorByHandle, findActorByIri } from "../../domain/remote-actors.ts";
-import { findGroup } from "../../domain/groups.ts";
-import { knowsOfGroup } from "../../domain/membership.ts";
 import { relationshipsOf } from "../../domain/relationships.ts";
-import { findPostByUrl, searchActors, searchTags } from "../../domain/search.ts";
+import { findableActors, findPostForSearch, searchActors, searchTags } from "../../domain/search.ts";
 import { handleDomain } from "../../domain/urls.ts";
-import { canView, type Viewer } from "../../domain/visibility.ts";
+import type { Viewer } from "../../domain/visibility.ts";
 import { type ApiEnv, optionalAuth, viewerOf } from "./auth.ts";
 import { renderAccountList } from "./entities/account.ts";
 import type { MastodonSearch } from "./entities/search.ts";
@@ -104,27 +102,16 @@ export async function searchAccounts(deps: AppContext, viewer: Viewer, input: Om
   return findable(deps, viewer, found);
 }
 
-/**
- * A secret group is not findable (issue 7): search shows it only to people it
- * knows of (members, and those invited or asking to join). Its account stays
- * reachable by id or handle for whoever has them.
- */
-async function findable(deps: AppContext, viewer: Viewer, actors: Actor[]): Promise<Actor[]> {
-  const kept = await Promise.all(actors.map(async (actor) => {
-    if (!actor.local || actor.type !== "Group") return true;
-    const group = await findGroup(deps.db, actor.id);
-    return !group || knowsOfGroup(deps.db, viewer, group);
-  }));
-  return actors.filter((_, i) => kept[i]);
+/** Leaves out the secret groups the viewer does not know of (src/domain/search.ts). */
+function findable(deps: AppContext, viewer: Viewer, actors: Actor[]): Promise<Actor[]> {
+  return findableActors(deps.db, viewer, actors);
 }
 
 async function findStatuses(deps: AppContext, viewer: Viewer, input: SearchInput): Promise<Post[]> {
   // Statuses are found by URL only (no full-text search yet).
   if (!isUrl(input.q) || input.offset > 0) return [];
-  const post = (await findPostByUrl(deps.db, input.q))
-    ?? (input.resolve ? await safely(input.q, () => deps.resolver.resolvePost(input.q)) : undefined);
-  if (!post || !(await canView(deps.db, viewer, post.id))) return [];
-  return [post];
+  const post = await findPostForSearch(deps.db, deps.resolver, viewer, input.q, input.resolve);
+  return post ? [post] : [];
 }
 
 /** /api/v2/search: accounts (handle, URL or name prefix), statuses (URL) and hashtags (prefix). */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { MAX_PINS } from "../../../domain/pins.ts";
 import type { InstanceProfile } from "../../../domain/instance-profile.ts";
 import type { DomainRule } from "../../../domain/policy.ts";
+import type { RegistrationSummary } from "../../../domain/registrations.ts";
 import { POLL_LIMITS } from "../../../domain/polls.ts";
 import type { InstanceStats } from "../../../domain/stats.ts";
 import { MAX_POST_CHARS, URL_WEIGHT } from "../../../domain/text.ts";
@@ -37,7 +38,7 @@ export function renderRules(profile: InstanceProfile) {
 }
 
 /** https://docs.joinmastodon.org/entities/V1_Instance/ (minimal, valid) */
-export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number, profile: InstanceProfile) {
+export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes: number, profile: InstanceProfile, registrations: RegistrationSummary) {
   return {
     uri: origin.host,
     title: profile.name || origin.hostname,
@@ -49,9 +50,9 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes
     stats: { user_count: stats.users, status_count: stats.posts, domain_count: stats.domains },
     thumbnail: null,
     languages: [] as string[],
-    registrations: false,
-    approval_required: false,
-    invites_enabled: false,
+    registrations: registrations.enabled,
+    approval_required: registrations.approvalRequired,
+    invites_enabled: registrations.invitesEnabled,
     configuration: {
       accounts: { max_featured_tags: 0 },
       statuses: statusesConfig,
@@ -64,7 +65,7 @@ export function renderInstanceV1(origin: URL, stats: InstanceStats, maxFileBytes
 }
 
 /** https://docs.joinmastodon.org/entities/Instance/ (minimal, valid) */
-export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number, profile: InstanceProfile) {
+export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes: number, profile: InstanceProfile, registrations: RegistrationSummary) {
   return {
     domain: origin.host,
     title: profile.name || origin.hostname,
@@ -84,7 +85,13 @@ export function renderInstanceV2(origin: URL, stats: InstanceStats, maxFileBytes
       polls: pollsConfig,
       translation: { enabled: false },
     },
-    registrations: { enabled: false, approval_required: false, message: null },
+    registrations: {
+      enabled: registrations.enabled,
+      approval_required: registrations.approvalRequired,
+      message: registrations.message,
+      /** where people register (Mastodon 4.2+) */
+      url: registrations.enabled || registrations.invitesEnabled ? new URL("/auth/sign_up", origin).href : null,
+    },
     contact: { email: profile.contactEmail, account: null },
     rules: renderRules(profile),
     /** Mastodon 4.3.0's API version, which COMPATIBLE_VERSION names */
