@@ -1,13 +1,12 @@
 import type { Federation, RequestContext } from "@fedify/fedify";
-import { importJwk } from "@fedify/fedify";
 import { Application, Endpoints, Group, Image, Person, PropertyValue, Service } from "@fedify/vocab";
 import type { Actor } from "../src/db/schema.ts";
 import type { AppContext } from "../src/context.ts";
 import { findLocalActor } from "../src/domain/accounts.ts";
 import { findGroup } from "../src/domain/groups.ts";
 import { groupModerators } from "../src/domain/membership.ts";
-import { loadLocalActorKeys } from "../src/domain/keys.ts";
 import { paths } from "../src/domain/urls.ts";
+import { localKeyPairs } from "./key-pairs.ts";
 
 function fieldsOf(actor: Actor): PropertyValue[] {
   const raw = Array.isArray(actor.fields) ? actor.fields : [];
@@ -74,14 +73,5 @@ export function registerActors(federation: Federation<AppContext>): void {
       if (actor.type === "Group" && (await findGroup(ctx.data.db, actor.id))?.settings?.visibility === "secret") return null;
       return actor.username;
     })
-    .setKeyPairsDispatcher(async (ctx, identifier) => {
-      const pairs: CryptoKeyPair[] = [];
-      for (const key of await loadLocalActorKeys(ctx.data.db, identifier)) {
-        pairs.push({
-          privateKey: await importJwk(key.privateJwk, "private"),
-          publicKey: await importJwk(key.publicJwk, "public"),
-        });
-      }
-      return pairs;
-    });
+    .setKeyPairsDispatcher((ctx, identifier) => localKeyPairs(ctx.data.db, identifier));
 }
