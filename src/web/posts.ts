@@ -18,7 +18,7 @@ import { context } from "../domain/timelines.ts";
 import type { Viewer } from "../domain/visibility.ts";
 import { html } from "hono/html";
 import { type Html, layout, pageState, type PageState } from "./layout.ts";
-import { viewerOf } from "./pages.ts";
+import { viewerOf } from "./page-basics.ts";
 import { actorHref, actorName, paragraphs, postList } from "./render.ts";
 import { type CommentDraft, threadSection } from "./groups/comments.ts";
 import { siteActor } from "./session.ts";

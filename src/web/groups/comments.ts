@@ -21,7 +21,7 @@ import { createContent, MAX_TEXT_CHARS } from "../../modules/create-content.ts";
 import { decide, isQuestion, questionFields, visiblePost } from "../../modules/question/rules.ts";
 import { csrfField, expiredForm, formText, readForm, toSignIn } from "../forms.ts";
 import { type Html, pageState, type PageState } from "../layout.ts";
-import { notFoundPage, viewerOf } from "../pages.ts";
+import { notFoundPage, viewerOf } from "../page-basics.ts";
 import { type PageRow, postPagePath, renderPage, withAuthor } from "../posts.ts";
 import { postList } from "../render.ts";
 import { describedBy, formError, groupTexts, refusalPage } from "./group-page.ts";

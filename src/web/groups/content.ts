@@ -25,7 +25,7 @@ import { MAX_TITLE_CHARS } from "../../modules/shared/titled.ts";
 import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from "../forms.ts";
 import { type GroupSection, groupSectionHref, groupSectionName } from "../group-nav.ts";
 import type { Html } from "../layout.ts";
-import { notFoundPage } from "../pages.ts";
+import { notFoundPage } from "../page-basics.ts";
 import { htmlToParagraphs, postPagePath } from "../posts.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "../render.ts";
 import { closedNotice, describedBy, findGroupPage, formError, type GroupPage, groupFrame, groupTexts, refusalPage } from "./group-page.ts";

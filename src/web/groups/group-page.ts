@@ -16,7 +16,7 @@ import { readableByAnyone, type Viewer } from "../../domain/visibility.ts";
 import { statusOf } from "../../http/errors.ts";
 import { type GroupSection, groupNav, groupSectionName } from "../group-nav.ts";
 import { type Alternate, type Html, layout, pageState, type PageState } from "../layout.ts";
-import { notFoundPage, viewerOf } from "../pages.ts";
+import { notFoundPage, viewerOf } from "../page-basics.ts";
 import { actorName, paragraphs } from "../render.ts";
 import { localized } from "../texts.ts";
 import { GROUP_TEXTS } from "./texts.ts";
