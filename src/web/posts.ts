@@ -21,6 +21,7 @@ import { type Html, layout, pageState, type PageState } from "./layout.ts";
 import { viewerOf } from "./page-basics.ts";
 import { actorHref, actorName, paragraphs, postList } from "./render.ts";
 import { type CommentDraft, threadSection } from "./groups/comments.ts";
+import { postActions, postPlace } from "./groups/post-place.ts";
 import { siteActor } from "./session.ts";
 
 
@@ -84,7 +85,8 @@ export async function renderPage(db: Db, s: PageState, viewer: Viewer, row: Page
   const body = paragraphs(post.content_html);
   const { ancestors, descendants } = await context(db, viewer, post);
   const thread = await threadSection(db, s, viewer, row, descendants, draft);
-  return layout(s, title, html`${ancestors.length > 0 ? html`<nav aria-label="${s.t.thread}">${await postList(db, s, ancestors)}</nav>` : ""}
+  return layout(s, title, html`${await postPlace(db, s, post)}
+${ancestors.length > 0 ? html`<nav aria-label="${s.t.thread}">${await postList(db, s, ancestors)}</nav>` : ""}
 <article${lang ? html` lang="${lang}"` : ""}>
 <header>
 <p><a href="${actorHref(author)}">${name}</a> <span>@${author.username}@${author.domain}</span></p>
@@ -95,6 +97,7 @@ ${body}
 </details>` : body}
 <footer><time datetime="${published}">${published.slice(0, 16).replace("T", " ")} UTC</time></footer>
 </article>
+${await postActions(db, s, row)}
 ${thread}`, [{ type: "application/activity+json", href: post.iri }]);
 }
 

@@ -25,6 +25,7 @@ import { notFoundPage, viewerOf } from "../page-basics.ts";
 import { type PageRow, postPagePath, renderPage, withAuthor } from "../posts.ts";
 import { postList } from "../render.ts";
 import { describedBy, formError, groupTexts, refusalPage } from "./group-page.ts";
+import { domainMessage } from "./domain-texts.ts";
 
 export interface CommentDraft {
   text: string;
@@ -81,7 +82,7 @@ ${question ? await answers(db, s, viewer, row, descendants) : await postList(db,
 }
 
 /** The post `/@name/:id` names, as the viewer may see it. */
-async function postRow(c: Context<AppEnv>, viewer: Viewer): Promise<PageRow | undefined> {
+export async function postRow(c: Context<AppEnv>, viewer: Viewer): Promise<PageRow | undefined> {
   const { db } = c.get("deps");
   const row = await withAuthor(db, await findVisibleLocalPost(db, viewer, { id: c.req.param("id") ?? "" }));
   const username = (c.req.param("handle") ?? "").slice(1);
@@ -104,9 +105,10 @@ export function mountComments(app: Hono<AppEnv>): void {
     const error = text.trim() === "" ? t.textRequired : text.length > MAX_TEXT_CHARS ? t.tooLong(t.text, MAX_TEXT_CHARS) : undefined;
     if (error) return c.html(await renderPage(db, s, viewer, row, { text, error }), 422);
     try {
-      await createContent(c.get("deps"), s.me, { text }, { inReplyToId: row.post.id });
+      const comment = await createContent(c.get("deps"), s.me, { text }, { inReplyToId: row.post.id });
+      if (comment.moderation === "pending") return c.redirect(`${back}?waiting`, 303);
     } catch (err) {
-      if (err instanceof DomainError && err.kind === "invalid") return c.html(await renderPage(db, s, viewer, row, { text, error: err.message }), 422);
+      if (err instanceof DomainError && err.kind === "invalid") return c.html(await renderPage(db, s, viewer, row, { text, error: domainMessage(s, err) }), 422);
       return refusalPage(c, s, err, back);
     }
     return c.redirect(back, 303);
