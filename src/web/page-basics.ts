@@ -1,7 +1,7 @@
 /**
  * What the site's pages and the group pages both need, in a file of its own
  * so that neither imports the other: the viewer a signed-in person (or
- * nobody) is to the visibility rule, and the 404 page.
+ * nobody) is to the visibility rule, the 404 page, and a post page's address.
  */
 import type { Context } from "hono";
 import { html } from "hono/html";
@@ -12,6 +12,11 @@ import { layout, pageState } from "./layout.ts";
 
 export function viewerOf(me: Actor | undefined): Viewer {
   return me ? { kind: "local", actorId: me.id } : ANONYMOUS;
+}
+
+/** The page of a local post. */
+export function postPagePath(username: string, postId: string): string {
+  return `/@${encodeURIComponent(username)}/${postId}`;
 }
 
 export async function notFoundPage(c: Context<AppEnv>) {

@@ -27,7 +27,8 @@ import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from 
 import { type GroupSection, groupSectionHref, groupSectionName } from "../group-nav.ts";
 import type { Html } from "../layout.ts";
 import { notFoundPage } from "../page-basics.ts";
-import { htmlToParagraphs, postPagePath } from "../posts.ts";
+import { htmlToParagraphs } from "../html-text.ts";
+import { postPagePath } from "../page-basics.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "../render.ts";
 import { closedNotice, describedBy, findGroupPage, formError, type GroupPage, groupFrame, groupTexts, refusalPage } from "./group-page.ts";
 import { domainMessage } from "./domain-texts.ts";

@@ -10,7 +10,8 @@ import { findGroup, type GroupView } from "../../domain/groups.ts";
 import { mayDeleteContent } from "../../modules/edit-content.ts";
 import { type GroupSection, groupSectionHref, groupSectionName } from "../group-nav.ts";
 import type { Html, PageState } from "../layout.ts";
-import { type PageRow, postPagePath } from "../posts.ts";
+import { postPagePath } from "../page-basics.ts";
+import type { PageRow } from "../posts.ts";
 import { actorHref, actorName } from "../render.ts";
 import { groupTexts } from "./group-page.ts";
 
