@@ -11,7 +11,7 @@ import { groupScope, viewOf } from "../domain/groups.ts";
 import { findActorsByIds } from "../domain/remote-actors.ts";
 import { actorPosts, groupPosts } from "../domain/timelines.ts";
 import { ANONYMOUS, readableByAnyone } from "../domain/visibility.ts";
-import { htmlToParagraphs } from "./posts.ts";
+import { htmlToParagraphs } from "./html-text.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "./render.ts";
 
 export async function atomFeed(c: Context<AppEnv>, actor: Actor): Promise<Response> {

@@ -18,50 +18,16 @@ import { context } from "../domain/timelines.ts";
 import type { Viewer } from "../domain/visibility.ts";
 import { html } from "hono/html";
 import { type Html, layout, pageState, type PageState } from "./layout.ts";
-import { viewerOf } from "./pages.ts";
+import { htmlToParagraphs } from "./html-text.ts";
+import { postPagePath, viewerOf } from "./page-basics.ts";
 import { actorHref, actorName, paragraphs, postList } from "./render.ts";
 import { type CommentDraft, threadSection } from "./groups/comments.ts";
+import { postActions, postPlace } from "./groups/post-place.ts";
 import { siteActor } from "./session.ts";
 import { moduleDetails } from "./modules/details.ts";
 
 
-/** The page of a local post. */
-export function postPagePath(username: string, postId: string): string {
-  return `/@${encodeURIComponent(username)}/${postId}`;
-}
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: " " };
-
-/** Drops tags in one pass (a regex like /<[^>]*>/g goes quadratic on many unclosed "<"). */
-function stripTags(html: string): string {
-  let out = "";
-  let i = 0;
-  while (i < html.length) {
-    const open = html.indexOf("<", i);
-    if (open < 0) break;
-    const close = html.indexOf(">", open + 1);
-    if (close < 0) break; // no tag closes after this point: the rest is text
-    out += html.slice(i, open);
-    const tag = html.slice(open + 1, Math.min(close, open + 4)).toLowerCase();
-    if (tag.startsWith("br")) out += "\n";
-    else if (tag.startsWith("/p")) out += "\n\n";
-    i = close + 1;
-  }
-  return out + html.slice(i);
-}
-
-/** Stored HTML to plain text paragraphs (tags dropped, common entities decoded), in linear time. */
-export function htmlToParagraphs(html: string): string[] {
-  const text = stripTags(html)
-    .replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (whole, name: string) => {
-      if (name[0] === "#") {
-        const code = name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-      }
-      return ENTITIES[name.toLowerCase()] ?? whole;
-    });
-  return text.split(/\n{2,}/).map((p) => p.trim()).filter((p) => p.length > 0);
-}
+export { htmlToParagraphs, postPagePath };
 
 export interface PageRow {
   post: Post;
@@ -85,7 +51,8 @@ export async function renderPage(db: Db, s: PageState, viewer: Viewer, row: Page
   const body = paragraphs(post.content_html);
   const { ancestors, descendants } = await context(db, viewer, post);
   const thread = await threadSection(db, s, viewer, row, descendants, draft);
-  return layout(s, title, html`${ancestors.length > 0 ? html`<nav aria-label="${s.t.thread}">${await postList(db, s, ancestors)}</nav>` : ""}
+  return layout(s, title, html`${await postPlace(db, s, post)}
+${ancestors.length > 0 ? html`<nav aria-label="${s.t.thread}">${await postList(db, s, ancestors)}</nav>` : ""}
 <article${lang ? html` lang="${lang}"` : ""}>
 <header>
 <p><a href="${actorHref(author)}">${name}</a> <span>@${author.username}@${author.domain}</span></p>
@@ -97,6 +64,7 @@ ${body}
 <footer><time datetime="${published}">${published.slice(0, 16).replace("T", " ")} UTC</time></footer>
 </article>
 ${await moduleDetails(db, s, post)}
+${await postActions(db, s, row)}
 ${thread}`, [{ type: "application/activity+json", href: post.iri }]);
 }
 

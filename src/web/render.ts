@@ -4,7 +4,8 @@ import type { Db } from "../db/database.ts";
 import type { Actor, Post } from "../db/schema.ts";
 import { findActorsByIds } from "../domain/remote-actors.ts";
 import type { Html, PageState } from "./layout.ts";
-import { htmlToParagraphs, postPagePath } from "./posts.ts";
+import { htmlToParagraphs } from "./html-text.ts";
+import { postPagePath } from "./page-basics.ts";
 
 export const PAGE_SIZE = 20;
 

@@ -16,4 +16,8 @@ li.thread p{margin:.25rem 0}
 ul.members li{padding:.25rem 0}
 .answer.accepted{border-left:4px solid #166534;padding-left:.75rem}
 .accepted strong{color:#166534}
+nav.breadcrumb ul{list-style:none;margin:0 0 .75rem;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}
+nav.breadcrumb li+li::before{content:"›";margin-right:.5rem}
+ul.post-actions{list-style:none;padding:0;display:flex;gap:1rem}
+.notice{border-left:4px solid #1d4ed8;padding:.5rem .75rem;background:#eff6ff}
 `;

@@ -1,9 +1,10 @@
 /**
  * The group pages in Debian's Chromium against a real HTTPS instance:
  * starting a group through its form, posting a discussion and commenting on
- * it, a question and its accepted answer, a second person joining (in
- * Dutch); axe-core (WCAG 2.1 A/AA) and a screenshot on every template, its
- * error state included. `group-discussions` is the README's screenshot.
+ * it, editing it and deleting a post after a confirmation, a question and
+ * its accepted answer, a second person joining (in Dutch); axe-core
+ * (WCAG 2.1 A/AA) and a screenshot on every template, its error state
+ * included. `group-discussions` is the README's screenshot.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +96,26 @@ describe.skipIf(!hasChromium)("the group pages in Chromium", () => {
       await submitForm(page, "Post comment", /\/@anne\/\d+$/);
       await page.getByText("Bij de vijver").waitFor();
       await checkPage(page, "group-post-comment");
+      const post = page.url();
+      expect(await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Discussions" }).getAttribute("href")).toBe("/@wijkraad_oost/discussions");
+
+      await page.getByRole("link", { name: "Edit" }).click();
+      await page.waitForURL(/\/edit$/);
+      await checkPage(page, "group-post-edit");
+      await page.fill("#title", " ");
+      await Promise.all([page.waitForSelector("#form-error"), page.getByRole("button", { name: "Save" }).click()]);
+      expect(await page.inputValue("#text")).toContain("Ideeën graag voor vrijdag.");
+      await checkPage(page, "group-post-edit-error");
+      await page.fill("#title", "Nieuwe bankjes in het park en bij de vijver");
+      await page.fill("#summary", "Lange lijst met plekken");
+      await submitForm(page, "Save", post);
+      await page.getByRole("heading", { name: "Nieuwe bankjes in het park en bij de vijver" }).waitFor();
+      await page.getByText("Lange lijst met plekken").waitFor();
+      await page.getByRole("link", { name: "Delete" }).click();
+      await page.waitForURL(/\/delete$/);
+      await checkPage(page, "group-post-delete");
+      await page.getByRole("link", { name: "Cancel" }).click();
+      await page.waitForURL(post);
 
       await page.goto(`${plein.origin}/@wijkraad_oost/discussions`);
       await page.fill("#title", "x".repeat(10));
@@ -116,6 +137,20 @@ describe.skipIf(!hasChromium)("the group pages in Chromium", () => {
       await other.goto(question);
       await other.fill("#comment-text", "Elke tweede dinsdag van de maand, zegt de afvalkalender.");
       await submitForm(other, "Antwoord plaatsen", question);
+      await other.goto(`${plein.origin}/@wijkraad_oost/discussions`);
+      await other.fill("#title", "Dubbel bericht");
+      await other.fill("#summary", "Per ongeluk");
+      await other.fill("#text", "Dit bericht stond er al.");
+      await submitForm(other, "Plaatsen", /\/@bram\/\d+$/);
+      await other.getByRole("link", { name: "Bewerken" }).click();
+      await other.waitForURL(/\/edit$/);
+      await checkPage(other, "group-post-edit-nl");
+      await other.getByRole("link", { name: "Annuleren" }).click();
+      await other.getByRole("link", { name: "Verwijderen" }).click();
+      await other.waitForURL(/\/delete$/);
+      await checkPage(other, "group-post-delete-nl");
+      await submitForm(other, "Ja, verwijderen", /\/@wijkraad_oost\/discussions$/);
+      expect(await other.content()).not.toContain("Dubbel bericht");
       await other.goto(`${plein.origin}/@wijkraad_oost/members`);
       await checkPage(other, "group-members-nl");
       expect(await other.content()).not.toContain("<i>Jansen</i>");

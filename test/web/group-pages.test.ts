@@ -8,9 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup, findGroup, type GroupView } from "../../src/domain/groups.ts";
 import { groupPosts } from "../../src/domain/group-content.ts";
-import { invite, join, membershipOf } from "../../src/domain/membership.ts";
+import { invite, join, membershipOf, setRole } from "../../src/domain/membership.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
 import { findLocalActor } from "../../src/domain/accounts.ts";
+import { getPost } from "../../src/domain/posts/read.ts";
 import { ANONYMOUS } from "../../src/domain/visibility.ts";
 import { Browser, formFields } from "../api/oauth-browser.ts";
 import { type Api, startApi, type User } from "../api/support.ts";
@@ -33,8 +34,8 @@ function csrf(html: string): string {
   return token!;
 }
 
-async function signedIn(login: string): Promise<Browser> {
-  const browser = new Browser(api, "en");
+async function signedIn(login: string, lang: "en" | "nl" = "en"): Promise<Browser> {
+  const browser = new Browser(api, lang);
   const form = await browser.get("/auth/sign_in");
   const res = await browser.post("/auth/sign_in", { ...formFields(form.html), username: login, password: "correct horse battery" });
   expect(res.status, res.html).toBe(303);
@@ -370,5 +371,154 @@ describe("comments and answers", () => {
     const page = await new Browser(api, "nl").get("/@square/discussions");
     expect(page.html).toContain('<html lang="nl">');
     expect(page.html).toContain("Discussies");
+  });
+});
+
+describe("a group post's page: where it is, editing and deleting", () => {
+  let workshop: GroupView;
+  const postId = (path: string) => path.split("/").pop()!;
+
+  beforeAll(async () => {
+    const { db, config } = api.running.deps;
+    workshop = await createGroup(db, config.origin, alice.actor, { name: "workshop", displayName: "Workshop", visibility: "public", modules: ALL });
+    for (const u of [bob, carol, dave]) await join(db, config.origin, workshop, u.actor);
+    await setRole(db, workshop, alice.actor, carol.actor, "moderator");
+  });
+
+  it("links a group post back to its group and section; a post outside groups has no such line", async () => {
+    const browser = await signedIn("bob");
+    const made = await submit(browser, "/@workshop/blog", "/@workshop/blog", { title: "Where am I", text: "Here" });
+    const page = await browser.get(made.location!);
+    expect(page.html).toMatch(/<nav class="breadcrumb" aria-label="Breadcrumb"><ul><li><a href="\/@workshop">Workshop<\/a><\/li><li><a href="\/@workshop\/blog">Blog<\/a>/);
+    const status = await api.post(bob, { status: "No group" });
+    expect((await browser.get(`/@bob/${status.id}`)).html).not.toContain('class="breadcrumb"');
+  });
+
+  it("takes a content warning on the new-post form and shows it before the text", async () => {
+    const browser = await signedIn("bob");
+    const form = await browser.get("/@workshop/discussions");
+    expect(form.html).toContain('<label for="summary">Content warning (optional)</label>');
+    const made = await submit(browser, "/@workshop/discussions", "/@workshop/discussions", { title: "Budget", summary: "Figures ahead", text: "The numbers" });
+    expect(made.status).toBe(303);
+    const page = await browser.get(made.location!);
+    expect(page.html).toContain("<p><strong>Figures ahead</strong></p>");
+    expect((await getPost(api.running.deps.db, postId(made.location!)))?.summary).toBe("Figures ahead");
+  });
+
+  it("lets the author edit title, content warning and text (303); refuses a forged form, others (403) and bad input (422), changing nothing", async () => {
+    const author = await signedIn("bob");
+    const made = await submit(author, "/@workshop/discussions", "/@workshop/discussions", { title: "Draft title", summary: "Old warning", text: "Draft text" });
+    const path = made.location!;
+    const page = await author.get(path);
+    expect(page.html).toContain(`href="${path}/edit"`);
+    expect(page.html).toContain(`href="${path}/delete"`);
+    const form = await author.get(`${path}/edit`);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('value="Draft title"');
+    expect(form.html).toContain('value="Old warning"');
+    expect(form.html).toContain(">Draft text</textarea>");
+    expect((await author.post(`${path}/edit`, { csrf_token: "x".repeat(43), title: "Forged", text: "Forged" })).status).toBe(403);
+    for (const login of ["dave", "carol", "alice"]) {
+      const other = await signedIn(login);
+      const view = await other.get(path);
+      expect(view.html, login).not.toContain(`href="${path}/edit"`);
+      expect((await other.get(`${path}/edit`)).status, login).toBe(403);
+      const refused = await submit(other, path, `${path}/edit`, { title: "Hijacked", text: "Hijacked" });
+      expect(refused.status, login).toBe(403);
+    }
+    for (const [fields, message] of [
+      [{ title: " ", text: "Body" }, "Give a title."],
+      [{ title: "T", text: " " }, "Write a text."],
+      [{ title: "x".repeat(301), text: "Body" }, "at most 300 characters"],
+      [{ title: "T", summary: "w".repeat(5001), text: "Body" }, "at most"],
+    ] as const) {
+      const res = await submit(author, `${path}/edit`, `${path}/edit`, fields);
+      expect(res.status, JSON.stringify(fields).slice(0, 80)).toBe(422);
+      expect(res.html).toContain(message);
+      expect(res.html).toContain('aria-describedby="form-error"');
+      expect(res.html).toContain(">Body</textarea>".replace("Body", fields.text));
+    }
+    const unchanged = await getPost(api.running.deps.db, postId(path));
+    expect([unchanged?.name, unchanged?.summary, unchanged?.content_source]).toEqual(["Draft title", "Old warning", "Draft text"]);
+    const saved = await submit(author, `${path}/edit`, `${path}/edit`, { title: `Final ${HOSTILE}`, summary: "", text: "Final text" });
+    expect(saved.status, saved.html).toBe(303);
+    expect(saved.location).toBe(path);
+    const after = await author.get(path);
+    expect(after.html).toContain("Final text");
+    expect(after.html).toContain("Final &lt;script&gt;");
+    const edited = await getPost(api.running.deps.db, postId(path));
+    expect([edited?.summary, edited?.content_source]).toEqual([null, "Final text"]);
+  });
+
+  it("lets the author edit a comment (text and content warning, no title)", async () => {
+    const author = await signedIn("bob");
+    const thread = await submit(author, "/@workshop/discussions", "/@workshop/discussions", { title: "Thread", text: "Start" });
+    await submit(author, thread.location!, `${thread.location!}/comments`, { text: "First go" });
+    const comment = (await groupPosts(api.running.deps.db, { kind: "local", actorId: bob.id }, workshop.actor.id, { topLevel: false }, { limit: 50 }))
+      .find((p) => p.content_source === "First go")!;
+    const path = `/@bob/${comment.id}`;
+    const form = await author.get(`${path}/edit`);
+    expect(form.status).toBe(200);
+    expect(form.html).not.toContain('id="title"');
+    expect((await submit(author, `${path}/edit`, `${path}/edit`, { summary: "Aside", text: "Second go" })).status).toBe(303);
+    expect((await getPost(api.running.deps.db, comment.id))?.content_source).toBe("Second go");
+  });
+
+  it("deletes after a confirmation for the author and for a moderator of the group; 403 for anyone else, nothing deleted", async () => {
+    const author = await signedIn("bob");
+    const first = (await submit(author, "/@workshop/discussions", "/@workshop/discussions", { title: "Goes soon", text: "Bye" })).location!;
+    const second = (await submit(author, "/@workshop/discussions", "/@workshop/discussions", { title: "Moderated away", text: "Off topic" })).location!;
+    const member = await signedIn("dave");
+    expect((await member.get(first)).html).not.toContain(`href="${first}/delete"`);
+    expect((await member.get(`${first}/delete`)).status).toBe(403);
+    expect((await submit(member, first, `${first}/delete`, {})).status).toBe(403);
+    const moderator = await signedIn("carol");
+    expect((await author.post(`${first}/delete`, { csrf_token: "x".repeat(43) })).status).toBe(403);
+    expect((await getPost(api.running.deps.db, postId(first)))?.deleted_at).toBeNull();
+    const confirm = await author.get(`${first}/delete`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.html).toContain("Delete this post?");
+    expect(confirm.html).toContain(`action="${first}/delete"`);
+    const gone = await author.post(`${first}/delete`, { csrf_token: csrf(confirm.html) });
+    expect(gone.status).toBe(303);
+    expect(gone.location).toBe("/@workshop/discussions");
+    expect((await author.get(first)).status).toBe(404);
+    const moderatorView = await moderator.get(second);
+    expect(moderatorView.html).toContain(`href="${second}/delete"`);
+    expect(moderatorView.html).not.toContain(`href="${second}/edit"`);
+    expect((await submit(moderator, `${second}/delete`, `${second}/delete`, {})).status).toBe(303);
+    expect((await getPost(api.running.deps.db, postId(second)))?.deleted_at).not.toBeNull();
+  });
+});
+
+describe("a group where a moderator approves first", () => {
+  it("tells the writer their post and their comment wait for a moderator", async () => {
+    const { db, config } = api.running.deps;
+    const guarded = await createGroup(db, config.origin, alice.actor, { name: "guarded", visibility: "public", modules: ["discussion"], moderatePosts: true, moderateComments: true });
+    await join(db, config.origin, guarded, bob.actor);
+    const browser = await signedIn("bob");
+    const res = await submit(browser, "/@guarded/discussions", "/@guarded/discussions", { title: "Please approve", text: "Waiting" });
+    expect(res.status).toBe(303);
+    expect(res.location).toBe("/@guarded/discussions?waiting");
+    const page = await browser.get(res.location!);
+    expect(page.html).toContain('<p class="notice" role="status">Your post is waiting for a moderator.');
+    const waiting = (await groupPosts(db, { kind: "local", actorId: alice.id }, guarded.actor.id, {}, { limit: 10 }))[0];
+    expect(waiting?.moderation).toBe("pending");
+    const approved = await createLocalPost(db, config.origin, alice.actor, { type: "Page", name: "Open", contentHtml: "<p>Open</p>", contentSource: "Open", visibility: "public", groupId: guarded.actor.id, module: "discussion" });
+    const path = `/@alice/${approved.id}`;
+    const comment = await submit(browser, path, `${path}/comments`, { text: "Me too" });
+    expect(comment.location).toBe(`${path}?waiting`);
+    expect((await browser.get(comment.location!)).html).toContain("Your post is waiting for a moderator.");
+    expect((await browser.get(path)).html).not.toContain('class="notice"');
+  });
+});
+
+describe("the domain's refusals in Dutch", () => {
+  it("shows a non-member's refused post in Dutch on a Dutch page", async () => {
+    const browser = await signedIn("carol", "nl");
+    const res = await submit(browser, "/@club", "/@club/discussions", { title: "Binnendringer", text: "Laat me erin" });
+    expect(res.status).toBe(403);
+    expect(res.html).toContain("Alleen leden plaatsen berichten in deze groep.");
+    expect(res.html).not.toContain("Only members post");
   });
 });

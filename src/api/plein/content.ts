@@ -9,18 +9,15 @@ import type { AppContext } from "../../context.ts";
 import type { Actor, Post } from "../../db/schema.ts";
 import { invalid, notFound } from "../../domain/errors.ts";
 import { groupPosts } from "../../domain/group-content.ts";
-import { isModerator, membershipOf } from "../../domain/membership.ts";
-import { removePost } from "../../domain/moderation.ts";
-import { findGroup, type GroupView } from "../../domain/groups.ts";
-import { deleteLocalPost, editLocalPost } from "../../domain/posts/authoring.ts";
+import type { GroupView } from "../../domain/groups.ts";
 import { getVisiblePost } from "../../domain/posts/read.ts";
 import { context } from "../../domain/timelines.ts";
 import type { Viewer } from "../../domain/visibility.ts";
 import type { ContentModule } from "../../modules/module.ts";
-import { createContent, moduleInput, textParam } from "../../modules/create-content.ts";
-import { findModule, moduleOfPost } from "../../modules/registry.ts";
+import { createContent } from "../../modules/create-content.ts";
+import { deleteContent, editContent } from "../../modules/edit-content.ts";
+import { findModule } from "../../modules/registry.ts";
 import { type ApiContext, type ApiEnv, currentAccount, optionalAuth, requireAuth, viewerOf } from "../mastodon/auth.ts";
-import { composeText } from "../mastodon/compose.ts";
 import {
   optionalBoolean,
   optionalString,
@@ -60,33 +57,6 @@ export function createIn(deps: AppContext, author: Actor, params: Params, place:
   return createContent(deps, author, params, { ...place, ...(place.inReplyToId ? {} : { module: moduleParam(params, false) }) });
 }
 
-/** An edit of a post `me` may see (the module decides who besides its author may edit), as Plein's API and the web pages write it. */
-export async function editIn(deps: AppContext, me: Actor, existing: Post, params: Params): Promise<Post> {
-  if (existing.reblog_of_id) throw notFound();
-  const module = moduleOfPost(existing);
-  const input = moduleInput(module, params, "edit");
-  const text = textParam(params, false) ?? existing.content_source ?? "";
-  if (text.trim() === "") throw invalid("text can't be blank");
-  const formatted = await composeText(deps, text);
-  const save = module?.save;
-  const mayEdit = module?.mayEdit;
-  const queueEdit = module?.queueEditDelivery;
-  return editLocalPost(deps.db, me, existing.id, {
-    name: existing.name,
-    summary: existing.summary,
-    sensitive: existing.sensitive,
-    ...input.post,
-    contentHtml: formatted.html,
-    contentSource: text,
-    mentionIds: formatted.mentionIds,
-    tags: formatted.tags,
-  }, {
-    ...(mayEdit ? { mayEdit: (p: Post) => mayEdit(deps.db, p, me) } : {}),
-    ...(save ? { inTransaction: (trx, p: Post) => save(trx, p, input.data, me) } : {}),
-    ...(queueEdit ? { queueDelivery: (trx, p: Post) => queueEdit(trx, p, me) } : {}),
-  });
-}
-
 export function mountContentRoutes(r: Hono<ApiEnv>): void {
   r.get("/groups/:id/posts", optionalAuth("read:groups", "read:statuses"), async (c) => {
     const deps = c.get("deps");
@@ -119,25 +89,13 @@ export function mountContentRoutes(r: Hono<ApiEnv>): void {
   r.patch("/posts/:id", requireAuth("write:statuses"), async (c) => {
     const deps = c.get("deps");
     const viewer = viewerOf(c);
-    const me = currentAccount(c);
     const existing = await getVisiblePost(deps.db, viewer, pathId(c));
-    const post = await editIn(deps, me, existing, await readParams(c));
-    return one(c, viewer, post);
+    return one(c, viewer, await editContent(deps, currentAccount(c), existing, await readParams(c)));
   });
 
   r.delete("/posts/:id", requireAuth("write:statuses"), async (c) => {
     const deps = c.get("deps");
-    const viewer = viewerOf(c);
-    const me = currentAccount(c);
-    const post = await getVisiblePost(deps.db, viewer, pathId(c));
-    if (post.actor_id === me.id) {
-      await deleteLocalPost(deps.db, me, post.id);
-      return c.json({});
-    }
-    // Someone else's post: only a moderator of its (local) group removes it.
-    const group = post.group_id ? await findGroup(deps.db, post.group_id) : undefined;
-    if (!group || !isModerator(await membershipOf(deps.db, group.actor.id, me.id))) throw notFound();
-    await removePost(deps.db, group, me, post.id);
+    await deleteContent(deps.db, currentAccount(c), await getVisiblePost(deps.db, viewerOf(c), pathId(c)));
     return c.json({});
   });
 

@@ -14,7 +14,7 @@ import { countMembers } from "../../domain/membership.ts";
 import { groupPosts } from "../../domain/timelines.ts";
 import { readableByAnyone } from "../../domain/visibility.ts";
 import type { Alternate } from "../layout.ts";
-import { notFoundPage } from "../pages.ts";
+import { notFoundPage } from "../page-basics.ts";
 import { actorHref, PAGE_SIZE, paragraphs, postList } from "../render.ts";
 import { closedNotice, groupFrame, groupPageOf } from "./group-page.ts";
 import { membershipAction } from "./membership.ts";

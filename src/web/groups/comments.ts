@@ -3,28 +3,20 @@
  * the accepted one marked and, for the asker or a moderator of its group, a
  * button to accept one) and a comment form for those who may comment (the
  * group's members for a post in a group; anyone signed in for a public post
- * outside groups). Comments are made through the function Plein's API uses
- * (src/modules/create-content.ts); the accepted answer through the question
- * module's `decide`, as its API route does.
+ * outside groups). The forms post to comment-routes.ts.
  */
-import type { Context, Hono } from "hono";
 import { html } from "hono/html";
-import type { AppEnv } from "../../context.ts";
 import type { Db } from "../../db/database.ts";
 import type { Post } from "../../db/schema.ts";
-import { DomainError } from "../../domain/errors.ts";
-import { isRowId } from "../../domain/ids.ts";
 import { isMember, isModerator, membershipOf } from "../../domain/membership.ts";
-import { findVisibleLocalPost } from "../../domain/posts/read.ts";
 import type { Viewer } from "../../domain/visibility.ts";
-import { createContent, MAX_TEXT_CHARS } from "../../modules/create-content.ts";
-import { decide, isQuestion, questionFields, visiblePost } from "../../modules/question/rules.ts";
-import { csrfField, expiredForm, formText, readForm, toSignIn } from "../forms.ts";
-import { type Html, pageState, type PageState } from "../layout.ts";
-import { notFoundPage, viewerOf } from "../pages.ts";
-import { type PageRow, postPagePath, renderPage, withAuthor } from "../posts.ts";
+import { isQuestion, questionFields } from "../../modules/question/rules.ts";
+import { csrfField } from "../forms.ts";
+import type { Html, PageState } from "../layout.ts";
+import { postPagePath } from "../page-basics.ts";
+import type { PageRow } from "../posts.ts";
 import { postList } from "../render.ts";
-import { describedBy, formError, groupTexts, refusalPage } from "./group-page.ts";
+import { describedBy, formError, groupTexts } from "./group-page.ts";
 
 export interface CommentDraft {
   text: string;
@@ -78,58 +70,4 @@ export async function threadSection(db: Db, s: PageState, viewer: Viewer, row: P
 ${question ? await answers(db, s, viewer, row, descendants) : await postList(db, s, descendants)}</section>`;
   const form = await mayComment(db, s, row.post) ? commentForm(s, row, draft) : "";
   return html`${list}${form}`;
-}
-
-/** The post `/@name/:id` names, as the viewer may see it. */
-async function postRow(c: Context<AppEnv>, viewer: Viewer): Promise<PageRow | undefined> {
-  const { db } = c.get("deps");
-  const row = await withAuthor(db, await findVisibleLocalPost(db, viewer, { id: c.req.param("id") ?? "" }));
-  const username = (c.req.param("handle") ?? "").slice(1);
-  return row && row.author.username.toLowerCase() === username.toLowerCase() ? row : undefined;
-}
-
-export function mountComments(app: Hono<AppEnv>): void {
-  app.post("/:handle{@[^/]+}/:id/comments", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const s = await pageState(c);
-    const viewer = viewerOf(s.me);
-    const row = await postRow(c, viewer);
-    if (!row) return notFoundPage(c);
-    const back = postPagePath(row.author.username, row.post.id);
-    if (!s.me) return toSignIn(c, { ...s, here: back });
-    const { db } = c.get("deps");
-    const text = formText(form, "text") ?? "";
-    const t = groupTexts(s);
-    const error = text.trim() === "" ? t.textRequired : text.length > MAX_TEXT_CHARS ? t.tooLong(t.text, MAX_TEXT_CHARS) : undefined;
-    if (error) return c.html(await renderPage(db, s, viewer, row, { text, error }), 422);
-    try {
-      await createContent(c.get("deps"), s.me, { text }, { inReplyToId: row.post.id });
-    } catch (err) {
-      if (err instanceof DomainError && err.kind === "invalid") return c.html(await renderPage(db, s, viewer, row, { text, error: err.message }), 422);
-      return refusalPage(c, s, err, back);
-    }
-    return c.redirect(back, 303);
-  });
-
-  app.post("/:handle{@[^/]+}/:id/accept", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const s = await pageState(c);
-    const viewer = viewerOf(s.me);
-    const row = await postRow(c, viewer);
-    if (!row) return notFoundPage(c);
-    const back = postPagePath(row.author.username, row.post.id);
-    if (!s.me) return toSignIn(c, { ...s, here: back });
-    const { db } = c.get("deps");
-    const answerId = formText(form, "answer_id") ?? "";
-    const chosen = isRowId(answerId) ? await visiblePost(db, viewer, answerId) : undefined;
-    if (!chosen) return notFoundPage(c);
-    try {
-      await decide(db, row.post, chosen, s.me);
-    } catch (err) {
-      return refusalPage(c, s, err, back);
-    }
-    return c.redirect(back, 303);
-  });
 }

@@ -14,6 +14,7 @@ import { DomainError } from "../../domain/errors.ts";
 import { groupPosts } from "../../domain/group-content.ts";
 import { moduleEnabled } from "../../domain/groups.ts";
 import { isRowId } from "../../domain/ids.ts";
+import { LIMITS } from "../../domain/posts/limits.ts";
 import { isAdmin, isMember } from "../../domain/membership.ts";
 import { findActorsByIds } from "../../domain/remote-actors.ts";
 import { createContent, MAX_TEXT_CHARS } from "../../modules/create-content.ts";
@@ -25,10 +26,12 @@ import { MAX_TITLE_CHARS } from "../../modules/shared/titled.ts";
 import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from "../forms.ts";
 import { type GroupSection, groupSectionHref, groupSectionName } from "../group-nav.ts";
 import type { Html } from "../layout.ts";
-import { notFoundPage } from "../pages.ts";
-import { htmlToParagraphs, postPagePath } from "../posts.ts";
+import { notFoundPage } from "../page-basics.ts";
+import { htmlToParagraphs } from "../html-text.ts";
+import { postPagePath } from "../page-basics.ts";
 import { actorHref, actorName, PAGE_SIZE, postHref } from "../render.ts";
 import { closedNotice, describedBy, findGroupPage, formError, type GroupPage, groupFrame, groupTexts, refusalPage } from "./group-page.ts";
+import { domainMessage } from "./domain-texts.ts";
 
 /** The sections of this file and the module each lists. */
 const SECTION_MODULES = { discussions: "discussion", blog: "blog", questions: "question" } as const satisfies Partial<Record<GroupSection, string>>;
@@ -38,6 +41,7 @@ const EXCERPT_CHARS = 200;
 
 interface Draft {
   title: string;
+  summary: string;
   text: string;
   error?: string;
 }
@@ -101,19 +105,22 @@ function writeForm(g: GroupPage, section: ContentSection, module: ContentModule,
 ${csrfField(g.s)}
 <label for="title">${t.title}</label>
 <input type="text" id="title" name="title" value="${draft.title}" maxlength="${MAX_TITLE_CHARS}" required${d}>
+<label for="summary">${t.summary}</label>
+<input type="text" id="summary" name="summary" value="${draft.summary}" maxlength="${LIMITS.summaryChars}"${d}>
 <label for="text">${t.text}</label>
 <textarea id="text" name="text" rows="8" required${d}>${draft.text}</textarea>
 <button type="submit">${t.post}</button>
 </form></section>`;
 }
 
-async function sectionPage(c: Context<AppEnv>, g: GroupPage, section: ContentSection, module: ContentModule, draft: Draft = { title: "", text: "" }): Promise<Html> {
+async function sectionPage(c: Context<AppEnv>, g: GroupPage, section: ContentSection, module: ContentModule, draft: Draft = { title: "", summary: "", text: "" }, waiting = false): Promise<Html> {
   if (!g.readable) return groupFrame(g, section, html`${formError(draft.error)}${closedNotice(g)}`);
   const form = mayStart(g) ? writeForm(g, section, module, draft) : "";
   // A refused draft puts the form (and its error) first; otherwise the threads come first and the form after them.
   const list = html`<h2>${groupSectionName(g.s.lang, section)}</h2>
 ${await threadList(c, g, section, module)}`;
-  return groupFrame(g, section, draft.error ? html`${formError(draft.error)}${form}${list}` : html`${list}${form}`);
+  const notice = waiting ? html`<p class="notice" role="status">${groupTexts(g.s).waiting}</p>` : "";
+  return groupFrame(g, section, draft.error ? html`${formError(draft.error)}${form}${list}` : html`${notice}${list}${form}`);
 }
 
 /** The group and module a section's address names, when the group has the module on. */
@@ -131,13 +138,14 @@ function draftError(g: GroupPage, draft: Draft): string | undefined {
   const t = groupTexts(g.s);
   if (draft.title.trim() === "") return t.titleRequired;
   if ([...draft.title.trim()].length > MAX_TITLE_CHARS) return t.tooLong(t.title, MAX_TITLE_CHARS);
+  if (draft.summary.length > LIMITS.summaryChars) return t.tooLong(t.summary, LIMITS.summaryChars);
   if (draft.text.trim() === "") return t.textRequired;
   if (draft.text.length > MAX_TEXT_CHARS) return t.tooLong(t.text, MAX_TEXT_CHARS);
   return undefined;
 }
 
 function draftOf(form: Form): Draft {
-  return { title: formText(form, "title") ?? "", text: formText(form, "text") ?? "" };
+  return { title: formText(form, "title") ?? "", summary: formText(form, "summary") ?? "", text: formText(form, "text") ?? "" };
 }
 
 export function mountGroupContent(app: Hono<AppEnv>): void {
@@ -145,7 +153,7 @@ export function mountGroupContent(app: Hono<AppEnv>): void {
     const found = await sectionOf(c);
     if (!found) return notFoundPage(c);
     c.header("Vary", "Accept, Cookie");
-    return c.html(await sectionPage(c, found.g, found.section, found.module));
+    return c.html(await sectionPage(c, found.g, found.section, found.module, undefined, c.req.query("waiting") !== undefined));
   });
 
   app.post("/:handle{@[^/]+}/:section{discussions|blog|questions}", async (c) => {
@@ -160,11 +168,13 @@ export function mountGroupContent(app: Hono<AppEnv>): void {
     const error = draftError(g, draft);
     if (error) return c.html(await sectionPage(c, g, section, module, { ...draft, error }), 422);
     try {
-      const post = await createContent(c.get("deps"), me, { title: draft.title, text: draft.text }, { group: g.group, module });
+      const post = await createContent(c.get("deps"), me, { title: draft.title, summary: draft.summary, text: draft.text }, { group: g.group, module });
+      // A post a moderator approves first is not on its page yet: back to the section, which says so.
+      if (post.moderation === "pending") return c.redirect(`${groupSectionHref(g.group, section)}?waiting`, 303);
       return c.redirect(postPagePath(me.username, post.id), 303);
     } catch (err) {
       if (err instanceof DomainError && err.kind === "invalid") {
-        return c.html(await sectionPage(c, g, section, module, { ...draft, error: err.message }), 422);
+        return c.html(await sectionPage(c, g, section, module, { ...draft, error: domainMessage(g.s, err) }), 422);
       }
       return refusalPage(c, g.s, err, groupSectionHref(g.group, section));
     }

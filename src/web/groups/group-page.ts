@@ -16,10 +16,11 @@ import { readableByAnyone, type Viewer } from "../../domain/visibility.ts";
 import { statusOf } from "../../http/errors.ts";
 import { type GroupSection, groupNav, groupSectionName } from "../group-nav.ts";
 import { type Alternate, type Html, layout, pageState, type PageState } from "../layout.ts";
-import { notFoundPage, viewerOf } from "../pages.ts";
+import { notFoundPage, viewerOf } from "../page-basics.ts";
 import { actorName, paragraphs } from "../render.ts";
 import { localized } from "../texts.ts";
 import { GROUP_TEXTS } from "./texts.ts";
+import { domainMessage } from "./domain-texts.ts";
 
 export interface GroupPage {
   s: PageState;
@@ -87,5 +88,5 @@ export async function refusalPage(c: Context<AppEnv>, s: PageState, err: unknown
   if (!(err instanceof DomainError)) throw err;
   const status = statusOf[err.kind];
   if (status === 404) return notFoundPage(c);
-  return c.html(layout(s, groupTexts(s).couldNot, html`<p>${err.message}</p><p><a href="${back}">${groupTexts(s).back}</a></p>`), status);
+  return c.html(layout(s, groupTexts(s).couldNot, html`<p>${domainMessage(s, err)}</p><p><a href="${back}">${groupTexts(s).back}</a></p>`), status);
 }

@@ -9,7 +9,7 @@ import type { AppEnv } from "../../context.ts";
 import { isRowId } from "../../domain/ids.ts";
 import { canSeeMembers, listMemberships } from "../../domain/membership.ts";
 import { groupSectionHref } from "../group-nav.ts";
-import { notFoundPage } from "../pages.ts";
+import { notFoundPage } from "../page-basics.ts";
 import { actorHref, actorName, PAGE_SIZE } from "../render.ts";
 import { closedNotice, findGroupPage, groupFrame, groupTexts } from "./group-page.ts";
 

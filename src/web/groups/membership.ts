@@ -10,7 +10,7 @@ import type { AppEnv } from "../../context.ts";
 import { join, leave } from "../../domain/membership.ts";
 import { csrfField, expiredForm, readForm, toSignIn } from "../forms.ts";
 import type { Html } from "../layout.ts";
-import { notFoundPage } from "../pages.ts";
+import { notFoundPage } from "../page-basics.ts";
 import { actorHref } from "../render.ts";
 import { findGroupPage, type GroupPage, groupTexts, refusalPage } from "./group-page.ts";
 

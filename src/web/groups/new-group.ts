@@ -15,6 +15,7 @@ import { allModules, defaultModules, findModule } from "../../modules/registry.t
 import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from "../forms.ts";
 import { type Html, layout, pageState, type PageState } from "../layout.ts";
 import { describedBy, formError, groupTexts } from "./group-page.ts";
+import { domainMessage } from "./domain-texts.ts";
 
 interface Draft {
   name: string;
@@ -109,7 +110,7 @@ export function mountNewGroup(app: Hono<AppEnv>): void {
       return c.redirect(`/@${encodeURIComponent(group.actor.username)}`, 303);
     } catch (err) {
       if (!(err instanceof DomainError) || (err.kind !== "invalid" && err.kind !== "conflict")) throw err;
-      const message = err.kind === "conflict" ? groupTexts(s).taken(draft.name.toLowerCase()) : err.message;
+      const message = err.kind === "conflict" ? groupTexts(s).taken(draft.name.toLowerCase()) : domainMessage(s, err);
       return c.html(newGroupForm(s, draft, message), 422);
     }
   });

@@ -11,7 +11,8 @@ import type { AppEnv } from "../../context.ts";
 import type { Post } from "../../db/schema.ts";
 import { DomainError, notFound } from "../../domain/errors.ts";
 import { isRowId } from "../../domain/ids.ts";
-import { createIn, editIn } from "../../api/plein/content.ts";
+import { createIn } from "../../api/plein/content.ts";
+import { editContent } from "../../modules/edit-content.ts";
 import { mayEditPage } from "../../modules/wiki/editing.ts";
 import { findPage, visibleWikiPage, WIKI, type WikiNode, wikiTree } from "../../modules/wiki/pages.ts";
 import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from "../forms.ts";
@@ -161,7 +162,7 @@ ${create}`));
       title: formText(form, "title"), text: formText(form, "text"), parent_id: formText(form, "parent_id") ?? "",
       base_revision: formText(form, "base_revision"),
     };
-    const edited = await attempt(() => editIn(deps, me, post, params));
+    const edited = await attempt(() => editContent(deps, me, post, params));
     if (edited instanceof DomainError) {
       const page = await findPage(deps.db, post.id);
       return c.html(sectionPage(x, x.m.editPage(post.name ?? ""), await pageForm(c, x, {
