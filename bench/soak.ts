@@ -17,6 +17,8 @@
  * Knobs: SOAK_SECONDS (600), SOAK_RATE (1, multiplies every rate),
  * MAX_IN_FLIGHT (256: requests beyond it wait, and their wait counts as lag;
  * those still waiting when the time is up are not sent, and counted).
+ * BENCH_HEAP_SNAPSHOTS=1: heap snapshots of Plein at the end of the warm-up and
+ * at the end, in bench/results/profiles/ (compare them in DevTools' Memory tab).
  * Heap and queue depth come from Plein's own /metrics (prom-client's process
  * metrics), opened with a token for the run: Plein is not instrumented.
  */
@@ -366,7 +368,10 @@ async function main(): Promise<void> {
       running.add(p);
     };
     let progressAt = 0;
+    // BENCH_HEAP_SNAPSHOTS=1: a heap snapshot of Plein at the end of the warm-up and one at the end, to compare what grows.
+    let firstSnapshot: Promise<boolean> | undefined;
     for (const event of events) {
+      if (!firstSnapshot && event.at >= SECONDS * WARM_UP * 1000) firstSnapshot = plein.heapSnapshot();
       const wait = started + event.at - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (inFlight < MAX_IN_FLIGHT) launch(event);
@@ -383,6 +388,8 @@ async function main(): Promise<void> {
     const loadSeconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     await sample(started);
+    await firstSnapshot;
+    await plein.heapSnapshot();
     const queueAtEnd = samples.at(-1)?.queueDepth;
     // The queues drain: how long until nothing is left (at most 120 s)?
     const drainStarted = performance.now();
