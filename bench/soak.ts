@@ -407,6 +407,13 @@ async function main(): Promise<void> {
     const rssLine = fitLine(afterWarmUp.map((s) => ({ x: s.atSeconds, y: s.rssMiB })));
     const heapPoints = afterWarmUp.filter((s) => s.heapUsedMiB !== undefined && Number.isFinite(s.heapUsedMiB));
     const heapLine = fitLine(heapPoints.map((s) => ({ x: s.atSeconds, y: s.heapUsedMiB! })));
+    // The heap's low points (the least in-use heap of each minute, i.e. after the collections) grow only if something is kept.
+    const floors = new Map<number, number>();
+    for (const h of heapPoints) {
+      const minute = Math.floor(h.atSeconds / 60);
+      floors.set(minute, Math.min(floors.get(minute) ?? Number.POSITIVE_INFINITY, h.heapUsedMiB!));
+    }
+    const heapFloorLine = fitLine([...floors].map(([minute, y]) => ({ x: minute * 60, y })));
     const lastAt = samples.at(-1)!.atSeconds;
     const rssAtWarmUpEnd = rssLine.intercept + rssLine.slope * warmUpEnd;
     const rssAtEnd = rssLine.intercept + rssLine.slope * lastAt;
@@ -432,6 +439,8 @@ async function main(): Promise<void> {
         rssGrowthPercent: growthPercent,
         rssSlopeMiBPerMinute: slopePerMinute,
         heapSlopeMiBPerMinute: round(heapLine.slope * 60, 3),
+        heapFloorsMiB: Object.fromEntries([...floors].map(([minute, y]) => [`minute${minute}`, y])),
+        heapFloorSlopeMiBPerMinute: round(heapFloorLine.slope * 60, 3),
         rssSampledAtWarmUpEndMiB: afterWarmUp[0]?.rssMiB,
         rssSampledAtEndMiB: samples.at(-1)?.rssMiB,
         rssAfterDrainAndIdleMiB: afterIdle?.rssMiB,
