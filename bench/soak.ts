@@ -408,11 +408,13 @@ async function main(): Promise<void> {
     const heapPoints = afterWarmUp.filter((s) => s.heapUsedMiB !== undefined && Number.isFinite(s.heapUsedMiB));
     const heapLine = fitLine(heapPoints.map((s) => ({ x: s.atSeconds, y: s.heapUsedMiB! })));
     // The heap's low points (the least in-use heap of each minute, i.e. after the collections) grow only if something is kept.
-    const floors = new Map<number, number>();
+    // A minute with few samples (the run's last, cut short) has no collection to show: left out.
+    const byMinute = new Map<number, number[]>();
     for (const h of heapPoints) {
       const minute = Math.floor(h.atSeconds / 60);
-      floors.set(minute, Math.min(floors.get(minute) ?? Number.POSITIVE_INFINITY, h.heapUsedMiB!));
+      byMinute.set(minute, [...byMinute.get(minute) ?? [], h.heapUsedMiB!]);
     }
+    const floors = new Map([...byMinute].filter(([, heaps]) => heaps.length >= Math.max(2, 30 / SAMPLE_SECONDS)).map(([minute, heaps]) => [minute, Math.min(...heaps)]));
     const heapFloorLine = fitLine([...floors].map(([minute, y]) => ({ x: minute * 60, y })));
     const lastAt = samples.at(-1)!.atSeconds;
     const rssAtWarmUpEnd = rssLine.intercept + rssLine.slope * warmUpEnd;
