@@ -408,13 +408,15 @@ async function main(): Promise<void> {
     const heapPoints = afterWarmUp.filter((s) => s.heapUsedMiB !== undefined && Number.isFinite(s.heapUsedMiB));
     const heapLine = fitLine(heapPoints.map((s) => ({ x: s.atSeconds, y: s.heapUsedMiB! })));
     // The heap's low points (the least in-use heap of each minute, i.e. after the collections) grow only if something is kept.
-    // A minute with few samples (the run's last, cut short) has no collection to show: left out.
+    // A minute the run does not cover to its end (the last, cut short) may have no collection in it: left out.
     const byMinute = new Map<number, number[]>();
     for (const h of heapPoints) {
       const minute = Math.floor(h.atSeconds / 60);
       byMinute.set(minute, [...byMinute.get(minute) ?? [], h.heapUsedMiB!]);
     }
-    const floors = new Map([...byMinute].filter(([, heaps]) => heaps.length >= Math.max(2, 30 / SAMPLE_SECONDS)).map(([minute, heaps]) => [minute, Math.min(...heaps)]));
+    const sampledUntil = samples.at(-1)!.atSeconds;
+    const floors = new Map([...byMinute].filter(([minute, heaps]) => heaps.length >= 2 && (minute + 1) * 60 <= sampledUntil)
+      .map(([minute, heaps]) => [minute, Math.min(...heaps)]));
     const heapFloorLine = fitLine([...floors].map(([minute, y]) => ({ x: minute * 60, y })));
     const lastAt = samples.at(-1)!.atSeconds;
     const rssAtWarmUpEnd = rssLine.intercept + rssLine.slope * warmUpEnd;
@@ -462,7 +464,7 @@ async function main(): Promise<void> {
         + `${Object.keys(e.non2xx).length || e.failed ? `, non-2xx ${JSON.stringify(e.non2xx)}, failed ${e.failed}` : ""}\n`);
     }
     process.stdout.write(`RSS (fitted) ${figures.memory.rssAtWarmUpEndMiB} MiB after warm-up -> ${figures.memory.rssAtEndMiB} MiB at the end `
-      + `(${growthPercent} %, ${slopePerMinute} MiB/min; heap ${figures.memory.heapSlopeMiBPerMinute} MiB/min); queue ${queueAtEnd} at the end, `
+      + `(${growthPercent} %, ${slopePerMinute} MiB/min; heap ${figures.memory.heapSlopeMiBPerMinute} MiB/min, its low points ${figures.memory.heapFloorSlopeMiBPerMinute} MiB/min); queue ${queueAtEnd} at the end, `
       + `${drained?.queueDepth} after ${drainSeconds} s; sink got ${JSON.stringify(figures.sinkReceived)}; load average ${machine.loadAverage} -> ${figures.loadAverageAtEnd}\n`);
     report({
       benchmark: "soak",
