@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of issue 10, each in a process of its own,
  * one after the other, on PostgreSQL (TEST_DATABASE_URL) and on PGlite where
- * it makes sense (fan-out, reads, footprint; the inbox benchmark reads the
+ * it makes sense (fan-out, reads, footprint, soak; the inbox benchmark reads the
  * database while Plein runs and the timeline seed is PostgreSQL-sized), and
  * the earlier delivery-latency benchmarks (bench/delivery.ts, group-delivery.ts). Then
  * bench/results.json: every result (figures, targets, machine) and a summary
@@ -11,7 +11,7 @@
  *   BENCH_ONLY=fanout,reads npm run bench          (some of them)
  *   BENCH_DATABASES=postgresql npm run bench       (one database only)
  *
- * The size knobs of each benchmark pass through (MEMBERS=200 ...; the delivery
+ * The size knobs of each benchmark pass through (MEMBERS=200, SOAK_SECONDS=30 ...; the delivery
  * benchmarks' POSTS is DELIVERY_POSTS here, POSTS being the timelines'); a run
  * smaller than the issue's sizes writes bench/results/smoke/results.json instead.
  */
@@ -28,6 +28,7 @@ const PLAN: Array<{ name: string; databases: DatabaseKind[] }> = [
   { name: "timelines", databases: ["postgresql"] },
   { name: "inbox", databases: ["postgresql"] },
   { name: "fanout", databases: ["postgresql", "pglite"] },
+  { name: "soak", databases: ["postgresql", "pglite"] },
 ];
 
 /** The earlier delivery-latency benchmarks (real instances in one process); their results are kept as they are. */

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchDatabase } from "./database.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
+/** CPU profiles and heap snapshots of Plein (git-ignored). */
+export const PROFILES_DIR = join(ROOT, "bench", "results", "profiles");
 /** The benchmarks' certificate (bench/tls): 127.0.9.1-12 for Plein, 127.100.0-3.1-250 for sinks. */
 export const BENCH_TLS = { cert: join(ROOT, "bench", "tls", "server.pem"), key: join(ROOT, "bench", "tls", "server.key") } as const;
 export const TEST_CA = join(ROOT, "test", "tls", "ca.pem");
@@ -35,6 +37,8 @@ export interface PleinProcess {
   /** from spawn to the first 200 of /healthz */
   startMs: number;
   memory(): Memory | undefined;
+  /** With BENCH_HEAP_SNAPSHOTS=1: asks Plein for a heap snapshot (in PROFILES_DIR) and waits until it is written; false otherwise. */
+  heapSnapshot(): Promise<boolean>;
   /** SIGTERM, waits for the exit; returns the memory seen just before. */
   stop(): Promise<Memory | undefined>;
 }
@@ -100,7 +104,9 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
   };
   const started = performance.now();
   // BENCH_PROFILE=1: a V8 CPU profile of Plein (open it in Chrome's DevTools), written when it stops.
-  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(ROOT, "bench", "results", "profiles")}`] : [];
+  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES_DIR}`] : [];
+  // BENCH_HEAP_SNAPSHOTS=1: SIGUSR2 makes Plein write a V8 heap snapshot there (`heapSnapshot()` below); compare two in DevTools' Memory tab.
+  if (process.env.BENCH_HEAP_SNAPSHOTS === "1") profile.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${PROFILES_DIR}`);
   const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
@@ -118,6 +124,27 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
     host,
     startMs,
     memory: () => memoryOf(pid),
+    async heapSnapshot() {
+      if (process.env.BENCH_HEAP_SNAPSHOTS !== "1" || child.exitCode !== null) return false;
+      mkdirSync(PROFILES_DIR, { recursive: true });
+      const before = new Set(readdirSync(PROFILES_DIR));
+      child.kill("SIGUSR2");
+      // Node writes Heap.<date>.<pid>...heapsnapshot; it is complete once its size stops changing.
+      const deadline = performance.now() + 300_000;
+      let last = -1;
+      while (performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const file = readdirSync(PROFILES_DIR).find((f) => !before.has(f) && f.endsWith(".heapsnapshot") && f.includes(`.${pid}.`));
+        if (!file) continue;
+        const size = statSync(join(PROFILES_DIR, file)).size;
+        if (size > 0 && size === last) {
+          process.stdout.write(`heap snapshot: ${join(PROFILES_DIR, file)} (${Math.round(size / 2 ** 20)} MiB)\n`);
+          return true;
+        }
+        last = size;
+      }
+      return false;
+    },
     async stop() {
       const last = memoryOf(pid);
       if (child.exitCode === null) {
