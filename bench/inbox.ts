@@ -22,7 +22,8 @@ import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, startPleinProcess } from "./lib/server.ts";
 import { api, localAccount } from "./lib/setup.ts";
-import { startSink, sinkHost, type SinkRequest } from "./lib/sink.ts";
+import { remoteActor, type RemoteActor } from "./lib/remote-actors.ts";
+import { startSink, type SinkRequest } from "./lib/sink.ts";
 import { knob, round } from "./lib/stats.ts";
 
 installTemporal();
@@ -35,41 +36,6 @@ const CONCURRENCY = Math.max(1, knob("CONCURRENCY", 32));
 const HOSTS = Math.min(ACTORS, 10);
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const TIMEOUT_MS = 300_000;
-
-interface RemoteActor {
-  iri: string;
-  host: string;
-  username: string;
-  keyId: URL;
-  privateKey: CryptoKey;
-  document: string;
-}
-
-function pem(spki: ArrayBuffer): string {
-  const lines = Buffer.from(spki).toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
-}
-
-async function remoteActor(i: number): Promise<RemoteActor> {
-  const host = sinkHost(i % HOSTS);
-  const username = `a${i}`;
-  const iri = `https://${host}/users/${username}`;
-  const { privateKey, publicKey } = await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ["sign", "verify"]);
-  const document = JSON.stringify({
-    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-    id: iri,
-    type: "Person",
-    preferredUsername: username,
-    name: `Remote ${i}`,
-    inbox: `${iri}/inbox`,
-    outbox: `${iri}/outbox`,
-    followers: `${iri}/followers`,
-    endpoints: { sharedInbox: `https://${host}/inbox` },
-    publicKey: { id: `${iri}#main-key`, owner: iri, publicKeyPem: pem(await crypto.subtle.exportKey("spki", publicKey)) },
-  });
-  return { iri, host, username, keyId: new URL(`${iri}#main-key`), privateKey, document };
-}
 
 interface Signed {
   headers: Headers;
@@ -111,7 +77,7 @@ async function main(): Promise<void> {
   }
   const machine = await describeMachine("postgresql", process.env.TEST_DATABASE_URL);
   process.stdout.write(`inbox: ${ACTIVITIES} Creates from ${ACTORS} new actors on ${HOSTS} instances, ${CONCURRENCY} at a time\n`);
-  const actors = await Promise.all(Array.from({ length: ACTORS }, (_, i) => remoteActor(i)));
+  const actors = await Promise.all(Array.from({ length: ACTORS }, (_, i) => remoteActor(i, HOSTS)));
   const byIri = new Map(actors.map((a) => [a.iri, a]));
   const unexpected: string[] = [];
   const sink = await startSink(HOSTS, (request: SinkRequest) => {

@@ -35,7 +35,8 @@ import { describeMachine } from "./lib/machine.ts";
 import { below, isFullSize, report } from "./lib/results.ts";
 import { idleMemory, memoryOf, startPleinProcess } from "./lib/server.ts";
 import { api, localAccount } from "./lib/setup.ts";
-import { type SinkRequest, sinkHost, startSink } from "./lib/sink.ts";
+import { remoteActor, type RemoteActor } from "./lib/remote-actors.ts";
+import { type SinkRequest, startSink } from "./lib/sink.ts";
 import { knob, latencies, round } from "./lib/stats.ts";
 
 installTemporal();
@@ -75,41 +76,6 @@ const MIX = {
   inboxCreate: 5,
 } as const;
 type Kind = keyof typeof MIX;
-
-interface RemoteActor {
-  iri: string;
-  host: string;
-  username: string;
-  keyId: URL;
-  privateKey: CryptoKey;
-  document: string;
-}
-
-function pem(spki: ArrayBuffer): string {
-  const lines = Buffer.from(spki).toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
-}
-
-async function remoteActor(i: number): Promise<RemoteActor> {
-  const host = sinkHost(i % HOSTS);
-  const username = `a${i}`;
-  const iri = `https://${host}/users/${username}`;
-  const { privateKey, publicKey } = await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ["sign", "verify"]);
-  const document = JSON.stringify({
-    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-    id: iri,
-    type: "Person",
-    preferredUsername: username,
-    name: `Remote ${i}`,
-    inbox: `${iri}/inbox`,
-    outbox: `${iri}/outbox`,
-    followers: `${iri}/followers`,
-    endpoints: { sharedInbox: `https://${host}/inbox` },
-    publicKey: { id: `${iri}#main-key`, owner: iri, publicKeyPem: pem(await crypto.subtle.exportKey("spki", publicKey)) },
-  });
-  return { iri, host, username, keyId: new URL(`${iri}#main-key`), privateKey, document };
-}
 
 async function signedPost(url: string, actor: RemoteActor, activity: Record<string, unknown>): Promise<Request> {
   const body = JSON.stringify({ "@context": "https://www.w3.org/ns/activitystreams", actor: actor.iri, ...activity });
@@ -177,7 +143,7 @@ async function main(): Promise<void> {
   const perSecond = Object.values(MIX).reduce((a, b) => a + b, 0) * RATE;
   process.stdout.write(`soak: ${SECONDS} s at ${perSecond} requests/s (rate x${RATE}), samples every ${SAMPLE_SECONDS} s, ${kind}\n`);
 
-  const actors = await Promise.all(Array.from({ length: REMOTE_ACTORS }, (_, i) => remoteActor(i)));
+  const actors = await Promise.all(Array.from({ length: REMOTE_ACTORS }, (_, i) => remoteActor(i, HOSTS)));
   const byIri = new Map(actors.map((a) => [a.iri, a]));
   const sinkPosts = new Map<string, number>();
   const unexpected: string[] = [];
