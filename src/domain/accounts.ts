@@ -1,6 +1,6 @@
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
-import { DomainError, notFound } from "./errors.ts";
+import { DomainError, notFound, ReasonedError } from "./errors.ts";
 import { generateActorKeys, storeActorKeys } from "./keys.ts";
 import { checkNewPassword, hashPassword, verifyPassword } from "./passwords.ts";
 import { handleDomain, localActorUrls } from "./urls.ts";
@@ -14,13 +14,7 @@ const RESERVED = new Set(["admin", "api", "inbox", "instance", "actor", "oauth",
 /** Why a new account's name or address was refused, for edges that say it in their own words. */
 export type AccountFieldReason = "username_invalid" | "username_reserved" | "username_taken" | "email_invalid" | "email_taken";
 
-export class AccountFieldError extends DomainError {
-  readonly reason: AccountFieldReason;
-  constructor(kind: "invalid" | "conflict", reason: AccountFieldReason, message: string) {
-    super(kind, message);
-    this.reason = reason;
-  }
-}
+export class AccountFieldError extends ReasonedError<AccountFieldReason> {}
 
 export interface NewUser {
   username: string;

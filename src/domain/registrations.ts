@@ -16,7 +16,7 @@ import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Actor, RegistrationMode } from "../db/schema.ts";
 import { createUser } from "./accounts.ts";
-import { DomainError, invalid, notFound } from "./errors.ts";
+import { DomainError, invalid, notFound, ReasonedError } from "./errors.ts";
 import { isRowId } from "./ids.ts";
 import { type DomainPattern, normalizeHost, parseDomainPattern, patternText, ruleMatches } from "./policy.ts";
 
@@ -29,13 +29,7 @@ export const MAX_INVITE_DAYS = 365;
 /** Why the mode refused a registration, for edges that say it in their own words. */
 export type RegistrationRefusal = "closed" | "invite_needed" | "invite_invalid" | "email_domain" | "display_name_long";
 
-export class RegistrationRefused extends DomainError {
-  readonly reason: RegistrationRefusal;
-  constructor(kind: "invalid" | "forbidden", reason: RegistrationRefusal, message: string) {
-    super(kind, message);
-    this.reason = reason;
-  }
-}
+export class RegistrationRefused extends ReasonedError<RegistrationRefusal> {}
 
 export interface RegistrationSettings {
   mode: RegistrationMode;

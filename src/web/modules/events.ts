@@ -18,11 +18,11 @@ import { detailsOfMany } from "../../modules/event/details.ts";
 import { groupCalendar } from "../../modules/event/lists.ts";
 import { answerEvent } from "../../modules/event/rsvp.ts";
 import { RSVP_STATUSES, type RsvpStatus } from "../../modules/event/tables.ts";
-import { csrfField, expiredForm, type Form, formText, localPath, readForm, toSignIn } from "../forms.ts";
+import { csrfField, type Form, formText, localPath, toSignIn } from "../forms.ts";
 import { groupSectionHref } from "../group-nav.ts";
 import { type Html } from "../layout.ts";
 import { postHref } from "../render.ts";
-import { attempt, describedBy, formError, mayPost, openSection, refusedPage, type Section, sectionPage, statusOf } from "./section.ts";
+import { attempt, describedBy, formError, mayPost, openSection, openSectionForm, refusedPage, type Section, sectionPage, statusOf } from "./section.ts";
 import { clockText, datetimeAttr, dayKey, dayText, monthName, monthParam, monthWindow, PAGE_TIME_ZONE, thisMonth } from "./time.ts";
 
 const MODULE = "event";
@@ -107,12 +107,9 @@ export function mountEventPages(app: Hono<AppEnv>): void {
   });
 
   app.post("/:handle{@[^/]+}/events", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const x = await openSection(c, MODULE, "events");
-    if (x instanceof Response) return x;
-    const me = x.s.me;
-    if (!me) return toSignIn(c, x.s);
+    const opened = await openSectionForm(c, MODULE, "events");
+    if (opened instanceof Response) return opened;
+    const { form, x, me } = opened;
     const end = formText(form, "end");
     const params = {
       module: MODULE, title: formText(form, "title"), text: formText(form, "text"), start: formText(form, "start"),
@@ -124,12 +121,9 @@ export function mountEventPages(app: Hono<AppEnv>): void {
   });
 
   app.post("/:handle{@[^/]+}/events/:id/rsvp", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const x = await openSection(c, MODULE, "events");
-    if (x instanceof Response) return x;
-    const me = x.s.me;
-    if (!me) return toSignIn(c, x.s);
+    const opened = await openSectionForm(c, MODULE, "events");
+    if (opened instanceof Response) return opened;
+    const { form, x, me } = opened;
     const id = c.req.param("id");
     const back = localPath(formText(form, "back"));
     const done = await attempt(async () => {

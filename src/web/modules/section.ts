@@ -18,6 +18,7 @@ import { placeInGroup } from "../../domain/posts/in-groups.ts";
 import { readableByAnyone, type Viewer } from "../../domain/visibility.ts";
 import { type GroupSection, groupNav, groupSectionName } from "../group-nav.ts";
 import { type Html, layout, pageState, type PageState } from "../layout.ts";
+import { expiredForm, type Form, readForm, toSignIn } from "../forms.ts";
 import { viewerOf } from "../pages.ts";
 import { actorName } from "../render.ts";
 import { localized } from "../texts.ts";
@@ -57,6 +58,20 @@ export async function openSection(c: WebContext, module: string, section: GroupS
     return c.html(layout(s, actorName(actor), html`${groupNav(s, group, section, membership)}<p>${s.t.closedGroup}</p>`));
   }
   return { s, m: localized(s.lang, MODULE_TEXTS), viewer, group, membership, section };
+}
+
+/**
+ * A form posted to a section: the CSRF check (403 and nothing done), the
+ * section as `openSection` opens it, and a signed-in person (else to sign-in).
+ */
+export async function openSectionForm(c: WebContext, module: string, section: GroupSection): Promise<{ form: Form; x: Section; me: Actor } | Response> {
+  const form = await readForm(c);
+  if (!form) return expiredForm(c);
+  const x = await openSection(c, module, section);
+  if (x instanceof Response) return x;
+  const me = x.s.me;
+  if (!me) return toSignIn(c, x.s);
+  return { form, x, me };
 }
 
 /** A section page: the group's navigation, then the body. */

@@ -13,10 +13,10 @@ import { mayEditPage } from "../../modules/wiki/editing.ts";
 import { findPage, WIKI } from "../../modules/wiki/pages.ts";
 import { restoreRevision } from "../../modules/wiki/restore.ts";
 import { getRevision, listRevisions } from "../../modules/wiki/revisions.ts";
-import { csrfField, expiredForm, readForm, toSignIn } from "../forms.ts";
+import { csrfField } from "../forms.ts";
 import { groupSectionHref } from "../group-nav.ts";
 import { actorHref, actorName, paragraphs, postHref } from "../render.ts";
-import { attempt, openSection, refusedPage, sectionPage } from "./section.ts";
+import { attempt, openSection, openSectionForm, refusedPage, sectionPage } from "./section.ts";
 import { groupWikiPage } from "./wiki.ts";
 
 /** Revisions one history page lists. */
@@ -84,12 +84,9 @@ ${mayRestore ? html`<form method="post" action="${action}">${csrfField(x.s)}
   });
 
   app.post("/:handle{@[^/]+}/wiki/:id/revisions/:number/restore", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const x = await openSection(c, WIKI, "wiki");
-    if (x instanceof Response) return x;
-    const me = x.s.me;
-    if (!me) return toSignIn(c, x.s);
+    const opened = await openSectionForm(c, WIKI, "wiki");
+    if (opened instanceof Response) return opened;
+    const { form, x, me } = opened;
     const deps = c.get("deps");
     const base = typeof form.base_revision === "string" && NUMBER.test(form.base_revision) ? Number(form.base_revision) : undefined;
     const done = await attempt(async () => {

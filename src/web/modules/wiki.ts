@@ -15,12 +15,12 @@ import { createIn } from "../../api/plein/content.ts";
 import { editContent } from "../../modules/edit-content.ts";
 import { mayEditPage } from "../../modules/wiki/editing.ts";
 import { findPage, visibleWikiPage, WIKI, type WikiNode, wikiTree } from "../../modules/wiki/pages.ts";
-import { csrfField, expiredForm, type Form, formText, readForm, toSignIn } from "../forms.ts";
+import { csrfField, type Form, formText, toSignIn } from "../forms.ts";
 import { groupSectionHref } from "../group-nav.ts";
 import type { Html } from "../layout.ts";
 import { postHref } from "../render.ts";
 import { findActorById, findActorsByIds } from "../../domain/remote-actors.ts";
-import { attempt, describedBy, formError, mayPost, openSection, refusedPage, type Section, sectionPage, statusOf } from "./section.ts";
+import { attempt, describedBy, formError, mayPost, openSection, openSectionForm, refusedPage, type Section, sectionPage, statusOf } from "./section.ts";
 
 type WebContext = Context<AppEnv>;
 
@@ -113,12 +113,9 @@ ${create}`));
   });
 
   app.post("/:handle{@[^/]+}/wiki", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const x = await openSection(c, WIKI, "wiki");
-    if (x instanceof Response) return x;
-    const me = x.s.me;
-    if (!me) return toSignIn(c, x.s);
+    const opened = await openSectionForm(c, WIKI, "wiki");
+    if (opened instanceof Response) return opened;
+    const { form, x, me } = opened;
     const params = { module: WIKI, title: formText(form, "title"), text: formText(form, "text"), parent_id: formText(form, "parent_id") ?? "" };
     const post = await attempt(() => createIn(c.get("deps"), me, params, { group: x.group }));
     if (post instanceof DomainError) {
@@ -149,12 +146,9 @@ ${create}`));
   });
 
   app.post("/:handle{@[^/]+}/wiki/:id/edit", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const x = await openSection(c, WIKI, "wiki");
-    if (x instanceof Response) return x;
-    const me = x.s.me;
-    if (!me) return toSignIn(c, x.s);
+    const opened = await openSectionForm(c, WIKI, "wiki");
+    if (opened instanceof Response) return opened;
+    const { form, x, me } = opened;
     const deps = c.get("deps");
     const post = await attempt(() => groupWikiPage(c, x));
     if (post instanceof DomainError) return refusedPage(c, x, post, groupSectionHref(x.group, "wiki"));
