@@ -283,7 +283,8 @@ function localScope(m: Model, g: GroupKey, parent: ModelPost | undefined): Visib
  * the group for closed content); in a remote group, as addressed.
  */
 function remoteScope(m: Model, g: GroupKey, parent: ModelPost | undefined, addressed: Visibility): Visibility | "refused" {
-  if (g === "remote") return addressed;
+  // A remote group decides who posts, but a reply in one of its closed threads stays as closed as the thread.
+  if (g === "remote") return parent?.visibility === "group" ? "group" : addressed;
   const scope = m.settings.visibility !== "public" ? "group" : parent?.visibility ?? "public";
   if (scope === "group" && addressed !== "group") return "refused";
   return scope === "group" ? "group" : addressed;
@@ -837,6 +838,14 @@ describe("a closed group over random sequences of membership changes and posts",
           { kind: "reply", author: 1, post: 1 },
           { kind: "remotePost", author: 1, post: 1, addressed: "public" },
           { kind: "remotePost", author: 1, post: 1, addressed: "group" },
+        ]],
+        // A reply addressed to the public in a remote closed group's thread stays in the group (found by seed 1305294961).
+        [{ visibility: "closed", joinMode: "open", moderatePosts: false, moderateComments: false }, [
+          { kind: "join", person: 0, group: "remote" },
+          { kind: "remoteGroupAccepts", person: 0 },
+          { kind: "post", author: 0, group: "remote" },
+          { kind: "remoteGroupInvites", person: 0 },
+          { kind: "remotePost", author: 0, post: 0, addressed: "public" },
         ]],
       ],
     });
