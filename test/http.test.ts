@@ -297,6 +297,17 @@ describe("request bodies over 1 MiB", () => {
     expect((await post("/test-uploads/1/files", 2 * MIB, "PUT")).status).toBe(413);
   });
 
+  it("a route's path may keep a literal before a parameter (a group's page: /@:handle/...)", async () => {
+    allowLargeBody({ method: "POST", path: "/@:handle/test-files", maxBytes: () => 3 * MIB });
+    const post = (path: string) => request(path, {
+      method: "POST", body: big(2 * MIB), headers: { "content-type": "application/octet-stream", "content-length": String(2 * MIB) },
+    });
+    expect((await post("/@group/test-files")).status).toBe(404);
+    for (const other of ["/group/test-files", "/@/test-files", "/x@group/test-files"]) {
+      expect((await post(other)).status, other).toBe(413);
+    }
+  });
+
   it("a body of exactly 1 MiB is not refused for its size", async () => {
     const res = await request("/inbox", {
       method: "POST",

@@ -8,7 +8,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** A route that takes bodies larger than MAX_BODY_BYTES (an upload), and how large. */
 export interface LargeBodyRoute {
   method: string;
-  /** Hono-style path: `/api/plein/v1/groups/:id/files` (a `:name` segment matches one non-empty segment) */
+  /** Hono-style path: `/api/plein/v1/groups/:id/files` (a `:name` segment matches one non-empty segment; `@:name` one that starts with @) */
   path: string;
   maxBytes(config: Config): number;
 }
@@ -22,8 +22,14 @@ interface CompiledRoute {
 
 const largeBodyRoutes = new Map<string, CompiledRoute>();
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** `:name` matches one non-empty segment; a literal before it stays (`/@:handle/files`: a handle with its @). */
 function compile(path: string): RegExp {
-  const segments = path.split("/").map((s) => (s.startsWith(":") ? "[^/]+" : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  const segments = path.split("/").map((s) => {
+    const param = s.indexOf(":");
+    return param === -1 ? escape(s) : `${escape(s.slice(0, param))}[^/]+`;
+  });
   return new RegExp(`^${segments.join("/")}$`);
 }
 

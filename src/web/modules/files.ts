@@ -77,7 +77,7 @@ ${more}`;
 }
 
 export function mountFilePages(app: Hono<AppEnv>): void {
-  allowLargeBody({ method: "POST", path: "/:handle/files", maxBytes: (config) => config.maxFileBytes + FORM_OVERHEAD_BYTES });
+  allowLargeBody({ method: "POST", path: "/@:handle/files", maxBytes: (config) => config.maxFileBytes + FORM_OVERHEAD_BYTES });
 
   app.get("/:handle{@[^/]+}/files", async (c) => {
     const x = await openSection(c, MODULE, "files");
