@@ -89,8 +89,19 @@ export async function recordDeliveryEvents(db: Db, entries: ReadonlyArray<{ acti
     detail: e.detail ? e.detail.slice(0, DETAIL_LIMIT) : null,
     attempt: e.attempt ?? null,
   }));
-  await db.insertInto("delivery_audit").values(rows).execute();
+  // PostgreSQL takes at most 65,535 parameters a statement: 11 a row, so a
+  // fan-out to 10,000 inboxes is written in slices.
+  const write = async (executor: Db) => {
+    for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_INSERT) {
+      await executor.insertInto("delivery_audit").values(rows.slice(i, i + AUDIT_ROWS_PER_INSERT)).execute();
+    }
+  };
+  // All or nothing: a retried job must not find half of its records written.
+  if (rows.length <= AUDIT_ROWS_PER_INSERT || db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
 }
+
+const AUDIT_ROWS_PER_INSERT = 2_000;
 
 /** The audited activity with this id, if its delivery was recorded when queued. */
 export async function auditedActivity(db: Db, activityId: string): Promise<AuditedActivity | undefined> {

@@ -131,6 +131,16 @@ describe("who reads the audit", () => {
   });
 });
 
+describe("a large fan-out", () => {
+  it("records the queued deliveries to 10,000 inboxes (more rows than one statement's parameters allow)", async () => {
+    const big = activity(closed, 10_000);
+    const events = Array.from({ length: 10_000 }, (_, i) => ({ inbox: `https://s${i}.example/users/m${i}/inbox`, result: "queued" as const }));
+    await recordDeliveries(db, big, events);
+    const { rows: [row] } = await sql<{ n: string }>`select count(*) as n from delivery_audit where activity_id = ${big.activityId}`.execute(db);
+    expect(Number(row!.n)).toBe(10_000);
+  });
+});
+
 describe("records are append-only", () => {
   it("the database refuses to change, delete or truncate them", async () => {
     const before = await db.selectFrom("delivery_audit").selectAll().orderBy("id").execute();
