@@ -64,6 +64,9 @@ export async function notify(trx: Db, notifications: readonly NewNotification[])
     group_id: n.groupId ?? null,
   }));
   if (!rows.length) return;
-  const written = await trx.insertInto("notifications").values(rows).returning(["id", "recipient_id"]).execute();
-  for (const n of written) await publishStreamEvent(trx, { type: "notification", notificationId: n.id, recipientId: n.recipient_id });
+  // At most 65,535 parameters a statement (5 a row): the boosters of a much-boosted post are many.
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const written = await trx.insertInto("notifications").values(rows.slice(i, i + 5_000)).returning(["id", "recipient_id"]).execute();
+    for (const n of written) await publishStreamEvent(trx, { type: "notification", notificationId: n.id, recipientId: n.recipient_id });
+  }
 }
