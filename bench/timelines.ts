@@ -18,6 +18,7 @@
  * compare). Works on PGlite too, but seeding a million posts there is slow.
  */
 import { sql } from "kysely";
+import { rebuildPostCounts } from "../src/domain/account-counts.ts";
 import { HOME_FEED_KEEP } from "../src/domain/home-feed.ts";
 import { Pool } from "undici";
 import type { Db } from "../src/db/database.ts";
@@ -128,16 +129,7 @@ async function seed(db: Db): Promise<Seeded> {
       order by posts.id desc limit ${HOME_FEED_KEEP}) as p
     where a.local and a.type = 'Person'
     on conflict do nothing`.execute(db);
-  await sql`delete from post_counts`.execute(db);
-  await sql`
-    insert into post_counts (actor_id, statuses, last_status_at)
-    select actor_id, count(*), max(published_at) from posts
-    where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null group by actor_id`.execute(db);
-  await sql`
-    update post_counts c set group_statuses = g.n, last_group_status_at = g.last
-    from (select group_id, count(*) as n, max(published_at) as last from posts
-          where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null and group_id is not null
-          group by group_id) g where g.group_id = c.actor_id`.execute(db);
+  await rebuildPostCounts(db);
   await sql`drop table bench_accounts`.execute(db);
   await sql`analyze`.execute(db);
   const group = await sql<{ group_id: string }>`

@@ -1,3 +1,4 @@
+import { rebuildPostCounts } from "../../src/domain/account-counts.ts";
 import {
   CompiledQuery,
   type KyselyPlugin,
@@ -259,16 +260,7 @@ async function insertRows(db: Db): Promise<void> {
            'ab/' || md5(i::text), 'image/png', 1000, now() - interval '1 day',
            now() - (case when i % 50 = 0 then 30 else 0 end) * interval '1 day' - i * interval '1 second'
     from generate_series(0, ${n.remote_media - 1}) as i`.execute(db);
-  await sql`delete from post_counts`.execute(db);
-  await sql`
-    insert into post_counts (actor_id, statuses, last_status_at)
-    select actor_id, count(*), max(published_at) from posts
-    where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null group by actor_id`.execute(db);
-  await sql`
-    update post_counts c set group_statuses = g.n, last_group_status_at = g.last
-    from (select group_id, count(*) as n, max(published_at) as last from posts
-          where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null and group_id is not null
-          group by group_id) g where g.group_id = c.actor_id`.execute(db);
+  await rebuildPostCounts(db);
 
   // Lists: ten per local account, each with ten of the accounts it follows; filters: ten per local account, five keywords each.
   await sql`

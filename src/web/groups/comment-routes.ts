@@ -28,23 +28,31 @@ export async function postRow(c: Context<AppEnv>, viewer: Viewer): Promise<PageR
   return row && row.author.username.toLowerCase() === username.toLowerCase() ? row : undefined;
 }
 
+/** A form posted to a post's page: the CSRF check, the post as the viewer may see it, a signed-in person. */
+async function openPostForm(c: Context<AppEnv>) {
+  const form = await readForm(c);
+  if (!form) return expiredForm(c);
+  const s = await pageState(c);
+  const viewer = viewerOf(s.me);
+  const row = await postRow(c, viewer);
+  if (!row) return notFoundPage(c);
+  const back = postPagePath(row.author.username, row.post.id);
+  if (!s.me) return toSignIn(c, { ...s, here: back });
+  return { form, s, me: s.me, viewer, row, back };
+}
+
 export function mountComments(app: Hono<AppEnv>): void {
   app.post("/:handle{@[^/]+}/:id/comments", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const s = await pageState(c);
-    const viewer = viewerOf(s.me);
-    const row = await postRow(c, viewer);
-    if (!row) return notFoundPage(c);
-    const back = postPagePath(row.author.username, row.post.id);
-    if (!s.me) return toSignIn(c, { ...s, here: back });
+    const opened = await openPostForm(c);
+    if (opened instanceof Response) return opened;
+    const { form, s, me, viewer, row, back } = opened;
     const { db } = c.get("deps");
     const text = formText(form, "text") ?? "";
     const t = groupTexts(s);
     const error = text.trim() === "" ? t.textRequired : text.length > MAX_TEXT_CHARS ? t.tooLong(t.text, MAX_TEXT_CHARS) : undefined;
     if (error) return c.html(await renderPage(db, s, viewer, row, { text, error }), 422);
     try {
-      const comment = await createContent(c.get("deps"), s.me, { text }, { inReplyToId: row.post.id });
+      const comment = await createContent(c.get("deps"), me, { text }, { inReplyToId: row.post.id });
       if (comment.moderation === "pending") return c.redirect(`${back}?waiting`, 303);
     } catch (err) {
       if (err instanceof DomainError && err.kind === "invalid") return c.html(await renderPage(db, s, viewer, row, { text, error: domainMessage(s, err) }), 422);
@@ -54,20 +62,15 @@ export function mountComments(app: Hono<AppEnv>): void {
   });
 
   app.post("/:handle{@[^/]+}/:id/accept", async (c) => {
-    const form = await readForm(c);
-    if (!form) return expiredForm(c);
-    const s = await pageState(c);
-    const viewer = viewerOf(s.me);
-    const row = await postRow(c, viewer);
-    if (!row) return notFoundPage(c);
-    const back = postPagePath(row.author.username, row.post.id);
-    if (!s.me) return toSignIn(c, { ...s, here: back });
+    const opened = await openPostForm(c);
+    if (opened instanceof Response) return opened;
+    const { form, s, me, viewer, row, back } = opened;
     const { db } = c.get("deps");
     const answerId = formText(form, "answer_id") ?? "";
     const chosen = isRowId(answerId) ? await visiblePost(db, viewer, answerId) : undefined;
     if (!chosen) return notFoundPage(c);
     try {
-      await decide(db, row.post, chosen, s.me);
+      await decide(db, row.post, chosen, me);
     } catch (err) {
       return refusalPage(c, s, err, back);
     }
