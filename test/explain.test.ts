@@ -26,6 +26,9 @@ import { eventActivityPub } from "../src/modules/event/activitypub.ts";
 import { presentEvents } from "../src/modules/event/api.ts";
 import { ATTENDEE_LISTS, attendees, groupCalendar } from "../src/modules/event/lists.ts";
 import { countRsvps } from "../src/modules/event/rsvp.ts";
+import { reviewReports } from "../src/domain/report-review.ts";
+import { listSessions } from "../src/domain/sessions.ts";
+import { listLocalUsers } from "../src/domain/user-admin.ts";
 import { openTestDatabase, type TestDatabase } from "./support/db.ts";
 import { fullScansIn, type Seeded, seedLargeDatabase } from "./support/explain.ts";
 
@@ -130,6 +133,16 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["filters: those that apply in a context, and all of an account's", (db, s) => Promise.all([
     activeFilters(db, s.localActorId, "home"), listFilters(db, s.localActorId),
   ])],
+  ["instance admin: local users, first and an older page", (db, s) => Promise.all([
+    listLocalUsers(db, { id: s.localActorId, local: true }, { limit: 40 }),
+    listLocalUsers(db, { id: s.localActorId, local: true }, { limit: 40, maxId: s.localActorId }),
+  ])],
+  ["instance admin: reports, the open ones and all, first and an older page", (db, s) => Promise.all([
+    reviewReports(db, { id: s.localActorId, local: true }, { open: true }, { limit: 40 }),
+    reviewReports(db, { id: s.localActorId, local: true }, { open: false }, { limit: 40 }),
+    reviewReports(db, { id: s.localActorId, local: true }, { open: true }, { limit: 40, maxId: "1000000" }),
+  ])],
+  ["an account's web sessions", (db, s) => listSessions(db, s.localActorId, undefined)],
 ];
 
 let handle: TestDatabase;

@@ -51,6 +51,9 @@ export const SEEDED_ROWS = {
   list_accounts: 20_000,
   filters: 2_000,
   filter_keywords: 10_000,
+  // What instance admins and people review (src/domain/report-review.ts, sessions.ts): reports, half dealt with; web sessions of the local accounts.
+  reports: 20_000,
+  web_sessions: 20_000,
   // Home feeds (migration 0017): the local accounts' candidate posts, five hundred each.
   home_feed: 100_000,
   // Copies of other servers' files (migration 0013), most used recently, some long ago.
@@ -246,6 +249,23 @@ async function insertRows(db: Db): Promise<void> {
            (array['queued', 'delivered', 'retrying', 'refused'])[1 + i % 4], case when i % 4 = 2 then 503 end,
            case when i % 4 in (1, 2) then 1 end, now() - (${n.delivery_audit} - i) * interval '1 second'
     from generate_series(0, ${n.delivery_audit - 1}) as i`.execute(db);
+
+  // The local accounts' users (user7, the seeded local account, an instance admin), their reports and web sessions.
+  await sql`
+    insert into users (actor_id, email, password_hash, admin)
+    select ${first}::bigint + i, 'user' || i || '@plein.example', 'not a hash', i = 7
+    from generate_series(0, ${DOMAINS - 1}) as i`.execute(db);
+  await sql`
+    insert into reports (reporter_id, target_id, post_ids, comment, created_at, resolved_at)
+    select ${first}::bigint + i % ${DOMAINS}, ${first}::bigint + ${DOMAINS} + i % ${n.actors - DOMAINS},
+           jsonb_build_array((${posts!.first}::bigint + (i * 13) % ${n.posts})::text), 'report ' || i,
+           now() - (${n.reports} - i) * interval '1 minute', case when i % 2 = 0 then now() end
+    from generate_series(0, ${n.reports - 1}) as i`.execute(db);
+  await sql`
+    insert into web_sessions (session_digest, actor_id, expires_at, created_at)
+    select md5('session' || i), ${first}::bigint + i % ${DOMAINS}, now() + interval '1 day' - (i % 3) * interval '2 days',
+           now() - i * interval '1 minute'
+    from generate_series(0, ${n.web_sessions - 1}) as i`.execute(db);
 
   // Home feeds and stored counts, written as the triggers would (they are off here: replication role).
   await sql`delete from home_feed`.execute(db);
