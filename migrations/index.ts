@@ -21,6 +21,7 @@ import * as m0020 from "./0020_conversations.ts";
 import * as m0021 from "./0021_local_actors.ts";
 import * as m0022 from "./0022_registrations.ts";
 import * as m0023 from "./0023_instance_admin.ts";
+import * as m0024 from "./0024_report_groups.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   "0021_local_actors": m0021,
   "0022_registrations": m0022,
   "0023_instance_admin": m0023,
+  "0024_report_groups": m0024,
 };

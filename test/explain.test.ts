@@ -26,7 +26,7 @@ import { eventActivityPub } from "../src/modules/event/activitypub.ts";
 import { presentEvents } from "../src/modules/event/api.ts";
 import { ATTENDEE_LISTS, attendees, groupCalendar } from "../src/modules/event/lists.ts";
 import { countRsvps } from "../src/modules/event/rsvp.ts";
-import { reviewReports } from "../src/domain/report-review.ts";
+import { groupReports, reviewReports } from "../src/domain/report-review.ts";
 import { listSessions } from "../src/domain/sessions.ts";
 import { listLocalUsers } from "../src/domain/user-admin.ts";
 import { openTestDatabase, type TestDatabase } from "./support/db.ts";
@@ -142,6 +142,12 @@ const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
     reviewReports(db, { id: s.localActorId, local: true }, { open: false }, { limit: 40 }),
     reviewReports(db, { id: s.localActorId, local: true }, { open: true }, { limit: 40, maxId: "1000000" }),
   ])],
+  ["a group's moderators: reports naming the group's posts", async (db, s) => {
+    await db.insertInto("memberships").values({ group_id: s.groupId, member_id: s.localActorId, state: "member", role: "admin" })
+      .onConflict((oc) => oc.columns(["group_id", "member_id"]).doUpdateSet({ state: "member", role: "admin" })).execute();
+    const group = { actor: { ...(await findActorById(db, s.groupId))!, type: "Group" as const, local: true }, settings: null, modules: [] };
+    return groupReports(db, group, { id: s.localActorId }, { limit: 40 });
+  }],
   ["an account's web sessions", (db, s) => listSessions(db, s.localActorId, undefined)],
 ];
 

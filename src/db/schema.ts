@@ -385,6 +385,12 @@ export interface PollRefreshesTable {
   due_at: Date;
 }
 
+/** The groups a report's posts were made in (migration 0024). */
+export interface ReportGroupsTable {
+  group_id: string;
+  report_id: string;
+}
+
 export interface ReportsTable {
   id: Generated<string>;
   reporter_id: string;
@@ -567,6 +573,7 @@ export interface Database {
   likes: LikesTable;
   blocks: BlocksTable;
   reports: ReportsTable;
+  report_groups: ReportGroupsTable;
   instance_profile: InstanceProfileTable;
   processed_activities: ProcessedActivitiesTable;
   groups: GroupsTable;

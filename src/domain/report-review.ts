@@ -4,7 +4,7 @@
  * mark one dealt with; a group's moderators see the reports about its content.
  */
 import type { Db } from "../db/database.ts";
-import { type Selectable, sql } from "kysely";
+import type { Selectable } from "kysely";
 import type { Actor, ReportCategory, ReportsTable } from "../db/schema.ts";
 import { requireInstanceAdmin } from "./admins.ts";
 import { forbidden, notFound } from "./errors.ts";
@@ -41,9 +41,8 @@ export async function reviewReports(db: Db, by: Pick<Actor, "id" | "local">, fil
 export async function groupReports(db: Db, group: GroupView, by: Pick<Actor, "id">, page: Page): Promise<ReportEntry[]> {
   if (!group.actor.local) throw notFound();
   if (!isModerator(await membershipOf(db, group.actor.id, by.id))) throw forbidden("Only the group's moderators can do that");
-  const q = db.selectFrom("reports").selectAll("reports").where(sql<boolean>`exists (
-    select 1 from jsonb_array_elements_text(reports.post_ids) as reported(id)
-    join posts on posts.id = reported.id::bigint where posts.group_id = ${group.actor.id})`);
+  const q = db.selectFrom("report_groups").innerJoin("reports", "reports.id", "report_groups.report_id")
+    .selectAll("reports").where("report_groups.group_id", "=", group.actor.id);
   return withActors(db, await keysetPage(q, "reports.id", page));
 }
 

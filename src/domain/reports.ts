@@ -4,6 +4,7 @@
  * the instance's admins. A report about content in a group on another server
  * (or by an author there) can be forwarded to that server as a Flag.
  */
+import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Actor, ReportCategory } from "../db/schema.ts";
 import { invalid, notFound } from "./errors.ts";
@@ -62,6 +63,7 @@ export async function receiveReport(db: Db, reporter: Actor, report: IncomingRep
       comment: report.comment.slice(0, REPORT_LIMITS.commentChars),
       activity_iri: report.activityIri,
     }).returning("id").executeTakeFirstOrThrow();
+    await recordReportGroups(trx, row.id, postIds);
     await notify(trx, await reportNotifications(trx, reporter.id, postIds, report.targetId));
     return row.id;
   });
@@ -111,6 +113,7 @@ export async function fileReport(db: Db, reporter: Actor, instanceActor: Actor, 
       activity_iri: null,
       category: input.category ?? "other",
     }).returning("id").executeTakeFirstOrThrow();
+    await recordReportGroups(trx, row.id, postIds);
     await notify(trx, await reportNotifications(trx, reporter.id, postIds, targetId));
     if (input.forward) {
       // A post in a remote group is the group's to judge; otherwise its author's server's.
@@ -174,4 +177,15 @@ export async function reportForRecipient(db: Db, reportId: string, recipientId: 
     : undefined;
   const objectIris = [...(target && !target.local ? [target.iri] : []), ...concerned];
   return { comment: report.comment, objectIris };
+}
+
+/** Which groups the reported posts were made in (for the groups' moderators' list). */
+async function recordReportGroups(trx: Db, reportId: string, postIds: readonly string[]): Promise<void> {
+  if (postIds.length === 0) return;
+  await trx.insertInto("report_groups")
+    .columns(["group_id", "report_id"])
+    .expression((eb) => eb.selectFrom("posts").select(["posts.group_id as group_id", sql<string>`${reportId}::bigint`.as("report_id")])
+      .where("posts.id", "in", [...postIds]).where("posts.group_id", "is not", null).distinct())
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }

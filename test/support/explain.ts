@@ -262,6 +262,12 @@ async function insertRows(db: Db): Promise<void> {
            now() - (${n.reports} - i) * interval '1 minute', case when i % 2 = 0 then now() end
     from generate_series(0, ${n.reports - 1}) as i`.execute(db);
   await sql`
+    insert into report_groups (group_id, report_id)
+    select distinct posts.group_id, reports.id
+    from reports cross join jsonb_array_elements_text(reports.post_ids) as reported(id)
+    join posts on posts.id = reported.id::bigint
+    where posts.group_id is not null`.execute(db);
+  await sql`
     insert into web_sessions (session_digest, actor_id, expires_at, created_at)
     select md5('session' || i), ${first}::bigint + i % ${DOMAINS}, now() + interval '1 day' - (i % 3) * interval '2 days',
            now() - i * interval '1 minute'

@@ -12,6 +12,7 @@ import { createGroup, findGroup, type GroupView, updateGroup } from "../../src/d
 import { join, membershipOf, setRole } from "../../src/domain/membership.ts";
 import { currentPolicy } from "../../src/domain/policy.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
+import { resolveReport } from "../../src/domain/report-review.ts";
 import { fileReport } from "../../src/domain/reports.ts";
 import { Browser } from "../api/oauth-browser.ts";
 import { storeRemoteActor } from "../support/policy.ts";
@@ -248,10 +249,15 @@ describe("group admin forms", () => {
   it("shows the reports about the group's content to its moderators", async () => {
     const { db, config } = api.running.deps;
     const post = await createLocalPost(db, config.origin, olga.actor, { contentHtml: "<p>Reported</p>", contentSource: "Reported", visibility: "public", groupId: council.actor.id });
+    const elsewhere = await createLocalPost(db, config.origin, olga.actor, { contentHtml: "<p>Outside</p>", contentSource: "Outside", visibility: "public" });
     await fileReport(db, mem.actor, (await findInstanceActor(db, config.origin))!, { postIds: [post.id], comment: "Not nice", forward: false });
+    const outside = await fileReport(db, mem.actor, (await findInstanceActor(db, config.origin))!, { postIds: [elsewhere.id], comment: "Not in the council", forward: false });
     const page = await (await signedIn("mo")).get("/@council/admin/reports");
     expect(page.status).toBe(200);
     expect(page.html).toContain("Not nice");
+    expect(page.html).not.toContain("Not in the council");
+    // Dealt with, so that the instance admins' open list below holds the council's report only.
+    await resolveReport(db, root, outside, true);
   });
 });
 
