@@ -2,6 +2,7 @@
  * The account a handle names, as a person types it: `name` or `@name` (ours),
  * `name@host` (another server's, looked up there when not known yet).
  */
+import { DomainError } from "./errors.ts";
 import type { Db } from "../db/database.ts";
 import type { Actor } from "../db/schema.ts";
 import { findLocalActor } from "./accounts.ts";
@@ -22,10 +23,13 @@ export async function accountByHandle(db: Db, origin: URL, resolver: Resolver, i
   } else {
     actor = await findActorByHandle(db, name, host);
     if (!actor) {
+      // The resolver answers undefined for an unreachable or broken server; a
+      // server the federation policy does not let us ask is not found either.
       try {
         actor = await resolver.resolveActor(`${name}@${host}`);
-      } catch {
-        actor = undefined; // an unreachable or broken server: the account is not found
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        actor = undefined;
       }
     }
   }
