@@ -69,7 +69,7 @@ async function outboxItems(ctx: RequestContext<AppContext>, actor: Actor, posts:
   const own = posts.filter((p) => !p.reblog_of_id);
   const boosts = posts.filter((p) => p.reblog_of_id);
   const [details, originalById] = await Promise.all([
-    loadPostDetails(db, own.map((p) => p.id)),
+    loadPostDetails(db, own),
     originalsOf(db, boosts),
   ]);
   const items: Activity[] = [];
@@ -165,7 +165,7 @@ async function repliesItems(ctx: RequestContext<AppContext>, rows: Post[]): Prom
   const db = ctx.data.db;
   const local = rows.filter((r) => r.local);
   const [details, authors] = await Promise.all([
-    loadPostDetails(db, local.map((r) => r.id)),
+    loadPostDetails(db, local),
     findActorsByIds(db, local.map((r) => r.actor_id)),
   ]);
   const authorById = new Map(authors.map((a) => [a.id, a]));
@@ -264,7 +264,7 @@ export function registerCollections(federation: Federation<AppContext>): void {
       const actor = await findLocalActor(ctx, identifier);
       if (!actor) return null;
       const posts = await featuredPosts(ctx, actor);
-      const details = await loadPostDetails(ctx.data.db, posts.map((p) => p.id));
+      const details = await loadPostDetails(ctx.data.db, posts);
       const items: APObject[] = [];
       for (const post of posts) {
         try {

@@ -228,7 +228,7 @@ async function moduleFields(ctx: Context<AppContext>, post: Post): Promise<{ tag
  */
 export async function renderPost(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<APObject> {
   if (post.reblog_of_id) throw new TypeError("A boost is rendered as an Announce, not as an object");
-  const d = details ?? (await loadPostDetails(ctx.data.db, [post.id])).get(post.id) ?? EMPTY_DETAILS;
+  const d = details ?? (await loadPostDetails(ctx.data.db, [post])).get(post.id) ?? EMPTY_DETAILS;
   const mentionIris = d.mentions.flatMap((m) => url(m.iri) ?? []);
   const group = groupAddress(d);
   const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), mentionIris, group);
@@ -367,7 +367,7 @@ const FORMER_TYPES = { Note, Article, Page, Event, Document, Question } as const
 
 /** Delete of a post: a Tombstone with the post's id, addressed like the post was. */
 export async function deleteActivity(ctx: Context<AppContext>, post: Post, author: Actor, details?: PostDetails): Promise<Delete> {
-  const d = details ?? (await loadPostDetails(ctx.data.db, [post.id])).get(post.id) ?? EMPTY_DETAILS;
+  const d = details ?? (await loadPostDetails(ctx.data.db, [post])).get(post.id) ?? EMPTY_DETAILS;
   const { tos, ccs } = addressing(post.visibility, followersOf(ctx, author), d.mentions.flatMap((m) => url(m.iri) ?? []), groupAddress(d));
   return new Delete({
     id: new URL(`${post.iri}#delete`),

@@ -3,6 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
 import { prepareDataDir } from "./data-dir.ts";
+import { prepareHotStatements } from "./prepared-statements.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -36,12 +37,15 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
+      // A connection is retired after this many uses, which frees the statements it prepared.
+      maxUses: 20_000,
       ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     });
     // JIT compilation costs 250-450 ms on the long visibility conditions and saves nothing on
     // queries that read a page of rows by index: off on every connection of Plein's pool.
     // Queued on the new client before it is lent out, so it runs before the borrower's first query.
     pool.on("connect", (client) => {
+      prepareHotStatements(client);
       client.query("SET jit = off").catch((error: unknown) => logger.warn("Could not turn JIT off on a new connection: {error}", { error }));
       // A connection the server ends (PostgreSQL restarting, an admin's pg_terminate_backend)
       // emits 'error', fatal to the process without a listener. The pool listens only while the

@@ -28,7 +28,11 @@ export async function keysetPage<DB, TB extends keyof DB, O>(
   if (since) q = q.where(sql<boolean>`${key} > ${since}`);
   if (min) q = q.where(sql<boolean>`${key} > ${min}`);
   const ascending = min !== undefined;
-  const rows = await q.orderBy(key, ascending ? "asc" : "desc").limit(page.limit).execute();
+  // The limit is written into the statement, not sent as a parameter: a statement PostgreSQL
+  // keeps prepared (src/db/prepared-statements.ts) is planned for any limit otherwise, and
+  // that generic plan assumes many rows.
+  if (!Number.isSafeInteger(page.limit) || page.limit < 0) throw new RangeError(`not a page size: ${page.limit}`);
+  const rows = await q.orderBy(key, ascending ? "asc" : "desc").limit(sql.lit(page.limit)).execute();
   return ascending ? rows.reverse() : rows;
 }
 

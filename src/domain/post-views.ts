@@ -38,7 +38,7 @@ export async function loadPostViews(db: Db, viewer: Viewer, posts: Post[]): Prom
   const none = Promise.resolve([]);
   const ownIds = me ? content.filter((p) => p.actor_id === me).map((p) => p.id) : [];
   const [details, liked, boosted, bookmarked, pinned, parents, replyCounts, boostCounts, authors] = await Promise.all([
-    loadPostDetails(db, contentIds),
+    loadPostDetails(db, content),
     me && contentIds.length
       ? db.selectFrom("likes").select("post_id").where("actor_id", "=", me).where("post_id", "in", contentIds).execute()
       : none,
