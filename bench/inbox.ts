@@ -20,7 +20,7 @@ import { databaseKind, freshDatabase } from "./lib/database.ts";
 import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
-import { idleMemory, startPleinProcess } from "./lib/server.ts";
+import { idleMemory, SPLIT, startPleinProcess, startPleinWorker } from "./lib/server.ts";
 import { api, localAccount } from "./lib/setup.ts";
 import { remoteActor, type RemoteActor } from "./lib/remote-actors.ts";
 import { startSink, type SinkRequest } from "./lib/sink.ts";
@@ -114,7 +114,8 @@ async function main(): Promise<void> {
   try {
     const origin = "https://127.0.9.1";
     const reader = await localAccount(handle.db, origin, "reader");
-    const plein = await startPleinProcess(database);
+    const plein = await startPleinProcess(database, SPLIT ? { env: { PLEIN_ROLE: "web" } } : {});
+    const worker = SPLIT ? await startPleinWorker(database, handle.db) : undefined;
     try {
       const idle = await idleMemory(plein.pid);
       process.stdout.write("signing the Creates...\n");
@@ -167,6 +168,8 @@ async function main(): Promise<void> {
         unexpectedRequests: unexpected.slice(0, 10),
         unexpectedRequestCount: unexpected.length,
         server: { startMs: round(plein.startMs), idleRssMiB: idle?.rssMiB, peakRssMiB: peak?.peakRssMiB },
+        processes: SPLIT ? "plein web + plein worker" : "plein serve",
+        ...(worker ? { worker: { peakRssMiB: worker.memory()?.peakRssMiB } } : {}),
       };
       process.stdout.write(`${accepted}/${ACTIVITIES} accepted in ${figures.acceptedMs} ms (${figures.acceptedPerSecond}/s), `
         + `${processed} stored in ${figures.processedMs} ms (${figures.processedPerSecond}/s); answers ${JSON.stringify(figures.answers)}, `
@@ -185,6 +188,7 @@ async function main(): Promise<void> {
         figures,
       });
     } finally {
+      await worker?.stop();
       await plein.stop();
     }
   } finally {

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../../src/db/schema.ts";
 import type { BenchDatabase } from "./database.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -79,12 +81,9 @@ function tuningFromEnvironment(): Record<string, string> {
   return Object.fromEntries(TUNING.flatMap((name) => process.env[name] === undefined ? [] : [[name, process.env[name]!]]));
 }
 
-export async function startPleinProcess(database: BenchDatabase, options: StartOptions = {}): Promise<PleinProcess> {
-  const host = options.host ?? "127.0.9.1";
-  const tls = options.tls ?? true;
+function pleinEnvironment(database: BenchDatabase, options: StartOptions, host: string, tls: boolean, mediaDir: string): Record<string, string> {
   const origin = tls ? `https://${host}` : `http://${host}`;
-  const mediaDir = mkdtempSync(join(tmpdir(), "plein-bench-media-"));
-  const env: Record<string, string> = {
+  return {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
     NODE_EXTRA_CA_CERTS: TEST_CA,
@@ -102,12 +101,69 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
     ...tuningFromEnvironment(),
     ...options.env,
   };
+}
+
+/**
+ * With SPLIT=1 a benchmark runs Plein as two processes, `plein web` and `plein worker`
+ * (docs/OPERATIONS.md): a Node process computes on one core, and the machine has more.
+ */
+export const SPLIT = process.env.SPLIT === "1";
+
+/**
+ * Starts `plein worker` (queues only, no HTTP) beside a `plein web` started with
+ * `{ role: "web" }`, and waits until it listens on both queues (its two LISTEN
+ * connections, seen through `db`). Stopped with SIGTERM like the web process.
+ */
+export async function startPleinWorker(database: BenchDatabase, db: Kysely<Database>, options: StartOptions = {}): Promise<{ pid: number; memory(): Memory | undefined; stop(): Promise<Memory | undefined> }> {
+  const host = options.host ?? "127.0.9.1";
+  const mediaDir = mkdtempSync(join(tmpdir(), "plein-bench-media-"));
+  const env = { ...pleinEnvironment(database, options, host, options.tls ?? true, mediaDir), PLEIN_ROLE: "worker" };
+  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), "worker"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const pid = child.pid!;
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`plein worker exited with code ${child.exitCode} while starting`);
+    const rows = await sql<{ n: number }>`select count(*)::integer as n from pg_stat_activity
+      where application_name like ${`plein-listen %:${pid}:%`}`.execute(db);
+    if (rows.rows[0]!.n >= 2) break;
+    if (performance.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error("plein worker not listening within 120 s");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    pid,
+    memory: () => memoryOf(pid),
+    async stop() {
+      const last = memoryOf(pid);
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(mediaDir, { recursive: true, force: true });
+      return last;
+    },
+  };
+}
+
+export async function startPleinProcess(database: BenchDatabase, options: StartOptions = {}): Promise<PleinProcess> {
+  const host = options.host ?? "127.0.9.1";
+  const tls = options.tls ?? true;
+  const origin = tls ? `https://${host}` : `http://${host}`;
+  const mediaDir = mkdtempSync(join(tmpdir(), "plein-bench-media-"));
+  const env = pleinEnvironment(database, options, host, tls, mediaDir);
+  const command = env.PLEIN_ROLE === "web" ? "web" : "serve";
   const started = performance.now();
   // BENCH_PROFILE=1: a V8 CPU profile of Plein (open it in Chrome's DevTools), written when it stops.
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES_DIR}`] : [];
   // BENCH_HEAP_SNAPSHOTS=1: SIGUSR2 makes Plein write a V8 heap snapshot there (`heapSnapshot()` below); compare two in DevTools' Memory tab.
   if (process.env.BENCH_HEAP_SNAPSHOTS === "1") profile.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${PROFILES_DIR}`);
-  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), "serve"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), command], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     await healthy(origin, child, 120_000);
