@@ -14,7 +14,15 @@ export interface Machine {
   loadAverage: number;
   os: string;
   node: string;
-  database: { kind: DatabaseKind; version: string };
+  /** `connection`: how Plein reached PostgreSQL (its Unix socket or TCP), which changes every figure that queries */
+  database: { kind: DatabaseKind; version: string; connection?: "unix socket" | "tcp" | "embedded" };
+}
+
+function connectionOf(kind: DatabaseKind, url: string | undefined): "unix socket" | "tcp" | "embedded" {
+  if (kind === "pglite" || !url) return "embedded";
+  const parsed = new URL(url);
+  const host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get("host") || "";
+  return host === "" || host.startsWith("/") ? "unix socket" : "tcp";
 }
 
 async function databaseVersion(kind: DatabaseKind, url: string | undefined): Promise<string> {
@@ -43,6 +51,6 @@ export async function describeMachine(kind: DatabaseKind, url?: string): Promise
     loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     os: `${process.platform} ${release()}`,
     node: process.version,
-    database: { kind, version: await databaseVersion(kind, url) },
+    database: { kind, version: await databaseVersion(kind, url), connection: connectionOf(kind, url) },
   };
 }

@@ -50,7 +50,7 @@ export function report(result: Result): string {
   const file = join(dir, `${result.benchmark}-${result.machine.database.kind}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
   const out = process.stdout;
-  out.write(`\n== ${result.benchmark} on ${result.machine.database.version}${result.fullSize ? "" : " (SMOKE RUN: smaller than the issue's sizes)"}\n`);
+  out.write(`\n== ${result.benchmark} on ${result.machine.database.version}${result.machine.database.connection === "unix socket" ? " over its Unix socket" : ""}${result.fullSize ? "" : " (SMOKE RUN: smaller than the issue's sizes)"}\n`);
   for (const t of result.targets) {
     out.write(`  ${t.met ? "ok  " : "MISS"} ${t.name}: ${t.value} ${t.unit} (target ${t.target})\n`);
   }
