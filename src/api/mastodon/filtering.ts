@@ -53,19 +53,27 @@ function mark(status: MastodonStatus, results: ReturnType<typeof renderFilterRes
 
 export async function applyFilters(deps: AppContext, viewer: Viewer, context: FilterContext, statuses: MastodonStatus[]): Promise<MastodonStatus[]> {
   if (viewer.kind !== "local" || statuses.length === 0) return statuses;
-  const filters = await activeFilters(deps.db, viewer.actorId, context);
+  return filtered(await activeFilters(deps.db, viewer.actorId, context), viewer.actorId, statuses);
+}
+
+function filtered(filters: Awaited<ReturnType<typeof activeFilters>>, viewerId: string, statuses: MastodonStatus[]): MastodonStatus[] {
   if (filters.length === 0) return statuses;
   const out: MastodonStatus[] = [];
   for (const s of statuses) {
-    const results = judge(filters, viewer.actorId, s);
+    const results = judge(filters, viewerId, s);
     if (results !== "hide") out.push(mark(s, results));
   }
   return out;
 }
 
-/** renderStatuses, then the viewer's filters of `context`. */
+/** renderStatuses, then the viewer's filters of `context` (read while the posts are rendered). */
 export async function renderFilteredStatuses(deps: AppContext, viewer: Viewer, posts: Post[], context: FilterContext): Promise<MastodonStatus[]> {
-  return applyFilters(deps, viewer, context, await renderStatuses(deps, viewer, posts));
+  if (viewer.kind !== "local" || posts.length === 0) return renderStatuses(deps, viewer, posts);
+  const [statuses, filters] = await Promise.all([
+    renderStatuses(deps, viewer, posts),
+    activeFilters(deps.db, viewer.actorId, context),
+  ]);
+  return filtered(filters, viewer.actorId, statuses);
 }
 
 /** The recipient's `notifications` filters on notifications about posts. */

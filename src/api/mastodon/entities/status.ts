@@ -155,14 +155,17 @@ export async function renderStatuses(deps: AppContext, viewer: Viewer, posts: Po
   const { db, config } = deps;
   const me = viewer.kind === "local" ? viewer.actorId : undefined;
   const views = await loadPostViews(db, viewer, posts);
-  const accounts = await renderAccounts(deps, views.authors, viewer);
-  const extraFiles = await moduleAttachments(deps, [...posts.filter((p) => !p.reblog_of_id), ...views.originals.values()]);
-  const proxy = await mediaProxyUrls(deps);
   const polls = new Map([...posts, ...views.originals.values()].flatMap((p) => {
     const poll = pollOf(p);
     return poll ? [[p.id, poll] as const] : [];
   }));
-  const ownVotes = me ? await ownVotesOn(db, me, [...polls.keys()]) : new Map<string, number[]>();
+  // At once: each is a round trip, and a page's time is mostly round trips.
+  const [accounts, extraFiles, proxy, ownVotes] = await Promise.all([
+    renderAccounts(deps, views.authors, viewer),
+    moduleAttachments(deps, [...posts.filter((p) => !p.reblog_of_id), ...views.originals.values()]),
+    mediaProxyUrls(deps),
+    me ? ownVotesOn(db, me, [...polls.keys()]) : Promise.resolve(new Map<string, number[]>()),
+  ]);
 
   const renderContent = (p: Post): MastodonStatus => {
     const title = p.name && p.type !== "Note" ? `<p><strong>${escapeHtml(p.name)}</strong></p>` : "";
