@@ -124,9 +124,16 @@ export async function createGroup(db: Db, origin: URL, owner: Actor, input: NewG
 
 /** A group (local or remote) with its settings and modules; undefined when `id` is no group. */
 export async function findGroup(db: Db, id: string): Promise<GroupView | undefined> {
-  const actor = await db.selectFrom("actors").selectAll().where("id", "=", id).where("type", "=", "Group").executeTakeFirst();
+  // The three at once, not the settings after the actor: every group page starts here, and a
+  // round trip costs more than the two reads that find nothing for a remote group or another id.
+  const [actor, settings, modules] = await Promise.all([
+    db.selectFrom("actors").selectAll().where("id", "=", id).where("type", "=", "Group").executeTakeFirst(),
+    db.selectFrom("groups").selectAll().where("actor_id", "=", id).executeTakeFirst(),
+    db.selectFrom("group_modules").select("module").where("group_id", "=", id).orderBy("module").execute(),
+  ]);
   if (!actor) return undefined;
-  return viewOf(db, actor);
+  if (!actor.local) return { actor, settings: null, modules: [] };
+  return { actor, settings: settings ?? null, modules: modules.map((m) => m.module) };
 }
 
 export async function viewOf(db: Db, actor: Actor): Promise<GroupView> {

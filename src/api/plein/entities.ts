@@ -101,19 +101,21 @@ export async function renderMembers(deps: AppContext, entries: MemberEntry[], vi
 
 /** Posts as Plein's API shows them, each with its module's own fields as `viewer` may see them. */
 export async function renderContent(deps: AppContext, posts: Post[], viewer: Viewer): Promise<PleinContent[]> {
-  const authors = await findActorsByIds(deps.db, posts.map((p) => p.actor_id));
-  const accounts = await renderAccountList(deps, authors, viewer);
-  const accountById = new Map(authors.map((a, i) => [a.id, accounts[i]!]));
   const byModule = new Map<string, Post[]>();
   for (const p of posts) {
     const module = moduleOfPost(p);
     if (module?.present) byModule.set(module.name, [...(byModule.get(module.name) ?? []), p]);
   }
+  // The authors and each module's fields at once: each is a round trip of its own.
+  const [accountById, ...presented] = await Promise.all([
+    findActorsByIds(deps.db, posts.map((p) => p.actor_id)).then(async (authors) => {
+      const accounts = await renderAccountList(deps, authors, viewer);
+      return new Map(authors.map((a, i) => [a.id, accounts[i]!]));
+    }),
+    ...[...byModule].map(([name, list]) => moduleOfPost({ module: name })!.present!(deps.db, list, viewer, deps.config.origin)),
+  ]);
   const fields = new Map<string, Record<string, unknown>>();
-  for (const [name, list] of byModule) {
-    const module = moduleOfPost({ module: name })!;
-    for (const [id, f] of await module.present!(deps.db, list, viewer, deps.config.origin)) fields.set(id, f);
-  }
+  for (const moduleFields of presented) for (const [id, f] of moduleFields) fields.set(id, f);
   const me = viewer.kind === "local" ? viewer.actorId : null;
   return posts.flatMap((p) => {
     const account = accountById.get(p.actor_id);
