@@ -137,18 +137,21 @@ export async function startPleinWorker(database: BenchDatabase, db: Kysely<Datab
   return {
     pid,
     memory: () => memoryOf(pid),
-    async stop() {
-      const last = memoryOf(pid);
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(mediaDir, { recursive: true, force: true });
-      return last;
-    },
+    stop: () => stopChild(child, exited, mediaDir),
   };
+}
+
+/** SIGTERM (SIGKILL after 30 s), waits for the exit, removes the media directory; the memory seen just before. */
+async function stopChild(child: ChildProcess, exited: Promise<void>, mediaDir: string): Promise<Memory | undefined> {
+  const last = memoryOf(child.pid!);
+  if (child.exitCode === null) {
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  rmSync(mediaDir, { recursive: true, force: true });
+  return last;
 }
 
 export async function startPleinProcess(database: BenchDatabase, options: StartOptions = {}): Promise<PleinProcess> {
@@ -201,17 +204,7 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
       }
       return false;
     },
-    async stop() {
-      const last = memoryOf(pid);
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(mediaDir, { recursive: true, force: true });
-      return last;
-    },
+    stop: () => stopChild(child, exited, mediaDir),
   };
 }
 
