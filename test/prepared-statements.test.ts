@@ -45,6 +45,17 @@ it.skipIf(!testDatabaseUrl)("a statement run often enough is prepared once on it
   });
 });
 
+it.skipIf(!testDatabaseUrl)("a pattern match is never prepared: a generic plan cannot use a prefix index", async () => {
+  await withOneConnection(async (handle) => {
+    for (let i = 0; i < HOT_AFTER + 3; i++) {
+      const rows = await handle.db.selectFrom("things" as never).select(sql<string>`name`.as("name"))
+        .where(sql<boolean>`name like ${"tw%"}`).execute();
+      expect(rows).toEqual([{ name: "twee" }]);
+    }
+    expect((await preparedTexts(handle)).filter((r) => r.statement.includes("things"))).toEqual([]);
+  });
+});
+
 it.skipIf(!testDatabaseUrl)("a connection prepares at most PER_CONNECTION texts; the rest still run, unnamed", async () => {
   await withOneConnection(async (handle) => {
     const distinct = PER_CONNECTION + 20;

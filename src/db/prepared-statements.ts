@@ -22,6 +22,16 @@ export const HOT_AFTER = 3;
 export const PER_CONNECTION = 200;
 const SEEN_LIMIT = 5_000;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+/**
+ * A pattern match can use an index only when the planner sees the pattern (a
+ * prefix search): a generic plan, made for any pattern, reads the whole table.
+ */
+const NEEDS_ITS_VALUES = /\b(i?like|similar to)\b|~/i;
+
+/** Would the pool prepare this text once it is hot? (test/explain.test.ts checks those plans.) */
+export function preparable(text: string): boolean {
+  return PREPARABLE.test(text) && !NEEDS_ITS_VALUES.test(text);
+}
 
 /** How often each text has run in this process (forgotten wholesale when it grows past SEEN_LIMIT). */
 const seen = new Map<string, number>();
@@ -65,7 +75,7 @@ export function prepareHotStatements(client: pg.PoolClient): void {
   const target = client as unknown as { query: QueryFunction };
   const query = target.query.bind(client) as QueryFunction;
   target.query = (config, values, callback) => {
-    if (typeof config !== "string" || !Array.isArray(values) || callback !== undefined || !PREPARABLE.test(config)) {
+    if (typeof config !== "string" || !Array.isArray(values) || callback !== undefined || !preparable(config)) {
       return query(config, values, callback);
     }
     const name = nameFor(config);

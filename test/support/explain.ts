@@ -11,6 +11,7 @@ import {
   type UnknownRow,
 } from "kysely";
 import type { DatabaseHandle, Db } from "../../src/db/database.ts";
+import { preparable } from "../../src/db/prepared-statements.ts";
 
 /**
  * The project rule: a query that lists or looks things up in a table that
@@ -388,6 +389,7 @@ function readsWholeTable(s: PlanNode): boolean {
 }
 
 const EXPLAINABLE = /^\s*(select|insert|update|delete|with|values)\b/i;
+const READ = /^\s*select\b/i;
 
 /**
  * EXPLAIN ANALYZEs one recorded statement with its parameters (a custom plan,
@@ -412,17 +414,63 @@ export async function explainQuery(db: Db, query: CompiledQuery): Promise<Explai
   }
 }
 
-/** Runs `run` against `db` and EXPLAINs every statement it sent. */
-export async function plansOf(db: Db, run: (db: Db) => Promise<unknown>): Promise<ExplainedQuery[]> {
-  const queries = (await recordQueries(db, run)).filter((q) => EXPLAINABLE.test(q.sql));
-  if (queries.length === 0) throw new Error("the code under test sent no query");
+/** A parameter as an SQL literal, for EXECUTE's argument list (values the code under test sent). */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (value instanceof Date) return literal(value.toISOString());
+  if (Array.isArray(value)) return literal(`{${value.map((v) => `"${String(v).replace(/["\\]/g, "\\$&")}"`).join(",")}}`);
+  if (typeof value === "string") return `'${value.replace(/'/g, "''")}'`;
+  return literal(JSON.stringify(value));
+}
+
+/**
+ * EXPLAIN ANALYZEs the plan PostgreSQL keeps for a prepared statement, as
+ * Plein's pool prepares the statements it repeats (src/db/prepared-statements.ts):
+ * executed six times first, after which PostgreSQL uses a generic plan (one for
+ * any parameters) if it estimates it no dearer than the custom ones. A generic
+ * plan can misjudge what a custom one gets right. Rolled back like explainQuery.
+ */
+let explained = 0;
+
+export async function explainPrepared(db: Db, query: CompiledQuery): Promise<ExplainedQuery> {
+  const args = query.parameters.length ? `(${query.parameters.map(literal).join(", ")})` : "";
+  // PREPARE outlives a rollback: a name of its own, deallocated before the rollback.
+  const name = `plein_explained_${++explained}`;
+  const trx = await db.startTransaction().execute();
+  try {
+    await trx.executeQuery(CompiledQuery.raw(`prepare ${name} as ${query.sql}`));
+    for (let i = 0; i < 6; i++) await trx.executeQuery(CompiledQuery.raw(`execute ${name}${args}`));
+    const analyzed = await trx.executeQuery<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+      CompiledQuery.raw(`explain (analyze, format json) execute ${name}${args}`));
+    const text = await trx.executeQuery<{ "QUERY PLAN": string }>(CompiledQuery.raw(`explain execute ${name}${args}`));
+    await trx.executeQuery(CompiledQuery.raw(`deallocate ${name}`));
+    const scans = scanNodes(analyzed.rows[0]!["QUERY PLAN"][0].Plan);
+    return {
+      sql: query.sql,
+      plan: text.rows.map((r) => r["QUERY PLAN"]).join("\n"),
+      summary: scans.map(describeScan).join("; "),
+      fullScans: scans.filter(readsWholeTable).map(describeScan),
+    };
+  } finally {
+    await trx.rollback().execute();
+  }
+}
+
+/** Runs `run` against `db` and EXPLAINs every statement it sent (`prepared`: the plan kept once prepared). */
+export async function plansOf(db: Db, run: (db: Db) => Promise<unknown>, prepared = false): Promise<ExplainedQuery[]> {
+  // Prepared and run seven times, a write would repeat itself: reads only.
+  const sent = (await recordQueries(db, run)).filter((q) => EXPLAINABLE.test(q.sql));
+  if (sent.length === 0) throw new Error("the code under test sent no query");
+  const queries = prepared ? sent.filter((q) => READ.test(q.sql) && preparable(q.sql)) : sent;
   const plans: ExplainedQuery[] = [];
-  for (const q of queries) plans.push(await explainQuery(db, q));
+  for (const q of queries) plans.push(await (prepared ? explainPrepared(db, q) : explainQuery(db, q)));
   return plans;
 }
 
 /** Each statement of `run` that reads a large table end to end, with its plan: [] when all use indexes. */
-export async function fullScansIn(db: Db, run: (db: Db) => Promise<unknown>): Promise<string[]> {
-  return (await plansOf(db, run)).filter((p) => p.fullScans.length > 0)
+export async function fullScansIn(db: Db, run: (db: Db) => Promise<unknown>, prepared = false): Promise<string[]> {
+  return (await plansOf(db, run, prepared)).filter((p) => p.fullScans.length > 0)
     .map((p) => `${p.fullScans.join(", ")} in\n${p.sql}\n${p.plan}`);
 }
