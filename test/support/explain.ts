@@ -391,6 +391,16 @@ function readsWholeTable(s: PlanNode): boolean {
 const EXPLAINABLE = /^\s*(select|insert|update|delete|with|values)\b/i;
 const READ = /^\s*select\b/i;
 
+function explained(sql: string, plan: PlanNode, text: { "QUERY PLAN": string }[]): ExplainedQuery {
+  const scans = scanNodes(plan);
+  return {
+    sql,
+    plan: text.map((r) => r["QUERY PLAN"]).join("\n"),
+    summary: scans.map(describeScan).join("; "),
+    fullScans: scans.filter(readsWholeTable).map(describeScan),
+  };
+}
+
 /**
  * EXPLAIN ANALYZEs one recorded statement with its parameters (a custom plan,
  * as when it ran), in a transaction that is rolled back: writes leave no trace.
@@ -402,17 +412,14 @@ export async function explainQuery(db: Db, query: CompiledQuery): Promise<Explai
     const analyzed = await trx.executeQuery<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
       CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, params));
     const text = await trx.executeQuery<{ "QUERY PLAN": string }>(CompiledQuery.raw(`explain ${query.sql}`, params));
-    const scans = scanNodes(analyzed.rows[0]!["QUERY PLAN"][0].Plan);
-    return {
-      sql: query.sql,
-      plan: text.rows.map((r) => r["QUERY PLAN"]).join("\n"),
-      summary: scans.map(describeScan).join("; "),
-      fullScans: scans.filter(readsWholeTable).map(describeScan),
-    };
+    return explained(query.sql, analyzed.rows[0]!["QUERY PLAN"][0].Plan, text.rows);
   } finally {
     await trx.rollback().execute();
   }
 }
+
+/** Statements explainPrepared has prepared: each gets a name of its own. */
+let preparedCount = 0;
 
 /** A parameter as an SQL literal, for EXECUTE's argument list (values the code under test sent). */
 function literal(value: unknown): string {
@@ -432,12 +439,10 @@ function literal(value: unknown): string {
  * any parameters) if it estimates it no dearer than the custom ones. A generic
  * plan can misjudge what a custom one gets right. Rolled back like explainQuery.
  */
-let explained = 0;
-
 export async function explainPrepared(db: Db, query: CompiledQuery): Promise<ExplainedQuery> {
   const args = query.parameters.length ? `(${query.parameters.map(literal).join(", ")})` : "";
   // PREPARE outlives a rollback: a name of its own, deallocated before the rollback.
-  const name = `plein_explained_${++explained}`;
+  const name = `plein_explained_${++preparedCount}`;
   const trx = await db.startTransaction().execute();
   try {
     await trx.executeQuery(CompiledQuery.raw(`prepare ${name} as ${query.sql}`));
@@ -446,13 +451,7 @@ export async function explainPrepared(db: Db, query: CompiledQuery): Promise<Exp
       CompiledQuery.raw(`explain (analyze, format json) execute ${name}${args}`));
     const text = await trx.executeQuery<{ "QUERY PLAN": string }>(CompiledQuery.raw(`explain execute ${name}${args}`));
     await trx.executeQuery(CompiledQuery.raw(`deallocate ${name}`));
-    const scans = scanNodes(analyzed.rows[0]!["QUERY PLAN"][0].Plan);
-    return {
-      sql: query.sql,
-      plan: text.rows.map((r) => r["QUERY PLAN"]).join("\n"),
-      summary: scans.map(describeScan).join("; "),
-      fullScans: scans.filter(readsWholeTable).map(describeScan),
-    };
+    return explained(query.sql, analyzed.rows[0]!["QUERY PLAN"][0].Plan, text.rows);
   } finally {
     await trx.rollback().execute();
   }
