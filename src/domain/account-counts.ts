@@ -136,10 +136,11 @@ export async function rebuildPostCounts(db: Db): Promise<void> {
   await sql`
     insert into post_counts (actor_id, statuses, last_status_at)
     select actor_id, count(*), max(published_at) from posts
-    where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null group by actor_id`.execute(db);
+    where not (${restricted}) and deleted_at is null group by actor_id`.execute(db);
+  // A group has a row of its own only if it also posted itself: inserted here when not.
   await sql`
-    update post_counts c set group_statuses = g.n, last_group_status_at = g.last
-    from (select group_id, count(*) as n, max(published_at) as last from posts
-          where visibility in ('public', 'unlisted') and moderation = 'approved' and deleted_at is null and group_id is not null
-          group by group_id) g where g.group_id = c.actor_id`.execute(db);
+    insert into post_counts (actor_id, group_statuses, last_group_status_at)
+    select group_id, count(*), max(published_at) from posts
+    where not (${restricted}) and deleted_at is null and group_id is not null group by group_id
+    on conflict (actor_id) do update set group_statuses = excluded.group_statuses, last_group_status_at = excluded.last_group_status_at`.execute(db);
 }

@@ -262,11 +262,10 @@ async function insertRows(db: Db): Promise<void> {
            jsonb_build_array((${posts!.first}::bigint + (i * 13) % ${n.posts})::text), 'report ' || i,
            now() - (${n.reports} - i) * interval '1 minute', case when i % 2 = 0 then now() end
     from generate_series(0, ${n.reports - 1}) as i`.execute(db);
+  // Each seeded report names one post: its group, if any, is the report's.
   await sql`
     insert into report_groups (group_id, report_id)
-    select distinct posts.group_id, reports.id
-    from reports cross join jsonb_array_elements_text(reports.post_ids) as reported(id)
-    join posts on posts.id = reported.id::bigint
+    select posts.group_id, reports.id from reports join posts on posts.id = (reports.post_ids ->> 0)::bigint
     where posts.group_id is not null`.execute(db);
   await sql`
     insert into web_sessions (session_digest, actor_id, expires_at, created_at)
