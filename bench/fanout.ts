@@ -12,6 +12,8 @@
  *
  * Knobs: MEMBERS, INSTANCES (at most 1,000), SHARED=both|yes|no,
  * GROUP_VISIBILITY=closed|public (a public group sends two activities per inbox),
+ * WORKERS (PostgreSQL only: deliver from this many `plein worker` processes
+ * beside one `plein web`, instead of one `plein serve`),
  * TEST_DATABASE_URL (PostgreSQL; PGlite otherwise).
  * The remote members and their inboxes are inserted by SQL: the benchmark
  * measures delivery, not discovery.
@@ -29,7 +31,7 @@ import { freshDatabase, databaseKind } from "./lib/database.ts";
 import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
-import { idleMemory, startPleinProcess, type Memory } from "./lib/server.ts";
+import { idleMemory, startPleinProcess, startPleinWorker, type Memory } from "./lib/server.ts";
 import { analyze, api, localAccount } from "./lib/setup.ts";
 import { rsaSigningLimit } from "./lib/signing.ts";
 import { MAX_SINK_HOSTS, startSink, type SinkRequest } from "./lib/sink.ts";
@@ -42,6 +44,7 @@ const MEMBERS = knob("MEMBERS", DEFAULTS.MEMBERS);
 const INSTANCES = Math.min(knob("INSTANCES", DEFAULTS.INSTANCES), MAX_SINK_HOSTS, MEMBERS);
 const SHARED = process.env.SHARED || "both";
 const VISIBILITY = process.env.GROUP_VISIBILITY === "public" ? "public" : "closed";
+const WORKERS = knob("WORKERS", 0);
 /** Give up when no delivery arrived for this long. */
 const QUIET_TIMEOUT_MS = 60_000;
 
@@ -146,8 +149,11 @@ async function fanOut(shared: boolean) {
     await handle.close();
   }
 
-  const plein = await startPleinProcess(database);
+  const plein = await startPleinProcess(database, WORKERS > 0 ? { env: { PLEIN_ROLE: "web" } } : {});
+  const watcher = WORKERS > 0 ? await database.open(1) : undefined;
+  const workers: Array<Awaited<ReturnType<typeof startPleinWorker>>> = [];
   try {
+    for (let i = 0; i < WORKERS; i++) workers.push(await startPleinWorker(database, watcher!.db));
     const idle = await idleMemory(plein.pid);
     const run: Run = { keyCache: new OnceKeyCache(), deliveries: [], refused: 0, unexpected: [], lastArrival: 0 };
     current = run;
@@ -187,11 +193,14 @@ async function fanOut(shared: boolean) {
       unexpectedRequests: run.unexpected.slice(0, 10),
       unexpectedRequestCount: run.unexpected.length,
       server: { startMs: round(plein.startMs), idleRssMiB: idle?.rssMiB, peakRssMiB: peak?.peakRssMiB },
+      ...(workers.length > 0 ? { workers: workers.map((w) => ({ peakRssMiB: w.memory()?.peakRssMiB })) } : {}),
     };
     process.stdout.write(`${figures.inboxes} inboxes: ${deliveries}/${expected} deliveries verified, last after ${figures.lastInboxMs} ms, `
       + `${figures.deliveriesPerSecond}/s, ${figures.databaseTransactionsPerDelivery ?? "?"} database transactions each, ${run.refused} refused, ${figures.duplicateDeliveries} duplicates, peak RSS ${peak?.peakRssMiB} MiB\n`);
     return figures;
   } finally {
+    for (const worker of workers) await worker.stop();
+    await watcher?.close();
     await plein.stop();
     await database.drop();
   }
@@ -200,6 +209,7 @@ async function fanOut(shared: boolean) {
 async function main(): Promise<void> {
   await holdBenchmarkLock();
   const kind = databaseKind();
+  if (WORKERS > 0 && kind !== "postgresql") throw new Error("WORKERS needs PostgreSQL (TEST_DATABASE_URL): PGlite is one process's");
   const machine = await describeMachine(kind, process.env.TEST_DATABASE_URL);
   process.stdout.write(`fan-out: ${MEMBERS} members on ${INSTANCES} instances, ${VISIBILITY} group, ${kind}\nmeasuring the signing limit...\n`);
   const signing = await rsaSigningLimit();
@@ -221,7 +231,10 @@ async function main(): Promise<void> {
     description: "one post in a group with remote members on many instances: signed deliveries to loopback sinks that verify every signature",
     date: new Date().toISOString(),
     fullSize: isFullSize({ MEMBERS, INSTANCES }, DEFAULTS) && SHARED === "both",
-    parameters: { members: MEMBERS, instances: INSTANCES, shared: SHARED, groupVisibility: VISIBILITY },
+    parameters: {
+      members: MEMBERS, instances: INSTANCES, shared: SHARED, groupVisibility: VISIBILITY,
+      processes: WORKERS > 0 ? `plein web + ${WORKERS} plein worker` : "plein serve",
+    },
     machine,
     targets,
     figures: { signingLimit: signing, runs },

@@ -11,7 +11,8 @@ import { type Kysely, sql } from "kysely";
 import { listenForNotifications } from "../src/db/listen.ts";
 import type { Database } from "../src/db/schema.ts";
 import { durationToMs } from "./kv.ts";
-import { enqueueJobs, NOTIFY_CHANNEL, onEnqueued } from "../src/db/queue-rows.ts";
+import { claimRows } from "./queue-claim.ts";
+import { assertStorable, enqueueJobs, enqueueRows, NOTIFY_CHANNEL, onEnqueued, type QueueRow } from "../src/db/queue-rows.ts";
 import { WriteBatch } from "../src/db/write-batch.ts";
 
 export { enqueueJob, enqueueJobs, type EnqueueJobOptions, NOTIFY_CHANNEL } from "../src/db/queue-rows.ts";
@@ -97,9 +98,24 @@ export class KyselyMessageQueue implements MessageQueue {
     return this.#queue;
   }
 
+  /**
+   * Enqueues that arrive together go to the database as one statement: Fedify
+   * enqueues an activity's messages one call each when they carry an ordering
+   * key (one per inbox, all at once), which as single inserts cost a round
+   * trip and a commit per inbox before the first delivery.
+   */
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
-    await this.enqueueMany([message], options);
+    assertStorable(message);
+    await this.#enqueues.add({
+      payload: message,
+      ...(options?.orderingKey === undefined ? {} : { orderingKey: options.orderingKey }),
+      ...(options?.delay === undefined ? {} : { delayMs: durationToMs(options.delay) }),
+    });
   }
+
+  readonly #enqueues = new WriteBatch<QueueRow>(async (rows) => {
+    await enqueueRows(this.#db, this.#queue, rows);
+  }, { max: 500, waitMs: 0 });
 
   async enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
     const delayMs = options?.delay === undefined ? 0 : durationToMs(options.delay);
@@ -186,25 +202,8 @@ export class KyselyMessageQueue implements MessageQueue {
 
   async #claim(limit: number): Promise<ClaimedMessage[]> {
     const token = `${this.#workerId}:${++this.#claims}`;
-    const result = await sql<{ id: string; payload: unknown; attempts: number }>`
-      update queue_messages as m
-      set locked_until = now() + ${this.#leaseMs}::double precision * interval '1 millisecond',
-          locked_by = ${token},
-          attempts = m.attempts + 1
-      where m.id in (
-        select c.id from queue_messages as c
-        where c.queue = ${this.#queue}
-          and c.available_at <= now()
-          and (c.locked_until is null or c.locked_until <= now())
-          and (c.ordering_key is null or not exists (
-            select 1 from queue_messages as e
-            where e.queue = c.queue and e.ordering_key = c.ordering_key and e.id < c.id))
-        order by c.available_at, c.id
-        limit ${limit}
-        for update of c skip locked
-      )
-      returning m.id, m.payload, m.attempts`.execute(this.#db);
-    return result.rows
+    const rows = await claimRows(this.#db, this.#queue, limit, token, this.#leaseMs);
+    return rows
       .sort((a, b) => compareIds(a.id, b.id))
       .map((row) => ({ ...row, token }));
   }

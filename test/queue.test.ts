@@ -7,6 +7,8 @@ import { enqueueJob, KyselyMessageQueue, type KyselyMessageQueueOptions } from "
 import type { DatabaseHandle } from "../src/db/database.ts";
 import type { Database } from "../src/db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "./support/db.ts";
+import { HOT_AFTER } from "../src/db/prepared-statements.ts";
+import { claimStatement, withClaimPlan } from "../federation/queue-claim.ts";
 
 let database: TestDatabase;
 /** A second handle on the same data: its own pool on pg, the same PGlite otherwise. */
@@ -57,6 +59,17 @@ async function rowsOf(queue: string) {
     .where("queue", "=", queue)
     .orderBy("id")
     .execute();
+}
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Actual Rows"?: number;
+  Plans?: PlanNode[];
+}
+
+function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
 }
 
 async function countOf(queue: string): Promise<number> {
@@ -189,6 +202,85 @@ describe("KyselyMessageQueue", () => {
     expect(sameKeyOverlap).toBe(false);
     expect(maxRunning).toBeGreaterThan(1);
     expect(maxRunning).toBeLessThanOrEqual(4);
+  });
+
+  it("writes enqueues made together in one statement, each with its own key and delay, in call order", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue);
+    // As Fedify enqueues an activity's messages when they carry an ordering key: one call each, all at once.
+    await Promise.all(Array.from({ length: 60 }, (_, i) => mq.enqueue({ i }, {
+      orderingKey: `host-${i % 3}`,
+      ...(i === 59 ? { delay: Temporal.Duration.from({ hours: 1 }) } : {}),
+    })));
+    const rows = await rowsOf(queue);
+    expect(rows.map((r) => (r.payload as { i: number }).i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(rows.map((r) => r.ordering_key)).toEqual(Array.from({ length: 60 }, (_, i) => `host-${i % 3}`));
+    // One statement: one transaction, so one now() for every row (separate inserts each get their own).
+    expect(new Set(rows.map((r) => r.created_at.getTime())).size).toBe(1);
+    const created = rows[0]!.created_at.getTime();
+    expect(rows.slice(0, 59).every((r) => r.available_at.getTime() === created)).toBe(true);
+    expect(rows[59]!.available_at.getTime() - created).toBe(3_600_000);
+  });
+
+  it("refuses a message that cannot be stored without failing the others enqueued with it", async () => {
+    const queue = newQueueName();
+    const mq = makeQueue(database.db, queue);
+    const results = await Promise.allSettled([mq.enqueue("kept"), mq.enqueue(undefined), mq.enqueue(() => 1), mq.enqueue("also kept")]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/cannot be stored as JSON/);
+    expect((await rowsOf(queue)).map((r) => r.payload)).toEqual(["kept", "also kept"]);
+  });
+
+  it.skipIf(!onPg)("pg: never prepares the queue's statements, which a worker runs all day on an empty table", async () => {
+    // One connection: the claims and the look at pg_prepared_statements share a session.
+    const single = await openTestDatabase({ poolSize: 1 });
+    try {
+      const queue = newQueueName();
+      const mq = makeQueue(single.db, queue, { pollIntervalMs: 10, listenUrl: undefined });
+      const controller = new AbortController();
+      const listening = mq.listen(() => {}, { signal: controller.signal });
+      // Polling an empty queue: far more claims than it takes to make a statement hot.
+      await sleep(400);
+      for (let i = 0; i < HOT_AFTER + 2; i++) await mq.enqueue({ i }, { orderingKey: "k" });
+      await waitUntil(async () => (await single.db.selectFrom("queue_messages").select("id").where("queue", "=", queue).execute()).length === 0, "the messages handled");
+      controller.abort();
+      await listening;
+      for (let i = 0; i < HOT_AFTER + 2; i++) await single.db.selectFrom("actors").select("id").where("id", "=", "1").execute();
+      const statements = (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(single.db)).rows.map((r) => r.statement);
+      // The connection does prepare what it repeats...
+      expect(statements.some((s) => /from "actors"/.test(s))).toBe(true);
+      // ...but none of the queue's claims, deletes and inserts: they are planned with the table as it is.
+      expect(statements.filter((s) => s.includes("queue_messages"))).toEqual([]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("claims from a backlog by walking the ready index in order, even with statistics taken while the table was empty", async () => {
+    const queue = newQueueName();
+    // As all day long: the statistics say the queue is empty...
+    await sql`truncate queue_messages`.execute(database.db);
+    await sql`analyze queue_messages`.execute(database.db);
+    // ...when a fan-out queues thousands of messages, ten per ordering key (one remote server).
+    const mq = makeQueue(database.db, queue);
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => mq.enqueue({ i }, { orderingKey: `server-${i % 300}` })));
+    // EXPLAIN ANALYZE runs the claim: the sentinel rolls its transaction back.
+    const rolledBack = new Error("rolled back");
+    let plan: PlanNode | undefined;
+    await withClaimPlan(database.db, async (trx) => {
+      const result = await sql<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>`explain (analyze, format json) ${claimStatement(queue, 16, "explain", 60_000)}`.execute(trx);
+      plan = result.rows[0]!["QUERY PLAN"][0]!.Plan;
+      throw rolledBack;
+    }).catch((error: unknown) => {
+      if (error !== rolledBack) throw error;
+    });
+    const nodes = planNodes(plan!);
+    expect(nodes.map((n) => n["Node Type"])).not.toContain("Bitmap Heap Scan");
+    expect(nodes.map((n) => n["Node Type"])).not.toContain("Sort");
+    // The walk stops at the 16th claimable row instead of checking all 3,000.
+    const walk = nodes.find((n) => n["Node Type"] === "Index Scan" && n["Index Name"] === "queue_messages_ready");
+    expect(walk?.["Actual Rows"]).toBe(16);
+    expect(await countOf(queue)).toBe(3000);
   });
 
   it("keeps later messages of a key back while an earlier one waits for its retry", async () => {

@@ -27,10 +27,20 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * prefix search): a generic plan, made for any pattern, reads the whole table.
  */
 const NEEDS_ITS_VALUES = /\b(i?like|similar to)\b|~/i;
+/**
+ * The queue's table goes from empty to tens of thousands of rows within a
+ * second when a post fans out. A generic plan made while it was empty (a
+ * worker polls an empty queue all day) costs nothing and scans everything:
+ * a claim with nested sequential scans took 5 s a time at 10,000 messages
+ * and held deliveries up until autovacuum's ANALYZE replaced the plan
+ * (bench/fanout.ts with WORKERS=2). Planned each time, with the table's size
+ * as it is then.
+ */
+const SIZE_SWINGS = /\bqueue_messages\b/i;
 
 /** Would the pool prepare this text once it is hot? (test/explain.test.ts checks those plans.) */
 export function preparable(text: string): boolean {
-  return PREPARABLE.test(text) && !NEEDS_ITS_VALUES.test(text);
+  return PREPARABLE.test(text) && !NEEDS_ITS_VALUES.test(text) && !SIZE_SWINGS.test(text);
 }
 
 /** How often each text has run in this process (forgotten wholesale when it grows past SEEN_LIMIT). */

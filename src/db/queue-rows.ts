@@ -35,40 +35,65 @@ export interface EnqueueJobOptions {
   orderingKey?: string;
 }
 
+/** A message to insert, with its own ordering key and delay. */
+export interface QueueRow {
+  payload: unknown;
+  /** Messages with the same key are handled one at a time, in enqueue order. */
+  orderingKey?: string;
+  /** Not handed out before this many milliseconds have passed (database clock). */
+  delayMs?: number;
+}
+
+/** Throws a TypeError for a payload that cannot be stored as JSON (checked before anything is written). */
+export function assertStorable(payload: unknown, index = 0): void {
+  if (payload === undefined || typeof payload === "function" || typeof payload === "symbol") {
+    throw new TypeError(`Message ${index} cannot be stored as JSON.`);
+  }
+}
+
 /**
- * Inserts messages for `queue` through `executor`: pass the transaction of a
- * domain change to enqueue in the same commit (transactional outbox). A
- * NOTIFY goes out in the same statement; PostgreSQL delivers it on commit.
- * Returns the ids of the new rows, in order.
+ * Inserts messages for `queue` through `executor`, in one statement: pass the
+ * transaction of a domain change to enqueue in the same commit (transactional
+ * outbox). A NOTIFY goes out in the same statement; PostgreSQL delivers it on
+ * commit. Returns the ids of the new rows, in order (ids follow the order of
+ * `rows`, which is the order messages with one ordering key are handled in).
  */
-export async function enqueueJobs(
+export async function enqueueRows(
   executor: Kysely<Database> | Transaction<Database>,
   queue: string,
-  payloads: readonly unknown[],
-  options: EnqueueJobOptions = {},
+  rows: readonly QueueRow[],
 ): Promise<string[]> {
-  if (payloads.length === 0) return [];
-  const json = toJsonb(payloads.map((payload, i) => {
-    if (payload === undefined || typeof payload === "function" || typeof payload === "symbol") {
-      throw new TypeError(`Message ${i} cannot be stored as JSON.`);
-    }
-    return payload;
-  }));
-  const delayMs = Math.max(0, options.delayMs ?? 0);
+  if (rows.length === 0) return [];
+  rows.forEach((row, i) => assertStorable(row.payload, i));
+  const json = toJsonb(rows.map((row) => ({
+    p: row.payload,
+    k: row.orderingKey ?? null,
+    d: Math.max(0, row.delayMs ?? 0),
+  })));
   const result = await sql<{ id: string }>`
     with ins as (
       insert into queue_messages (queue, payload, ordering_key, available_at)
-      select ${queue}, p.payload, ${options.orderingKey ?? null},
-             now() + ${delayMs}::double precision * interval '1 millisecond'
-      from jsonb_array_elements(${json}::jsonb) with ordinality as p(payload, n)
-      order by p.n
+      select ${queue}, r.row -> 'p', r.row ->> 'k',
+             now() + (r.row ->> 'd')::double precision * interval '1 millisecond'
+      from jsonb_array_elements(${json}::jsonb) with ordinality as r(row, n)
+      order by r.n
       returning id
     )
     select ins.id from ins
     cross join (select pg_notify(${NOTIFY_CHANNEL}, current_schema() || ':' || ${queue}::text)) as notified
     order by ins.id`.execute(executor);
-  if (delayMs === 0) for (const wake of wakers.get(queue) ?? []) wake();
+  if (rows.some((row) => (row.delayMs ?? 0) <= 0)) for (const wake of wakers.get(queue) ?? []) wake();
   return result.rows.map((row) => row.id);
+}
+
+/** {@link enqueueRows} for messages sharing one ordering key and delay. */
+export function enqueueJobs(
+  executor: Kysely<Database> | Transaction<Database>,
+  queue: string,
+  payloads: readonly unknown[],
+  options: EnqueueJobOptions = {},
+): Promise<string[]> {
+  return enqueueRows(executor, queue, payloads.map((payload) => ({ payload, ...options })));
 }
 
 /** {@link enqueueJobs} for one message; returns its id. */

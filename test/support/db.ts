@@ -14,7 +14,7 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /** A fresh, migrated database of its own: a PGlite copy of the template, or a new pg schema. */
-export async function openTestDatabase(): Promise<TestDatabase> {
+export async function openTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
   if (!testDatabaseUrl) {
     const dump = new Blob([readFileSync(TEMPLATE_PATH)]);
     return openDatabase({ dataDir: "memory://", loadDataDir: dump });
@@ -31,7 +31,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     await drop.query(`drop schema if exists ${schema} cascade`);
     await drop.end();
   };
-  const handle = await open();
+  const handle = await openDatabase({ databaseUrl: testDatabaseUrl, searchPath: schema, poolSize: options.poolSize ?? 5 });
   try {
     await migrateToLatest(handle.db);
   } catch (err) {
