@@ -6,7 +6,7 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../../src/db/schema.ts";
 import type { BenchDatabase } from "./database.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
+export const ROOT = join(import.meta.dirname, "..", "..");
 /** CPU profiles and heap snapshots of Plein (git-ignored). */
 export const PROFILES_DIR = join(ROOT, "bench", "results", "profiles");
 /** The benchmarks' certificate (bench/tls): 127.0.9.1-12 for Plein, 127.100.0-3.1-250 for sinks. */

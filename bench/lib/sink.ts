@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { IncomingMessage } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import { createServer as createNetServer, type Server as NetServer } from "node:net";
-import { BENCH_TLS } from "./server.ts";
+import { createSecureContext, TLSSocket } from "node:tls";
+import { hostCertificates } from "./host-certs.ts";
 
 /** Loopback addresses in the benchmarks' certificate for simulated remote instances. */
 export const MAX_SINK_HOSTS = 1000;
@@ -42,18 +41,16 @@ function headersOf(req: IncomingMessage): Headers {
 }
 
 /**
- * Remote instances on loopback: ONE HTTPS server (one handler, one TLS
- * context) answering on port 443 of `count` addresses, each address a host
- * of its own to Plein (its own origin, connection pool and TLS session).
- * Each address's listener hands its connections to the one server.
+ * Remote instances on loopback: ONE HTTP server (one handler) answering on
+ * port 443 of `count` addresses, each address a host of its own to Plein (its
+ * own origin, connection pool and TLS session) with a certificate of its own.
+ * Each address's listener wraps its connections in TLS with that address's
+ * certificate and hands them to the one server.
  */
 export async function startSink(count: number, handle: (request: SinkRequest) => Promise<SinkAnswer> | SinkAnswer): Promise<Sink> {
   const hosts = Array.from({ length: count }, (_, i) => sinkHost(i));
-  const https: HttpsServer = createHttpsServer({
-    cert: readFileSync(BENCH_TLS.cert),
-    key: readFileSync(BENCH_TLS.key),
-    keepAliveTimeout: 60_000,
-  }, (req, res) => {
+  const certificates = await hostCertificates(hosts);
+  const https: HttpServer = createHttpServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -75,7 +72,12 @@ export async function startSink(count: number, handle: (request: SinkRequest) =>
   const listeners: NetServer[] = [];
   try {
     for (const host of hosts) {
-      const listener = createNetServer((socket) => https.emit("connection", socket));
+      const secureContext = createSecureContext(certificates.get(host)!);
+      const listener = createNetServer((socket) => {
+        const tls = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ["http/1.1"] });
+        tls.on("error", () => tls.destroy());
+        https.emit("connection", tls);
+      });
       await new Promise<void>((resolve, reject) => {
         listener.once("error", reject);
         listener.listen({ host, port: 443, exclusive: true }, () => resolve());
