@@ -17,6 +17,7 @@
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP, type LookupFunction } from "node:net";
+import { createSecureContext } from "node:tls";
 import { expandIPv6Address, isValidPublicIPv4Address, isValidPublicIPv6Address, UrlError } from "@fedify/fedify";
 import { Agent, buildConnector, type Dispatcher, setGlobalDispatcher } from "undici";
 
@@ -111,7 +112,10 @@ export const SILENCE_TIMEOUT_MS = 15_000;
 
 /** An undici Agent whose every connection is pinned and checked as above. */
 export function createPinnedAgent(options: PinnedOptions): Agent {
-  const connectTo = buildConnector({ lookup: checkedLookup(options) });
+  // One TLS context for every connection: without it each new connection builds
+  // its own, loading the trusted certificates again (about 1 ms of CPU, which a
+  // fan-out to 1,000 servers pays 1,000 times).
+  const connectTo = buildConnector({ lookup: checkedLookup(options), secureContext: createSecureContext() });
   return new Agent({
     headersTimeout: SILENCE_TIMEOUT_MS,
     bodyTimeout: SILENCE_TIMEOUT_MS,

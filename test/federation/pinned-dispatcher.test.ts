@@ -6,7 +6,9 @@
  */
 import type { LookupAddress } from "node:dns";
 import { lookup } from "node:dns/promises";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { UrlError } from "@fedify/fedify";
@@ -106,6 +108,34 @@ describe("the lookup", () => {
 });
 
 describe("connections", () => {
+  test("over TLS, one shared context still checks each server's certificate against the trusted CAs", async () => {
+    const servers = await Promise.all(["server", "untrusted"].map(async (name) => {
+      const server = createHttpsServer({
+        cert: readFileSync(`test/tls/${name}.pem`), key: readFileSync(`test/tls/${name}.key`),
+      }, (_req, res) => res.writeHead(200).end(name));
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+    }));
+    const agent = createPinnedAgent({ allowPrivateAddress: true });
+    try {
+      // Two connections through the agent: the trusted server answers both times...
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(servers[0]!.url, { dispatcher: agent, headers: { connection: "close" } } as RequestInit);
+        expect(await response.text()).toBe("server");
+      }
+      // ...and a certificate no trusted CA signed is refused, as without a shared context.
+      const refused = await fetch(servers[1]!.url, { dispatcher: agent } as RequestInit).then(() => null, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(TypeError);
+      expect(String((refused as { cause?: unknown }).cause)).toMatch(/self.signed|unable to verify|certificate/i);
+    } finally {
+      await agent.close();
+      for (const { server } of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  });
+
   let pinned: Listener;
   let rebound: Listener;
 
