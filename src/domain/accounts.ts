@@ -89,8 +89,8 @@ export async function ensureInstanceActor(db: Db, origin: URL): Promise<Actor> {
   const keys = await generateActorKeys();
   const urls = localActorUrls(origin, origin.hostname);
   return db.transaction().execute(async (trx) => {
-    const again = await trx.selectFrom("actors").selectAll().where("iri", "=", urls.iri).executeTakeFirst();
-    if (again) return again;
+    // Processes starting together on a new database (web and workers) each create it:
+    // the first insert wins, the others wait for its commit and read its row.
     const actor = await trx.insertInto("actors").values({
       iri: urls.iri,
       type: "Application",
@@ -105,7 +105,8 @@ export async function ensureInstanceActor(db: Db, origin: URL): Promise<Actor> {
       followers_url: urls.followers,
       following_url: urls.following,
       manually_approves_followers: true,
-    }).returningAll().executeTakeFirstOrThrow();
+    }).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
+    if (!actor) return trx.selectFrom("actors").selectAll().where("iri", "=", urls.iri).executeTakeFirstOrThrow();
     await storeActorKeys(trx, actor.id, keys);
     return actor;
   });
