@@ -56,8 +56,8 @@ type Handler = (message: unknown) => Promise<void> | void;
 /**
  * Fedify's message queue (and our background jobs) in `queue_messages`.
  *
- * A listener claims due rows with one `UPDATE … WHERE id IN (SELECT … FOR
- * UPDATE SKIP LOCKED)` that sets a lease (`locked_until`, `locked_by`), runs
+ * A listener claims due rows with one `UPDATE` of the rows a `SELECT … FOR
+ * UPDATE SKIP LOCKED` chose (queue-claim.ts) that sets a lease (`locked_until`, `locked_by`), runs
  * the handler while a heartbeat renews the lease, then deletes the row. A
  * worker that dies stops renewing; once its lease lapses any listener takes
  * the message over (delivery is at least once). A message with an ordering
