@@ -35,6 +35,10 @@ export class ContextCache {
     return structuredClone(entry.document);
   }
 
+  forget(url: string): void {
+    this.#entries.delete(url);
+  }
+
   /** Keeps `document` unless its text as fetched (`length` characters) is longer than `maxLength`. */
   set(url: string, document: RemoteDocument, length: number): void {
     if (length > this.maxLength) return;

@@ -10,6 +10,7 @@ import {
   validatePublicUrl,
 } from "@fedify/fedify";
 import type { Dispatcher } from "undici";
+import { recentActorDocuments } from "./actor-document-cache.ts";
 import { ContextCache } from "./context-cache.ts";
 import { fetchThrough, isPublicAddress, pinnedDispatcher, PrivateAddressError, privateAddressRefusal } from "./pinned-dispatcher.ts";
 import { spendFetch } from "./fetch-budget.ts";
@@ -106,6 +107,12 @@ export interface SafeLoaderOptions {
   contexts?: boolean;
   /** Answers from, and keeps small documents in, this cache (for contexts). */
   cache?: ContextCache;
+  /**
+   * Answers an actor asked for by its id from the actors this process fetched
+   * in the last minutes (actor-document-cache.ts; for Fedify's key checks).
+   * Every loader but a context loader keeps what it fetches there.
+   */
+  recentActors?: boolean;
   /**
    * The federation policy (federation/policy.ts `policyCheck`): asked before
    * each hop's address check, so a blocked server is never looked up or
@@ -225,8 +232,15 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
   return async (url, loaderOptions): Promise<RemoteDocument> => {
     const preloaded = (preloadedContexts as Record<string, unknown>)[url];
     if (preloaded !== undefined) return { contextUrl: null, document: preloaded, documentUrl: url };
-    const cached = options.cache?.get(url);
-    if (cached) return cached;
+    const cached = options.cache?.get(url) ?? (options.recentActors ? recentActorDocuments.get(url) : undefined);
+    if (cached) {
+      // As for a fetch: a server blocked since the document was kept is not believed either.
+      const kept = new URL(url);
+      await options.policy?.(kept);
+      await checkUrl(kept, options);
+      return cached;
+    }
+    if (!options.contexts) recentActorDocuments.forget(url);
     const signals = [AbortSignal.timeout(timeoutMs)];
     if (loaderOptions?.signal) signals.push(loaderOptions.signal);
     const signal = AbortSignal.any(signals);
@@ -287,6 +301,7 @@ export function createSafeDocumentLoader(options: SafeLoaderOptions): DocumentLo
       }
       const remote: RemoteDocument = { contextUrl: null, document, documentUrl: current.href };
       options.cache?.set(url, remote, text.length);
+      if (!options.contexts) recentActorDocuments.set(url, remote, text.length);
       return remote;
     }
   };
@@ -324,8 +339,9 @@ export interface FedifyLoaderOptions {
  * so this replaces them on the federation object with our loader: the same
  * caps as our own fetches, the request's fetch budget, and no KvStore cache
  * (contexts are kept in a small in-memory cache, context-cache.ts; keys in
- * Fedify's key cache, key-cache.ts; actors and objects are stored by our
- * resolver). The authenticated loader signs with the key Fedify hands it
+ * Fedify's key cache, key-cache.ts; the actor documents its key checks fetch
+ * for a few minutes, actor-document-cache.ts; actors and objects are stored
+ * by our resolver). The authenticated loader signs with the key Fedify hands it
  * (draft-cavage, as our own signed fetches). Fails loudly if a Fedify
  * upgrade renamed them.
  */
@@ -334,10 +350,14 @@ export function useSafeLoadersInFedify(federation: object, options: FedifyLoader
   const base = { allowPrivateAddress: options.allowPrivateAddress, userAgent: options.userAgent, policy: options.policy };
   const contextCache = new ContextCache();
   const factories: Record<(typeof FEDIFY_LOADER_FACTORIES)[number], (...args: never[]) => DocumentLoader> = {
-    documentLoaderFactory: () => createSafeDocumentLoader(base),
+    documentLoaderFactory: () => createSafeDocumentLoader({ ...base, recentActors: true }),
     contextLoaderFactory: () => createSafeDocumentLoader({ ...base, contexts: true, cache: contextCache }),
     authenticatedDocumentLoaderFactory: (identity: { keyId: URL; privateKey: CryptoKey }) =>
-      createSafeDocumentLoader({ ...base, signer: { keyId: identity.keyId, privateKey: identity.privateKey } }),
+      createSafeDocumentLoader({
+        ...base,
+        signer: { keyId: identity.keyId, privateKey: identity.privateKey },
+        recentActors: true,
+      }),
   };
   for (const name of FEDIFY_LOADER_FACTORIES) {
     if (typeof target[name] !== "function") throw new TypeError(`Fedify's federation has no ${name}: update federation/loader.ts`);

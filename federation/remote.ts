@@ -13,6 +13,7 @@ import { type RemotePostInput, upsertRemotePost } from "../src/domain/posts/remo
 import {
   findActorByHandle,
   findActorByIri,
+  findLiveGroupsByIris,
   isStale,
   markActorGone,
   type RemoteActorInput,
@@ -281,11 +282,8 @@ async function groupOfObject(ctx: FedContext, translated: RemotePostTranslation)
     const actor = await getOrFetchActor(ctx, iri);
     if (actor?.type === "Group" && !actor.gone_at) return actor;
   }
-  for (const iri of [...translated.to, ...translated.cc].slice(0, 20)) {
-    const actor = await findActorByIri(ctx.data.db, iri.href);
-    if (actor?.type === "Group" && !actor.gone_at) return actor;
-  }
-  return undefined;
+  const recipients = [...translated.to, ...translated.cc].slice(0, 20).map((iri) => iri.href);
+  return (await findLiveGroupsByIris(ctx.data.db, recipients))[0];
 }
 
 /**

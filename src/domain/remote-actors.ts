@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../db/database.ts";
 import type { Actor, ActorType } from "../db/schema.ts";
 import { forbidden, invalid } from "./errors.ts";
@@ -79,6 +80,17 @@ export async function upsertRemoteActor(db: Db, localHost: string, input: Remote
 
 export function findActorByIri(db: Db, iri: string): Promise<Actor | undefined> {
   return db.selectFrom("actors").selectAll().where("iri", "=", iri).executeTakeFirst();
+}
+
+/** The actors among `iris` that are groups not gone, in the order of `iris` (one query). */
+export async function findLiveGroupsByIris(db: Db, iris: readonly string[]): Promise<Actor[]> {
+  const wanted = [...new Set(iris)];
+  if (wanted.length === 0) return [];
+  const rows = await db.selectFrom("actors").selectAll()
+    // One statement text whatever the count (kept prepared: src/db/prepared-statements.ts).
+    .where(sql<boolean>`actors.iri = any(${wanted}::text[])`).where("type", "=", "Group").where("gone_at", "is", null).execute();
+  const byIri = new Map(rows.map((row) => [row.iri, row]));
+  return wanted.flatMap((iri) => byIri.get(iri) ?? []);
 }
 
 export function findActorById(db: Db, id: string): Promise<Actor | undefined> {

@@ -178,3 +178,21 @@ describe("a closed group refuses", () => {
     await clearDeliveries();
   });
 });
+
+describe("a member's post that names its group only among its recipients (no `audience`, as Mastodon sends a mention)", () => {
+  test("is stored in the first recipient that is a group we know", async () => {
+    const note = (to: string[]) => ({
+      id: newId(carol, "notes"), type: "Note", attributedTo: carol.iri, to, cc: [carol.followers],
+      content: "<p>zonder audience</p>", published: "2024-01-01T00:00:00Z",
+    });
+    // An unknown group and a person come first: neither is a group we know.
+    const first = note([evil.url("/groups/onbekend"), anna.iri, another.actor.iri, closed.actor.iri]);
+    const second = note([closed.actor.iri, another.actor.iri]);
+    for (const object of [first, second]) {
+      expect((await post({ id: newId(carol), type: "Create", actor: carol.iri, object }, carol)).status).toBe(202);
+    }
+    expect(await postByIri(first.id)).toMatchObject({ group_id: another.actor.id, visibility: "group" });
+    expect(await postByIri(second.id)).toMatchObject({ group_id: closed.actor.id, visibility: "group" });
+    await clearDeliveries();
+  });
+});

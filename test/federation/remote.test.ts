@@ -207,6 +207,36 @@ describe("the checked loader", () => {
     await new Promise<void>((resolve) => hanging.close(() => resolve()));
   });
 
+  test("an actor fetched lately is answered from memory to Fedify's loaders, after the same checks as a fetch", async () => {
+    const ivy = await remote.actor("ivy");
+    const path = "/users/ivy";
+    let blocked = false;
+    const policy = async (url: URL) => {
+      if (blocked) throw new Error(`${url.host} is blocked`);
+    };
+    const fedifys = createSafeDocumentLoader({ allowPrivateAddress: true, recentActors: true, policy });
+    const ours = createSafeDocumentLoader({ allowPrivateAddress: true, policy });
+    const before = gets(remote, path);
+    for (let i = 0; i < 3; i++) expect((await fedifys(ivy.iri)).document).toMatchObject({ id: ivy.iri, type: "Person" });
+    expect(gets(remote, path)).toBe(before + 1);
+    // Our own loader always fetches, and what it fetched replaces what was kept.
+    ivy.document.name = "Ivy Two";
+    ivy.publish();
+    await ours(ivy.iri);
+    expect((await fedifys(ivy.iri)).document).toMatchObject({ name: "Ivy Two" });
+    expect(gets(remote, path)).toBe(before + 2);
+    // The address rule and the federation policy still apply to what is kept.
+    await expect(createSafeDocumentLoader({ allowPrivateAddress: false, recentActors: true })(ivy.iri)).rejects.toThrow();
+    blocked = true;
+    await expect(fedifys(ivy.iri)).rejects.toThrow(/is blocked/);
+    blocked = false;
+    // Gone at its origin: the failed fetch leaves nothing kept behind.
+    remote.serve(path, { status: 410, body: "" });
+    await expect(ours(ivy.iri)).rejects.toThrow(/410/);
+    await expect(fedifys(ivy.iri)).rejects.toThrow(/410/);
+    expect(gets(remote, path)).toBe(before + 4);
+  });
+
   test("private addresses and other schemes are refused unless allowed", async () => {
     const load = createSafeDocumentLoader({ allowPrivateAddress: false });
     await expect(load(remote.url("/users/bob"))).rejects.toThrow();

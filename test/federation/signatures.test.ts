@@ -170,6 +170,23 @@ describe("Object Integrity Proofs on outgoing activities", () => {
   });
 });
 
+describe("a burst of activities from one actor", () => {
+  test("its document is fetched for the first only: Fedify's key ownership checks reuse it", async () => {
+    const erin = await remote.actor("erin");
+    const gets = () => remote.received.filter((r) => r.method === "GET" && r.path === "/users/erin").length;
+    const first = note(erin);
+    expect((await send({ id: newId(erin), type: "Create", actor: erin.iri, object: first }, erin)).status).toBe(202);
+    const afterFirst = gets();
+    expect(afterFirst).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      const object = note(erin);
+      expect((await send({ id: newId(erin), type: "Create", actor: erin.iri, object }, erin)).status).toBe(202);
+      expect(await postByIri(object.id as string)).toBeDefined();
+    }
+    expect(gets()).toBe(afterFirst);
+  });
+});
+
 describe("key rotation by a remote actor", () => {
   let carl: FakeActor;
   const keyPath = "/users/carl/main-key";
