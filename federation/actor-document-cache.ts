@@ -16,8 +16,8 @@ function isActor(document: Record<string, unknown>): boolean {
 }
 
 /**
- * Remote actor documents Fedify fetched lately, in this process's memory,
- * for Fedify's own loaders only (Plein's fetches never read it).
+ * Remote actor documents fetched lately, in this process's memory,
+ * answered to Fedify's own loaders only (Plein's fetches never read it).
  *
  * Fedify 2.3.8 checks that the key of every signed inbox request belongs to
  * the activity's actor by fetching the actor's document (a signed GET,

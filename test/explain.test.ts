@@ -14,7 +14,7 @@ import { findFollowByActivityIri } from "../src/domain/remote-activity.ts";
 import { findPostByUrl, searchActors, searchTags } from "../src/domain/search.ts";
 import { accountCounts } from "../src/domain/account-counts.ts";
 import { listConversations } from "../src/domain/conversations.ts";
-import { findActorById } from "../src/domain/remote-actors.ts";
+import { findActorById, findLiveGroupsByIris } from "../src/domain/remote-actors.ts";
 import { listDomainBlocks } from "../src/domain/user-domain-blocks.ts";
 import { actorPosts, groupPosts, homeTimeline, publicTimeline, tagTimeline } from "../src/domain/timelines.ts";
 import { ANONYMOUS } from "../src/domain/visibility.ts";
@@ -40,6 +40,10 @@ import { fullScansIn, type Seeded, seedLargeDatabase } from "./support/explain.t
 const queries: [string, (db: Db, seeded: Seeded) => Promise<unknown>][] = [
   ["inbound Accept/Reject/Undo: the follow by its activity id", (db, s) => findFollowByActivityIri(db, s.followActivityIri)],
   ["search: a post by its web URL", (db, s) => findPostByUrl(db, s.postUrl)],
+  ["inbound post: the groups we know among its recipients", async (db, s) => {
+    const group = (await findActorById(db, s.groupId))!;
+    return findLiveGroupsByIris(db, ["https://www.w3.org/ns/activitystreams#Public", `${group.iri}/followers`, group.iri]);
+  }],
   ["hourly clean-up of old inbox ids", (db) => pruneProcessedActivities(db)],
   ["search: hashtags by prefix, anonymous", (db, s) => searchTags(db, ANONYMOUS, s.tagPrefix, 20, 0)],
   ["search: hashtags by prefix, signed in", (db, s) => searchTags(db, { kind: "local", actorId: s.localActorId }, s.tagPrefix, 20, 0)],
