@@ -1,9 +1,10 @@
 import type { RemoteDocument } from "@fedify/fedify";
+import type { ActorType } from "../src/db/schema.ts";
 import { ContextCache } from "./context-cache.ts";
 
-const ACTOR_TYPES = new Set(["Person", "Service", "Application", "Group", "Organization"]);
+const ACTOR_TYPES: ReadonlySet<string> = new Set(["Person", "Service", "Application", "Group", "Organization"] satisfies ActorType[]);
 
-export const ACTOR_DOCUMENT_TTL_MS = 5 * 60 * 1000;
+const ACTOR_DOCUMENT_TTL_MS = 5 * 60 * 1000;
 
 function withoutFragment(url: string): string {
   const hash = url.indexOf("#");
@@ -50,9 +51,9 @@ export class ActorDocumentCache {
     this.#documents.forget(withoutFragment(url));
   }
 
-  /** Only an actor asked for by its own id (a key id with a fragment always goes to the network). */
+  /** Only an actor asked for by its own id: entries are kept under ids without a fragment, so a key id with one always goes to the network. */
   get(url: string): RemoteDocument | undefined {
-    return url.includes("#") ? undefined : this.#documents.get(url);
+    return this.#documents.get(url);
   }
 
   /** Offered every document fetched (`length`: its text's length); keeps only what `get` may answer. */

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "../../src/db/schema.ts";
+import { ContextCache } from "../../federation/context-cache.ts";
 import { createSafeDocumentLoader, isActivityPubMediaType } from "../../federation/loader.ts";
 import { parseHandle } from "../../federation/remote.ts";
 import { AS_CONTEXT, type FakeActor, type FakeRemote, newId, PUBLIC, startFakeRemote } from "../support/fake-remote.ts";
@@ -235,6 +236,22 @@ describe("the checked loader", () => {
     await expect(ours(ivy.iri)).rejects.toThrow(/410/);
     await expect(fedifys(ivy.iri)).rejects.toThrow(/410/);
     expect(gets(remote, path)).toBe(before + 4);
+  });
+
+  test("a context kept in memory is refused like a fetch once its server is blocked", async () => {
+    const path = "/contexts/kept.jsonld";
+    remote.serve(path, { contentType: "application/ld+json", body: { "@context": { kept: "https://example.org/ns#kept" } } });
+    let blocked = false;
+    const policy = async (url: URL) => {
+      if (blocked) throw new Error(`${url.host} is blocked`);
+    };
+    const load = createSafeDocumentLoader({ allowPrivateAddress: true, contexts: true, cache: new ContextCache(), policy });
+    const before = gets(remote, path);
+    await load(remote.url(path));
+    expect((await load(remote.url(path))).document).toMatchObject({ "@context": { kept: "https://example.org/ns#kept" } });
+    expect(gets(remote, path)).toBe(before + 1);
+    blocked = true;
+    await expect(load(remote.url(path))).rejects.toThrow(/is blocked/);
   });
 
   test("private addresses and other schemes are refused unless allowed", async () => {
