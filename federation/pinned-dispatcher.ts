@@ -12,7 +12,7 @@
  * Our own fetches pass `pinnedDispatcher(...)` (federation/loader.ts,
  * media-fetch.ts); `installPinnedDispatcher` makes it the global dispatcher
  * of `fetch`, for the fetches Fedify makes itself (WebFinger, deliveries to
- * inboxes); `src/main.ts` installs it for every process it starts.
+ * inboxes); the CLI (`src/cli/plein.ts`) installs it for every process it starts.
  */
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { lookup as dnsLookup } from "node:dns/promises";
@@ -146,7 +146,7 @@ export function pinnedDispatcher(allowPrivateAddress: boolean): Dispatcher {
 /**
  * Makes the pinned agent the dispatcher of the global `fetch`, which Fedify
  * uses for the requests it makes itself. Process-wide: the server's entry
- * point calls it (src/main.ts), not `startPlein`, which tests run several
+ * point calls it (src/cli/plein.ts), not `startPlein`, which tests run several
  * times in one process next to their own loopback fetches.
  */
 export function installPinnedDispatcher(allowPrivateAddress: boolean): void {
