@@ -8,7 +8,8 @@ import { openDatabase } from "../db/database.ts";
 import { setupLogging } from "../logging.ts";
 import { DataDirLockedError, type RunningPlein, startPlein } from "../server.ts";
 import { installTemporal } from "../temporal.ts";
-import { startTracing, tracingEnabled } from "../ops/tracing.ts";
+import { tracingEnabled } from "../ops/tracing-enabled.ts";
+import type { Tracing } from "../ops/tracing.ts";
 import { getLogger } from "@logtape/logtape";
 
 const logger = getLogger(["plein", "main"]);
@@ -50,7 +51,7 @@ async function runServer(config: Config, role: Role): Promise<void> {
   // and a SIGTERM then must still mean "finish current work and exit 0".
   let running: RunningPlein | undefined;
   let stopping = false;
-  const tracing = tracingEnabled(process.env) ? startTracing() : undefined;
+  let tracing: Tracing | undefined;
   const shutDown = async (plein: RunningPlein) => {
     await plein.close();
     await tracing?.shutdown();
@@ -65,6 +66,7 @@ async function runServer(config: Config, role: Role): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  if (tracingEnabled(process.env)) tracing = (await import("../ops/tracing.ts")).startTracing();
   // Fedify's own fetches (WebFinger, deliveries) use the global fetch: pin its connections too.
   installPinnedDispatcher(config.allowPrivateAddress);
   try {

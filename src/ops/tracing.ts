@@ -5,6 +5,7 @@
  * go over OTLP/HTTP (JSON) in batches. Fedify traces what it does (inbox,
  * dispatchers, deliveries, fetches) through the provider given to
  * createFederation; W3C trace context is read from and sent with requests.
+ * Loaded only when tracing is on (tracing-enabled.ts).
  */
 import { context, propagation } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -18,12 +19,6 @@ export interface Tracing {
   provider: BasicTracerProvider;
   /** Sends what is buffered and stops. */
   shutdown(): Promise<void>;
-}
-
-type Env = Record<string, string | undefined>;
-
-export function tracingEnabled(env: Env): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
 /** `url`: the traces endpoint itself (tests); otherwise the exporter reads OTEL_* from the environment. */

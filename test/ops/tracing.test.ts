@@ -6,7 +6,8 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createUser } from "../../src/domain/accounts.ts";
-import { startTracing, type Tracing, tracingEnabled } from "../../src/ops/tracing.ts";
+import { startTracing, type Tracing } from "../../src/ops/tracing.ts";
+import { tracingEnabled } from "../../src/ops/tracing-enabled.ts";
 import { type RunningPlein, startPlein } from "../../src/server.ts";
 import { openTestDatabase } from "../support/db.ts";
 
