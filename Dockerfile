@@ -37,5 +37,4 @@ VOLUME /data
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# --liftoff-only: docs/OPERATIONS.md, "Start-up".
-CMD ["node", "--liftoff-only", "src/main.ts", "serve"]
+CMD ["node", "src/main.ts", "serve"]

@@ -109,9 +109,6 @@ function pleinEnvironment(database: BenchDatabase, options: StartOptions, host: 
  */
 export const SPLIT = process.env.SPLIT === "1";
 
-/** Node's flags as `npm start` and the Docker image run Plein (docs/OPERATIONS.md, "Start-up"). */
-const NODE_FLAGS = ["--liftoff-only"];
-
 /**
  * Starts `plein worker` (queues only, no HTTP) beside a `plein web` started with
  * `{ role: "web" }`, and waits until it listens on both queues (its two LISTEN
@@ -122,7 +119,7 @@ export async function startPleinWorker(database: BenchDatabase, db: Kysely<Datab
   const mediaDir = mkdtempSync(join(tmpdir(), "plein-bench-media-"));
   const env = { ...pleinEnvironment(database, options, host, options.tls ?? true, mediaDir), PLEIN_ROLE: "worker" };
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES_DIR}`] : [];
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...profile, join(ROOT, "src", "main.ts"), "worker"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), "worker"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const pid = child.pid!;
   const deadline = performance.now() + 120_000;
@@ -169,7 +166,7 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES_DIR}`] : [];
   // BENCH_HEAP_SNAPSHOTS=1: SIGUSR2 makes Plein write a V8 heap snapshot there (`heapSnapshot()` below); compare two in DevTools' Memory tab.
   if (process.env.BENCH_HEAP_SNAPSHOTS === "1") profile.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${PROFILES_DIR}`);
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...profile, join(ROOT, "src", "main.ts"), command], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(process.execPath, [...profile, join(ROOT, "src", "main.ts"), command], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     await healthy(origin, child, 120_000);
