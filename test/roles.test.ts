@@ -4,17 +4,13 @@
  * SIGTERM. Real processes on a real database (a PGlite directory, or a pg schema).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../src/db/database.ts";
 import { enqueueJob } from "../src/db/queue-rows.ts";
 import { DELIVERY_QUEUE } from "../src/domain/jobs.ts";
-import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "./support/db.ts";
-import { TEMPLATE_PATH } from "./support/global-setup.ts";
+import { type ProcessDatabase, processDatabase } from "./support/process-database.ts";
 
 const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
 
@@ -67,13 +63,12 @@ const healthy = async (port: number) => {
 
 describe("process roles", () => {
   let env: Record<string, string>;
-  let pgHandle: TestDatabase | undefined;
-  let dataDir: string | undefined;
+  let database: ProcessDatabase | undefined;
 
   /** Opens the database the processes use (only while none runs, on PGlite). */
   async function withDb<T>(use: (db: DatabaseHandle["db"]) => Promise<T>): Promise<T> {
-    if (pgHandle) return use(pgHandle.db);
-    const handle = await openDatabase({ dataDir: dataDir! });
+    if (database!.handle) return use(database!.handle.db);
+    const handle = await openDatabase({ dataDir: database!.dataDir! });
     try {
       return await use(handle.db);
     } finally {
@@ -88,33 +83,21 @@ describe("process roles", () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    env = { PORT: String(port), PLEIN_ORIGIN: `http://127.0.0.1:${port}`, LOG_LEVEL: "info" };
-    if (testDatabaseUrl) {
-      pgHandle = await openTestDatabase();
-      const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(pgHandle.db)).rows[0]!.s;
-      const url = new URL(testDatabaseUrl);
-      url.searchParams.set("options", `-c search_path=${schema}`);
-      env.DATABASE_URL = url.href;
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), "plein-roles-"));
-      const setup = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(TEMPLATE_PATH)]) });
-      await setup.close();
-      env.PLEIN_DATA_DIR = dataDir;
-    }
+    database = await processDatabase("roles");
+    env = { PORT: String(port), PLEIN_ORIGIN: `http://127.0.0.1:${port}`, LOG_LEVEL: "info", ...database.env };
     // A job nobody can act on: a worker drops it (and says so), a web process never touches it.
     await withDb((db) => enqueueJob(db, DELIVERY_QUEUE, { type: "no-such-job" }));
   }, 120_000);
 
   afterAll(async () => {
-    await pgHandle?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database?.remove();
   });
 
   it("plein web serves HTTP and leaves queued work alone", async () => {
     const web = new Plein("web", env);
     try {
       await until(() => healthy(Number(env.PORT)), "web to answer /healthz");
-      if (pgHandle) expect(await pendingJobs()).toBe(1);
+      if (database!.handle) expect(await pendingJobs()).toBe(1);
     } finally {
       expect(await web.stop()).toBe(0);
     }

@@ -7,19 +7,14 @@
  * line is a JSON object, and no token sent to it appears in them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { connect, createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
 import WebSocket from "ws";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "../src/db/database.ts";
 import { createUser } from "../src/domain/accounts.ts";
 import { issueToken } from "../src/domain/tokens.ts";
-import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "./support/db.ts";
-import { TEMPLATE_PATH } from "./support/global-setup.ts";
+import { type ProcessDatabase, processDatabase } from "./support/process-database.ts";
 
 const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
 const METRICS_TOKEN = "shutdown-test-metrics-token-0123456789";
@@ -58,35 +53,24 @@ function accepting(port: number): Promise<boolean> {
 let env: Record<string, string>;
 let port: number;
 let token: string;
-let pgHandle: TestDatabase | undefined;
-let dataDir: string | undefined;
+let database: ProcessDatabase | undefined;
 
 beforeAll(async () => {
   port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  database = await processDatabase("shutdown", async (db) => {
+    const actor = await createUser(db, new URL(origin), { username: "anna", email: "anna@example.test", password: "password1" });
+    token = await issueToken(db, actor, ["read", "write"]);
+  });
   env = {
-    PORT: String(port), PLEIN_ORIGIN: `http://127.0.0.1:${port}`,
+    PORT: String(port), PLEIN_ORIGIN: origin,
     LOG_LEVEL: "debug", PLEIN_LOG_FORMAT: "json", PLEIN_ALLOW_PRIVATE_ADDRESS: "true", PLEIN_DRAIN_SECONDS: "5", PLEIN_METRICS_TOKEN: METRICS_TOKEN,
+    ...database.env,
   };
-  let handle: DatabaseHandle;
-  if (testDatabaseUrl) {
-    handle = pgHandle = await openTestDatabase();
-    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(pgHandle.db)).rows[0]!.s;
-    const url = new URL(testDatabaseUrl);
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    env.DATABASE_URL = url.href;
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), "plein-shutdown-"));
-    handle = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(TEMPLATE_PATH)]) });
-    env.PLEIN_DATA_DIR = dataDir;
-  }
-  const actor = await createUser(handle.db, new URL(env.PLEIN_ORIGIN!), { username: "anna", email: "anna@example.test", password: "password1" });
-  token = await issueToken(handle.db, actor, ["read", "write"]);
-  if (!pgHandle) await handle.close();
 }, 120_000);
 
 afterAll(async () => {
-  await pgHandle?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 it("finishes an in-flight request, closes streams, answers 503 on /healthz while draining, and exits 0", async () => {

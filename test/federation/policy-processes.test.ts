@@ -8,17 +8,13 @@
  * POSTs then get 403, over real HTTP.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openDatabase } from "../../src/db/database.ts";
-import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "../support/db.ts";
+import { testDatabaseUrl } from "../support/db.ts";
 import { AS_CONTEXT, deliverOverNetwork, type FakeActor, type FakeRemote, newId, startFakeRemote } from "../support/fake-remote.ts";
-import { TEMPLATE_PATH } from "../support/global-setup.ts";
 import { waitFor } from "../support/instances.ts";
+import { type ProcessDatabase, processDatabase } from "../support/process-database.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MAIN = join(ROOT, "src", "main.ts");
@@ -60,8 +56,7 @@ describe(`plein federation while a server runs (${testDatabaseUrl ? "PostgreSQL:
   let env: Record<string, string>;
   let server: ChildProcess | undefined;
   let output = "";
-  let dataDir: string | undefined;
-  let pgHandle: TestDatabase | undefined;
+  let database: ProcessDatabase | undefined;
   let evil: FakeRemote;
   let mallory: FakeActor;
   let origin: string;
@@ -79,19 +74,8 @@ describe(`plein federation while a server runs (${testDatabaseUrl ? "PostgreSQL:
   beforeAll(async () => {
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    env = { PORT: String(port), PLEIN_ORIGIN: origin, PLEIN_ALLOW_PRIVATE_ADDRESS: "true", LOG_LEVEL: "warning" };
-    if (testDatabaseUrl) {
-      pgHandle = await openTestDatabase();
-      const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(pgHandle.db)).rows[0]!.s;
-      const url = new URL(testDatabaseUrl);
-      url.searchParams.set("options", `-c search_path=${schema}`);
-      env.DATABASE_URL = url.href;
-    } else {
-      dataDir = mkdtempSync(join(tmpdir(), "plein-policy-"));
-      const setup = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(TEMPLATE_PATH)]) });
-      await setup.close();
-      env.PLEIN_DATA_DIR = dataDir;
-    }
+    database = await processDatabase("policy");
+    env = { PORT: String(port), PLEIN_ORIGIN: origin, PLEIN_ALLOW_PRIVATE_ADDRESS: "true", LOG_LEVEL: "warning", ...database.env };
     evil = await startFakeRemote({ host: "127.0.0.7" });
     mallory = await evil.actor("mallory");
     server = spawn(process.execPath, [MAIN, testDatabaseUrl ? "web" : "serve"], { cwd: ROOT, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -110,8 +94,7 @@ describe(`plein federation while a server runs (${testDatabaseUrl ? "PostgreSQL:
       await exited;
     }
     await evil?.close();
-    await pgHandle?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database?.remove();
   });
 
   test("block, remove and mode take effect at once in the running server", async () => {

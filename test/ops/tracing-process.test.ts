@@ -5,15 +5,11 @@
  * time the process has stopped on SIGTERM.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase, testDatabaseUrl } from "../support/db.ts";
-import { TEMPLATE_PATH } from "../support/global-setup.ts";
 import { waitFor } from "../support/instances.ts";
+import { type ProcessDatabase, processDatabase } from "../support/process-database.ts";
 import { freePort } from "../support/processes.ts";
 
 const MAIN = join(import.meta.dirname, "..", "..", "src", "main.ts");
@@ -28,9 +24,7 @@ interface TraceExport {
 let collector: Server;
 let collectorPort: number;
 const received: TraceExport[] = [];
-let pgHandle: TestDatabase | undefined;
-let dataDir: string | undefined;
-const env: Record<string, string> = {};
+let database: ProcessDatabase | undefined;
 
 beforeAll(async () => {
   collector = createServer((req, res) => {
@@ -42,25 +36,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
   collectorPort = (collector.address() as { port: number }).port;
-  if (testDatabaseUrl) {
-    pgHandle = await openTestDatabase();
-    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(pgHandle.db)).rows[0]!.s;
-    const url = new URL(testDatabaseUrl);
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    env.DATABASE_URL = url.href;
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), "plein-tracing-"));
-    // The migrated template, as the server finds a data directory it made before.
-    const { openDatabase } = await import("../../src/db/database.ts");
-    const handle = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(TEMPLATE_PATH)]) });
-    await handle.close();
-    env.PLEIN_DATA_DIR = dataDir;
-  }
+  database = await processDatabase("tracing");
 }, 120_000);
 
 afterAll(async () => {
-  await pgHandle?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.remove();
   await new Promise((resolve) => collector?.close(resolve));
 });
 
@@ -69,7 +49,7 @@ it("exports the spans of an actor fetch when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT 
   const origin = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [MAIN, "serve"], {
     env: {
-      ...process.env, ...env, PORT: String(port), PLEIN_ORIGIN: origin, LOG_LEVEL: "warning",
+      ...process.env, ...database!.env, PORT: String(port), PLEIN_ORIGIN: origin, LOG_LEVEL: "warning",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${collectorPort}/v1/traces`, OTEL_SERVICE_NAME: "plein-process-test",
     },
     stdio: ["ignore", "pipe", "pipe"],
