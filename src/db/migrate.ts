@@ -40,7 +40,7 @@ export function migratorFor(db: Kysely<Database>, schema: string): Migrator {
 async function upToDate(db: Kysely<Database>, schema: string, wanted: readonly string[]): Promise<boolean> {
   const { rows: [found] } = await sql<{ present: boolean }>`select to_regclass(${`"${schema.replace(/"/g, '""')}".kysely_migration`}) is not null as present`.execute(db);
   if (!found?.present) return false;
-  const { rows } = await sql<{ name: string }>`select name from ${sql.table(`${schema}.kysely_migration`)}`.execute(db);
+  const { rows } = await sql<{ name: string }>`select name from ${sql.id(schema, "kysely_migration")}`.execute(db);
   const done = new Set(rows.map((r) => r.name));
   return done.size === wanted.length && wanted.every((name) => done.has(name));
 }
