@@ -67,7 +67,7 @@ describe("process roles", () => {
 
   /** Opens the database the processes use (only while none runs, on PGlite). */
   async function withDb<T>(use: (db: DatabaseHandle["db"]) => Promise<T>): Promise<T> {
-    if (database!.handle) return use(database!.handle.db);
+    if (database!.db) return use(database!.db);
     const handle = await openDatabase({ dataDir: database!.dataDir! });
     try {
       return await use(handle.db);
@@ -97,7 +97,7 @@ describe("process roles", () => {
     const web = new Plein("web", env);
     try {
       await until(() => healthy(Number(env.PORT)), "web to answer /healthz");
-      if (database!.handle) expect(await pendingJobs()).toBe(1);
+      if (database!.db) expect(await pendingJobs()).toBe(1);
     } finally {
       expect(await web.stop()).toBe(0);
     }
