@@ -30,16 +30,15 @@ export function migratorFor(db: Kysely<Database>, schema: string): Migrator {
 }
 
 /**
- * Whether `schema`'s migration table records exactly the migrations of this version.
- * Kysely's Migrator first checks its tables through the catalogue (every table and
- * column of the database, twice), which on the embedded database took 0.3 s of each
- * start, and most starts have nothing to migrate. Anything else (no table yet, a
- * migration pending, one recorded that this version does not know, as after a
- * downgrade) is the Migrator's to handle, with its lock and its errors.
+ * Whether `schema`'s migration table (`present`: it exists) records exactly the
+ * migrations of this version. Kysely's Migrator first checks its tables through the
+ * catalogue (every table and column of the database, twice), which on the embedded
+ * database took 0.3 s of each start, and most starts have nothing to migrate. Anything
+ * else (no table yet, a migration pending, one recorded that this version does not
+ * know, as after a downgrade) is the Migrator's to handle, with its lock and its errors.
  */
-async function upToDate(db: Kysely<Database>, schema: string, wanted: readonly string[]): Promise<boolean> {
-  const { rows: [found] } = await sql<{ present: boolean }>`select to_regclass(${`"${schema.replace(/"/g, '""')}".kysely_migration`}) is not null as present`.execute(db);
-  if (!found?.present) return false;
+async function upToDate(db: Kysely<Database>, schema: string, present: boolean, wanted: readonly string[]): Promise<boolean> {
+  if (!present) return false;
   const { rows } = await sql<{ name: string }>`select name from ${sql.id(schema, "kysely_migration")}`.execute(db);
   const done = new Set(rows.map((r) => r.name));
   return done.size === wanted.length && wanted.every((name) => done.has(name));
@@ -49,10 +48,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   // Kysely looks for its migration tables in every schema unless told which one;
   // with several Plein schemas in one database (tests, shared servers) that finds
   // another schema's lock table. Pin them to the connection's current schema.
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]?.schema ?? "public";
+  const { rows: [current] } = await sql<{ schema: string | null; present: boolean }>`
+    select current_schema() as schema,
+           to_regclass(quote_ident(current_schema()) || '.kysely_migration') is not null as present`.execute(db);
+  const schema = current?.schema ?? "public";
   // What the Migrator answers when nothing is pending.
-  if (await upToDate(db, schema, Object.keys(allMigrations()))) return { results: [] };
+  if (await upToDate(db, schema, current?.present ?? false, Object.keys(allMigrations()))) return { results: [] };
   const result = await migratorFor(db, schema).migrateToLatest();
   if (result.error) throw result.error;
   return result;
