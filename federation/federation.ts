@@ -17,12 +17,12 @@ import { withInboxIdempotence } from "./inbox/idempotency.ts";
 import { registerInbox } from "./inbox/index.ts";
 import { registerObjects } from "./objects.ts";
 import { KyselyMessageQueue } from "./queue.ts";
+import { FEDIFY_OUTBOX_QUEUE, FEDIFY_QUEUE } from "../src/db/queue-rows.ts";
 import { withCachedCircuitStates } from "./circuit-state-cache.ts";
 import { registerDeliveryFailureHandler } from "./send.ts";
 
 export interface PleinFederation {
   federation: Federation<AppContext>;
-  queue: KyselyMessageQueue;
   kv: KyselyKvStore;
 }
 
@@ -45,22 +45,28 @@ export interface DeliveryTuning {
 export function createPleinFederation({ db, config, driver, tuning = {}, tracerProvider }: FederationOptions): PleinFederation {
   const kv = new KyselyKvStore(db);
   const userAgent = { software: SOFTWARE.userAgent, url: config.origin };
-  const queue = new KyselyMessageQueue({
+  const queueOptions = {
     db,
-    queue: "fedify",
-    concurrency: config.queueConcurrency,
     listenUrl: driver === "pg" ? config.databaseUrl : undefined,
     releaseStaleLocksOnStart: driver === "pglite",
-  });
+  };
+  // Deliveries wait on remote servers, so the outbox has far more in flight than the
+  // inbox, whose handlers wait on the database (and share its pool with web requests).
+  const inboxQueue = new KyselyMessageQueue({ ...queueOptions, queue: FEDIFY_QUEUE, concurrency: config.queueConcurrency });
+  const outboxQueue = new KyselyMessageQueue({ ...queueOptions, queue: FEDIFY_OUTBOX_QUEUE, concurrency: config.outboxConcurrency });
+  // Deliveries queued to a server that has been blocked since are dropped (federation/policy.ts).
+  // Each attempt to deliver closed-group content is recorded, after the policy's check (federation/audit.ts).
+  // Both queues are wrapped: outbox messages queued in `fedify` before the outbox had a queue of its own
+  // are delivered from there (Fedify handles any message on any of its queues).
+  const guarded = (q: KyselyMessageQueue) => withDeliveryAudit(withPolicyOnOutbox(q, { db, config }, (message) => recordRefusedOutboxMessage({ db, config }, message)), { db, config });
+  const inboxAndFanout = guarded(inboxQueue);
   const federation = createFederation<AppContext>({
     // Fedify's inbox idempotency reads our processed_activities (see inbox/idempotency.ts);
     // its public keys expire and failed key fetches are not stored (key-cache.ts).
     // The signature spec each server accepts is kept in memory, written only when it changes (signature-spec-cache.ts).
     // A host's circuit state is read from the database at most once a second per process (circuit-state-cache.ts).
     kv: withCachedCircuitStates(withRememberedSignatureSpecs(withBoundedKeyCache(withInboxIdempotence(kv, db)))),
-    // Deliveries queued to a server that has been blocked since are dropped (federation/policy.ts).
-    // Each attempt to deliver closed-group content is recorded, after the policy's check (federation/audit.ts).
-    queue: withDeliveryAudit(withPolicyOnOutbox(queue, { db, config }, (message) => recordRefusedOutboxMessage({ db, config }, message)), { db, config }),
+    queue: { inbox: inboxAndFanout, fanout: inboxAndFanout, outbox: guarded(outboxQueue) },
     onOutboxError: noteOutboxError,
     origin: config.origin.href,
     allowPrivateAddress: config.allowPrivateAddress,
@@ -81,5 +87,5 @@ export function createPleinFederation({ db, config, driver, tuning = {}, tracerP
   registerCollections(federation);
   registerDeliveryFailureHandler(federation);
   registerInbox(federation);
-  return { federation, queue, kv };
+  return { federation, kv };
 }

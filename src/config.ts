@@ -36,8 +36,10 @@ export interface Config {
   dbPoolSize: number;
   /** on SIGTERM, seconds /healthz answers 503 while connections are still accepted */
   drainSeconds: number;
-  /** messages each queue listener of this process handles at once (deliveries wait mostly on the network) */
+  /** messages each queue listener of this process handles at once, except Fedify's outbox */
   queueConcurrency: number;
+  /** signed deliveries to remote inboxes this process has in flight at once (they wait mostly on the network) */
+  outboxConcurrency: number;
   /** seconds an unsigned GET's public document (actor, object, WebFinger) is answered from memory; 0: never */
   documentCacheSeconds: number;
 }
@@ -126,6 +128,17 @@ function queueConcurrency(env: Env): number {
   if (value === undefined || value === "") return DEFAULT_QUEUE_CONCURRENCY;
   if (!/^\d{1,3}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 256) {
     throw new ConfigError("PLEIN_QUEUE_CONCURRENCY", `must be a whole number of messages from 1 to 256 (got "${value}")`);
+  }
+  return Number(value.trim());
+}
+
+export const DEFAULT_OUTBOX_CONCURRENCY = 128;
+
+function outboxConcurrency(env: Env): number {
+  const value = env.PLEIN_OUTBOX_CONCURRENCY;
+  if (value === undefined || value === "") return DEFAULT_OUTBOX_CONCURRENCY;
+  if (!/^\d{1,4}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 1024) {
+    throw new ConfigError("PLEIN_OUTBOX_CONCURRENCY", `must be a whole number of deliveries from 1 to 1024 (got "${value}")`);
   }
   return Number(value.trim());
 }
@@ -273,6 +286,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: poolSize(env),
     drainSeconds: drainSeconds(env),
     queueConcurrency: queueConcurrency(env),
+    outboxConcurrency: outboxConcurrency(env),
     documentCacheSeconds: documentCacheSeconds(env),
   };
 }

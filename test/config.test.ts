@@ -33,12 +33,15 @@ describe("loadConfig", () => {
     expect(config.federationMode).toBe("blocklist");
     expect(config.tls).toBeUndefined();
     expect(config.logLevel).toBe("info");
+    expect(config.queueConcurrency).toBe(16);
+    expect(config.outboxConcurrency).toBe(128);
   });
 
   it("treats empty strings as unset", () => {
     const config = loadConfig({
       PLEIN_ORIGIN: "", PORT: "", HOST: "", DATABASE_URL: "", PLEIN_DATA_DIR: "", PLEIN_ROLE: "",
       PLEIN_MEDIA_DIR: "", PLEIN_MAX_FILE_SIZE: "", PLEIN_RATE_LIMIT: "", PLEIN_ALLOW_PRIVATE_ADDRESS: "", PLEIN_FEDERATION_MODE: "", PLEIN_TLS_CERT: "", PLEIN_TLS_KEY: "", LOG_LEVEL: "",
+      PLEIN_QUEUE_CONCURRENCY: "", PLEIN_OUTBOX_CONCURRENCY: "",
     });
     expect(config).toEqual(loadConfig({}));
   });
@@ -66,6 +69,7 @@ describe("loadConfig", () => {
       PLEIN_DB_POOL_SIZE: "25",
       PLEIN_DRAIN_SECONDS: "5",
       PLEIN_QUEUE_CONCURRENCY: "32",
+      PLEIN_OUTBOX_CONCURRENCY: "300",
       PLEIN_DOCUMENT_CACHE_SECONDS: "30",
     });
     expect(config).toEqual({
@@ -88,6 +92,7 @@ describe("loadConfig", () => {
       dbPoolSize: 25,
       drainSeconds: 5,
       queueConcurrency: 32,
+      outboxConcurrency: 300,
       documentCacheSeconds: 30,
     });
   });
@@ -111,6 +116,9 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PLEIN_DRAIN_SECONDS: "soon" })).toThrow(/PLEIN_DRAIN_SECONDS/);
     expect(() => loadConfig({ PLEIN_QUEUE_CONCURRENCY: "0" })).toThrow(/PLEIN_QUEUE_CONCURRENCY/);
     expect(() => loadConfig({ PLEIN_QUEUE_CONCURRENCY: "many" })).toThrow(/PLEIN_QUEUE_CONCURRENCY/);
+    expect(() => loadConfig({ PLEIN_OUTBOX_CONCURRENCY: "0" })).toThrow(/PLEIN_OUTBOX_CONCURRENCY/);
+    expect(() => loadConfig({ PLEIN_OUTBOX_CONCURRENCY: "1025" })).toThrow(/PLEIN_OUTBOX_CONCURRENCY/);
+    expect(() => loadConfig({ PLEIN_OUTBOX_CONCURRENCY: "-5" })).toThrow(/PLEIN_OUTBOX_CONCURRENCY/);
     expect(() => loadConfig({ PLEIN_DOCUMENT_CACHE_SECONDS: "61" })).toThrow(/PLEIN_DOCUMENT_CACHE_SECONDS/);
   });
 

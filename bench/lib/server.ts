@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../../src/db/schema.ts";
+import { FEDIFY_QUEUES } from "../../src/db/queue-rows.ts";
 import type { BenchDatabase } from "./database.ts";
+
+/** A worker LISTENs once per queue: Fedify's and the delivery jobs'. */
+const QUEUES_PER_WORKER = FEDIFY_QUEUES.length + 1;
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 /** CPU profiles and heap snapshots of Plein (git-ignored). */
@@ -75,7 +79,7 @@ export async function healthy(origin: string, child: ChildProcess, timeoutMs: nu
  * waits for its first healthy answer.
  */
 /** Plein's tuning knobs, passed through from the benchmark's environment to compare settings. */
-const TUNING = ["PLEIN_QUEUE_CONCURRENCY", "PLEIN_DB_POOL_SIZE", "PLEIN_DOCUMENT_CACHE_SECONDS"] as const;
+const TUNING = ["PLEIN_QUEUE_CONCURRENCY", "PLEIN_OUTBOX_CONCURRENCY", "PLEIN_DB_POOL_SIZE", "PLEIN_DOCUMENT_CACHE_SECONDS"] as const;
 
 function tuningFromEnvironment(): Record<string, string> {
   return Object.fromEntries(TUNING.flatMap((name) => process.env[name] === undefined ? [] : [[name, process.env[name]!]]));
@@ -111,8 +115,8 @@ export const SPLIT = process.env.SPLIT === "1";
 
 /**
  * Starts `plein worker` (queues only, no HTTP) beside a `plein web` started with
- * `{ role: "web" }`, and waits until it listens on both queues (its two LISTEN
- * connections, seen through `db`). Stopped with SIGTERM like the web process.
+ * `{ role: "web" }`, and waits until it listens on every queue (a LISTEN
+ * connection each, seen through `db`). Stopped with SIGTERM like the web process.
  */
 export async function startPleinWorker(database: BenchDatabase, db: Kysely<Database>, options: StartOptions = {}): Promise<{ pid: number; memory(): Memory | undefined; stop(): Promise<Memory | undefined> }> {
   const host = options.host ?? "127.0.9.1";
@@ -127,7 +131,7 @@ export async function startPleinWorker(database: BenchDatabase, db: Kysely<Datab
     if (child.exitCode !== null) throw new Error(`plein worker exited with code ${child.exitCode} while starting`);
     const rows = await sql<{ n: number }>`select count(*)::integer as n from pg_stat_activity
       where application_name like ${`plein-listen %:${pid}:%`}`.execute(db);
-    if (rows.rows[0]!.n >= 2) break;
+    if (rows.rows[0]!.n >= QUEUES_PER_WORKER) break;
     if (performance.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error("plein worker not listening within 120 s");

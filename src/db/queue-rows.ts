@@ -12,6 +12,13 @@ import { toJsonb } from "./json.ts";
  */
 export const NOTIFY_CHANNEL = "plein_queue";
 
+/** Fedify's inbox and fan-out messages. */
+export const FEDIFY_QUEUE = "fedify";
+/** Fedify's outbox: one message per delivery to a remote inbox (federation/federation.ts). */
+export const FEDIFY_OUTBOX_QUEUE = "fedify-outbox";
+/** The queues of Fedify's messages; every process running the queues listens to each. */
+export const FEDIFY_QUEUES = [FEDIFY_QUEUE, FEDIFY_OUTBOX_QUEUE] as const;
+
 const wakers = new Map<string, Set<() => void>>();
 
 /**

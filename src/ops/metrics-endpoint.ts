@@ -12,13 +12,13 @@ import type { Context, Handler, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { Gauge, Registry } from "prom-client";
 import type { Db } from "../db/database.ts";
-import { type QueueBacklog, queueBacklog } from "../db/queue-rows.ts";
+import { FEDIFY_QUEUES, type QueueBacklog, queueBacklog } from "../db/queue-rows.ts";
 import { DELIVERY_QUEUE } from "../domain/jobs.ts";
 import { processRegistry, recordHttpRequest } from "./metrics.ts";
 
 /** Fedify keeps each remote host's circuit breaker state here (its default `kvPrefixes.circuitBreaker`). */
 const CIRCUIT_PREFIX = ["_fedify", "circuit"] as const;
-const KNOWN_QUEUES = ["fedify", DELIVERY_QUEUE];
+const KNOWN_QUEUES = [...FEDIFY_QUEUES, DELIVERY_QUEUE];
 
 export interface MetricsSources {
   db: Db;

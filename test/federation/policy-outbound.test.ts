@@ -6,6 +6,7 @@
 import { createExponentialBackoffPolicy } from "@fedify/fedify";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deliver as runDeliveryJob } from "../../federation/send.ts";
+import { FEDIFY_OUTBOX_QUEUE } from "../../src/db/queue-rows.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
@@ -53,7 +54,7 @@ describe("deliveries to a blocked server", () => {
     const jobs = await plein.db.deleteFrom("queue_messages").where("queue", "=", DELIVERY_QUEUE).returning("payload").execute();
     expect(jobs.map((j) => j.payload)).toContainEqual({ type: "post.create", postId: post.id });
     for (const job of jobs) await runDeliveryJob(plein.running.federation.federation, plein.running.deps, job.payload);
-    const outbox = await plein.db.selectFrom("queue_messages").select("payload").where("queue", "=", "fedify").execute();
+    const outbox = await plein.db.selectFrom("queue_messages").select("payload").where("queue", "=", FEDIFY_OUTBOX_QUEUE).execute();
     const inboxes = outbox.map((m) => (m.payload as { inbox?: string }).inbox);
     expect(inboxes.some((i) => i?.startsWith(good.origin))).toBe(true);
     expect(inboxes.filter((i) => i?.startsWith(evil.origin))).toEqual([]);

@@ -116,5 +116,7 @@ describe("queue gauges", () => {
     expect(sample(text, "plein_queue_depth", { queue: "fedify", state: "ready" })).toBe(0);
     expect(sample(text, "plein_queue_oldest_age_seconds", { queue: DELIVERY_QUEUE })).toBeGreaterThanOrEqual(120);
     expect(sample(text, "plein_queue_oldest_age_seconds", { queue: "fedify" })).toBe(0);
+    expect(sample(text, "plein_queue_depth", { queue: "fedify-outbox", state: "ready" })).toBe(0);
+    expect(sample(text, "plein_queue_oldest_age_seconds", { queue: "fedify-outbox" })).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import type { Message } from "@fedify/fedify";
 import { deliver } from "../../federation/send.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Db } from "../../src/db/database.ts";
+import { FEDIFY_QUEUES } from "../../src/db/queue-rows.ts";
 import type { Actor } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
 import { DELIVERY_QUEUE } from "../../src/domain/jobs.ts";
@@ -50,14 +51,14 @@ export async function startInboxInstance(options: { env?: Record<string, string>
   const db = database.db;
   const queued = async () => {
     const row = await db.selectFrom("queue_messages").select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("queue", "=", "fedify").executeTakeFirstOrThrow();
+      .where("queue", "in", FEDIFY_QUEUES).executeTakeFirstOrThrow();
     return Number(row.n);
   };
   const drain = async () => {
     let handled = 0;
     for (let round = 0; round < 10; round++) {
       const rows = await db.selectFrom("queue_messages").select(["id", "payload"])
-        .where("queue", "=", "fedify").orderBy("id").execute();
+        .where("queue", "in", FEDIFY_QUEUES).orderBy("id").execute();
       if (rows.length === 0) break;
       for (const row of rows) {
         await db.deleteFrom("queue_messages").where("id", "=", row.id).execute();
