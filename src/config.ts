@@ -123,25 +123,17 @@ function poolSize(env: Env): number {
 
 export const DEFAULT_QUEUE_CONCURRENCY = 16;
 
-function queueConcurrency(env: Env): number {
-  const value = env.PLEIN_QUEUE_CONCURRENCY;
-  if (value === undefined || value === "") return DEFAULT_QUEUE_CONCURRENCY;
-  if (!/^\d{1,3}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 256) {
-    throw new ConfigError("PLEIN_QUEUE_CONCURRENCY", `must be a whole number of messages from 1 to 256 (got "${value}")`);
+/** A whole number from 1 to `max` (`what` names the unit in the error), or `fallback` when unset. */
+function count(env: Env, name: string, fallback: number, max: number, what: string): number {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d{1,4}$/.test(value.trim()) || Number(value) < 1 || Number(value) > max) {
+    throw new ConfigError(name, `must be a whole number of ${what} from 1 to ${max} (got "${value}")`);
   }
   return Number(value.trim());
 }
 
 export const DEFAULT_OUTBOX_CONCURRENCY = 128;
-
-function outboxConcurrency(env: Env): number {
-  const value = env.PLEIN_OUTBOX_CONCURRENCY;
-  if (value === undefined || value === "") return DEFAULT_OUTBOX_CONCURRENCY;
-  if (!/^\d{1,4}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 1024) {
-    throw new ConfigError("PLEIN_OUTBOX_CONCURRENCY", `must be a whole number of deliveries from 1 to 1024 (got "${value}")`);
-  }
-  return Number(value.trim());
-}
 
 export const DEFAULT_DOCUMENT_CACHE_SECONDS = 10;
 
@@ -285,8 +277,8 @@ export function loadConfig(env: Env = process.env): Config {
       : undefined,
     dbPoolSize: poolSize(env),
     drainSeconds: drainSeconds(env),
-    queueConcurrency: queueConcurrency(env),
-    outboxConcurrency: outboxConcurrency(env),
+    queueConcurrency: count(env, "PLEIN_QUEUE_CONCURRENCY", DEFAULT_QUEUE_CONCURRENCY, 256, "messages"),
+    outboxConcurrency: count(env, "PLEIN_OUTBOX_CONCURRENCY", DEFAULT_OUTBOX_CONCURRENCY, 1024, "deliveries"),
     documentCacheSeconds: documentCacheSeconds(env),
   };
 }
