@@ -7,7 +7,7 @@
  * (federation/translate/outbound.ts) and hands it with its remote recipients
  * to Fedify, which signs it (HTTP signatures with the RSA key, an Object
  * Integrity Proof with the Ed25519 key), queues one message per inbox in the
- * "fedify" queue and retries with backoff. Recipients come from the domain's
+ * "fedify-outbox" queue and retries with backoff. Recipients come from the domain's
  * audience rule (src/domain/visibility.ts); local recipients need nothing,
  * they read the same database.
  */

@@ -1,7 +1,7 @@
 /**
  * The process's Prometheus metrics (prom-client). Counters live in this
  * process only: a web process counts HTTP requests, a worker process counts
- * inbox activities and deliveries (both queues run there). Gauges read from
+ * inbox activities and deliveries (the queues run there). Gauges read from
  * the database at scrape time are registered per running instance
  * (src/ops/metrics-endpoint.ts).
  */
