@@ -4,11 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../../src/db/schema.ts";
-import { FEDIFY_QUEUES } from "../../src/db/queue-rows.ts";
+import { QUEUES } from "../../src/db/queue-rows.ts";
 import type { BenchDatabase } from "./database.ts";
-
-/** A worker LISTENs once per queue: Fedify's and the delivery jobs'. */
-const QUEUES_PER_WORKER = FEDIFY_QUEUES.length + 1;
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 /** CPU profiles and heap snapshots of Plein (git-ignored). */
@@ -131,7 +128,7 @@ export async function startPleinWorker(database: BenchDatabase, db: Kysely<Datab
     if (child.exitCode !== null) throw new Error(`plein worker exited with code ${child.exitCode} while starting`);
     const rows = await sql<{ n: number }>`select count(*)::integer as n from pg_stat_activity
       where application_name like ${`plein-listen %:${pid}:%`}`.execute(db);
-    if (rows.rows[0]!.n >= QUEUES_PER_WORKER) break;
+    if (rows.rows[0]!.n >= QUEUES.length) break;
     if (performance.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error("plein worker not listening within 120 s");

@@ -16,8 +16,12 @@ export const NOTIFY_CHANNEL = "plein_queue";
 export const FEDIFY_QUEUE = "fedify";
 /** Fedify's outbox: one message per delivery to a remote inbox (federation/federation.ts). */
 export const FEDIFY_OUTBOX_QUEUE = "fedify-outbox";
-/** The queues of Fedify's messages; every process running the queues listens to each. */
+/** The queues of Fedify's messages. */
 export const FEDIFY_QUEUES = [FEDIFY_QUEUE, FEDIFY_OUTBOX_QUEUE] as const;
+/** The domain's delivery jobs, turned into activities by federation/send.ts (the transactional outbox). */
+export const DELIVERY_QUEUE = "deliveries";
+/** Every queue; a process running the queues listens to each (a LISTEN connection each on PostgreSQL). */
+export const QUEUES = [...FEDIFY_QUEUES, DELIVERY_QUEUE] as const;
 
 const wakers = new Map<string, Set<() => void>>();
 

@@ -1,5 +1,5 @@
 import type { Db } from "../db/database.ts";
-import { enqueueJob } from "../db/queue-rows.ts";
+import { DELIVERY_QUEUE, enqueueJob } from "../db/queue-rows.ts";
 import { changesPublished, publishedChanged } from "./published-changes.ts";
 
 /**
@@ -54,7 +54,7 @@ export type DeliveryJob =
   /** a poll ended: close it and notify (src/domain/polls.ts closePoll); queued to run at its end time */
   | { type: "poll.close"; postId: string };
 
-export const DELIVERY_QUEUE = "deliveries";
+export { DELIVERY_QUEUE } from "../db/queue-rows.ts";
 
 /** Queues a delivery inside the caller's transaction; ordered per sending actor; not before `delayMs`. */
 export async function enqueueDelivery(trx: Db, job: DeliveryJob, orderingKey?: string, delayMs?: number): Promise<void> {

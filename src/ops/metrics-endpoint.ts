@@ -12,13 +12,11 @@ import type { Context, Handler, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { Gauge, Registry } from "prom-client";
 import type { Db } from "../db/database.ts";
-import { FEDIFY_QUEUES, type QueueBacklog, queueBacklog } from "../db/queue-rows.ts";
-import { DELIVERY_QUEUE } from "../domain/jobs.ts";
+import { QUEUES, type QueueBacklog, queueBacklog } from "../db/queue-rows.ts";
 import { processRegistry, recordHttpRequest } from "./metrics.ts";
 
 /** Fedify keeps each remote host's circuit breaker state here (its default `kvPrefixes.circuitBreaker`). */
 const CIRCUIT_PREFIX = ["_fedify", "circuit"] as const;
-const KNOWN_QUEUES = [...FEDIFY_QUEUES, DELIVERY_QUEUE];
 
 export interface MetricsSources {
   db: Db;
@@ -36,7 +34,7 @@ export function instanceMetrics({ db, kv }: MetricsSources): Registry {
     .finally(() => {
       backlog = undefined;
     });
-  const queuesOf = (found: Map<string, QueueBacklog>) => new Set([...KNOWN_QUEUES, ...found.keys()]);
+  const queuesOf = (found: Map<string, QueueBacklog>) => new Set<string>([...QUEUES, ...found.keys()]);
   new Gauge({
     name: "plein_queue_depth",
     help: "Messages in a queue: ready (due, unclaimed), delayed (retry or delay pending), running (claimed)",

@@ -14,12 +14,9 @@ import { join } from "node:path";
 import pg from "pg";
 import { type DatabaseHandle, openDatabase } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
-import { FEDIFY_QUEUES } from "../../src/db/queue-rows.ts";
+import { QUEUES } from "../../src/db/queue-rows.ts";
 import { waitFor } from "./instances.ts";
 import type { ReceivedRequest } from "./fake-remote.ts";
-
-/** A worker LISTENs once per queue: Fedify's and the delivery jobs'. */
-const QUEUES_PER_WORKER = FEDIFY_QUEUES.length + 1;
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MAIN = join(ROOT, "src", "main.ts");
@@ -146,7 +143,7 @@ export async function startWorker(env: ProcessEnv, db: DatabaseHandle["db"]): Pr
     const rows = await sql<{ n: number }>`
       select count(*)::integer as n from pg_stat_activity
       where application_name like ${`plein-listen %:${proc.child.pid}:%`}`.execute(db);
-    return rows.rows[0]!.n >= QUEUES_PER_WORKER;
+    return rows.rows[0]!.n >= QUEUES.length;
   }, { timeoutMs: 60_000, intervalMs: 200, message: `plein worker to start\n${proc.output}` });
   return proc;
 }
