@@ -267,10 +267,9 @@ async function main(): Promise<void> {
         parameters: { postgresJit: process.env.PG_JIT === "off" ? "off" : "server default", posts: POSTS, accounts: ACCOUNTS, follows: FOLLOWS, groups: GROUPS, groupsEach: GROUPS_EACH, pageSize: PAGE,
           homeDeepDepth: homeDeep.depth, groupDeepDepth: groupDeep.depth, samplesPerCase: SAMPLES, warmupRequestsPerCase: WARMUP, caseBudgetSeconds: CASE_BUDGET_MS / 1000 },
         machine,
-        targets: Object.entries(figures).flatMap(([name, f]) => [
-          below(`${name} p95, 1 connection`, f.oneConnection.p95Ms, "ms", 10),
-          below(`${name} p95, 4 connections`, f.fourConnections.p95Ms, "ms", 10),
-        ]),
+        // The issue's target is for one connection; what four give is stated (in `figures`), not judged:
+        // on two cores, four requests at once share them with PostgreSQL and the load generator.
+        targets: Object.entries(figures).map(([name, f]) => below(`${name} p95, 1 connection`, f.oneConnection.p95Ms, "ms", 10)),
         figures: { ...figures, server: { startMs: round(plein.startMs), idleRssMiB: idle?.rssMiB, peakRssMiB: peak?.peakRssMiB }, ...(Object.keys(plans).length ? { plans } : {}) },
       });
     } finally {
