@@ -31,7 +31,7 @@ import { freshDatabase, databaseKind } from "./lib/database.ts";
 import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
-import { idleMemory, startPleinProcess, startPleinWorker, type Memory } from "./lib/server.ts";
+import { cpuTicksOf, idleMemory, startPleinProcess, startPleinWorker, type Memory } from "./lib/server.ts";
 import { analyze, api, localAccount } from "./lib/setup.ts";
 import { rsaSigningLimit } from "./lib/signing.ts";
 import { MAX_SINK_HOSTS, startSink, type SinkRequest } from "./lib/sink.ts";
@@ -160,6 +160,8 @@ async function fanOut(shared: boolean) {
     const activitiesPerInbox = VISIBILITY === "public" ? 2 : 1;
     const expected = (shared ? INSTANCES : MEMBERS) * activitiesPerInbox;
     const transactionsBefore = await transactionCount(database.url);
+    const pids = [plein.pid, ...workers.map((w) => w.pid)];
+    const cpuBefore = pids.map(cpuTicksOf);
     const started = performance.now();
     await api(plein.origin, token, "POST", `/api/plein/v1/groups/${group}/posts`, { text: `Fan-out ${crypto.randomUUID()}` });
     const answeredMs = performance.now() - started;
@@ -169,6 +171,8 @@ async function fanOut(shared: boolean) {
     }
     current = undefined;
     const transactions = await transactionCount(database.url) - transactionsBefore;
+    // CPU of Plein's processes (ticks of 1/100 s) from the post until the last delivery arrived (or the wait gave up).
+    const cpuMs = pids.reduce((sum, pid, i) => sum + (cpuTicksOf(pid) - cpuBefore[i]!) * 10, 0);
     const peak: Memory | undefined = plein.memory();
     const deliveries = run.deliveries.length;
     const lastMs = deliveries ? run.deliveries.at(-1)!.atMs - started : Number.NaN;
@@ -190,13 +194,15 @@ async function fanOut(shared: boolean) {
       deliveriesPerSecond: round(deliveries / (lastMs / 1000)),
       // Load-independent: database transactions (statements outside a transaction count one each) per delivery.
       databaseTransactionsPerDelivery: Number.isNaN(transactions) ? null : round(transactions / Math.max(1, deliveries), 2),
+      // Load-independent too: milliseconds of CPU Plein's processes spent per delivery (the sinks' and PostgreSQL's not counted).
+      pleinCpuMsPerDelivery: round(cpuMs / Math.max(1, deliveries), 2),
       unexpectedRequests: run.unexpected.slice(0, 10),
       unexpectedRequestCount: run.unexpected.length,
       server: { startMs: round(plein.startMs), idleRssMiB: idle?.rssMiB, peakRssMiB: peak?.peakRssMiB },
       ...(workers.length > 0 ? { workers: workers.map((w) => ({ peakRssMiB: w.memory()?.peakRssMiB })) } : {}),
     };
     process.stdout.write(`${figures.inboxes} inboxes: ${deliveries}/${expected} deliveries verified, last after ${figures.lastInboxMs} ms, `
-      + `${figures.deliveriesPerSecond}/s, ${figures.databaseTransactionsPerDelivery ?? "?"} database transactions each, ${run.refused} refused, ${figures.duplicateDeliveries} duplicates, peak RSS ${peak?.peakRssMiB} MiB\n`);
+      + `${figures.deliveriesPerSecond}/s, ${figures.databaseTransactionsPerDelivery ?? "?"} database transactions and ${figures.pleinCpuMsPerDelivery} ms of Plein's CPU each, ${run.refused} refused, ${figures.duplicateDeliveries} duplicates, peak RSS ${peak?.peakRssMiB} MiB\n`);
     return figures;
   } finally {
     for (const worker of workers) await worker.stop();

@@ -20,7 +20,7 @@ import { databaseKind, freshDatabase } from "./lib/database.ts";
 import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
-import { idleMemory, SPLIT, startPleinProcess, startPleinWorker } from "./lib/server.ts";
+import { cpuTicksOf, idleMemory, SPLIT, startPleinProcess, startPleinWorker } from "./lib/server.ts";
 import { api, localAccount } from "./lib/setup.ts";
 import { remoteActor, type RemoteActor } from "./lib/remote-actors.ts";
 import { startSink, type SinkRequest } from "./lib/sink.ts";
@@ -129,6 +129,8 @@ async function main(): Promise<void> {
       let next = 0;
       let acceptedAt = 0;
       let processedAt = 0;
+      // CPU each Plein process spends, from the first request until everything is stored.
+      const cpuAtStart = { plein: cpuTicksOf(plein.pid), worker: worker ? cpuTicksOf(worker.pid) : Number.NaN };
       const started = performance.now();
       const counting = (async () => {
         while (performance.now() - started < TIMEOUT_MS) {
@@ -149,6 +151,8 @@ async function main(): Promise<void> {
       }));
       acceptedAt = performance.now();
       await counting;
+      const cpuMs = (pid: number, start: number) => round((cpuTicksOf(pid) - start) * 10);
+      const cpu = { plein: cpuMs(plein.pid, cpuAtStart.plein), ...(worker ? { worker: cpuMs(worker.pid, cpuAtStart.worker) } : {}) };
       const peak = plein.memory();
       const accepted = statuses.get(202) ?? 0;
       const processed = await stored();
@@ -164,6 +168,8 @@ async function main(): Promise<void> {
         processedMs: round(processedMs),
         acceptedPerSecond: round(accepted / (acceptedMs / 1000)),
         processedPerSecond: round(processed / (processedMs / 1000)),
+        // Milliseconds of CPU per activity: `plein` accepts (and, without SPLIT, also processes), `worker` processes.
+        cpuMsPerActivity: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, round(ms / ACTIVITIES)])),
         inPublicTimeline: timeline.filter((s) => s.uri.startsWith("https://127.100.")).length,
         unexpectedRequests: unexpected.slice(0, 10),
         unexpectedRequestCount: unexpected.length,
@@ -173,7 +179,7 @@ async function main(): Promise<void> {
       };
       process.stdout.write(`${accepted}/${ACTIVITIES} accepted in ${figures.acceptedMs} ms (${figures.acceptedPerSecond}/s), `
         + `${processed} stored in ${figures.processedMs} ms (${figures.processedPerSecond}/s); answers ${JSON.stringify(figures.answers)}, `
-        + `peak RSS ${peak?.peakRssMiB} MiB\n`);
+        + `peak RSS ${peak?.peakRssMiB} MiB; CPU per activity ${JSON.stringify(figures.cpuMsPerActivity)} ms\n`);
       report({
         benchmark: "inbox",
         description: "pre-signed Creates of public Notes from remote actors new to Plein, posted concurrently to its shared inbox",

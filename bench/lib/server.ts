@@ -209,16 +209,19 @@ export async function startPleinProcess(database: BenchDatabase, options: StartO
   };
 }
 
+/** CPU time (user and system) a process has used, in ticks of 1/100 s, from /proc (Linux); NaN elsewhere or once it has exited. */
+export function cpuTicksOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Waits until the process has been quiet (CPU time barely moving) for a moment, then reads its RSS: memory at idle. */
 export async function idleMemory(pid: number, quietMs = 2000): Promise<Memory | undefined> {
-  const cpuTicks = () => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return Number.NaN;
-    }
-  };
+  const cpuTicks = () => cpuTicksOf(pid);
   const deadline = performance.now() + 30_000;
   let before = cpuTicks();
   for (;;) {
