@@ -27,15 +27,23 @@ export interface ProcessDatabase {
 export async function processDatabase(name: string, setup?: (db: Db) => Promise<void>): Promise<ProcessDatabase> {
   if (testDatabaseUrl) {
     const schema = await createSchema(testDatabaseUrl);
-    await setup?.(schema.db);
+    try {
+      await setup?.(schema.db);
+    } catch (error) {
+      await schema.close();
+      throw error;
+    }
     return { env: { DATABASE_URL: schema.url }, db: schema.db, dataDir: undefined, remove: () => schema.close() };
   }
   const dataDir = mkdtempSync(join(tmpdir(), `plein-${name}-`));
   const handle = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(TEMPLATE_PATH)]) });
   try {
     await setup?.(handle.db);
-  } finally {
+  } catch (error) {
     await handle.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
+  await handle.close();
   return { env: { PLEIN_DATA_DIR: dataDir }, db: undefined, dataDir, remove: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
