@@ -7,7 +7,8 @@
  * are refused: without a transcoder their metadata could not be stripped.
  */
 import { encode } from "blurhash";
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
+import { loadSharp } from "./sharp.ts";
 
 /** Mastodon's limits: originals of at most 3840x2160 pixels' worth, previews about 640 px on their longest side. */
 export const IMAGE_LIMITS = {
@@ -103,6 +104,7 @@ async function toVersion(image: Sharp, format: ImageFormat): Promise<ImageVersio
 
 /** Mastodon's blurhash: 4x4 components, computed on a thumbnail. */
 async function blurhashOf(preview: Buffer): Promise<string> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(preview, { pages: 1 }).resize(32, 32, { fit: "inside" }).ensureAlpha().raw()
     .toBuffer({ resolveWithObject: true });
   return encode(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, 4, 4);
@@ -117,6 +119,7 @@ export async function processImage(input: Uint8Array, use: ImageUse): Promise<Pr
   if (!format) throw new UnsupportedImageError("The file is not an image of a supported type (JPEG, PNG, WebP or GIF)");
   // A status's GIF keeps its animation; a profile's image is its first frame.
   const animated = format === "gif" && use === "attachment";
+  const sharp = await loadSharp();
   const open = (): Sharp => sharp(input, { animated, limitInputPixels: IMAGE_LIMITS.maxInputPixels, failOn: "error" }).autoOrient();
   // Headers only: the size is checked below, with a message that says so.
   const meta = await run("metadata", () => sharp(input, { animated, limitInputPixels: false }).metadata());
@@ -151,6 +154,7 @@ export async function processImage(input: Uint8Array, use: ImageUse): Promise<Pr
 export async function processThumbnail(input: Uint8Array, of: ImageVersion): Promise<{ preview: ImageVersion; blurhash: string }> {
   const { original } = await processImage(input, "attachment");
   const format = (Object.keys(IMAGE_TYPES) as ImageFormat[]).find((f) => IMAGE_TYPES[f] === of.contentType) ?? "png";
+  const sharp = await loadSharp();
   const side = IMAGE_LIMITS.previewSide;
   const preview = await run("thumbnail", () => toVersion(
     sharp(original.bytes, { pages: 1 }).resize(side, side, { fit: "inside", withoutEnlargement: true }), format));

@@ -6,9 +6,9 @@
  * Phanpy). Plain grey PNGs, made once per process.
  */
 import type { Hono } from "hono";
-import sharp from "sharp";
 import type { AppEnv } from "../context.ts";
 import { FILE_CSP } from "../media/serving.ts";
+import { loadSharp } from "../media/sharp.ts";
 
 const GREY = { r: 0xd9, g: 0xe1, b: 0xe8 };
 const PICTURES = {
@@ -22,7 +22,9 @@ function picture(path: keyof typeof PICTURES): Promise<Uint8Array<ArrayBuffer>> 
   let bytes = made.get(path);
   if (!bytes) {
     const { width, height } = PICTURES[path];
-    bytes = sharp({ create: { width, height, channels: 3, background: GREY } }).png().toBuffer().then((b) => new Uint8Array(b));
+    bytes = loadSharp()
+      .then((sharp) => sharp({ create: { width, height, channels: 3, background: GREY } }).png().toBuffer())
+      .then((b) => new Uint8Array(b));
     made.set(path, bytes);
   }
   return bytes;
