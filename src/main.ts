@@ -10,4 +10,6 @@ import { enableCompileCache } from "node:module";
 // turns it off. This file imports nothing else statically: the cache must be on
 // before the first module is compiled.
 enableCompileCache();
+// A server command first runs itself again with glibc's malloc tuned (ops/malloc-tuning.ts).
+(await import("./ops/malloc-tuning.ts")).reexecWithTunedMalloc(process.argv[2]);
 await import("./cli/plein.ts");
