@@ -10,6 +10,6 @@ import { enableCompileCache } from "node:module";
 // turns it off. This file imports nothing else statically: the cache must be on
 // before the first module is compiled.
 enableCompileCache();
-// A server command first runs itself again with glibc's malloc tuned (ops/malloc-tuning.ts).
-(await import("./ops/malloc-tuning.ts")).reexecWithTunedMalloc(process.argv[2]);
+// A server command first runs itself again with settings only a start can take (ops/process-tuning.ts).
+(await import("./ops/process-tuning.ts")).reexecTuned(process.argv[2]);
 await import("./cli/plein.ts");
