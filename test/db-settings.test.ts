@@ -1,7 +1,8 @@
 /**
  * Settings Plein's PostgreSQL pool gives every connection: JIT off (the
  * issue measured 250-450 ms of JIT compilation on the long visibility
- * conditions). PGlite has no JIT: PostgreSQL only.
+ * conditions). PGlite has no JIT; it runs with small shared buffers, which
+ * stay resident in its WebAssembly heap (src/db/database.ts).
  */
 import { sql } from "kysely";
 import pg from "pg";
@@ -25,6 +26,16 @@ it.skipIf(!testDatabaseUrl)("turns JIT off on every connection of the pool", asy
     await handle.close();
   }
 });
+
+it("runs the embedded database with 16 MB of shared buffers", async () => {
+  const handle = await openDatabase({ dataDir: "memory://" });
+  try {
+    const { shared_buffers } = (await sql<{ shared_buffers: string }>`show shared_buffers`.execute(handle.db)).rows[0]!;
+    expect(shared_buffers).toBe("16MB");
+  } finally {
+    await handle.close();
+  }
+}, 60_000);
 
 it.skipIf(!testDatabaseUrl)("outlives its connections being cut (PostgreSQL restarting) and reconnects", async () => {
   const handle = await openDatabase({ databaseUrl: testDatabaseUrl!, poolSize: 2 });
@@ -58,6 +69,16 @@ async function until(check: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+it("runs the embedded database with 16 MB of shared buffers", async () => {
+  const handle = await openDatabase({ dataDir: "memory://" });
+  try {
+    const { shared_buffers } = (await sql<{ shared_buffers: string }>`show shared_buffers`.execute(handle.db)).rows[0]!;
+    expect(shared_buffers).toBe("16MB");
+  } finally {
+    await handle.close();
+  }
+}, 60_000);
 
 it.skipIf(!testDatabaseUrl)("outlives a connection cut while it is lent out (inside a transaction) and reconnects", async () => {
   const handle = await openDatabase({ databaseUrl: testDatabaseUrl!, poolSize: 2 });

@@ -23,7 +23,7 @@ const INT8 = 20;
 pg.types.setTypeParser(INT8, (v: string) => v);
 
 const PGLITE_DEFAULTS = (PGlite as unknown as { defaultStartParams: readonly string[] }).defaultStartParams;
-const PGLITE_SHARED_BUFFERS = "32MB";
+const PGLITE_SHARED_BUFFERS = "16MB";
 
 export interface OpenOptions {
   databaseUrl?: string;
@@ -67,8 +67,11 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
   }
   if (options.dataDir && options.dataDir !== "memory://") prepareDataDir(options.dataDir);
   const pglite = await PGlite.create({
-    // PostgreSQL's 128 MB of shared buffers live in the WebAssembly heap, which never shrinks:
-    // every buffer ever read stays resident. 32 MB held the benchmarks' idle RSS lower (bench/footprint.ts).
+    // PostgreSQL's shared buffers live in the WebAssembly heap, all of them resident from the start
+    // and never given back; the data files are in the system's page cache all the same, so a page
+    // not in them costs a read call, not a disk read. Idle RSS after a restart (bench/footprint.ts):
+    // with 32 MB of buffers 253 MB, 24 MB 243, 16 MB 231 (src/ops/process-tuning.ts applied); the
+    // soak at 30 requests/s answered about as fast with 16 MB as with 32 (docs/OPERATIONS.md).
     startParams: [...PGLITE_DEFAULTS, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     ...(options.dataDir && options.dataDir !== "memory://" ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
