@@ -70,16 +70,6 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   }
 }
 
-it("runs the embedded database with 16 MB of shared buffers", async () => {
-  const handle = await openDatabase({ dataDir: "memory://" });
-  try {
-    const { shared_buffers } = (await sql<{ shared_buffers: string }>`show shared_buffers`.execute(handle.db)).rows[0]!;
-    expect(shared_buffers).toBe("16MB");
-  } finally {
-    await handle.close();
-  }
-}, 60_000);
-
 it.skipIf(!testDatabaseUrl)("outlives a connection cut while it is lent out (inside a transaction) and reconnects", async () => {
   const handle = await openDatabase({ databaseUrl: testDatabaseUrl!, poolSize: 2 });
   const admin = new pg.Client({ connectionString: testDatabaseUrl! });
