@@ -1,8 +1,8 @@
 /**
  * sharp, loaded when an image is first made or read. The library and libvips
- * hold some 20 MB of memory in a process that has loaded them, and most
- * processes never touch an image: a worker, a web process until the first
- * upload or default picture (bench/footprint.ts measures the idle memory).
+ * held some 12 MB of an idle process (bench/footprint.ts), and most processes
+ * never touch an image: a worker, a web process until the first upload or
+ * default picture.
  */
 import type sharpFactory from "sharp";
 

@@ -48,7 +48,8 @@ function runsOnGlibc(): boolean {
 
 /** Replaces this process with itself under the tuned settings; returns only when there is nothing to change. */
 export function reexecTuned(command: string | undefined): void {
-  if (command === undefined || !SERVER_COMMANDS.has(command) || !process.execve) return;
+  // Node has execve since 22.15, and not on Windows.
+  if (command === undefined || !SERVER_COMMANDS.has(command) || !process.execve || process.platform === "win32") return;
   const malloc = tunedMallocSetting(process.env.GLIBC_TUNABLES, runsOnGlibc());
   const flags = tunedV8Flags(process.env, process.execArgv);
   if (malloc === undefined && flags.length === 0) return;
