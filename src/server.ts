@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { Server } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import type { TracerProvider } from "@opentelemetry/api";
@@ -129,11 +131,18 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
 
   if (role !== "worker" && options.listen !== false) {
     const inFlight = new InFlight();
-    const server = await listen(app, config, inFlight);
+    // Streaming first: with the listener open and no upgrade handler yet, Node answered a
+    // WebSocket upgrade as a plain request (404) while /healthz already said 200.
     const streaming = await startStreaming(database, config.databaseUrl, deps);
-    server.on("upgrade", (req, socket, head) => {
-      if (!streaming.upgrades.handleUpgrade(req, socket, head)) socket.destroy();
-    });
+    let server: ServerType;
+    try {
+      server = await listen(app, config, inFlight, (req, socket, head) => {
+        if (!streaming.upgrades.handleUpgrade(req, socket, head)) socket.destroy();
+      });
+    } catch (error) {
+      await streaming.stop(0);
+      throw error;
+    }
     stoppers.push(async () => {
       // Balancers see /healthz fail and stop sending before the listener closes.
       if (config.drainSeconds > 0) await new Promise((resolve) => setTimeout(resolve, config.drainSeconds * 1000));
@@ -168,7 +177,10 @@ export async function startPlein(config: Config, options: StartOptions = {}): Pr
   };
 }
 
-function listen(app: Hono<AppEnv>, config: Config, inFlight: InFlight): Promise<ServerType> {
+type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Listens with `onUpgrade` in place before the first connection is accepted. */
+function listen(app: Hono<AppEnv>, config: Config, inFlight: InFlight, onUpgrade: UpgradeHandler): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({
       fetch: (request, env) => inFlight.track(app.fetch(request, env)),
@@ -181,6 +193,7 @@ function listen(app: Hono<AppEnv>, config: Config, inFlight: InFlight): Promise<
         }
         : {}),
     }, () => resolve(server));
+    server.on("upgrade", onUpgrade);
     (server as Server).once("error", reject);
   });
 }
