@@ -3,65 +3,90 @@ import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedif
 /** Where Fedify 2.3.8's circuit breaker keeps each remote host's state: `[...prefix, host]`. */
 export const CIRCUIT_STATE_PREFIX: readonly string[] = ["_fedify", "circuit"];
 
-/** How long this process trusts a state it read. */
+/** How long this process trusts the states it read. */
 export const CIRCUIT_STATE_TRUST_MS = 1000;
-const MAX_HOSTS = 10_000;
 
 function isCircuitState(key: KvKey): boolean {
   return key.length === CIRCUIT_STATE_PREFIX.length + 1 && CIRCUIT_STATE_PREFIX.every((part, i) => key[i] === part);
 }
 
+interface Snapshot {
+  states: Map<string, unknown>;
+  takenAt: number;
+}
+
 /**
  * Fedify reads a host's circuit state before every delivery and again after
- * it succeeds: two database reads per delivery, almost always of nothing (a
- * healthy host has no state). Here a state read is trusted for a second in
- * this process; every write, delete or compare-and-swap of it goes to the
- * store and forgets the copy, and a failed compare-and-swap (another process
- * changed it) makes the retry read the store. A host another process has just
- * opened the circuit of gets deliveries from this one for at most that second.
+ * it succeeds, almost always of nothing: a healthy host has no state (Fedify
+ * deletes it on success, and what it keeps expires). Read one host at a time,
+ * that was a database read for nearly every delivery of a fan-out, whose
+ * deliveries to one host are seconds apart. Here the process reads every
+ * host's state at once (one list of the prefix: only hosts that failed lately
+ * have one) at most once a second, and answers from that copy. A host whose
+ * state this process writes, deletes or compare-and-swaps is read from the
+ * store instead until a copy taken after the write has replaced it, so a
+ * failed compare-and-swap (another process changed it) makes Fedify's retry
+ * read the store. A host another process has just opened the circuit of gets
+ * deliveries from this one for at most that second.
  */
 export function withCachedCircuitStates(kv: KvStore, now: () => number = Date.now): KvStore {
-  const known = new Map<string, { value: unknown; until: number }>();
-  const keyOf = (key: KvKey) => JSON.stringify(key);
-  // A read that a write overtook may carry the old state: it is not kept.
+  let snapshot: Snapshot | undefined;
+  let taking: Promise<Snapshot> | undefined;
+  // Hosts written since the copy was taken, with the count of writes at their last one.
+  const written = new Map<string, number>();
   let writes = 0;
-  const forget = (key: KvKey) => {
-    writes++;
-    known.delete(keyOf(key));
+  const noteWrite = (key: KvKey) => {
+    written.set(key[key.length - 1]!, ++writes);
   };
+
+  const take = async (): Promise<Snapshot> => {
+    const writesBefore = writes;
+    const states = new Map<string, unknown>();
+    for await (const entry of kv.list(CIRCUIT_STATE_PREFIX as unknown as KvKey)) {
+      if (isCircuitState(entry.key)) states.set(entry.key[entry.key.length - 1]!, entry.value);
+    }
+    // A write that ended after the list began may be missing from it: that host stays written.
+    for (const [host, at] of written) if (at <= writesBefore) written.delete(host);
+    return { states, takenAt: now() };
+  };
+
+  const current = (): Promise<Snapshot> => {
+    if (snapshot && now() - snapshot.takenAt < CIRCUIT_STATE_TRUST_MS) return Promise.resolve(snapshot);
+    taking ??= take().then((taken) => (snapshot = taken)).finally(() => {
+      taking = undefined;
+    });
+    return taking;
+  };
+
+  /** Runs a write of a host's state, marking the host written as it starts and as it ends. */
+  const writing = async <T>(key: KvKey, write: () => Promise<T>): Promise<T> => {
+    noteWrite(key);
+    try {
+      return await write();
+    } finally {
+      noteWrite(key);
+    }
+  };
+
   return {
     async get<T = unknown>(key: KvKey): Promise<T | undefined> {
-      if (!isCircuitState(key)) return kv.get<T>(key);
-      const k = keyOf(key);
-      const copy = known.get(k);
-      if (copy && copy.until > now()) return copy.value as T | undefined;
-      const writesBefore = writes;
-      const value = await kv.get<T>(key);
-      if (writes === writesBefore) {
-        known.delete(k);
-        known.set(k, { value, until: now() + CIRCUIT_STATE_TRUST_MS });
-        if (known.size > MAX_HOSTS) known.delete(known.keys().next().value!);
-      }
-      return value;
+      if (!isCircuitState(key) || written.has(key[key.length - 1]!)) return kv.get<T>(key);
+      const { states } = await current();
+      // Written while the copy was being taken: the store knows better.
+      if (written.has(key[key.length - 1]!)) return kv.get<T>(key);
+      return states.get(key[key.length - 1]!) as T | undefined;
     },
-    async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
-      if (isCircuitState(key)) forget(key);
-      await kv.set(key, value, options);
+    set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
+      return isCircuitState(key) ? writing(key, () => kv.set(key, value, options)) : kv.set(key, value, options);
     },
-    async delete(key: KvKey): Promise<void> {
-      if (isCircuitState(key)) forget(key);
-      await kv.delete(key);
+    delete(key: KvKey): Promise<void> {
+      return isCircuitState(key) ? writing(key, () => kv.delete(key)) : kv.delete(key);
     },
     ...(kv.cas
       ? {
-        cas: async (key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> => {
-          if (!isCircuitState(key)) return kv.cas!(key, expectedValue, newValue, options);
-          forget(key);
-          try {
-            return await kv.cas!(key, expectedValue, newValue, options);
-          } finally {
-            forget(key);
-          }
+        cas: (key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> => {
+          const swap = () => kv.cas!(key, expectedValue, newValue, options);
+          return isCircuitState(key) ? writing(key, swap) : swap();
         },
       }
       : {}),
