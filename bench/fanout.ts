@@ -5,7 +5,9 @@
  * once from Plein and cached). Two runs, each on a fresh database and a fresh
  * Plein process: members with a shared inbox (one delivery per instance) and
  * without (one per member). Before them, the signing limit: RSA-2048
- * signatures per second on all cores.
+ * signatures per second on all cores. After each, the ceiling: the same
+ * deliveries (the activity Plein sent, to the same inboxes) from a sender that
+ * does nothing else (bench/lib/ideal-sender.ts), verified by the same sinks.
  *
  *   npm run bench:fanout                       (10,000 members on 1,000 instances)
  *   MEMBERS=200 INSTANCES=20 npm run bench:fanout   (a quick check)
@@ -18,8 +20,10 @@
  * The remote members and their inboxes are inserted by SQL: the benchmark
  * measures delivery, not discovery.
  */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { verifyRequest, type KeyCache } from "@fedify/fedify";
-import type { CryptographicKey, Multikey } from "@fedify/vocab";
+import { CryptographicKey, type Multikey } from "@fedify/vocab";
 import { sql } from "kysely";
 import pg from "pg";
 import { createGroup } from "../src/domain/groups.ts";
@@ -31,7 +35,7 @@ import { freshDatabase, databaseKind } from "./lib/database.ts";
 import { holdBenchmarkLock } from "./lib/lock.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { atLeast, isFullSize, report } from "./lib/results.ts";
-import { cpuTicksOf, idleMemory, startPleinProcess, startPleinWorker, type Memory } from "./lib/server.ts";
+import { cpuTicksOf, idleMemory, startPleinProcess, startPleinWorker, TEST_CA, type Memory } from "./lib/server.ts";
 import { analyze, api, localAccount } from "./lib/setup.ts";
 import { rsaSigningLimit } from "./lib/signing.ts";
 import { MAX_SINK_HOSTS, startSink, type SinkRequest } from "./lib/sink.ts";
@@ -83,6 +87,8 @@ interface Run {
   refused: number;
   unexpected: string[];
   lastArrival: number;
+  /** The first activity received, as sent. */
+  sample?: string;
 }
 
 const loader = createSafeDocumentLoader({ allowPrivateAddress: true });
@@ -104,6 +110,7 @@ async function receive(request: SinkRequest) {
   }
   const activity = JSON.parse(request.body.toString("utf8")) as { id?: string };
   run.lastArrival = performance.now();
+  run.sample ??= request.body.toString("utf8");
   run.deliveries.push({ atMs: run.lastArrival, inbox: request.url, activityId: activity.id ?? "" });
   return { status: 202 };
 }
@@ -203,13 +210,51 @@ async function fanOut(shared: boolean) {
     };
     process.stdout.write(`${figures.inboxes} inboxes: ${deliveries}/${expected} deliveries verified, last after ${figures.lastInboxMs} ms, `
       + `${figures.deliveriesPerSecond}/s, ${figures.databaseTransactionsPerDelivery ?? "?"} database transactions and ${figures.pleinCpuMsPerDelivery} ms of Plein's CPU each, ${run.refused} refused, ${figures.duplicateDeliveries} duplicates, peak RSS ${peak?.peakRssMiB} MiB\n`);
-    return figures;
+    return { figures, sample: run.sample };
   } finally {
     for (const worker of workers) await worker.stop();
     await watcher?.close();
     await plein.stop();
     await database.drop();
   }
+}
+
+/**
+ * The ceiling for `shared`: the activity Plein sent, to the same inboxes,
+ * verified by the same sinks, from bench/lib/ideal-sender.ts in a process of
+ * its own (a key of its own, which the sinks are given).
+ */
+async function idealSender(shared: boolean, body: string) {
+  const owner = new URL("https://127.0.9.3/users/ideal");
+  const keyId = new URL(`${owner.href}#main-key`);
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ["sign", "verify"]);
+  const run: Run = { keyCache: new OnceKeyCache(), deliveries: [], refused: 0, unexpected: [], lastArrival: 0 };
+  await run.keyCache.set(keyId, new CryptographicKey({ id: keyId, owner, publicKey }));
+  current = run;
+  const child = spawn(process.execPath, [join(import.meta.dirname, "lib", "ideal-sender.ts")], {
+    env: {
+      PATH: process.env.PATH ?? "", NODE_EXTRA_CA_CERTS: TEST_CA, MEMBERS: String(MEMBERS), INSTANCES: String(INSTANCES),
+      SHARED: shared ? "yes" : "no", KEY_ID: keyId.href, JWK: JSON.stringify(await crypto.subtle.exportKey("jwk", privateKey)), BODY: body,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  current = undefined;
+  if (code !== 0) throw new Error(`ideal-sender exited with code ${code}`);
+  const sent = JSON.parse(output) as { sent: number; ms: number; cpuMs: number; answers: Record<string, number> };
+  const figures = {
+    inboxes: shared ? "shared" : "personal",
+    deliveries: run.deliveries.length,
+    refusedSignatures: run.refused,
+    deliveriesPerSecond: round(run.deliveries.length / (sent.ms / 1000)),
+    senderCpuMsPerDelivery: round(sent.cpuMs / Math.max(1, run.deliveries.length), 2),
+  };
+  process.stdout.write(`ceiling, ${figures.inboxes} inboxes: ${figures.deliveries}/${sent.sent} verified, ${figures.deliveriesPerSecond}/s, `
+    + `${figures.senderCpuMsPerDelivery} ms of the sender's CPU each, ${run.refused} refused\n`);
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -221,10 +266,14 @@ async function main(): Promise<void> {
   const signing = await rsaSigningLimit();
   process.stdout.write(`RSA-2048 signatures per second: ${signing.perSecond} on all cores, ${signing.perSecondOneCore} on one\n`);
   const sink = await startSink(INSTANCES, receive);
-  const runs: Awaited<ReturnType<typeof fanOut>>[] = [];
+  const runs: Array<Awaited<ReturnType<typeof fanOut>>["figures"] & { ceiling?: Awaited<ReturnType<typeof idealSender>>; ofCeiling?: number }> = [];
   try {
-    if (SHARED !== "no") runs.push(await fanOut(true));
-    if (SHARED !== "yes") runs.push(await fanOut(false));
+    for (const shared of SHARED === "yes" ? [true] : SHARED === "no" ? [false] : [true, false]) {
+      const { figures, sample } = await fanOut(shared);
+      // Not a target: what this machine delivers at most to these sinks, measured right after.
+      const ceiling = sample === undefined ? undefined : await idealSender(shared, sample);
+      runs.push({ ...figures, ...(ceiling ? { ceiling, ofCeiling: round(figures.deliveriesPerSecond / ceiling.deliveriesPerSecond, 2) } : {}) });
+    }
   } finally {
     await sink.close();
   }
