@@ -3,49 +3,92 @@ import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedif
 /** Where Fedify 2.3.8 remembers which HTTP Signatures spec each origin accepted: `[...prefix, origin]`. */
 export const SIGNATURE_SPEC_PREFIX: readonly string[] = ["_fedify", "httpMessageSignaturesSpec"];
 
-/** How long this process trusts its copy of an origin's spec before reading it again. */
+/**
+ * The spec Fedify tries first with an origin it has nothing stored for (its
+ * `firstKnock` option, which Plein leaves at Fedify's default).
+ */
+export const FIRST_KNOCK = "rfc9421";
+
+/** How long this process trusts its copy of the stored specs before listing them again. */
 const REMEMBER_MS = 10 * 60_000;
-const MAX_ORIGINS = 10_000;
 
 function isSpecEntry(key: KvKey): boolean {
   return key.length === SIGNATURE_SPEC_PREFIX.length + 1 && SIGNATURE_SPEC_PREFIX.every((part, i) => key[i] === part);
 }
 
+interface Copy {
+  specs: Map<string, unknown>;
+  takenAt: number;
+}
+
 /**
  * Fedify reads the spec an origin accepts before every delivery and writes it
  * back after every successful one: a read and a write per delivery, for a
- * value that almost never changes. Here the process keeps its copy, reads the
- * store at most every ten minutes per origin and writes only a change. A stale
- * copy costs at most a second signature ("double knock"), never a delivery.
+ * value that almost never changes. Here the process lists every stored spec
+ * at once (one query) and answers from that copy, listing again every ten
+ * minutes; an origin missing from it has none stored. A spec is written only
+ * when it changes what Fedify would do: an origin that took Fedify's first
+ * knock (RFC 9421) with nothing stored needs no entry, so only servers that
+ * want the older draft have one, and the list stays short. The first
+ * deliveries to a thousand new servers used to cost two thousand queries. A
+ * stale copy costs at most a second signature ("double knock"), never a
+ * delivery.
  */
 export function withRememberedSignatureSpecs(kv: KvStore, now: () => number = Date.now): KvStore {
-  const remembered = new Map<string, { value: unknown; until: number }>();
-  const remember = (origin: string, value: unknown) => {
-    remembered.delete(origin);
-    remembered.set(origin, { value, until: now() + REMEMBER_MS });
-    if (remembered.size > MAX_ORIGINS) remembered.delete(remembered.keys().next().value!);
+  let copy: Copy | undefined;
+  let taking: Promise<Copy> | undefined;
+  // What this process wrote, with the count of writes at each: a list that began
+  // before a write ended may not show it, and does not overwrite it.
+  const written = new Map<string, { value: unknown; at: number }>();
+  let writes = 0;
+
+  const take = async (): Promise<Copy> => {
+    const writesBefore = writes;
+    const specs = new Map<string, unknown>();
+    for await (const entry of kv.list(SIGNATURE_SPEC_PREFIX as unknown as KvKey)) {
+      if (isSpecEntry(entry.key)) specs.set(entry.key[entry.key.length - 1]!, entry.value);
+    }
+    for (const [origin, { value, at }] of written) {
+      if (at <= writesBefore) written.delete(origin);
+      else if (value === undefined) specs.delete(origin);
+      else specs.set(origin, value);
+    }
+    return { specs, takenAt: now() };
   };
+
+  const current = (): Promise<Copy> => {
+    if (copy && now() - copy.takenAt < REMEMBER_MS) return Promise.resolve(copy);
+    taking ??= take().then((taken) => (copy = taken)).finally(() => {
+      taking = undefined;
+    });
+    return taking;
+  };
+
+  /** After a write has ended: into the copy, and remembered for a list already under way. */
+  const noteWrite = (origin: string, value: unknown) => {
+    written.set(origin, { value, at: ++writes });
+    if (value === undefined) copy?.specs.delete(origin);
+    else copy?.specs.set(origin, value);
+  };
+
   return {
     async get<T = unknown>(key: KvKey): Promise<T | undefined> {
       if (!isSpecEntry(key)) return kv.get<T>(key);
-      const origin = key[key.length - 1]!;
-      const known = remembered.get(origin);
-      if (known && known.until > now()) return known.value as T | undefined;
-      const value = await kv.get<T>(key);
-      remember(origin, value);
-      return value;
+      const { specs } = await current();
+      return specs.get(key[key.length - 1]!) as T | undefined;
     },
     async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
       if (!isSpecEntry(key)) return kv.set(key, value, options);
       const origin = key[key.length - 1]!;
-      const known = remembered.get(origin);
-      if (known && known.until > now() && known.value === value) return;
+      const { specs } = await current();
+      const stored = specs.get(origin);
+      if (stored === value || (stored === undefined && value === FIRST_KNOCK)) return;
       await kv.set(key, value, options);
-      remember(origin, value);
+      noteWrite(origin, value);
     },
     async delete(key: KvKey): Promise<void> {
-      if (isSpecEntry(key)) remembered.delete(key[key.length - 1]!);
       await kv.delete(key);
+      if (isSpecEntry(key)) noteWrite(key[key.length - 1]!, undefined);
     },
     ...(kv.cas ? { cas: kv.cas.bind(kv) } : {}),
     list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {

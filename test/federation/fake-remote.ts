@@ -32,6 +32,8 @@ export class FakeRemote {
   readonly deliveries: Delivery[] = [];
   /** Status to answer POSTs to a path with (default 202). */
   readonly inboxStatus = new Map<string, number>();
+  /** Like servers that know only the older draft: a POST signed per RFC 9421 (Signature-Input) gets 401. */
+  refuseRfc9421 = false;
   readonly actors = new Map<string, FakeActor>();
   #server: Server | undefined;
   #origin = "";
@@ -117,6 +119,7 @@ export class FakeRemote {
         // recorded as {}
       }
       this.deliveries.push({ path, headers, body });
+      if (this.refuseRfc9421 && headers["signature-input"] !== undefined) return { status: 401, type: "text/plain", body: "" };
       return { status: this.inboxStatus.get(path) ?? 202, type: "text/plain", body: "" };
     }
     const name = /^\/users\/([^/]+)$/.exec(path)?.[1];
