@@ -1,4 +1,5 @@
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
+import { trustedCopy } from "./trusted-copy.ts";
 
 /** Where Fedify 2.3.8's circuit breaker keeps each remote host's state: `[...prefix, host]`. */
 export const CIRCUIT_STATE_PREFIX: readonly string[] = ["_fedify", "circuit"];
@@ -8,11 +9,6 @@ export const CIRCUIT_STATE_TRUST_MS = 1000;
 
 function isCircuitState(key: KvKey): boolean {
   return key.length === CIRCUIT_STATE_PREFIX.length + 1 && CIRCUIT_STATE_PREFIX.every((part, i) => key[i] === part);
-}
-
-interface Snapshot {
-  states: Map<string, unknown>;
-  takenAt: number;
 }
 
 /**
@@ -30,8 +26,6 @@ interface Snapshot {
  * deliveries from this one for at most that second.
  */
 export function withCachedCircuitStates(kv: KvStore, now: () => number = Date.now): KvStore {
-  let snapshot: Snapshot | undefined;
-  let taking: Promise<Snapshot> | undefined;
   // Hosts written since the copy was taken, with the count of writes at their last one.
   const written = new Map<string, number>();
   let writes = 0;
@@ -39,7 +33,7 @@ export function withCachedCircuitStates(kv: KvStore, now: () => number = Date.no
     written.set(key[key.length - 1]!, ++writes);
   };
 
-  const take = async (): Promise<Snapshot> => {
+  const states = trustedCopy(async (): Promise<Map<string, unknown>> => {
     const writesBefore = writes;
     const states = new Map<string, unknown>();
     for await (const entry of kv.list(CIRCUIT_STATE_PREFIX as unknown as KvKey)) {
@@ -47,16 +41,8 @@ export function withCachedCircuitStates(kv: KvStore, now: () => number = Date.no
     }
     // A write that ended after the list began may be missing from it: that host stays written.
     for (const [host, at] of written) if (at <= writesBefore) written.delete(host);
-    return { states, takenAt: now() };
-  };
-
-  const current = (): Promise<Snapshot> => {
-    if (snapshot && now() - snapshot.takenAt < CIRCUIT_STATE_TRUST_MS) return Promise.resolve(snapshot);
-    taking ??= take().then((taken) => (snapshot = taken)).finally(() => {
-      taking = undefined;
-    });
-    return taking;
-  };
+    return states;
+  }, CIRCUIT_STATE_TRUST_MS, now);
 
   /** Runs a write of a host's state, marking the host written as it starts and as it ends. */
   const writing = async <T>(key: KvKey, write: () => Promise<T>): Promise<T> => {
@@ -71,10 +57,10 @@ export function withCachedCircuitStates(kv: KvStore, now: () => number = Date.no
   return {
     async get<T = unknown>(key: KvKey): Promise<T | undefined> {
       if (!isCircuitState(key) || written.has(key[key.length - 1]!)) return kv.get<T>(key);
-      const { states } = await current();
+      const copy = await states.current();
       // Written while the copy was being taken: the store knows better.
       if (written.has(key[key.length - 1]!)) return kv.get<T>(key);
-      return states.get(key[key.length - 1]!) as T | undefined;
+      return copy.get(key[key.length - 1]!) as T | undefined;
     },
     set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
       return isCircuitState(key) ? writing(key, () => kv.set(key, value, options)) : kv.set(key, value, options);

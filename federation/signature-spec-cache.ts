@@ -1,4 +1,5 @@
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
+import { trustedCopy } from "./trusted-copy.ts";
 
 /** Where Fedify 2.3.8 remembers which HTTP Signatures spec each origin accepted: `[...prefix, origin]`. */
 export const SIGNATURE_SPEC_PREFIX: readonly string[] = ["_fedify", "httpMessageSignaturesSpec"];
@@ -16,11 +17,6 @@ function isSpecEntry(key: KvKey): boolean {
   return key.length === SIGNATURE_SPEC_PREFIX.length + 1 && SIGNATURE_SPEC_PREFIX.every((part, i) => key[i] === part);
 }
 
-interface Copy {
-  specs: Map<string, unknown>;
-  takenAt: number;
-}
-
 /**
  * Fedify reads the spec an origin accepts before every delivery and writes it
  * back after every successful one: a read and a write per delivery, for a
@@ -35,14 +31,12 @@ interface Copy {
  * delivery.
  */
 export function withRememberedSignatureSpecs(kv: KvStore, now: () => number = Date.now): KvStore {
-  let copy: Copy | undefined;
-  let taking: Promise<Copy> | undefined;
   // What this process wrote, with the count of writes at each: a list that began
   // before a write ended may not show it, and does not overwrite it.
   const written = new Map<string, { value: unknown; at: number }>();
   let writes = 0;
 
-  const take = async (): Promise<Copy> => {
+  const stored = trustedCopy(async (): Promise<Map<string, unknown>> => {
     const writesBefore = writes;
     const specs = new Map<string, unknown>();
     for await (const entry of kv.list(SIGNATURE_SPEC_PREFIX as unknown as KvKey)) {
@@ -53,36 +47,26 @@ export function withRememberedSignatureSpecs(kv: KvStore, now: () => number = Da
       else if (value === undefined) specs.delete(origin);
       else specs.set(origin, value);
     }
-    return { specs, takenAt: now() };
-  };
-
-  const current = (): Promise<Copy> => {
-    if (copy && now() - copy.takenAt < REMEMBER_MS) return Promise.resolve(copy);
-    taking ??= take().then((taken) => (copy = taken)).finally(() => {
-      taking = undefined;
-    });
-    return taking;
-  };
+    return specs;
+  }, REMEMBER_MS, now);
 
   /** After a write has ended: into the copy, and remembered for a list already under way. */
   const noteWrite = (origin: string, value: unknown) => {
     written.set(origin, { value, at: ++writes });
-    if (value === undefined) copy?.specs.delete(origin);
-    else copy?.specs.set(origin, value);
+    if (value === undefined) stored.latest()?.delete(origin);
+    else stored.latest()?.set(origin, value);
   };
 
   return {
     async get<T = unknown>(key: KvKey): Promise<T | undefined> {
       if (!isSpecEntry(key)) return kv.get<T>(key);
-      const { specs } = await current();
-      return specs.get(key[key.length - 1]!) as T | undefined;
+      return (await stored.current()).get(key[key.length - 1]!) as T | undefined;
     },
     async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
       if (!isSpecEntry(key)) return kv.set(key, value, options);
       const origin = key[key.length - 1]!;
-      const { specs } = await current();
-      const stored = specs.get(origin);
-      if (stored === value || (stored === undefined && value === FIRST_KNOCK)) return;
+      const known = (await stored.current()).get(origin);
+      if (known === value || (known === undefined && value === FIRST_KNOCK)) return;
       await kv.set(key, value, options);
       noteWrite(origin, value);
     },

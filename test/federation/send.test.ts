@@ -4,7 +4,7 @@
  * leaves; and what a 410 from an inbox does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeliveryQueue, deliver, startDeliveryWorker } from "../../federation/send.ts";
+import { deliver } from "../../federation/send.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Actor, Post, Visibility } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
@@ -13,8 +13,8 @@ import { createLocalPost, deleteLocalPost, editLocalPost } from "../../src/domai
 import { upsertRemotePost } from "../../src/domain/posts/remote.ts";
 import { boost, like } from "../../src/domain/posts/sharing.ts";
 import { newActivityIriOf } from "../../src/domain/urls.ts";
-import { type RunningPlein, startPlein } from "../../src/server.ts";
-import { openTestDatabase } from "../support/db.ts";
+import type { RunningPlein } from "../../src/server.ts";
+import { type DeliveringPlein, startDeliveringPlein } from "./delivering-plein.ts";
 import { type Delivery, type FakeActor, FakeRemote } from "./fake-remote.ts";
 
 const ORIGIN = "https://plein.test";
@@ -24,8 +24,7 @@ type Json = Record<string, unknown>;
 
 let running: RunningPlein;
 let remote: FakeRemote;
-let abort: AbortController;
-let worker: Promise<void>;
+let plein: DeliveringPlein;
 let alice: Actor;
 let carol: FakeActor; // follows alice, personal inbox
 let dave: FakeActor; // does not follow alice
@@ -57,14 +56,9 @@ async function settle(inbox: string): Promise<void> {
 beforeAll(async () => {
   remote = new FakeRemote();
   await remote.start();
-  running = await startPlein(config, { database: await openTestDatabase(), listen: false });
+  plein = await startDeliveringPlein(config);
+  running = plein.running;
   const db = running.deps.db;
-  abort = new AbortController();
-  worker = startDeliveryWorker({
-    federation: running.federation.federation,
-    deps: running.deps,
-    queue: createDeliveryQueue({ db, config, driver: running.database.driver, pollIntervalMs: 100 }),
-  }, abort.signal);
   alice = await createUser(db, config.origin, { username: "alice", email: "a@plein.test", password: "correct horse" });
   for (const name of ["carol", "dave", "erin", "frank"]) {
     const actor = await remote.addActor(name);
@@ -81,10 +75,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  abort?.abort();
-  await worker;
-  await running?.close();
-  await running?.database.close();
+  await plein?.stop();
   await remote?.stop();
 });
 

@@ -7,15 +7,14 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeliveryQueue, startDeliveryWorker } from "../../federation/send.ts";
 import { SIGNATURE_SPEC_PREFIX } from "../../federation/signature-spec-cache.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Actor, Post } from "../../src/db/schema.ts";
 import { createUser } from "../../src/domain/accounts.ts";
 import { receiveFollow } from "../../src/domain/follows.ts";
 import { createLocalPost } from "../../src/domain/posts/authoring.ts";
-import { type RunningPlein, startPlein } from "../../src/server.ts";
-import { openTestDatabase } from "../support/db.ts";
+import type { RunningPlein } from "../../src/server.ts";
+import { type DeliveringPlein, startDeliveringPlein } from "./delivering-plein.ts";
 import { type Delivery, type FakeActor, FakeRemote } from "./fake-remote.ts";
 
 const ORIGIN = "https://plein.test";
@@ -25,8 +24,7 @@ const CAVAGE = "draft-cavage-http-signatures-12";
 let running: RunningPlein;
 let modern: FakeRemote;
 let old: FakeRemote;
-let abort: AbortController;
-let worker: Promise<void>;
+let plein: DeliveringPlein;
 let alice: Actor;
 let carol: FakeActor; // on the modern server
 let olga: FakeActor; // on the old one
@@ -37,14 +35,9 @@ beforeAll(async () => {
   old.refuseRfc9421 = true;
   await modern.start();
   await old.start();
-  running = await startPlein(config, { database: await openTestDatabase(), listen: false });
+  plein = await startDeliveringPlein(config);
+  running = plein.running;
   const db = running.deps.db;
-  abort = new AbortController();
-  worker = startDeliveryWorker({
-    federation: running.federation.federation,
-    deps: running.deps,
-    queue: createDeliveryQueue({ db, config, driver: running.database.driver, pollIntervalMs: 100 }),
-  }, abort.signal);
   alice = await createUser(db, config.origin, { username: "alice", email: "a@plein.test", password: "correct horse" });
   carol = await modern.addActor("carol");
   olga = await old.addActor("olga");
@@ -55,10 +48,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  abort?.abort();
-  await worker;
-  await running?.close();
-  await running?.database.close();
+  await plein?.stop();
   await modern?.stop();
   await old?.stop();
 });

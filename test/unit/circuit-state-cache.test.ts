@@ -1,39 +1,14 @@
-import { type KvKey, type KvStore, type KvStoreListEntry, MemoryKvStore } from "@fedify/fedify";
+import type { KvKey, KvStore } from "@fedify/fedify";
 import { describe, expect, it } from "vitest";
+import { countedKv, tick } from "../support/counted-kv.ts";
 import { CIRCUIT_STATE_PREFIX, CIRCUIT_STATE_TRUST_MS, withCachedCircuitStates } from "../../federation/circuit-state-cache.ts";
-
-/** Fedify's in-memory store, counting the reads that reach it; `hold` makes the next list wait for `release`. */
-function counted() {
-  const inner = new MemoryKvStore();
-  const reads: KvKey[] = [];
-  const lists: Array<KvKey | undefined> = [];
-  const gate: { hold: boolean; release?: () => void } = { hold: false };
-  const kv: KvStore = {
-    get: (key) => (reads.push(key), inner.get(key)),
-    set: (key, value, options) => inner.set(key, value, options),
-    delete: (key) => inner.delete(key),
-    cas: (key, expected, value, options) => inner.cas(key, expected, value, options),
-    async *list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {
-      lists.push(prefix);
-      const entries: KvStoreListEntry[] = [];
-      for await (const entry of inner.list(prefix)) entries.push(entry);
-      if (gate.hold) {
-        gate.hold = false;
-        await new Promise<void>((resolve) => (gate.release = resolve));
-      }
-      yield* entries;
-    },
-  };
-  return { kv, inner, reads, lists, gate };
-}
 
 const circuit = (host: string): KvKey => [...CIRCUIT_STATE_PREFIX, host] as unknown as KvKey;
 const OPEN = { state: "open", failures: ["2026-12-02T12:00:00Z"] };
-const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("withCachedCircuitStates", () => {
   it("reads every host's state with one list a second, however many hosts are asked about", async () => {
-    const store = counted();
+    const store = countedKv();
     await store.inner.set(circuit("down.example"), OPEN);
     let now = 0;
     const kv = withCachedCircuitStates(store.kv, () => now);
@@ -53,7 +28,7 @@ describe("withCachedCircuitStates", () => {
   });
 
   it("leaves out what is under the prefix but is not a host's state (Fedify's sweep marker)", async () => {
-    const store = counted();
+    const store = countedKv();
     await store.inner.set([...CIRCUIT_STATE_PREFIX, "__fedify_meta", "sweep"] as unknown as KvKey, { done: true });
     const kv = withCachedCircuitStates(store.kv, () => 0);
     expect(await kv.get(circuit("__fedify_meta"))).toBeUndefined();
@@ -61,7 +36,7 @@ describe("withCachedCircuitStates", () => {
   });
 
   it("reads a host it wrote from the store until a later copy, so a compare-and-swap against a stale copy fails and is read afresh", async () => {
-    const store = counted();
+    const store = countedKv();
     const kv = withCachedCircuitStates(store.kv, () => 0);
     expect(await kv.get(circuit("b.example"))).toBeUndefined();
     await store.inner.set(circuit("b.example"), OPEN);
@@ -81,7 +56,7 @@ describe("withCachedCircuitStates", () => {
   });
 
   it("goes back to the copy for a written host once a copy taken after the write is there", async () => {
-    const store = counted();
+    const store = countedKv();
     let now = 0;
     const kv = withCachedCircuitStates(store.kv, () => now);
     await kv.set(circuit("d.example"), OPEN);
@@ -93,7 +68,7 @@ describe("withCachedCircuitStates", () => {
   });
 
   it("keeps a host that was written while the list ran out of the copy", async () => {
-    const store = counted();
+    const store = countedKv();
     const kv = withCachedCircuitStates(store.kv, () => 0);
     store.gate.hold = true;
     const reading = kv.get(circuit("f.example"));
@@ -106,7 +81,7 @@ describe("withCachedCircuitStates", () => {
   });
 
   it("answers no read from a list that failed, and lists again on the next", async () => {
-    const store = counted();
+    const store = countedKv();
     let fail = true;
     const failing: KvStore = {
       ...store.kv,
@@ -123,7 +98,7 @@ describe("withCachedCircuitStates", () => {
   });
 
   it("passes every other key through", async () => {
-    const store = counted();
+    const store = countedKv();
     const kv = withCachedCircuitStates(store.kv, () => 0);
     await kv.set(["_fedify", "other", "x"], 1);
     expect(await kv.get(["_fedify", "other", "x"])).toBe(1);

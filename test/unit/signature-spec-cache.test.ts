@@ -1,40 +1,15 @@
-import { type KvKey, type KvStore, type KvStoreListEntry, MemoryKvStore } from "@fedify/fedify";
+import type { KvKey } from "@fedify/fedify";
 import { describe, expect, it } from "vitest";
+import { countedKv, tick } from "../support/counted-kv.ts";
 import { FIRST_KNOCK, SIGNATURE_SPEC_PREFIX, withRememberedSignatureSpecs } from "../../federation/signature-spec-cache.ts";
-
-/** Fedify's in-memory store, counting what reaches it; `gate.hold` makes the next list wait for `gate.release`. */
-function counted() {
-  const inner = new MemoryKvStore();
-  const reads: KvKey[] = [];
-  const writes: KvKey[] = [];
-  const lists: Array<KvKey | undefined> = [];
-  const gate: { hold: boolean; release?: () => void } = { hold: false };
-  const kv: KvStore = {
-    get: (key) => (reads.push(key), inner.get(key)),
-    set: (key, value, options) => (writes.push(key), inner.set(key, value, options)),
-    delete: (key) => inner.delete(key),
-    async *list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {
-      lists.push(prefix);
-      const entries: KvStoreListEntry[] = [];
-      for await (const entry of inner.list(prefix)) entries.push(entry);
-      if (gate.hold) {
-        gate.hold = false;
-        await new Promise<void>((resolve) => (gate.release = resolve));
-      }
-      yield* entries;
-    },
-  };
-  return { kv, inner, reads, writes, lists, gate };
-}
 
 const spec = (origin: string): KvKey => [...SIGNATURE_SPEC_PREFIX, origin] as unknown as KvKey;
 const CAVAGE = "draft-cavage-http-signatures-12";
 const TEN_MINUTES = 10 * 60_000;
-const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("withRememberedSignatureSpecs", () => {
   it("answers every origin from one list, and lists again after ten minutes", async () => {
-    const store = counted();
+    const store = countedKv();
     await store.inner.set(spec("https://old.example"), CAVAGE);
     let now = 0;
     const kv = withRememberedSignatureSpecs(store.kv, () => now);
@@ -53,7 +28,7 @@ describe("withRememberedSignatureSpecs", () => {
   });
 
   it("writes only what changes Fedify's next knock: the first knock where nothing is stored is not written", async () => {
-    const store = counted();
+    const store = countedKv();
     const kv = withRememberedSignatureSpecs(store.kv, () => 0);
     // A server that took RFC 9421: Fedify asks before and writes after every delivery.
     for (let i = 0; i < 3; i++) {
@@ -76,7 +51,7 @@ describe("withRememberedSignatureSpecs", () => {
   });
 
   it("does not take back from a list what it deleted while the list was under way", async () => {
-    const store = counted();
+    const store = countedKv();
     await store.inner.set(spec("https://a.example"), CAVAGE);
     let now = 0;
     const kv = withRememberedSignatureSpecs(store.kv, () => now);
@@ -94,7 +69,7 @@ describe("withRememberedSignatureSpecs", () => {
   });
 
   it("passes every other key through", async () => {
-    const store = counted();
+    const store = countedKv();
     const kv = withRememberedSignatureSpecs(store.kv);
     await kv.set(["_fedify", "publicKey", "x"], 1);
     await kv.set(["_fedify", "publicKey", "x"], 1);
