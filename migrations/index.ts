@@ -22,6 +22,7 @@ import * as m0021 from "./0021_local_actors.ts";
 import * as m0022 from "./0022_registrations.ts";
 import * as m0023 from "./0023_instance_admin.ts";
 import * as m0024 from "./0024_report_groups.ts";
+import * as m0025 from "./0025_signature_spec_defaults.ts";
 
 /** All migrations, in order. Add new ones at the end; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   "0022_registrations": m0022,
   "0023_instance_admin": m0023,
   "0024_report_groups": m0024,
+  "0025_signature_spec_defaults": m0025,
 };

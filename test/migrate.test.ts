@@ -3,8 +3,11 @@
  * migration table alone (Kysely's Migrator reads the catalogue first, 0.3 s of an
  * embedded database's start), and leaves everything else to the Migrator.
  */
-import { sql } from "kysely";
+import type { KvKey } from "@fedify/fedify";
+import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { up as dropDefaultSignatureSpecs } from "../migrations/0025_signature_spec_defaults.ts";
+import { KyselyKvStore } from "../federation/kv.ts";
 import { allMigrations, migrateToLatest } from "../src/db/migrate.ts";
 import { openTestDatabase, type TestDatabase } from "./support/db.ts";
 import { recordQueries } from "./support/explain.ts";
@@ -49,5 +52,27 @@ describe("migrateToLatest", () => {
     await sql`delete from kysely_migration where name = ${last}`.execute(database.db);
     const result = await migrateToLatest(database.db);
     expect(result.results?.map((r) => [r.migrationName, r.status])).toEqual([[last, "Success"]]);
+  });
+});
+
+describe("0025_signature_spec_defaults", () => {
+  it("drops the stored specs that say what Fedify's first knock does anyway, and keeps the rest", async () => {
+    const database = await openTestDatabase();
+    try {
+      const kv = new KyselyKvStore(database.db);
+      const spec = (origin: string): KvKey => ["_fedify", "httpMessageSignaturesSpec", origin];
+      await kv.set(spec("https://new.example"), "rfc9421");
+      await kv.set(spec("https://old.example"), "draft-cavage-http-signatures-12");
+      // Only Fedify's spec entries: the same value elsewhere, and a key that LIKE's "_" would match, stay.
+      await kv.set(["_fedify", "other", "https://new.example"], "rfc9421");
+      await kv.set(["xfedify", "httpMessageSignaturesSpec", "https://new.example"], "rfc9421");
+      await dropDefaultSignatureSpecs(database.db as unknown as Kysely<unknown>);
+      expect(await kv.get(spec("https://new.example"))).toBeUndefined();
+      expect(await kv.get(spec("https://old.example"))).toBe("draft-cavage-http-signatures-12");
+      expect(await kv.get(["_fedify", "other", "https://new.example"])).toBe("rfc9421");
+      expect(await kv.get(["xfedify", "httpMessageSignaturesSpec", "https://new.example"])).toBe("rfc9421");
+    } finally {
+      await database.close();
+    }
   });
 });
